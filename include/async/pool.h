@@ -1,0 +1,85 @@
+/*
+ * async/pool.h - static, named, counted object pools: the only allocator for
+ * kernel objects, in the async core and in the rest of the kernel.
+ *
+ * Interface:
+ *   ASYNC_POOL_DEFINE(var, "name", type, capacity)   at file scope, where the pool is used
+ *   async_pool_alloc(&var) / async_pool_zalloc(&var)  an object, or NULL when exhausted
+ *   async_pool_free(&var, obj)                        give it back
+ *   async_pool_foreach(fn, arg)                       every pool in the image, for `stats`
+ *
+ * A pool's storage is a static array sized at build time; nothing is ever
+ * taken from a heap. Exhaustion is not an error of the pool: it returns NULL,
+ * counts a failure, and the caller fails its request (-ENOMEM / -EAGAIN).
+ * Freeing an object twice, or one that is not from the pool, is a kernel bug
+ * and panics.
+ *
+ * Every pool registers itself in the "async_pools" linker section, so a pool
+ * that was never used still shows in `stats`. Kernel linker scripts must keep
+ * that section and define __start_async_pools/__stop_async_pools.
+ */
+#ifndef ASYNC_POOL_H
+#define ASYNC_POOL_H
+
+#include <async/port.h>
+
+/*
+ * Lock legend: [I] immutable after definition, [L] under @lock.
+ * Invariant: in_use == number of set bits in @used; high_water >= in_use;
+ * free objects are either on @free_list or at index >= @next_fresh.
+ */
+struct async_pool {
+	const char *name;	 /* [I] shown by stats */
+	size_t obj_size;	 /* [I] sizeof(type) */
+	size_t stride;		 /* [I] distance between objects */
+	unsigned capacity;	 /* [I] number of objects */
+	unsigned char *storage;	 /* [I] capacity * stride bytes */
+	unsigned long *used;	 /* [I] pointer to a bitmap, one bit per object, [L] contents */
+	async_spinlock_t lock;
+	void *free_list;	 /* [L] singly linked through the first word of free objects */
+	unsigned next_fresh;	 /* [L] objects at this index and above were never allocated */
+	unsigned in_use;	 /* [L] */
+	unsigned high_water;	 /* [L] */
+	unsigned long allocs;	 /* [L] successful allocations, ever */
+	unsigned long failures;	 /* [L] allocations that found the pool empty */
+};
+
+/* A snapshot of one pool's counters, taken under its lock. */
+struct async_pool_stats {
+	const char *name;
+	size_t obj_size;
+	unsigned capacity, in_use, high_water;
+	unsigned long allocs, failures;
+};
+
+#define ASYNC_POOL_ALIGN 16
+#define ASYNC_POOL_STRIDE(type)                                                                    \
+	((sizeof(type) + ASYNC_POOL_ALIGN - 1) / ASYNC_POOL_ALIGN * ASYNC_POOL_ALIGN)
+#define ASYNC_POOL_BITS_WORDS(cap) (((cap) + 8 * sizeof(unsigned long) - 1) / (8 * sizeof(unsigned long)))
+
+#define ASYNC_POOL_DEFINE(var, pname, type, cap)                                                   \
+	static unsigned char var##_storage[(cap) * ASYNC_POOL_STRIDE(type)]                        \
+		__attribute__((aligned(ASYNC_POOL_ALIGN)));                                        \
+	static unsigned long var##_used[ASYNC_POOL_BITS_WORDS(cap)];                                \
+	struct async_pool var = {                                                                  \
+		.name = (pname),                                                                   \
+		.obj_size = sizeof(type),                                                          \
+		.stride = ASYNC_POOL_STRIDE(type),                                                 \
+		.capacity = (cap),                                                                 \
+		.storage = var##_storage,                                                          \
+		.used = var##_used,                                                                \
+		.lock = ASYNC_SPINLOCK_INIT,                                                       \
+	};                                                                                         \
+	static struct async_pool *const var##_registration                                         \
+		__attribute__((section("async_pools"), used)) = &var
+
+void *async_pool_alloc(struct async_pool *p);
+void *async_pool_zalloc(struct async_pool *p);
+void async_pool_free(struct async_pool *p, void *obj);
+/* True if @obj points at an object slot of @p (allocated or not). */
+bool async_pool_contains(const struct async_pool *p, const void *obj);
+void async_pool_stats(struct async_pool *p, struct async_pool_stats *out);
+/* Calls @fn for every pool in the image, in link order. */
+void async_pool_foreach(void (*fn)(struct async_pool *p, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * async/port.h - everything the async core needs from the kernel it lives in.
+ *
+ * The core (kernel/async/) includes no kernel header but this one. A port
+ * supplies <async_port_impl.h> on the include path and links the functions
+ * declared below. Ports in this tree:
+ *   kernel/port/      the Tessera kernel (spinlocks that mask IRQs, wait queues)
+ *   tests/host/port/  POSIX threads, for unit, stress and fuzz tests on the host
+ * docs/porting.md walks through writing one for another kernel.
+ *
+ * What <async_port_impl.h> must define:
+ *   - <stdint.h>, <stddef.h>, <stdbool.h> types and memcpy/memset/memmove/memcmp
+ *   - negative-errno constants with Linux values: EINVAL ENOMEM ECANCELED
+ *     ETIMEDOUT EAGAIN EBUSY EFAULT ENOSPC EBADF ENOENT EIO EEXIST ENODEV
+ *   - async_spinlock_t and ASYNC_SPINLOCK_INIT (a static initializer)
+ *   - struct async_port_cond: a place where threads sleep (a wait queue)
+ *   - struct async_port_timer: a one-shot timer embedded in core objects
+ *   - ASYNC_PORT_ASSERTS: 1 to compile the core's debug assertions in
+ *
+ * Context rules: everything here except async_port_cond_wait() and
+ * async_port_thread_start() may be called from interrupt context.
+ */
+#ifndef ASYNC_PORT_H
+#define ASYNC_PORT_H
+
+#include <async_port_impl.h>
+
+/* ---- Locks: spin, safe against the local interrupt handler and other CPUs ---- */
+void async_spin_init(async_spinlock_t *l);
+unsigned long async_spin_lock_irqsave(async_spinlock_t *l);
+void async_spin_unlock_irqrestore(async_spinlock_t *l, unsigned long flags);
+
+/* ---- Sleeping ---- */
+void async_port_cond_init(struct async_port_cond *c);
+/*
+ * Called with @l held (taken with *@flags). Atomically releases @l and sleeps
+ * until async_port_cond_broadcast() or until the clock reaches @deadline_ns
+ * (UINT64_MAX: no deadline); re-takes @l before returning. Spurious returns
+ * are allowed: callers re-check their condition. Returns -ETIMEDOUT if the
+ * deadline passed, else 0.
+ */
+int async_port_cond_wait(struct async_port_cond *c, async_spinlock_t *l, unsigned long *flags,
+			 uint64_t deadline_ns);
+/* Wakes every sleeper of @c. Callable with or without the associated lock held. */
+void async_port_cond_broadcast(struct async_port_cond *c);
+
+/* ---- Time: monotonic nanoseconds since an arbitrary origin ---- */
+uint64_t async_port_now_ns(void);
+
+/* ---- One-shot timers ---- */
+/* @fn runs once per arm in IRQ or timer-thread context, with no core lock held. */
+void async_port_timer_init(struct async_port_timer *t, void (*fn)(struct async_port_timer *t));
+void async_port_timer_arm(struct async_port_timer *t, uint64_t deadline_ns);
+/* Returns true if the timer was pending and now will not run; false if it ran or is running. */
+bool async_port_timer_cancel(struct async_port_timer *t);
+
+/* ---- Threads: the worker pool's threads, started once at init ---- */
+int async_port_thread_start(const char *name, void (*fn)(void *arg), void *arg);
+
+/* ---- Diagnostics ---- */
+/* Corrupted kernel state: print and stop. Never called for bad input. */
+__attribute__((noreturn, format(printf, 1, 2))) void async_port_panic(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void async_port_log(const char *fmt, ...);
+
+#if ASYNC_PORT_ASSERTS
+#define ASYNC_ASSERT(c)                                                                            \
+	((c) ? (void)0                                                                             \
+	     : async_port_panic("assertion failed: %s at %s:%d (%s)", #c, __FILE__, __LINE__,      \
+				__func__))
+#else
+#define ASYNC_ASSERT(c) ((void)0)
+#endif
+
+#endif

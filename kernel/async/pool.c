@@ -1,0 +1,120 @@
+/*
+ * pool.c - static object pools (see async/pool.h for the contract).
+ *
+ * Allocation is O(1): first the free list of returned objects, then the
+ * never-used tail of the array, so a pool needs no initialisation pass and
+ * can be defined as a plain static object.
+ */
+#include <async/pool.h>
+
+#define BITS_PER_WORD (8 * sizeof(unsigned long))
+
+extern struct async_pool *const __start_async_pools[] __attribute__((weak));
+extern struct async_pool *const __stop_async_pools[] __attribute__((weak));
+
+static unsigned pool_index(const struct async_pool *p, const void *obj)
+{
+	return (unsigned)(((const unsigned char *)obj - p->storage) / p->stride);
+}
+
+bool async_pool_contains(const struct async_pool *p, const void *obj)
+{
+	const unsigned char *o = obj;
+
+	if (o < p->storage || o >= p->storage + (size_t)p->capacity * p->stride)
+		return false;
+	return (size_t)(o - p->storage) % p->stride == 0;
+}
+
+static bool test_bit(const unsigned long *map, unsigned i)
+{
+	return (map[i / BITS_PER_WORD] >> (i % BITS_PER_WORD)) & 1;
+}
+
+static void flip_bit(unsigned long *map, unsigned i)
+{
+	map[i / BITS_PER_WORD] ^= 1UL << (i % BITS_PER_WORD);
+}
+
+/* Takes one object off the pool; caller holds p->lock. */
+static void *__pool_take(struct async_pool *p)
+{
+	void *obj;
+
+	if (p->free_list) {
+		obj = p->free_list;
+		memcpy(&p->free_list, obj, sizeof(void *));
+	} else if (p->next_fresh < p->capacity) {
+		obj = p->storage + (size_t)p->next_fresh++ * p->stride;
+	} else {
+		p->failures++;
+		return NULL;
+	}
+	flip_bit(p->used, pool_index(p, obj));
+	p->allocs++;
+	if (++p->in_use > p->high_water)
+		p->high_water = p->in_use;
+	return obj;
+}
+
+void *async_pool_alloc(struct async_pool *p)
+{
+	unsigned long flags = async_spin_lock_irqsave(&p->lock);
+	void *obj = __pool_take(p);
+
+	async_spin_unlock_irqrestore(&p->lock, flags);
+	return obj;
+}
+
+void *async_pool_zalloc(struct async_pool *p)
+{
+	void *obj = async_pool_alloc(p);
+
+	if (obj)
+		memset(obj, 0, p->obj_size);
+	return obj;
+}
+
+void async_pool_free(struct async_pool *p, void *obj)
+{
+	unsigned long flags;
+	unsigned i;
+
+	if (!async_pool_contains(p, obj))
+		async_port_panic("pool %s: freeing %p, which is not one of its objects", p->name, obj);
+	i = pool_index(p, obj);
+	flags = async_spin_lock_irqsave(&p->lock);
+	if (!test_bit(p->used, i)) {
+		async_spin_unlock_irqrestore(&p->lock, flags);
+		async_port_panic("pool %s: double free of object %u (%p)", p->name, i, obj);
+	}
+	flip_bit(p->used, i);
+	memcpy(obj, &p->free_list, sizeof(void *));
+	p->free_list = obj;
+	p->in_use--;
+	async_spin_unlock_irqrestore(&p->lock, flags);
+}
+
+void async_pool_stats(struct async_pool *p, struct async_pool_stats *out)
+{
+	unsigned long flags = async_spin_lock_irqsave(&p->lock);
+
+	out->name = p->name;
+	out->obj_size = p->obj_size;
+	out->capacity = p->capacity;
+	out->in_use = p->in_use;
+	out->high_water = p->high_water;
+	out->allocs = p->allocs;
+	out->failures = p->failures;
+	async_spin_unlock_irqrestore(&p->lock, flags);
+}
+
+void async_pool_foreach(void (*fn)(struct async_pool *p, void *arg), void *arg)
+{
+	struct async_pool *const *it;
+
+	if (!__start_async_pools)
+		return;
+	for (it = __start_async_pools; it < __stop_async_pools; it++)
+		fn(*it, arg);
+}

@@ -1,0 +1,1 @@
+# make test / make bench: the test runner and its suites. Owned by the test harness work.
