@@ -20,6 +20,7 @@ all:
 
 include mk/host.mk
 include mk/kernel.mk
+include mk/user.mk
 include mk/test.mk
 
 clean:

@@ -1,0 +1,49 @@
+/*
+ * uapi/proc.h - processes, time and system information.
+ */
+#ifndef UAPI_PROC_H
+#define UAPI_PROC_H
+
+#include <stdint.h>
+
+/*
+ * SYS_spawn: start @path as a new process. There is no fork: the child gets
+ * its argument vector and three descriptors (stdin, stdout, stderr) from the
+ * parent's @fds (-1: inherit the parent's own descriptor of that number).
+ */
+struct tio_spawn {
+	const char *path;
+	const char *const *argv; /* NULL-terminated; argv[0] is the program name */
+	int32_t fds[3];
+	uint32_t flags;		 /* TIO_SPAWN_* */
+};
+#define TIO_SPAWN_DETACH 0x1 /* no parent waits: the child is reaped by the kernel (daemons) */
+
+#define WNOHANG 0x1
+/* waitpid status: exit code in bits 0-7, or TIO_WKILLED | reason when killed */
+#define TIO_WKILLED	   0x100
+#define TIO_WEXITSTATUS(s) ((s) & 0xff)
+
+/* SYS_mmap prot */
+#define PROT_READ  0x1
+#define PROT_WRITE 0x2
+
+struct tio_utsname {
+	char sysname[32];
+	char nodename[32];
+	char release[32];
+	char version[64];
+	char machine[16];
+};
+
+/* SYS_kinfo: a text report, the same lines the shell's commands print. */
+enum tio_kinfo {
+	TIO_KINFO_POOLS = 0, /* pools: name, in use, high-water, capacity, failures */
+	TIO_KINFO_OPS = 1,   /* in-flight async ops with their frames */
+	TIO_KINFO_BLOCK = 2, /* block devices (lsblk) */
+	TIO_KINFO_NET = 3,   /* network interfaces */
+	TIO_KINFO_PROCS = 4, /* processes */
+	TIO_KINFO_COUNT
+};
+
+#endif

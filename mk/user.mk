@@ -1,0 +1,1 @@
+# User programs: runtime, shell, tools, initrd. Owned by the userland work.
