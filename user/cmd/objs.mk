@@ -1,0 +1,2 @@
+# One program per file: user/cmd/<name>.c -> build/user/bin/<name>.
+user-progs += echo
