@@ -29,7 +29,7 @@ USER_LIB  := $(USER_DIR)/libulib.a
 USER_BINS := $(addprefix $(USER_DIR)/bin/,$(user-progs) sh)
 USER_INITRD := $(BUILD)/initrd.img
 USER_TESTS := $(addprefix $(BUILD)/host/tests/user_,$(user-tests))
-USER_HOST_PURE := $(addprefix $(BUILD)/host/ulib/,$(ulib-pure-y) $(ucore-y))
+USER_HOST_PURE := $(addprefix $(BUILD)/host/ulib/,$(ulib-pure-y) $(ucore-y) $(sh-pure-y))
 
 .PHONY: user user-tests
 all: user
