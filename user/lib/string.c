@@ -166,6 +166,24 @@ char *strcat(char *dst, const char *src)
 	return dst;
 }
 
+size_t strspn(const char *s, const char *accept)
+{
+	size_t n = 0;
+
+	while (s[n] && strchr(accept, s[n]))
+		n++;
+	return n;
+}
+
+size_t strcspn(const char *s, const char *reject)
+{
+	size_t n = 0;
+
+	while (s[n] && !strchr(reject, s[n]))
+		n++;
+	return n;
+}
+
 char *strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
