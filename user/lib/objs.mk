@@ -4,3 +4,4 @@ ulib-pure-y += user/lib/fmt.o user/lib/strerror.o user/lib/linebuf.o user/lib/um
 ulib-pure-y += user/lib/aio_prep.o
 ulib-y += $(ulib-pure-y)
 ulib-y += user/lib/crt0.o user/lib/string.o user/lib/stdio.o user/lib/stdlib.o user/lib/aio.o
+ulib-y += user/lib/cmd.o
