@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 	const char *bad = "";
 	char summary[512], *buf;
 	long in, out, r, t0;
+	int status = 1;
 
 	if (dd_parse(argc, argv, &o, &bad) < 0) {
 		fprintf(stderr, "dd: invalid operand '%s'\n", bad);
@@ -72,21 +73,30 @@ int main(int argc, char **argv)
 	if (o.bs > DD_BS_MAX || !(buf = malloc(o.bs)))
 		return cmd_err("dd", "bs", -ENOMEM);
 	in = dd_open(o.ifile, O_RDONLY, stdin);
-	if (in < 0)
-		return cmd_err("dd", o.ifile, in);
+	if (in < 0) {
+		cmd_err("dd", o.ifile, in);
+		goto out_free;
+	}
 	out = dd_open(o.ofile, O_WRONLY | O_CREAT, stdout);
-	if (out < 0)
-		return cmd_err("dd", o.ofile, out);
+	if (out < 0) {
+		cmd_err("dd", o.ofile, out);
+		goto out_free;
+	}
 	r = dd_skip((int)in, o.skip, o.bs, buf);
-	if (r < 0)
-		return cmd_err("dd", "skip", r);
-	if (o.seek && (r = sys_lseek((int)out, (int64_t)(o.seek * o.bs), SEEK_SET)) < 0)
-		return cmd_err("dd", "seek", r);
+	if (r == 0 && o.seek)
+		r = sys_lseek((int)out, (int64_t)(o.seek * o.bs), SEEK_SET);
+	if (r < 0) {
+		cmd_err("dd", o.skip ? "skip/seek" : "seek", r);
+		goto out_free;
+	}
 	t0 = sys_clock_ns();
 	r = dd_copy((int)in, (int)out, &o, buf, &st);
 	if (r < 0)
 		cmd_err("dd", "copy", r);
 	dd_summary(summary, sizeof(summary), &st, (uint64_t)(sys_clock_ns() - t0));
 	fputs(summary, stderr);
-	return r < 0;
+	status = r < 0;
+out_free:
+	free(buf);
+	return status;
 }

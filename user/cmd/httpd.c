@@ -34,36 +34,36 @@
 #include <tio/start.h>
 #include <tio/sys.h>
 
-#define HTTPD_SLOTS_MAX 4096	/* asked of the kernel first; halved until accepted */
-#define HTTPD_CHUNK	16384	/* bytes per read/send of a file */
-#define HTTPD_NCHUNKS	64	/* registered chunks; connections beyond use plain buffers */
+#define HTTPD_SLOTS_MAX 4096  /* asked of the kernel first; halved until accepted */
+#define HTTPD_CHUNK	16384 /* bytes per read/send of a file */
+#define HTTPD_NCHUNKS	64    /* registered chunks; connections beyond use plain buffers */
 #define HTTPD_BACKLOG	64
 #define SLOT_ACCEPT	0
 
 enum conn_state { C_RECV, C_SEND_HEAD, C_READ, C_SEND_DATA };
 
 struct conn {
-	int fd;			/* [O] socket */
-	enum conn_state state;	/* [O] */
-	char req[HTTP_REQ_MAX]; /* [O] received bytes not yet consumed */
-	size_t req_len;		/* [O] */
-	int keep_alive;		/* [O] of the request being answered */
-	int file;		/* [O] file being sent, -1: none */
+	int fd;			      /* [O] socket */
+	enum conn_state state;	      /* [O] */
+	char req[HTTP_REQ_MAX];	      /* [O] received bytes not yet consumed */
+	size_t req_len;		      /* [O] */
+	int keep_alive;		      /* [O] of the request being answered */
+	int file;		      /* [O] file being sent, -1: none */
 	uint64_t file_pos, file_size; /* [O] */
-	char *buf;		/* [O] chunk: registered (chunk >= 0) or malloc'd */
-	int chunk;		/* [O] index in the registered region, -1: malloc'd */
-	size_t out_len, out_sent; /* [O] bytes of @buf to send / sent */
+	char *buf;		      /* [O] chunk: registered (chunk >= 0) or malloc'd */
+	int chunk;		      /* [O] index in the registered region, -1: malloc'd */
+	size_t out_len, out_sent;     /* [O] bytes of @buf to send / sent */
 };
 
 struct httpd {
 	struct aio_waiter w;
-	int lfd;		  /* listening socket */
+	int lfd; /* listening socket */
 	const char *root;
 	unsigned nslots;
-	struct conn **conns;	  /* by slot; NULL: free */
-	char *region;		  /* HTTPD_NCHUNKS * HTTPD_CHUNK, registered */
-	int regbuf;		  /* its buffer index, < 0 if registration failed */
-	int accept_armed;	  /* slot 0 holds a live multishot ACCEPT */
+	struct conn **conns; /* by slot; NULL: free */
+	char *region;	     /* HTTPD_NCHUNKS * HTTPD_CHUNK, registered */
+	int regbuf;	     /* its buffer index, < 0 if registration failed */
+	int accept_armed;    /* slot 0 holds a live multishot ACCEPT */
 	unsigned char chunk_used[HTTPD_NCHUNKS];
 };
 
@@ -346,7 +346,8 @@ static int setup(uint16_t port)
 	if (s < 0)
 		return cmd_err("httpd", "TCP sockets", s);
 	srv.lfd = (int)s;
-	if ((r = sys_bind(srv.lfd, &sa, sizeof(sa))) < 0 || (r = sys_listen(srv.lfd, HTTPD_BACKLOG)) < 0)
+	if ((r = sys_bind(srv.lfd, &sa, sizeof(sa))) < 0 ||
+	    (r = sys_listen(srv.lfd, HTTPD_BACKLOG)) < 0)
 		return cmd_err("httpd", "listen", r);
 	for (srv.nslots = HTTPD_SLOTS_MAX; srv.nslots >= 2; srv.nslots /= 2)
 		if ((e = aio_waiter_create(&srv.w, srv.nslots)) == 0)
@@ -357,8 +358,8 @@ static int setup(uint16_t port)
 	srv.region = malloc(HTTPD_NCHUNKS * HTTPD_CHUNK);
 	if (!srv.conns || !srv.region)
 		return cmd_err("httpd", "memory", -ENOMEM);
-	srv.regbuf = aio_buf_register(srv.region, HTTPD_NCHUNKS * HTTPD_CHUNK,
-				      TIO_BUF_READ | TIO_BUF_WRITE);
+	srv.regbuf =
+	    aio_buf_register(srv.region, HTTPD_NCHUNKS * HTTPD_CHUNK, TIO_BUF_READ | TIO_BUF_WRITE);
 	e = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd);
 	srv.accept_armed = e == 0;
 	return e < 0 ? cmd_err("httpd", "accept", e) : 0;

@@ -23,8 +23,8 @@ static void print_if(const struct tio_ifreq *r)
 	printf("          inet addr:%s  Mask:%s  Gateway:%s\n", a, m, g);
 	printf("          %s%sMTU:%u\n", r->flags & TIO_IFF_UP ? "UP  " : "",
 	       r->flags & TIO_IFF_DHCP ? "DHCP  " : "", r->mtu);
-	printf("          RX packets:%llu  TX packets:%llu\n",
-	       (unsigned long long)r->rx_packets, (unsigned long long)r->tx_packets);
+	printf("          RX packets:%llu  TX packets:%llu\n", (unsigned long long)r->rx_packets,
+	       (unsigned long long)r->tx_packets);
 	printf("          RX bytes:%llu  TX bytes:%llu\n\n", (unsigned long long)r->rx_bytes,
 	       (unsigned long long)r->tx_bytes);
 }

@@ -66,8 +66,9 @@ int main(int argc, char **argv)
 	int r;
 
 	if (md_parse_args(argc, argv, &a, &why) < 0) {
-		fprintf(stderr, "mdadm: %s\nusage: mdadm --build /dev/mdN --level=0|1|linear "
-				"--raid-devices=N DEV...\n       mdadm --detail /dev/mdN\n",
+		fprintf(stderr,
+			"mdadm: %s\nusage: mdadm --build /dev/mdN --level=0|1|linear "
+			"--raid-devices=N DEV...\n       mdadm --detail /dev/mdN\n",
 			why);
 		return 1;
 	}

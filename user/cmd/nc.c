@@ -129,7 +129,8 @@ static int nc_async(struct nc_client *c)
 		if (n < 0)
 			return cmd_err("nc", "wait", n);
 		for (int i = 0; i < n && r >= 0; i++)
-			r = ev[i].slot == NC_SLOT_IN ? on_in(c, ev[i].result) : on_net(c, ev[i].result);
+			r = ev[i].slot == NC_SLOT_IN ? on_in(c, ev[i].result)
+						     : on_net(c, ev[i].result);
 	}
 	if (!c->in_done)
 		aio_cancel(&c->w, NC_SLOT_IN); /* peer left first: stop reading stdin */

@@ -14,7 +14,7 @@
 #include <tio/start.h>
 #include <tio/sys.h>
 
-#define PING_DATA    56	       /* payload bytes, as ping's default */
+#define PING_DATA    56		   /* payload bytes, as ping's default */
 #define PING_WAIT_NS 1000000000ULL /* per reply */
 
 struct ping_stats {
@@ -33,7 +33,8 @@ static long await_reply(struct aio_waiter *w, int s, uint16_t id, uint16_t seq, 
 
 	for (;;) {
 		long now = sys_clock_ns();
-		uint64_t left = t0 + PING_WAIT_NS > (uint64_t)now ? t0 + PING_WAIT_NS - (uint64_t)now : 0;
+		uint64_t left =
+		    t0 + PING_WAIT_NS > (uint64_t)now ? t0 + PING_WAIT_NS - (uint64_t)now : 0;
 		int e;
 
 		if (!left)
@@ -48,7 +49,8 @@ static long await_reply(struct aio_waiter *w, int s, uint16_t id, uint16_t seq, 
 			return e;
 		if (ev.result < 0)
 			return ev.result;
-		if (icmp_parse_reply(buf, (size_t)ev.result, &r) == 0 && r.id == id && r.seq == seq) {
+		if (icmp_parse_reply(buf, (size_t)ev.result, &r) == 0 && r.id == id &&
+		    r.seq == seq) {
 			*ttl = r.ttl;
 			return (sys_clock_ns() - (long)t0) / 1000;
 		}
@@ -78,7 +80,7 @@ static void ping_once(struct aio_waiter *w, int s, const struct tio_sockaddr_in 
 		st->min_us = (uint64_t)us;
 	if ((uint64_t)us > st->max_us)
 		st->max_us = (uint64_t)us;
-	printf("%u bytes from %s: seq=%u ttl=%u time=%lu.%03lu ms\n", (unsigned)sizeof(pkt), addr,
+	printf("%u bytes from %s: seq=%u ttl=%u time=%ld.%03ld ms\n", (unsigned)sizeof(pkt), addr,
 	       seq, ttl, us / 1000, us % 1000);
 	long rest = t0 + 1000000000L - sys_clock_ns();
 	if (rest > 0)
@@ -96,9 +98,10 @@ static void summary(const char *addr, const struct ping_stats *st)
 		uint64_t avg = st->sum_us / st->recv;
 
 		printf("round-trip min/avg/max = %llu.%03llu/%llu.%03llu/%llu.%03llu ms\n",
-		       (unsigned long long)(st->min_us / 1000), (unsigned long long)(st->min_us % 1000),
-		       (unsigned long long)(avg / 1000), (unsigned long long)(avg % 1000),
-		       (unsigned long long)(st->max_us / 1000), (unsigned long long)(st->max_us % 1000));
+		       (unsigned long long)(st->min_us / 1000),
+		       (unsigned long long)(st->min_us % 1000), (unsigned long long)(avg / 1000),
+		       (unsigned long long)(avg % 1000), (unsigned long long)(st->max_us / 1000),
+		       (unsigned long long)(st->max_us % 1000));
 	}
 }
 

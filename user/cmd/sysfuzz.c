@@ -35,34 +35,61 @@ struct fuzz_call {
 };
 
 static const struct fuzz_call calls[SYS_COUNT] = {
-	[SYS_exit] = {"exit", K_NEVER},		[SYS_spawn] = {"spawn", K_NEVER},
-	[SYS_waitpid] = {"waitpid", K_PLAIN},	[SYS_kill] = {"kill", K_NEVER},
-	[SYS_getpid] = {"getpid", K_PLAIN},	[SYS_mmap] = {"mmap", K_PLAIN},
-	[SYS_munmap] = {"munmap", K_PLAIN},	[SYS_clock_ns] = {"clock_ns", K_PLAIN},
-	[SYS_sleep_ns] = {"sleep_ns", K_PLAIN}, [SYS_uname] = {"uname", K_PLAIN},
-	[SYS_poweroff] = {"poweroff", K_NEVER}, [SYS_kinfo] = {"kinfo", K_PLAIN},
-	[SYS_chdir] = {"chdir", K_PLAIN},	[SYS_getcwd] = {"getcwd", K_PLAIN},
-	[SYS_open] = {"open", K_PLAIN},		[SYS_close] = {"close", K_PLAIN},
-	[SYS_read] = {"read", K_BLOCKING},	[SYS_write] = {"write", K_BLOCKING},
-	[SYS_lseek] = {"lseek", K_PLAIN},	[SYS_pread] = {"pread", K_BLOCKING},
-	[SYS_pwrite] = {"pwrite", K_BLOCKING},	[SYS_stat] = {"stat", K_PLAIN},
-	[SYS_fstat] = {"fstat", K_PLAIN},	[SYS_getdents] = {"getdents", K_PLAIN},
-	[SYS_mkdir] = {"mkdir", K_PLAIN},	[SYS_rmdir] = {"rmdir", K_PLAIN},
-	[SYS_unlink] = {"unlink", K_PLAIN},	[SYS_rename] = {"rename", K_PLAIN},
-	[SYS_dup2] = {"dup2", K_PLAIN},		[SYS_fsync] = {"fsync", K_PLAIN},
-	[SYS_sync] = {"sync", K_PLAIN},		[SYS_mount] = {"mount", K_PLAIN},
-	[SYS_umount] = {"umount", K_PLAIN},	[SYS_ioctl] = {"ioctl", K_PLAIN},
-	[SYS_statfs] = {"statfs", K_PLAIN},	[SYS_pipe] = {"pipe", K_PLAIN},
-	[SYS_socket] = {"socket", K_PLAIN},	[SYS_bind] = {"bind", K_PLAIN},
-	[SYS_listen] = {"listen", K_PLAIN},	[SYS_accept] = {"accept", K_BLOCKING},
-	[SYS_connect] = {"connect", K_BLOCKING}, [SYS_send] = {"send", K_BLOCKING},
-	[SYS_recv] = {"recv", K_BLOCKING},	[SYS_sendto] = {"sendto", K_BLOCKING},
-	[SYS_recvfrom] = {"recvfrom", K_BLOCKING}, [SYS_shutdown] = {"shutdown", K_PLAIN},
-	[SYS_getsockname] = {"getsockname", K_PLAIN}, [SYS_waiter_create] = {"waiter_create", K_PLAIN},
-	[SYS_submit] = {"submit", K_PLAIN},	[SYS_wait_event] = {"wait_event", K_PLAIN},
-	[SYS_cancel] = {"cancel", K_PLAIN},	[SYS_buf_register] = {"buf_register", K_PLAIN},
-	[SYS_buf_unregister] = {"buf_unregister", K_PLAIN}, [SYS_pbq_create] = {"pbq_create", K_PLAIN},
-	[SYS_pbq_provide] = {"pbq_provide", K_PLAIN},
+    [SYS_exit] = {"exit", K_NEVER},
+    [SYS_spawn] = {"spawn", K_NEVER},
+    [SYS_waitpid] = {"waitpid", K_PLAIN},
+    [SYS_kill] = {"kill", K_NEVER},
+    [SYS_getpid] = {"getpid", K_PLAIN},
+    [SYS_mmap] = {"mmap", K_PLAIN},
+    [SYS_munmap] = {"munmap", K_PLAIN},
+    [SYS_clock_ns] = {"clock_ns", K_PLAIN},
+    [SYS_sleep_ns] = {"sleep_ns", K_PLAIN},
+    [SYS_uname] = {"uname", K_PLAIN},
+    [SYS_poweroff] = {"poweroff", K_NEVER},
+    [SYS_kinfo] = {"kinfo", K_PLAIN},
+    [SYS_chdir] = {"chdir", K_PLAIN},
+    [SYS_getcwd] = {"getcwd", K_PLAIN},
+    [SYS_open] = {"open", K_PLAIN},
+    [SYS_close] = {"close", K_PLAIN},
+    [SYS_read] = {"read", K_BLOCKING},
+    [SYS_write] = {"write", K_BLOCKING},
+    [SYS_lseek] = {"lseek", K_PLAIN},
+    [SYS_pread] = {"pread", K_BLOCKING},
+    [SYS_pwrite] = {"pwrite", K_BLOCKING},
+    [SYS_stat] = {"stat", K_PLAIN},
+    [SYS_fstat] = {"fstat", K_PLAIN},
+    [SYS_getdents] = {"getdents", K_PLAIN},
+    [SYS_mkdir] = {"mkdir", K_PLAIN},
+    [SYS_rmdir] = {"rmdir", K_PLAIN},
+    [SYS_unlink] = {"unlink", K_PLAIN},
+    [SYS_rename] = {"rename", K_PLAIN},
+    [SYS_dup2] = {"dup2", K_PLAIN},
+    [SYS_fsync] = {"fsync", K_PLAIN},
+    [SYS_sync] = {"sync", K_PLAIN},
+    [SYS_mount] = {"mount", K_PLAIN},
+    [SYS_umount] = {"umount", K_PLAIN},
+    [SYS_ioctl] = {"ioctl", K_PLAIN},
+    [SYS_statfs] = {"statfs", K_PLAIN},
+    [SYS_pipe] = {"pipe", K_PLAIN},
+    [SYS_socket] = {"socket", K_PLAIN},
+    [SYS_bind] = {"bind", K_PLAIN},
+    [SYS_listen] = {"listen", K_PLAIN},
+    [SYS_accept] = {"accept", K_BLOCKING},
+    [SYS_connect] = {"connect", K_BLOCKING},
+    [SYS_send] = {"send", K_BLOCKING},
+    [SYS_recv] = {"recv", K_BLOCKING},
+    [SYS_sendto] = {"sendto", K_BLOCKING},
+    [SYS_recvfrom] = {"recvfrom", K_BLOCKING},
+    [SYS_shutdown] = {"shutdown", K_PLAIN},
+    [SYS_getsockname] = {"getsockname", K_PLAIN},
+    [SYS_waiter_create] = {"waiter_create", K_PLAIN},
+    [SYS_submit] = {"submit", K_PLAIN},
+    [SYS_wait_event] = {"wait_event", K_PLAIN},
+    [SYS_cancel] = {"cancel", K_PLAIN},
+    [SYS_buf_register] = {"buf_register", K_PLAIN},
+    [SYS_buf_unregister] = {"buf_unregister", K_PLAIN},
+    [SYS_pbq_create] = {"pbq_create", K_PLAIN},
+    [SYS_pbq_provide] = {"pbq_provide", K_PLAIN},
 };
 
 struct fuzz_count {
@@ -89,21 +116,30 @@ static uint64_t rnd(void)
 static long rnd_ptr(void)
 {
 	switch (rnd() % 8) {
-	case 0: return 0;
-	case 1: return (long)0xffff800000000000ULL + (long)(rnd() % 0x100000);
-	case 2: return (long)(rnd() & 0x7fffffffffffULL);
-	case 3: return (long)(scratch + FUZZ_SCRATCH - rnd() % 16); /* runs off the end */
-	default: return (long)(scratch + rnd() % (FUZZ_SCRATCH / 2));
+	case 0:
+		return 0;
+	case 1:
+		return (long)0xffff800000000000ULL + (long)(rnd() % 0x100000);
+	case 2:
+		return (long)(rnd() & 0x7fffffffffffULL);
+	case 3:
+		return (long)(scratch + FUZZ_SCRATCH - rnd() % 16); /* runs off the end */
+	default:
+		return (long)(scratch + rnd() % (FUZZ_SCRATCH / 2));
 	}
 }
 
 static long rnd_len(void)
 {
 	switch (rnd() % 4) {
-	case 0: return (long)(rnd() % 64);
-	case 1: return (long)(rnd() % FUZZ_SCRATCH);
-	case 2: return (long)rnd();
-	default: return (long)(rnd() % (FUZZ_SCRATCH / 2));
+	case 0:
+		return (long)(rnd() % 64);
+	case 1:
+		return (long)(rnd() % FUZZ_SCRATCH);
+	case 2:
+		return (long)rnd();
+	default:
+		return (long)(rnd() % (FUZZ_SCRATCH / 2));
 	}
 }
 
@@ -113,19 +149,26 @@ static long rnd_fd(int may_block)
 	if (!may_block && nfds && rnd() % 2)
 		return fds[rnd() % nfds];
 	switch (rnd() % 3) {
-	case 0: return -1 - (long)(rnd() % 4);
-	case 1: return 100000 + (long)(rnd() % 1000);
-	default: return (long)(int32_t)rnd() | 0x40000000L;
+	case 0:
+		return -1 - (long)(rnd() % 4);
+	case 1:
+		return 100000 + (long)(rnd() % 1000);
+	default:
+		return (long)(int32_t)rnd() | 0x40000000L;
 	}
 }
 
 static long rnd_arg(void)
 {
 	switch (rnd() % 4) {
-	case 0: return (long)(rnd() % 16);
-	case 1: return rnd_ptr();
-	case 2: return rnd_len();
-	default: return (long)rnd();
+	case 0:
+		return (long)(rnd() % 16);
+	case 1:
+		return rnd_ptr();
+	case 2:
+		return rnd_len();
+	default:
+		return (long)rnd();
 	}
 }
 
@@ -200,7 +243,8 @@ static void make_args(int n, long a[6])
 		if (sqe->fd >= 0 && sqe->fd <= 2)
 			sqe->fd = -1;
 		if (sqe->opcode == TIO_OP_OPEN)
-			sqe->opcode = TIO_OP_NOP; /* async open could create or truncate real files */
+			sqe->opcode =
+			    TIO_OP_NOP; /* async open could create or truncate real files */
 	}
 	if (n == SYS_pipe)
 		last_pipe_arg = a[0];
@@ -214,7 +258,8 @@ static void track(int n, long r)
 	if (n == SYS_mmap && nmaps < FUZZ_MAPS)
 		maps[nmaps++] = r;
 	if ((n == SYS_open || n == SYS_socket || n == SYS_waiter_create || n == SYS_pbq_create ||
-	     n == SYS_dup2) && r > 2 && nfds < FUZZ_FDS)
+	     n == SYS_dup2) &&
+	    r > 2 && nfds < FUZZ_FDS)
 		fds[nfds++] = (int)r;
 	if (n == SYS_pipe && nfds + 2 <= FUZZ_FDS && in_scratch(last_pipe_arg, 8)) {
 		int p[2];

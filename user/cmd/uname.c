@@ -30,13 +30,27 @@ int main(int argc, char **argv)
 
 	while ((c = opt_next(&o, argc, argv, "asnrvm")) != -1) {
 		switch (c) {
-		case 'a': want |= U_S | U_N | U_R | U_V | U_M; break;
-		case 's': want |= U_S; break;
-		case 'n': want |= U_N; break;
-		case 'r': want |= U_R; break;
-		case 'v': want |= U_V; break;
-		case 'm': want |= U_M; break;
-		default: fprintf(stderr, "usage: uname [-asnrvm]\n"); return 1;
+		case 'a':
+			want |= U_S | U_N | U_R | U_V | U_M;
+			break;
+		case 's':
+			want |= U_S;
+			break;
+		case 'n':
+			want |= U_N;
+			break;
+		case 'r':
+			want |= U_R;
+			break;
+		case 'v':
+			want |= U_V;
+			break;
+		case 'm':
+			want |= U_M;
+			break;
+		default:
+			fprintf(stderr, "usage: uname [-asnrvm]\n");
+			return 1;
 		}
 	}
 	r = sys_uname(&u);

@@ -21,27 +21,27 @@ struct dd_suffix {
 #define KD 1000ULL
 
 static const struct dd_suffix suffixes[] = {
-	{"c", 1},
-	{"w", 2},
-	{"b", 512},
-	{"kB", KD},
-	{"K", KI},
-	{"KiB", KI},
-	{"MB", KD * KD},
-	{"M", KI * KI},
-	{"MiB", KI * KI},
-	{"GB", KD * KD * KD},
-	{"G", KI * KI * KI},
-	{"GiB", KI * KI * KI},
-	{"TB", KD * KD * KD * KD},
-	{"T", KI * KI * KI * KI},
-	{"TiB", KI * KI * KI * KI},
-	{"PB", KD * KD * KD * KD * KD},
-	{"P", KI * KI * KI * KI * KI},
-	{"PiB", KI * KI * KI * KI * KI},
-	{"EB", KD * KD * KD * KD * KD * KD},
-	{"E", KI * KI * KI * KI * KI * KI},
-	{"EiB", KI * KI * KI * KI * KI * KI},
+    {"c", 1},
+    {"w", 2},
+    {"b", 512},
+    {"kB", KD},
+    {"K", KI},
+    {"KiB", KI},
+    {"MB", KD *KD},
+    {"M", KI *KI},
+    {"MiB", KI *KI},
+    {"GB", KD *KD *KD},
+    {"G", KI *KI *KI},
+    {"GiB", KI *KI *KI},
+    {"TB", KD *KD *KD *KD},
+    {"T", KI *KI *KI *KI},
+    {"TiB", KI *KI *KI *KI},
+    {"PB", KD *KD *KD *KD *KD},
+    {"P", KI *KI *KI *KI *KI},
+    {"PiB", KI *KI *KI *KI *KI},
+    {"EB", KD *KD *KD *KD *KD *KD},
+    {"E", KI *KI *KI *KI *KI *KI},
+    {"EiB", KI *KI *KI *KI *KI *KI},
 };
 
 /* One factor: digits and an optional suffix, ending at 'x' or the end. */
@@ -61,7 +61,8 @@ static int parse_factor(const char *s, size_t len, uint64_t *v)
 		size_t k, slen = len - i;
 
 		for (k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++)
-			if (strlen(suffixes[k].text) == slen && !memcmp(s + i, suffixes[k].text, slen))
+			if (strlen(suffixes[k].text) == slen &&
+			    !memcmp(s + i, suffixes[k].text, slen))
 				break;
 		if (k == sizeof(suffixes) / sizeof(suffixes[0]))
 			return -EINVAL;

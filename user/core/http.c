@@ -177,11 +177,11 @@ long http_parse(const char *buf, size_t len, struct http_req *req)
 const char *http_mime(const char *path)
 {
 	static const char *const map[][2] = {
-		{".html", "text/html"},	      {".htm", "text/html"},	{".txt", "text/plain"},
-		{".css", "text/css"},	      {".js", "text/javascript"}, {".json", "application/json"},
-		{".png", "image/png"},	      {".jpg", "image/jpeg"},	{".jpeg", "image/jpeg"},
-		{".gif", "image/gif"},	      {".svg", "image/svg+xml"}, {".ico", "image/x-icon"},
-		{".md", "text/markdown"},
+	    {".html", "text/html"},   {".htm", "text/html"},	  {".txt", "text/plain"},
+	    {".css", "text/css"},     {".js", "text/javascript"}, {".json", "application/json"},
+	    {".png", "image/png"},    {".jpg", "image/jpeg"},	  {".jpeg", "image/jpeg"},
+	    {".gif", "image/gif"},    {".svg", "image/svg+xml"},  {".ico", "image/x-icon"},
+	    {".md", "text/markdown"},
 	};
 	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
 
@@ -195,19 +195,26 @@ const char *http_mime(const char *path)
 const char *http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Unknown";
 	}
 }
 
-long http_head(char *buf, size_t cap, int status, const char *type, uint64_t length,
-	       int keep_alive)
+long http_head(char *buf, size_t cap, int status, const char *type, uint64_t length, int keep_alive)
 {
 	int n = snprintf(buf, cap,
 			 "HTTP/1.1 %d %s\r\nServer: tessera-httpd\r\nContent-Type: %s\r\n"

@@ -13,13 +13,20 @@
 static char type_char(uint32_t mode)
 {
 	switch (mode & S_IFMT) {
-	case S_IFDIR: return 'd';
-	case S_IFCHR: return 'c';
-	case S_IFBLK: return 'b';
-	case S_IFIFO: return 'p';
-	case S_IFSOCK: return 's';
-	case S_IFREG: return '-';
-	default: return '?';
+	case S_IFDIR:
+		return 'd';
+	case S_IFCHR:
+		return 'c';
+	case S_IFBLK:
+		return 'b';
+	case S_IFIFO:
+		return 'p';
+	case S_IFSOCK:
+		return 's';
+	case S_IFREG:
+		return '-';
+	default:
+		return '?';
 	}
 }
 
@@ -89,11 +96,17 @@ size_t lsfmt_line(char *out, size_t cap, const char *name, const struct tio_stat
 uint32_t lsfmt_dt_to_mode(uint8_t dt)
 {
 	switch (dt) {
-	case DT_DIR: return S_IFDIR;
-	case DT_REG: return S_IFREG;
-	case DT_CHR: return S_IFCHR;
-	case DT_BLK: return S_IFBLK;
-	case DT_SOCK: return S_IFSOCK;
-	default: return 0;
+	case DT_DIR:
+		return S_IFDIR;
+	case DT_REG:
+		return S_IFREG;
+	case DT_CHR:
+		return S_IFCHR;
+	case DT_BLK:
+		return S_IFBLK;
+	case DT_SOCK:
+		return S_IFSOCK;
+	default:
+		return 0;
 	}
 }

@@ -8,7 +8,10 @@
 
 const char *md_level_name(int level)
 {
-	return level == 0 ? "raid0" : level == 1 ? "raid1" : level == TIO_MD_LINEAR ? "linear" : "?";
+	return level == 0		? "raid0"
+	       : level == 1		? "raid1"
+	       : level == TIO_MD_LINEAR ? "linear"
+					: "?";
 }
 
 static int parse_level(const char *v, int *level)
@@ -49,7 +52,8 @@ static int md_word(int argc, char **argv, int *i, struct md_args *a, const char 
 	char *end;
 	int t;
 
-	if (!strcmp(w, "--build") || !strcmp(w, "-B") || !strcmp(w, "--detail") || !strcmp(w, "-D")) {
+	if (!strcmp(w, "--build") || !strcmp(w, "-B") || !strcmp(w, "--detail") ||
+	    !strcmp(w, "-D")) {
 		if (a->mode != MD_NONE || *i + 1 >= argc)
 			return *why = "one of --build or --detail, with an array", -EINVAL;
 		a->mode = w[2] == 'b' || w[1] == 'B' ? MD_BUILD : MD_DETAIL;
@@ -81,7 +85,9 @@ int md_parse_args(int argc, char **argv, struct md_args *a, const char **why)
 	if (a->mode == MD_NONE)
 		return *why = "--build or --detail expected", -EINVAL;
 	if (a->mode == MD_DETAIL)
-		return a->ngiven || a->have_level || a->ndevs ? (*why = "--detail takes only the array", -EINVAL) : 0;
+		return a->ngiven || a->have_level || a->ndevs
+			   ? (*why = "--detail takes only the array", -EINVAL)
+			   : 0;
 	if (!a->have_level || !a->ndevs)
 		return *why = "--build needs --level and --raid-devices", -EINVAL;
 	if (a->ngiven != a->ndevs)

@@ -17,8 +17,8 @@ void aio_prep_rw(struct tio_sqe *sqe, uint32_t op, int fd, void *buf, size_t len
 		sqe->offset = off;
 }
 
-void aio_prep_rw_fixed(struct tio_sqe *sqe, uint32_t op, int fd, unsigned buf_index,
-		       size_t buf_off, size_t len, uint64_t off)
+void aio_prep_rw_fixed(struct tio_sqe *sqe, uint32_t op, int fd, unsigned buf_index, size_t buf_off,
+		       size_t len, uint64_t off)
 {
 	aio_prep_rw(sqe, op, fd, NULL, len, off);
 	sqe->flags = TIO_SQE_REGBUF;

@@ -62,12 +62,23 @@ static unsigned parse_flags(const char **p)
 
 	for (;; (*p)++) {
 		switch (**p) {
-		case '-': f |= F_LEFT; break;
-		case '0': f |= F_ZERO; break;
-		case '+': f |= F_PLUS; break;
-		case ' ': f |= F_SPACE; break;
-		case '#': f |= F_ALT; break;
-		default: return f;
+		case '-':
+			f |= F_LEFT;
+			break;
+		case '0':
+			f |= F_ZERO;
+			break;
+		case '+':
+			f |= F_PLUS;
+			break;
+		case ' ':
+			f |= F_SPACE;
+			break;
+		case '#':
+			f |= F_ALT;
+			break;
+		default:
+			return f;
 		}
 	}
 }
@@ -145,6 +156,7 @@ static int to_digits(char *dig, unsigned long long v, unsigned base, int upper)
 	int n = 0;
 
 	while (v) {
+		/* cppcheck-suppress zerodivcond ; base is 8, 10 or 16 */
 		dig[n++] = set[v % base];
 		v /= base;
 	}
@@ -189,24 +201,36 @@ static void emit_num(struct fmt_out *o, const struct fmt_spec *s, unsigned long 
 static long long arg_signed(const struct fmt_spec *s, va_list *ap)
 {
 	switch (s->lng) {
-	case 3: return (long long)va_arg(*ap, intptr_t);
-	case 2: return va_arg(*ap, long long);
-	case 1: return va_arg(*ap, long);
-	case -1: return (short)va_arg(*ap, int);
-	case -2: return (signed char)va_arg(*ap, int);
-	default: return va_arg(*ap, int);
+	case 3:
+		return (long long)va_arg(*ap, intptr_t);
+	case 2:
+		return va_arg(*ap, long long);
+	case 1:
+		return va_arg(*ap, long);
+	case -1:
+		return (short)va_arg(*ap, int);
+	case -2:
+		return (signed char)va_arg(*ap, int);
+	default:
+		return va_arg(*ap, int);
 	}
 }
 
 static unsigned long long arg_unsigned(const struct fmt_spec *s, va_list *ap)
 {
 	switch (s->lng) {
-	case 3: return va_arg(*ap, size_t);
-	case 2: return va_arg(*ap, unsigned long long);
-	case 1: return va_arg(*ap, unsigned long);
-	case -1: return (unsigned short)va_arg(*ap, unsigned);
-	case -2: return (unsigned char)va_arg(*ap, unsigned);
-	default: return va_arg(*ap, unsigned);
+	case 3:
+		return va_arg(*ap, size_t);
+	case 2:
+		return va_arg(*ap, unsigned long long);
+	case 1:
+		return va_arg(*ap, unsigned long);
+	case -1:
+		return (unsigned short)va_arg(*ap, unsigned);
+	case -2:
+		return (unsigned char)va_arg(*ap, unsigned);
+	default:
+		return va_arg(*ap, unsigned);
 	}
 }
 
@@ -221,19 +245,32 @@ static void emit_conv(struct fmt_out *o, struct fmt_spec *s, va_list *ap)
 		emit_num(o, s, sv < 0 ? 0ULL - (unsigned long long)sv : (unsigned long long)sv,
 			 sv < 0, 10);
 		break;
-	case 'u': emit_num(o, s, arg_unsigned(s, ap), 0, 10); break;
+	case 'u':
+		emit_num(o, s, arg_unsigned(s, ap), 0, 10);
+		break;
 	case 'x':
-	case 'X': emit_num(o, s, arg_unsigned(s, ap), 0, 16); break;
-	case 'o': emit_num(o, s, arg_unsigned(s, ap), 0, 8); break;
+	case 'X':
+		emit_num(o, s, arg_unsigned(s, ap), 0, 16);
+		break;
+	case 'o':
+		emit_num(o, s, arg_unsigned(s, ap), 0, 8);
+		break;
 	case 'p':
 		s->flags |= F_ALT;
 		s->conv = 'x';
 		emit_num(o, s, (uintptr_t)va_arg(*ap, void *), 0, 16);
 		break;
-	case 's': emit_str(o, s, va_arg(*ap, const char *)); break;
-	case 'c': emit_char(o, s, (char)va_arg(*ap, int)); break;
-	case '%': out_put(o, '%'); break;
-	case '\0': break;
+	case 's':
+		emit_str(o, s, va_arg(*ap, const char *));
+		break;
+	case 'c':
+		emit_char(o, s, (char)va_arg(*ap, int));
+		break;
+	case '%':
+		out_put(o, '%');
+		break;
+	case '\0':
+		break;
 	default:
 		out_put(o, '%');
 		out_put(o, s->conv);

@@ -15,8 +15,8 @@
 #define UMEM_FREE 0x46524545u /* "FREE" */
 
 struct umem_block {
-	size_t size;		 /* whole block, header included, multiple of UMEM_ALIGN */
-	uint32_t magic;		 /* UMEM_USED or UMEM_FREE */
+	size_t size;	/* whole block, header included, multiple of UMEM_ALIGN */
+	uint32_t magic; /* UMEM_USED or UMEM_FREE */
 	uint32_t pad;
 	struct umem_block *next; /* valid iff FREE (overlays the payload) */
 };

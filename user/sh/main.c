@@ -16,9 +16,9 @@
 #include <tio/sys.h>
 #include "sh.h"
 
-static struct sh_cmd cmd;	     /* [O] static: 8 KiB of words */
-static char line[SH_LINE_MAX + 1];   /* [O] */
-static struct linebuf input;	     /* [O] */
+static struct sh_cmd cmd;	   /* [O] static: 8 KiB of words */
+static char line[SH_LINE_MAX + 1]; /* [O] */
+static struct linebuf input;	   /* [O] */
 
 static long read_fd(int fd, void *buf, size_t len)
 {

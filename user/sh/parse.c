@@ -18,13 +18,13 @@ struct sh_word {
 };
 
 static const char *const perr_text[SH_E_COUNT] = {
-	[SH_OK] = "no error",
-	[SH_E_QUOTE] = "unterminated quote",
-	[SH_E_REDIR] = "missing file name after redirection",
-	[SH_E_AMP] = "'&' must end the command",
-	[SH_E_TOOMANY] = "too many arguments",
-	[SH_E_NOCMD] = "missing command",
-	[SH_E_TOOLONG] = "line too long after expansion",
+    [SH_OK] = "no error",
+    [SH_E_QUOTE] = "unterminated quote",
+    [SH_E_REDIR] = "missing file name after redirection",
+    [SH_E_AMP] = "'&' must end the command",
+    [SH_E_TOOMANY] = "too many arguments",
+    [SH_E_NOCMD] = "missing command",
+    [SH_E_TOOLONG] = "line too long after expansion",
 };
 
 const char *sh_perr_text(enum sh_perr e)

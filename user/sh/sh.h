@@ -22,12 +22,12 @@
 
 enum sh_perr {
 	SH_OK = 0,
-	SH_E_QUOTE,	/* unterminated quote */
-	SH_E_REDIR,	/* redirection without a file name */
-	SH_E_AMP,	/* '&' not at the end */
-	SH_E_TOOMANY,	/* more than SH_ARGS_MAX words */
-	SH_E_NOCMD,	/* redirections or '&' but no command word */
-	SH_E_TOOLONG,	/* expanded line longer than the word store */
+	SH_E_QUOTE,   /* unterminated quote */
+	SH_E_REDIR,   /* redirection without a file name */
+	SH_E_AMP,     /* '&' not at the end */
+	SH_E_TOOMANY, /* more than SH_ARGS_MAX words */
+	SH_E_NOCMD,   /* redirections or '&' but no command word */
+	SH_E_TOOLONG, /* expanded line longer than the word store */
 	SH_E_COUNT
 };
 
@@ -51,8 +51,8 @@ const char *sh_perr_text(enum sh_perr e);
 
 /* Executor (exec.c): runs one parsed command; returns its exit status. */
 struct sh_state {
-	int status;   /* $? */
-	int exiting;  /* the exit builtin ran */
+	int status;  /* $? */
+	int exiting; /* the exit builtin ran */
 };
 int sh_run(struct sh_state *st, struct sh_cmd *cmd);
 void sh_reap_jobs(void);

@@ -40,7 +40,7 @@ static void sha_hex_of(const void *p, size_t n, size_t step, char out[65])
 static void test_sha256_nist_vectors(void)
 {
 	static const char *const two_block =
-		"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	char hex[65];
 
 	sha_hex_of("abc", 3, 3, hex);
@@ -70,11 +70,11 @@ static void test_sha256_padding_boundaries(void)
 		size_t n;
 		const char *hex;
 	} v[] = {
-		{55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
-		{56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
-		{63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
-		{64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
-		{65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
+	    {55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+	    {56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+	    {63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
+	    {64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+	    {65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
 	};
 	char buf[65], hex[65];
 
@@ -92,45 +92,66 @@ struct hx_case {
 };
 
 static const struct hx_case hx_cases[] = {
-	{"mixed", "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x20\x21\x22\x23\x24\x25\x26\x27\x28\x29\x2a\x2b\x2c\x2d\x2e\x2f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x74\x61\x69\x6c\x21", 101,
-	 "00000000  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  |................|\n"
-	 "00000010  10 11 12 13 14 15 16 17  18 19 1a 1b 1c 1d 1e 1f  |................|\n"
-	 "00000020  20 21 22 23 24 25 26 27  28 29 2a 2b 2c 2d 2e 2f  | !\"#$%&'()*+,-./|\n"
-	 "00000030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
-	 "*\n"
-	 "00000060  74 61 69 6c 21                                    |tail!|\n"
-	 "00000065\n"
-	 ""},
-	{"zeros40", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 40,
-	 "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
-	 "*\n"
-	 "00000020  00 00 00 00 00 00 00 00                           |........|\n"
-	 "00000028\n"
-	 ""},
-	{"hello", "\x48\x65\x6c\x6c\x6f\x0a", 6,
-	 "00000000  48 65 6c 6c 6f 0a                                 |Hello.|\n"
-	 "00000006\n"
-	 ""},
-	{"exact32", "\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41", 32,
-	 "00000000  41 41 41 41 41 41 41 41  41 41 41 41 41 41 41 41  |AAAAAAAAAAAAAAAA|\n"
-	 "*\n"
-	 "00000020\n"
-	 ""},
-	{"runs", "\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x7a\x7b\x7c\x7d\x7e\x7f\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89", 112,
-	 "00000000  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|\n"
-	 "00000010  62 62 62 62 62 62 62 62  62 62 62 62 62 62 62 62  |bbbbbbbbbbbbbbbb|\n"
-	 "*\n"
-	 "00000040  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|\n"
-	 "*\n"
-	 "00000060  7a 7b 7c 7d 7e 7f 80 81  82 83 84 85 86 87 88 89  |z{|}~...........|\n"
-	 "00000070\n"
-	 ""},
-	{"high", "\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x7b\x7c\x7d\x7e\x7f\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x7f", 33,
-	 "00000000  70 71 72 73 74 75 76 77  78 79 7a 7b 7c 7d 7e 7f  |pqrstuvwxyz{|}~.|\n"
-	 "00000010  80 81 82 83 84 85 86 87  88 89 8a 8b 8c 8d 8e 8f  |................|\n"
-	 "00000020  7f                                                |.|\n"
-	 "00000021\n"
-	 ""},
+    {"mixed",
+     "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16"
+     "\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x20\x21\x22\x23\x24\x25\x26\x27\x28\x29\x2a\x2b\x2c\x2d"
+     "\x2e\x2f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\x00\x00\x00\x00\x74\x61\x69\x6c\x21",
+     101,
+     "00000000  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  |................|\n"
+     "00000010  10 11 12 13 14 15 16 17  18 19 1a 1b 1c 1d 1e 1f  |................|\n"
+     "00000020  20 21 22 23 24 25 26 27  28 29 2a 2b 2c 2d 2e 2f  | !\"#$%&'()*+,-./|\n"
+     "00000030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+     "*\n"
+     "00000060  74 61 69 6c 21                                    |tail!|\n"
+     "00000065\n"
+     ""},
+    {"zeros40",
+     "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+     40,
+     "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+     "*\n"
+     "00000020  00 00 00 00 00 00 00 00                           |........|\n"
+     "00000028\n"
+     ""},
+    {"hello", "\x48\x65\x6c\x6c\x6f\x0a", 6,
+     "00000000  48 65 6c 6c 6f 0a                                 |Hello.|\n"
+     "00000006\n"
+     ""},
+    {"exact32",
+     "\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41\x41"
+     "\x41\x41\x41\x41\x41\x41\x41\x41\x41",
+     32,
+     "00000000  41 41 41 41 41 41 41 41  41 41 41 41 41 41 41 41  |AAAAAAAAAAAAAAAA|\n"
+     "*\n"
+     "00000020\n"
+     ""},
+    {"runs",
+     "\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x62\x62\x62\x62\x62\x62\x62"
+     "\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62"
+     "\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x62\x61\x61\x61\x61\x61"
+     "\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61\x61"
+     "\x61\x61\x61\x61\x7a\x7b\x7c\x7d\x7e\x7f\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89",
+     112,
+     "00000000  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|\n"
+     "00000010  62 62 62 62 62 62 62 62  62 62 62 62 62 62 62 62  |bbbbbbbbbbbbbbbb|\n"
+     "*\n"
+     "00000040  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|\n"
+     "*\n"
+     "00000060  7a 7b 7c 7d 7e 7f 80 81  82 83 84 85 86 87 88 89  |z{|}~...........|\n"
+     "00000070\n"
+     ""},
+    {"high",
+     "\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x7b\x7c\x7d\x7e\x7f\x80\x81\x82\x83\x84\x85\x86"
+     "\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x7f",
+     33,
+     "00000000  70 71 72 73 74 75 76 77  78 79 7a 7b 7c 7d 7e 7f  |pqrstuvwxyz{|}~.|\n"
+     "00000010  80 81 82 83 84 85 86 87  88 89 8a 8b 8c 8d 8e 8f  |................|\n"
+     "00000020  7f                                                |.|\n"
+     "00000021\n"
+     ""},
 };
 
 struct sink {
@@ -202,13 +223,26 @@ static void test_dd_sizes(void)
 		const char *s;
 		uint64_t v;
 	} ok[] = {
-		{"0", 0},	  {"512", 512},	     {"1c", 1},		{"3w", 6},
-		{"2b", 1024},	  {"1kB", 1000},     {"1K", 1024},	{"1KiB", 1024},
-		{"1MB", 1000000}, {"1M", 1048576},   {"4MiB", 4194304}, {"1G", 1073741824},
-		{"1GB", 1000000000}, {"2x512", 1024}, {"2x3x1K", 6144}, {"1T", 1099511627776ULL},
+	    {"0", 0},
+	    {"512", 512},
+	    {"1c", 1},
+	    {"3w", 6},
+	    {"2b", 1024},
+	    {"1kB", 1000},
+	    {"1K", 1024},
+	    {"1KiB", 1024},
+	    {"1MB", 1000000},
+	    {"1M", 1048576},
+	    {"4MiB", 4194304},
+	    {"1G", 1073741824},
+	    {"1GB", 1000000000},
+	    {"2x512", 1024},
+	    {"2x3x1K", 6144},
+	    {"1T", 1099511627776ULL},
 	};
-	static const char *const bad[] = {"", "K", "1k", "1Kb", "-1", "1.5M", "x2", "2x", "1 K",
-					  "99999999999999999999", "20E", "1Q"};
+	static const char *const bad[] = {"",	  "K",	"1k", "1Kb", "-1",
+					  "1.5M", "x2", "2x", "1 K", "99999999999999999999",
+					  "20E",  "1Q"};
 	uint64_t v;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -255,14 +289,15 @@ static void test_dd_summary_matches_coreutils(void)
 		uint64_t full, part, bytes, ns;
 		const char *last;
 	} v[] = {
-		{3, 0, 3072, 167787, "3072 bytes (3.1 kB, 3.0 KiB) copied, 0.000167787 s, 18.3 MB/s"},
-		{1, 0, 1000, 107454, "1000 bytes (1.0 kB) copied, 0.000107454 s, 9.3 MB/s"},
-		{1, 0, 100, 134435, "100 bytes copied, 0.000134435 s, 744 kB/s"},
-		{32, 0, 33554432, 13463500, "33554432 bytes (34 MB, 32 MiB) copied, 0.0134635 s, 2.5 GB/s"},
-		{0, 1, 2, 1211750000, "2 bytes copied, 1.21175 s, 0.0 kB/s"},
-		{0, 1, 1500, 1135860000, "1500 bytes (1.5 kB, 1.5 KiB) copied, 1.13586 s, 1.3 kB/s"},
-		{0, 0, 0, 171575, "0 bytes copied, 0.000171575 s, 0.0 kB/s"},
-		{1, 0, 1, 42000, "1 byte copied, 4.2e-05 s, 23.8 kB/s"},
+	    {3, 0, 3072, 167787, "3072 bytes (3.1 kB, 3.0 KiB) copied, 0.000167787 s, 18.3 MB/s"},
+	    {1, 0, 1000, 107454, "1000 bytes (1.0 kB) copied, 0.000107454 s, 9.3 MB/s"},
+	    {1, 0, 100, 134435, "100 bytes copied, 0.000134435 s, 744 kB/s"},
+	    {32, 0, 33554432, 13463500,
+	     "33554432 bytes (34 MB, 32 MiB) copied, 0.0134635 s, 2.5 GB/s"},
+	    {0, 1, 2, 1211750000, "2 bytes copied, 1.21175 s, 0.0 kB/s"},
+	    {0, 1, 1500, 1135860000, "1500 bytes (1.5 kB, 1.5 KiB) copied, 1.13586 s, 1.3 kB/s"},
+	    {0, 0, 0, 171575, "0 bytes copied, 0.000171575 s, 0.0 kB/s"},
+	    {1, 0, 1, 42000, "1 byte copied, 4.2e-05 s, 23.8 kB/s"},
 	};
 	char buf[256], want[256];
 
@@ -270,8 +305,7 @@ static void test_dd_summary_matches_coreutils(void)
 		struct dd_stats st = {v[i].full, v[i].part, v[i].full, v[i].part, v[i].bytes};
 
 		dd_summary(buf, sizeof(buf), &st, v[i].ns);
-		snprintf(want, sizeof(want),
-			 "%llu+%llu records in\n%llu+%llu records out\n%s\n",
+		snprintf(want, sizeof(want), "%llu+%llu records in\n%llu+%llu records out\n%s\n",
 			 (unsigned long long)v[i].full, (unsigned long long)v[i].part,
 			 (unsigned long long)v[i].full, (unsigned long long)v[i].part, v[i].last);
 		STREQ(buf, want);
@@ -290,7 +324,8 @@ static void test_dd_seconds_like_printf_g(void)
 		dd_fmt_seconds(ours, sizeof(ours), ns);
 		snprintf(libc, sizeof(libc), "%g s", (double)ns / 1e9);
 		if (strcmp(ours, libc))
-			UT_FAIL("ns=%llu: ours \"%s\", libc \"%s\"", (unsigned long long)ns, ours, libc);
+			UT_FAIL("ns=%llu: ours \"%s\", libc \"%s\"", (unsigned long long)ns, ours,
+				libc);
 	}
 }
 
@@ -440,28 +475,28 @@ static void test_http_parse_incomplete(void)
 static void test_http_parse_malformed(void)
 {
 	static const char *const bad[] = {
-		"\r\n\r\n",
-		"GET\r\n\r\n",
-		"GET /\r\n\r\n",
-		"GET / HTTP/2.0\r\n\r\n",
-		"GET / HTTP/1.1 x\r\n\r\n",
-		"GET  / HTTP/1.1\r\n\r\n",
-		"get / HTTP/1.1\r\n\r\n",
-		"GET x HTTP/1.1\r\n\r\n",
-		"GET /../etc/passwd HTTP/1.1\r\n\r\n",
-		"GET /a/%2e%2e/b HTTP/1.1\r\n\r\n",
-		"GET /a/./b HTTP/1.1\r\n\r\n",
-		"GET /%zz HTTP/1.1\r\n\r\n",
-		"GET /%4 HTTP/1.1\r\n\r\n",
-		"GET /a%00b HTTP/1.1\r\n\r\n",
-		"GET /a\\b HTTP/1.1\r\n\r\n",
-		"GET / HTTP/1.1\r\nNoColon\r\n\r\n",
-		"GET / HTTP/1.1\r\n: empty\r\n\r\n",
-		"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
-		"GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
-		"GET / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n",
-		"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-		"GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n",
+	    "\r\n\r\n",
+	    "GET\r\n\r\n",
+	    "GET /\r\n\r\n",
+	    "GET / HTTP/2.0\r\n\r\n",
+	    "GET / HTTP/1.1 x\r\n\r\n",
+	    "GET  / HTTP/1.1\r\n\r\n",
+	    "get / HTTP/1.1\r\n\r\n",
+	    "GET x HTTP/1.1\r\n\r\n",
+	    "GET /../etc/passwd HTTP/1.1\r\n\r\n",
+	    "GET /a/%2e%2e/b HTTP/1.1\r\n\r\n",
+	    "GET /a/./b HTTP/1.1\r\n\r\n",
+	    "GET /%zz HTTP/1.1\r\n\r\n",
+	    "GET /%4 HTTP/1.1\r\n\r\n",
+	    "GET /a%00b HTTP/1.1\r\n\r\n",
+	    "GET /a\\b HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
+	    "GET / HTTP/1.1\r\n: empty\r\n\r\n",
+	    "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+	    "GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+	    "GET / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n",
+	    "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n",
 	};
 	struct http_req r;
 
@@ -518,27 +553,27 @@ static void test_http_mime_and_paths(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_sha256_nist_vectors),
-	UTEST(test_sha256_million_a),
-	UTEST(test_sha256_padding_boundaries),
-	UTEST(test_hexdump_matches_util_linux),
-	UTEST(test_hexdump_empty_prints_nothing),
-	UTEST(test_hexdump_emit_error_stops),
-	UTEST(test_dd_sizes),
-	UTEST(test_dd_operands),
-	UTEST(test_dd_summary_matches_coreutils),
-	UTEST(test_dd_seconds_like_printf_g),
-	UTEST(test_dd_human_rounding),
-	UTEST(test_lsfmt_mode_strings),
-	UTEST(test_lsfmt_time_matches_gmtime),
-	UTEST(test_lsfmt_lines),
-	UTEST(test_opt_parsing),
-	UTEST(test_http_parse_good),
-	UTEST(test_http_parse_incomplete),
-	UTEST(test_http_parse_malformed),
-	UTEST(test_http_long_path_refused),
-	UTEST(test_http_response_head),
-	UTEST(test_http_mime_and_paths),
+    UTEST(test_sha256_nist_vectors),
+    UTEST(test_sha256_million_a),
+    UTEST(test_sha256_padding_boundaries),
+    UTEST(test_hexdump_matches_util_linux),
+    UTEST(test_hexdump_empty_prints_nothing),
+    UTEST(test_hexdump_emit_error_stops),
+    UTEST(test_dd_sizes),
+    UTEST(test_dd_operands),
+    UTEST(test_dd_summary_matches_coreutils),
+    UTEST(test_dd_seconds_like_printf_g),
+    UTEST(test_dd_human_rounding),
+    UTEST(test_lsfmt_mode_strings),
+    UTEST(test_lsfmt_time_matches_gmtime),
+    UTEST(test_lsfmt_lines),
+    UTEST(test_opt_parsing),
+    UTEST(test_http_parse_good),
+    UTEST(test_http_parse_incomplete),
+    UTEST(test_http_parse_malformed),
+    UTEST(test_http_long_path_refused),
+    UTEST(test_http_response_head),
+    UTEST(test_http_mime_and_paths),
 };
 
 UTEST_MAIN("user_core", tests)

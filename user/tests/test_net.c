@@ -12,8 +12,9 @@
 
 static void test_inet_parse_format(void)
 {
-	static const char *const bad[] = {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ",
-					  "01.2.3.4", "a.b.c.d", "1..2.3", "1.2.3.-4", "1234.1.1.1"};
+	static const char *const bad[] = {"",	      "1.2.3",	   "1.2.3.4.5", "256.1.1.1",
+					  "1.2.3.4 ", "01.2.3.4",  "a.b.c.d",	"1..2.3",
+					  "1.2.3.-4", "1234.1.1.1"};
 	char out[INET_ADDRSTRLEN];
 	uint32_t a;
 
@@ -78,7 +79,7 @@ static void test_icmp_echo_roundtrip(void)
 
 	icmp_echo_build(pkt, sizeof(pkt), 0xbeef, 7);
 	UT_EQ(pkt[0], ICMP_ECHO_REQUEST);
-	UT_EQ(inet_checksum(pkt, sizeof(pkt)), 0); /* a valid packet sums to zero */
+	UT_EQ(inet_checksum(pkt, sizeof(pkt)), 0);		/* a valid packet sums to zero */
 	UT_EQ(icmp_parse_reply(pkt, sizeof(pkt), &r), -EINVAL); /* a request is not a reply */
 	make_reply(pkt, sizeof(pkt), 0xbeef, 7);
 	UT_EQ(icmp_parse_reply(pkt, sizeof(pkt), &r), 0);
@@ -162,12 +163,12 @@ static void test_split_words(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_inet_parse_format),
-	UTEST(test_inet_ports_and_order),
-	UTEST(test_inet_checksum_rfc1071),
-	UTEST(test_icmp_echo_roundtrip),
-	UTEST(test_mdadm_args),
-	UTEST(test_split_words),
+    UTEST(test_inet_parse_format),
+    UTEST(test_inet_ports_and_order),
+    UTEST(test_inet_checksum_rfc1071),
+    UTEST(test_icmp_echo_roundtrip),
+    UTEST(test_mdadm_args),
+    UTEST(test_split_words),
 };
 
 UTEST_MAIN("user_net", tests)

@@ -39,8 +39,8 @@ struct aio_pbq {
 
 /* Pure: fill @sqe (every other field zeroed). */
 void aio_prep_rw(struct tio_sqe *sqe, uint32_t op, int fd, void *buf, size_t len, uint64_t off);
-void aio_prep_rw_fixed(struct tio_sqe *sqe, uint32_t op, int fd, unsigned buf_index,
-		       size_t buf_off, size_t len, uint64_t off);
+void aio_prep_rw_fixed(struct tio_sqe *sqe, uint32_t op, int fd, unsigned buf_index, size_t buf_off,
+		       size_t len, uint64_t off);
 void aio_prep_accept(struct tio_sqe *sqe, int fd, struct tio_sockaddr_in *peer, int multishot);
 void aio_prep_connect(struct tio_sqe *sqe, int fd, const struct tio_sockaddr_in *sa);
 void aio_prep_recv_pbq(struct tio_sqe *sqe, int fd, int qfd, int multishot);

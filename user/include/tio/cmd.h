@@ -47,16 +47,16 @@ long cmd_kinfo(int what, char **text);
 #define TIO_MD_LINEAR (-1)
 #define TIO_MD_DEVS   8
 struct tio_md_build {
-	int32_t level;	 /* 0, 1 or TIO_MD_LINEAR */
+	int32_t level; /* 0, 1 or TIO_MD_LINEAR */
 	uint32_t ndevs;
 	char devs[TIO_MD_DEVS][32]; /* member device paths */
 };
 struct tio_md_detail {
 	int32_t level;
 	uint32_t ndevs;
-	uint64_t size;		    /* bytes */
-	uint32_t chunk;		    /* bytes, RAID0 */
-	uint32_t failed;	    /* bitmask of failed members */
+	uint64_t size;	 /* bytes */
+	uint32_t chunk;	 /* bytes, RAID0 */
+	uint32_t failed; /* bitmask of failed members */
 	char devs[TIO_MD_DEVS][32];
 };
 

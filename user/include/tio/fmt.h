@@ -20,7 +20,7 @@
 
 int ulib_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ulib_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Text for an error number, positive or negative; "Unknown error N" otherwise. */
 const char *ulib_strerror(int err);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INET_ADDRSTRLEN 16
+#define INET_ADDRSTRLEN	  16
 #define ICMP_ECHO_REPLY	  0
 #define ICMP_ECHO_REQUEST 8
 #define ICMP_HDR	  8 /* type, code, checksum, id, seq */
@@ -31,8 +31,8 @@ void icmp_echo_build(uint8_t *pkt, size_t len, uint16_t id, uint16_t seq);
 
 struct icmp_reply {
 	uint16_t id, seq;
-	uint8_t ttl;	    /* from the IP header, 0 if the kernel gave none */
-	size_t icmp_len;    /* ICMP bytes (header + payload) */
+	uint8_t ttl;	 /* from the IP header, 0 if the kernel gave none */
+	size_t icmp_len; /* ICMP bytes (header + payload) */
 };
 
 /*

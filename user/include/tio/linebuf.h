@@ -17,18 +17,18 @@
 
 #include <stddef.h>
 
-#define LINEBUF_CHUNK 512 /* bytes asked of the source per read */
+#define LINEBUF_CHUNK 512     /* bytes asked of the source per read */
 #define LINEBUF_EOF   (-1000) /* end of input: distinct from any -errno */
 
 /* Reads up to @len bytes from @fd: bytes read, 0 at end of input, or -errno. */
 typedef long (*linebuf_read_fn)(int fd, void *buf, size_t len);
 
 struct linebuf {
-	int fd;			   /* [I] */
-	linebuf_read_fn read;	   /* [I] */
-	size_t start, end;	   /* [O] unconsumed bytes are buf[start..end) */
-	int eof;		   /* [O] the source returned 0 */
-	char buf[LINEBUF_CHUNK];   /* [O] */
+	int fd;			 /* [I] */
+	linebuf_read_fn read;	 /* [I] */
+	size_t start, end;	 /* [O] unconsumed bytes are buf[start..end) */
+	int eof;		 /* [O] the source returned 0 */
+	char buf[LINEBUF_CHUNK]; /* [O] */
 };
 
 void linebuf_init(struct linebuf *lb, int fd, linebuf_read_fn read);

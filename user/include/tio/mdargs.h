@@ -16,12 +16,12 @@ enum md_mode { MD_NONE, MD_BUILD, MD_DETAIL };
 
 struct md_args {
 	enum md_mode mode;
-	const char *array;  /* /dev/mdN */
-	int level;	    /* 0, 1 or TIO_MD_LINEAR; valid iff have_level */
+	const char *array; /* /dev/mdN */
+	int level;	   /* 0, 1 or TIO_MD_LINEAR; valid iff have_level */
 	int have_level;
-	unsigned ndevs;	    /* --raid-devices */
+	unsigned ndevs; /* --raid-devices */
 	const char *devs[TIO_MD_DEVS];
-	unsigned ngiven;    /* DEVs on the line */
+	unsigned ngiven; /* DEVs on the line */
 };
 
 /* 0, or -EINVAL with a message for the user in *why. */

@@ -21,7 +21,10 @@ struct opt {
 	char bad;	 /* the offending option after '?' */
 };
 
-#define OPT_INIT {1, 0, 0, 0}
+#define OPT_INIT                                                                                   \
+	{                                                                                          \
+		1, 0, 0, 0                                                                         \
+	}
 
 int opt_next(struct opt *o, int argc, char **argv, const char *spec);
 

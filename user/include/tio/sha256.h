@@ -14,10 +14,10 @@
 #define SHA256_LEN 32
 
 struct sha256 {
-	uint32_t h[8];	    /* [O] chaining state */
-	uint64_t bytes;	    /* [O] message length so far */
-	uint8_t block[64];  /* [O] partial block */
-	size_t fill;	    /* [O] bytes in @block */
+	uint32_t h[8];	   /* [O] chaining state */
+	uint64_t bytes;	   /* [O] message length so far */
+	uint8_t block[64]; /* [O] partial block */
+	size_t fill;	   /* [O] bytes in @block */
 };
 
 void sha256_init(struct sha256 *s);

@@ -22,10 +22,10 @@ typedef void *(*umem_grow_fn)(size_t len);
 struct umem_block;
 
 struct umem {
-	umem_grow_fn grow;	     /* [I] */
-	struct umem_block *free;     /* [O] free blocks, by address */
-	size_t in_use;		     /* [O] payload bytes handed out */
-	size_t total;		     /* [O] bytes obtained from grow */
+	umem_grow_fn grow;	 /* [I] */
+	struct umem_block *free; /* [O] free blocks, by address */
+	size_t in_use;		 /* [O] payload bytes handed out */
+	size_t total;		 /* [O] bytes obtained from grow */
 };
 
 void umem_init(struct umem *h, umem_grow_fn grow);
