@@ -75,3 +75,40 @@ $(BUILD)/host/tests/user_%: $(BUILD)/host/ulib/user/tests/test_%.o $(USER_HOST_P
 .PRECIOUS: $(USER_OBJ)/%.o $(BUILD)/host/ulib/%.o
 # tests/lib/utest.c (lead's) trips -Wclobbered at -O2 under -Wextra; not ours to edit.
 $(BUILD)/host/ulib/tests/lib/utest.o: USER_HOST_CFLAGS += -Wno-clobbered
+
+# The same programs built against a Linux translation of the system calls
+# (user/tests/linux/shim.c), so that the host tests can run them for real:
+# build/host/linux-user/bin/<cmd>, exercised by build/host/tests/user_progs.
+ULX_DIR  := $(BUILD)/host/linux-user
+ULX_OBJ  := $(ULX_DIR)/obj
+ULX_LIB  := $(ULX_DIR)/libulib.a
+ULX_BINS := $(addprefix $(ULX_DIR)/bin/,$(user-progs) sh)
+ULX_CFLAGS := -Iuser/tests/linux $(USER_CFLAGS) -DSHIM_BIN='"$(abspath $(ULX_DIR))/bin"'
+
+$(ULX_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(USER_CC) $(ULX_CFLAGS) -c $< -o $@
+
+$(ULX_OBJ)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(USER_CC) $(ULX_CFLAGS) -c $< -o $@
+
+$(ULX_LIB): $(addprefix $(ULX_OBJ)/,$(ulib-y) $(ucore-y) user/tests/linux/shim.o)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(ULX_DIR)/bin/%: $(ULX_OBJ)/user/cmd/%.o $(ULX_LIB) user/user.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(USER_CC) $(USER_LDFLAGS) -o $@ $(ULX_OBJ)/user/lib/crt0.o $< $(ULX_LIB) -lgcc
+
+$(ULX_DIR)/bin/sh: $(addprefix $(ULX_OBJ)/,$(sh-y)) $(ULX_LIB) user/user.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(USER_CC) $(USER_LDFLAGS) -o $@ $(ULX_OBJ)/user/lib/crt0.o \
+		$(addprefix $(ULX_OBJ)/,$(sh-y)) $(ULX_LIB) -lgcc
+
+$(BUILD)/host/tests/user_progs: user/tests/progs.sh $(ULX_BINS)
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@ && chmod +x $@
+
+user-tests: $(BUILD)/host/tests/user_progs
+.PRECIOUS: $(ULX_OBJ)/%.o

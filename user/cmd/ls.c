@@ -70,7 +70,8 @@ static int print_entry(const struct ls_opts *o, const char *path, const char *na
 	r = sys_stat(path, &st);
 	if (r < 0)
 		return cmd_err("ls", path, r);
-	lsfmt_line(line, sizeof(line), name, &st, 0);
+	/* No wall clock yet: every time counts as recent (shown as HH:MM). */
+	lsfmt_line(line, sizeof(line), name, &st, st.mtime_ns);
 	fputs(line, stdout);
 	return 0;
 }

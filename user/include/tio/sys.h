@@ -17,19 +17,7 @@
 #include <uapi/net.h>
 #include <uapi/proc.h>
 
-static inline long sys_call6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#include <tio/sys_entry.h> /* sys_call6(): the trap into the kernel */
 
 #define SYS0(n)		    sys_call6(n, 0, 0, 0, 0, 0, 0)
 #define SYS1(n, a)	    sys_call6(n, (long)(a), 0, 0, 0, 0, 0)
