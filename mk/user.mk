@@ -58,8 +58,21 @@ $(USER_DIR)/bin/sh: $(addprefix $(USER_OBJ)/,$(sh-y)) $(USER_LIB) user/user.ld
 	$(Q)$(USER_CC) $(USER_LDFLAGS) -o $@ $(USER_OBJ)/user/lib/crt0.o \
 		$(addprefix $(USER_OBJ)/,$(sh-y)) $(USER_LIB) -lgcc
 
-$(USER_INITRD): $(USER_BINS) user/mkinitrd $(wildcard user/rootfs/etc/*)
-	$(Q)python3 user/mkinitrd -o $@ --bin $(USER_DIR)/bin --root user/rootfs
+# The initrd carries the programs without debug sections (gdb uses build/user/bin).
+USER_STRIPPED := $(addprefix $(USER_DIR)/initrd-bin/,$(user-progs) sh)
+
+$(USER_DIR)/initrd-bin/%: $(USER_DIR)/bin/%
+	@mkdir -p $(dir $@)
+	$(Q)strip --strip-debug -o $@ $<
+
+$(USER_INITRD): $(USER_STRIPPED) user/mkinitrd $(shell find user/rootfs -type f)
+	$(Q)python3 user/mkinitrd -o $@ --bin $(USER_DIR)/initrd-bin --root user/rootfs
+
+$(BUILD)/host/tests/user_initrd: user/tests/initrd_check.py $(USER_INITRD)
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@ && chmod +x $@
+
+user-tests: $(BUILD)/host/tests/user_initrd
 
 # Host builds of the pure parts, for the unit tests.
 $(BUILD)/host/ulib/%.o: %.c
