@@ -294,7 +294,7 @@ static void report(uint64_t total, uint64_t ns, uint64_t seed)
 int main(int argc, char **argv)
 {
 	struct opt o = OPT_INIT;
-	uint64_t secs = 10, seed = (uint64_t)sys_clock_ns() | 1, total = 0;
+	uint64_t secs = 10, seed = (uint64_t)sys_clock_ns(), total = 0;
 	long t0, a[6];
 	int c;
 
@@ -302,13 +302,15 @@ int main(int argc, char **argv)
 		if (c == 's')
 			secs = strtoull(o.arg, NULL, 10);
 		else if (c == 'n')
-			seed = strtoull(o.arg, NULL, 0) | 1;
+			seed = strtoull(o.arg, NULL, 0);
 		else {
 			fprintf(stderr, "usage: sysfuzz [-s SECONDS] [-n SEED]\n");
 			return 1;
 		}
 	}
-	rng = seed;
+	rng = seed ^ 0x9e3779b97f4a7c15ULL; /* xorshift needs a non-zero state */
+	if (!rng)
+		rng = 1;
 	printf("sysfuzz: seed %llu, %llu s\n", (unsigned long long)seed, (unsigned long long)secs);
 	t0 = sys_clock_ns();
 	while ((uint64_t)(sys_clock_ns() - t0) < secs * 1000000000ULL) {
