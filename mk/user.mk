@@ -125,3 +125,15 @@ $(BUILD)/host/tests/user_progs: user/tests/progs.sh $(ULX_BINS)
 
 user-tests: $(BUILD)/host/tests/user_progs
 .PRECIOUS: $(ULX_OBJ)/%.o
+
+# make user-fuzz: libFuzzer over the userland parsers (FUZZ_SECONDS, default 30).
+FUZZ_SECONDS ?= 30
+$(BUILD)/host/fuzz/user_parsers: user/tests/fuzz_parsers.c $(addsuffix .c,$(basename $(ulib-pure-y) $(ucore-y) $(sh-pure-y)))
+	@mkdir -p $(dir $@)
+	$(Q)clang -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Iinclude -Iuser/include -o $@ $^
+
+.PHONY: user-fuzz
+user-fuzz: $(BUILD)/host/fuzz/user_parsers
+	$(Q)mkdir -p $(BUILD)/host/fuzz/corpus-user
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -max_len=9000 $(BUILD)/host/fuzz/corpus-user
