@@ -4,6 +4,8 @@
  * nc HOST PORT  - connect, send stdin, shut down the write side at its end,
  *                 print what is received until the peer closes.
  *
+ * The listener receives with one multishot RECV over a provided-buffer queue
+ * (falling back to plain recv when the kernel has no queues).
  * The client runs both directions at once on one waiter: slot 0 carries
  * stdin (READ, then SEND of what was read), slot 1 the socket (RECV), so a
  * peer that answers while we are still sending is never stalled. If the
@@ -43,6 +45,67 @@ static int print_until_close(int sock)
 	return n < 0 ? cmd_err("nc", "recv", n) : 0;
 }
 
+#define NC_PBQ_BUFS 8 /* provided buffers for the listener's multishot RECV */
+
+/* Prints one provided buffer's data and hands the buffer back; 0 or -errno. */
+static int pbq_event(struct aio_pbq *q, const struct tio_event *ev)
+{
+	int r = 0;
+
+	if (!(ev->flags & TIO_EV_BUF) || ev->result <= 0)
+		return 0;
+	if (write_all(stdout, aio_pbq_buf(q, ev->buf), (size_t)ev->result) < 0)
+		r = -EIO;
+	aio_pbq_recycle(q, ev->buf);
+	return r;
+}
+
+/*
+ * The listener's receive path: one multishot RECV over a provided-buffer
+ * queue, one event per arrival, until the peer closes. A final event that
+ * still carries data, or -ENOBUFS (every buffer was in use), only ends that
+ * submission: it is re-armed. Returns 0 when done, 1 if the path is not
+ * available (the caller falls back to plain recv), 2 after a reported error.
+ */
+static int print_multishot(int sock)
+{
+	struct aio_waiter w;
+	struct aio_pbq q;
+	struct tio_event ev[NC_PBQ_BUFS];
+	int n, r, armed, done = 0;
+
+	if (aio_waiter_create(&w, 1) < 0)
+		return 1;
+	r = aio_pbq_create(&q, NC_PBQ_BUFS, NC_BUF, 1);
+	if (r < 0)
+		goto out_waiter;
+	r = aio_recv_multishot(&w, 0, sock, &q);
+	if (r < 0)
+		goto out_pbq;
+	for (armed = 1; !done && r == 0;) {
+		if (!armed && (r = aio_recv_multishot(&w, 0, sock, &q)) < 0)
+			break;
+		armed = 1;
+		n = aio_wait(&w, ev, NC_PBQ_BUFS, 0);
+		r = n < 0 ? n : 0;
+		for (int i = 0; i < n && r == 0; i++) {
+			armed = ev[i].flags & TIO_EV_MORE;
+			done = ev[i].result == 0;
+			if (ev[i].result == -ENOBUFS)
+				continue;
+			r = ev[i].result < 0 ? (int)ev[i].result : pbq_event(&q, &ev[i]);
+		}
+	}
+	if (r < 0)
+		cmd_err("nc", "recv", r);
+	r = r < 0 ? 2 : 0;
+out_pbq:
+	aio_pbq_destroy(&q);
+out_waiter:
+	aio_waiter_destroy(&w);
+	return r < 0 ? 1 : r;
+}
+
 static int nc_listen(uint16_t port)
 {
 	struct tio_sockaddr_in sa = {.family = AF_INET, .port = inet_htons(port)};
@@ -56,7 +119,11 @@ static int nc_listen(uint16_t port)
 	if (c < 0)
 		return cmd_err("nc", "accept", c);
 	sys_close((int)s);
-	r = print_until_close((int)c);
+	r = print_multishot((int)c);
+	if (r == 1)
+		r = print_until_close((int)c);
+	else if (r)
+		r = 1;
 	sys_close((int)c);
 	return (int)r;
 }

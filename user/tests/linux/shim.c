@@ -6,8 +6,9 @@
  * argc, argv, NULL, ...), so crt0 is unchanged. The async API is emulated in
  * user space with poll(): SYS_submit records the operation, SYS_wait_event
  * polls the descriptors of armed operations and performs the ready ones
- * without blocking, so a program sees real concurrency. Provided-buffer
- * queues, mount, statfs, ioctl, kinfo and poweroff answer -ENOSYS, which also
+ * without blocking, so a program sees real concurrency; provided-buffer
+ * queues hand out buffers to PBQ receives in the order they were provided.
+ * Mount, statfs, ioctl, kinfo and poweroff answer -ENOSYS, which also
  * exercises the commands' "not available" paths.
  *
  * /bin/<name> in SYS_spawn maps to SHIM_BIN/<name> (the host build of the
@@ -77,6 +78,9 @@
 #define SHIM_QUEUE   1024
 #define SHIM_BUFS    64
 #define SHIM_WFD     5000 /* fake descriptor numbers of emulated waiters */
+#define SHIM_QFD     6000 /* ... and of provided-buffer queues */
+#define SHIM_PBQS    8
+#define SHIM_PBQ_MAX 256 /* buffers per queue */
 
 static long lsys(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -123,7 +127,17 @@ struct shim_waiter {
 	unsigned qh, qn;
 };
 
+struct shim_pbq {
+	int used;
+	unsigned nbufs;
+	char *addr[SHIM_PBQ_MAX]; /* provided buffers by id; NULL: taken */
+	uint64_t len[SHIM_PBQ_MAX];
+	uint16_t fifo[SHIM_PBQ_MAX]; /* ids in the order provided */
+	unsigned head, count;
+};
+
 static struct shim_waiter waiters[SHIM_WAITERS];
+static struct shim_pbq pbqs[SHIM_PBQS];
 static struct {
 	char *addr;
 	uint64_t len;
@@ -278,7 +292,14 @@ static long waiter_create(long nslots)
 	return -EMFILE;
 }
 
+static void post_buf(struct shim_waiter *w, unsigned slot, long res, int more, int buf);
+
 static void post(struct shim_waiter *w, unsigned slot, long res, int more)
+{
+	post_buf(w, slot, res, more, -1);
+}
+
+static void post_buf(struct shim_waiter *w, unsigned slot, long res, int more, int buf)
 {
 	struct tio_event *e;
 
@@ -286,8 +307,8 @@ static void post(struct shim_waiter *w, unsigned slot, long res, int more)
 		return; /* cannot happen: at most one event per slot is queued */
 	e = &w->q[(w->qh + w->qn++) % SHIM_QUEUE];
 	e->slot = slot;
-	e->flags = more ? TIO_EV_MORE : 0;
-	e->buf = 0;
+	e->flags = (more ? TIO_EV_MORE : 0) | (buf >= 0 ? TIO_EV_BUF : 0);
+	e->buf = buf >= 0 ? (uint16_t)buf : 0;
 	e->result = res;
 	if (!more)
 		w->ops[slot].armed = 0;
@@ -304,6 +325,70 @@ static char *op_addr(const struct tio_sqe *s)
 	return bufs[s->buf_index].addr + s->addr;
 }
 
+static struct shim_pbq *pbq_of(long qfd)
+{
+	long i = qfd - SHIM_QFD;
+
+	return i >= 0 && i < SHIM_PBQS && pbqs[i].used ? &pbqs[i] : NULL;
+}
+
+static long pbq_create(long nbufs)
+{
+	for (int i = 0; i < SHIM_PBQS; i++) {
+		if (!pbqs[i].used) {
+			if (nbufs <= 0 || nbufs > SHIM_PBQ_MAX)
+				return -EINVAL;
+			memset(&pbqs[i], 0, sizeof(pbqs[i]));
+			pbqs[i].used = 1;
+			pbqs[i].nbufs = (unsigned)nbufs;
+			return SHIM_QFD + i;
+		}
+	}
+	return -EMFILE;
+}
+
+static long pbq_provide(long qfd, long id, long addr, long len)
+{
+	struct shim_pbq *q = pbq_of(qfd);
+
+	if (!q)
+		return -EBADF;
+	if ((unsigned long)id >= q->nbufs || q->addr[id] || !addr || len <= 0)
+		return -EINVAL;
+	q->addr[id] = (char *)addr;
+	q->len[id] = (uint64_t)len;
+	q->fifo[(q->head + q->count++) % SHIM_PBQ_MAX] = (uint16_t)id;
+	return 0;
+}
+
+/* A PBQ receive: takes the oldest provided buffer; -ENOBUFS ends a multishot. */
+static int perform_pbq(struct shim_waiter *w, unsigned slot)
+{
+	const struct tio_sqe *s = &w->ops[slot].sqe;
+	struct shim_pbq *q = pbq_of(s->buf_index);
+	int multi = (s->flags & TIO_SQE_MULTISHOT) != 0;
+	unsigned id;
+	long r;
+
+	if (!q || !q->count) {
+		post(w, slot, -ENOBUFS, 0);
+		return 1;
+	}
+	id = q->fifo[q->head];
+	r = lsys(L_recvfrom, s->fd, (long)q->addr[id], (long)q->len[id], MSG_DONTWAIT, 0, 0);
+	if (r == -EAGAIN)
+		return 0;
+	if (r <= 0) {
+		post(w, slot, r, 0);
+		return 1;
+	}
+	q->head = (q->head + 1) % SHIM_PBQ_MAX;
+	q->count--;
+	q->addr[id] = NULL;
+	post_buf(w, slot, r, multi, (int)id);
+	return 1;
+}
+
 static long submit(long wfd, long slot, const struct tio_sqe *sqe)
 {
 	struct shim_waiter *w = waiter_of(wfd);
@@ -314,7 +399,9 @@ static long submit(long wfd, long slot, const struct tio_sqe *sqe)
 		return -EINVAL;
 	if (w->ops[slot].armed)
 		return -EBUSY;
-	if (sqe->opcode >= TIO_OP_COUNT || (sqe->flags & TIO_SQE_PBQ))
+	if (sqe->opcode >= TIO_OP_COUNT)
+		return -EINVAL;
+	if ((sqe->flags & TIO_SQE_PBQ) && (sqe->opcode != TIO_OP_RECV || !pbq_of(sqe->buf_index)))
 		return -EINVAL;
 	if ((sqe->flags & TIO_SQE_REGBUF) && !op_addr(sqe))
 		return -EFAULT;
@@ -345,6 +432,8 @@ static int perform(struct shim_waiter *w, unsigned slot)
 	int multi = (s->flags & TIO_SQE_MULTISHOT) != 0;
 	long r;
 
+	if (s->flags & TIO_SQE_PBQ)
+		return perform_pbq(w, slot);
 	switch (s->opcode) {
 	case TIO_OP_READ:
 		r = s->offset == TIO_OFFSET_CUR
@@ -452,9 +541,10 @@ static long buf_register(long addr, long len)
 static long do_close(long fd)
 {
 	struct shim_waiter *w = waiter_of(fd);
+	struct shim_pbq *q = pbq_of(fd);
 
-	if (w) {
-		w->used = 0;
+	if (w || q) {
+		*(w ? &w->used : &q->used) = 0;
 		return 0;
 	}
 	return lsys(L_close, fd, 0, 0, 0, 0, 0);
@@ -573,6 +663,10 @@ long sys_call6(long n, long a, long b, long c, long d, long e, long f)
 		return cancel(a, b);
 	case SYS_buf_register:
 		return buf_register(a, b);
+	case SYS_pbq_create:
+		return pbq_create(a);
+	case SYS_pbq_provide:
+		return pbq_provide(a, b, c, d);
 	case SYS_buf_unregister:
 		return (unsigned long)a < SHIM_BUFS ? (bufs[a].addr = NULL, 0) : -EINVAL;
 	}
@@ -580,5 +674,5 @@ long sys_call6(long n, long a, long b, long c, long d, long e, long f)
 		return files(n, a, b, c, d);
 	if (n >= SYS_socket && n <= SYS_getsockname)
 		return sockets(n, a, b, c, d, e, f);
-	return -ENOSYS; /* kinfo, poweroff, mount, umount, ioctl, statfs, pbq_* */
+	return -ENOSYS; /* kinfo, poweroff, mount, umount, ioctl, statfs */
 }
