@@ -156,14 +156,16 @@ static int conn_read_file(unsigned slot, size_t at)
 	return conn_submit_rw(slot, TIO_OP_READ, c->file, at, len, c->file_pos);
 }
 
-/* Head (and for errors a small body) into the buffer, then C_SEND_HEAD. */
-static int respond_simple(unsigned slot, int status, int keep_alive)
+/* Head and a small HTML body (none for HEAD) into the buffer, then C_SEND_HEAD. */
+static int respond_simple(unsigned slot, int status, int keep_alive, int head_only)
 {
 	struct conn *c = srv.conns[slot];
 	char body[128];
 	long blen = http_error_body(body, sizeof(body), status);
 	long hlen = http_head(c->buf, HTTPD_CHUNK, status, "text/html", (uint64_t)blen, keep_alive);
 
+	if (head_only)
+		blen = 0; /* Content-Length still tells the size a GET would get */
 	memcpy(c->buf + hlen, body, (size_t)blen);
 	c->keep_alive = keep_alive;
 	c->out_len = (size_t)(hlen + blen);
@@ -200,10 +202,10 @@ static int respond(unsigned slot, const struct http_req *req)
 	long hlen;
 
 	if (req->method == HTTP_OTHER)
-		return respond_simple(slot, 405, keep);
+		return respond_simple(slot, 405, keep, 0);
 	c->file = open_target(req, path, &st, &status);
 	if (c->file < 0)
-		return respond_simple(slot, status, keep);
+		return respond_simple(slot, status, keep, req->method == HTTP_HEAD);
 	hlen = http_head(c->buf, HTTPD_CHUNK, 200, http_mime(path), st.size, keep);
 	c->keep_alive = keep;
 	c->file_pos = 0;
@@ -225,7 +227,7 @@ static int conn_on_request_bytes(unsigned slot)
 	long n = http_parse(c->req, c->req_len, &req);
 
 	if (n < 0 || (n == 0 && c->req_len == sizeof(c->req)))
-		return respond_simple(slot, 400, 0);
+		return respond_simple(slot, 400, 0, 0);
 	if (n == 0)
 		return conn_recv(slot);
 	memmove(c->req, c->req + n, c->req_len - (size_t)n);

@@ -56,7 +56,9 @@ static int loop(struct sh_state *st, int fd, int interactive)
 		sh_reap_jobs();
 		if (interactive)
 			fputs("# ", stdout);
-		n = linebuf_get(&input, line, sizeof(line));
+		do
+			n = linebuf_get(&input, line, sizeof(line));
+		while (n == -EINTR);
 		if (n == LINEBUF_EOF)
 			break;
 		if (echo && n >= 0)

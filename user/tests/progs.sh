@@ -148,6 +148,8 @@ c.request("HEAD", "/index.html"); r = c.getresponse(); b = r.read()
 out.append("head %d %s %d" % (r.status, r.getheader("Content-Length"), len(b)))
 c.request("GET", "/nope.html"); r = c.getresponse(); r.read()
 out.append("missing %d" % r.status)
+c.request("HEAD", "/nope.html"); r = c.getresponse(); b = r.read()
+out.append("head-missing %d %d" % (r.status, len(b)))
 c.request("POST", "/index.html"); r = c.getresponse(); r.read()
 out.append("post %d %s" % (r.status, r.getheader("Allow")))
 c.close()
@@ -174,6 +176,7 @@ index 200 text/html 12 12
 big 200 application/octet-stream $(sha256sum < rand.bin | cut -d' ' -f1)
 head 200 12 0
 missing 404
+head-missing 404 0
 post 405 GET, HEAD
 garbage HTTP/1.1 400 Bad Request
 concurrent 50
