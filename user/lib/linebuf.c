@@ -15,6 +15,7 @@ void linebuf_init(struct linebuf *lb, int fd, linebuf_read_fn read)
 	lb->read = read;
 	lb->start = lb->end = 0;
 	lb->eof = 0;
+	lb->after_cr = 0;
 }
 
 /* Refills the buffer; 1 if bytes arrived, 0 at end of input, or -errno. */
@@ -36,6 +37,16 @@ static long linebuf_fill(struct linebuf *lb)
 	return 1;
 }
 
+/* Index of the first line end ('\n' or '\r') in p[0..n), or n. */
+static size_t line_end(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && p[i] != '\n' && p[i] != '\r')
+		i++;
+	return i;
+}
+
 long linebuf_get(struct linebuf *lb, char *line, size_t cap)
 {
 	size_t len = 0;
@@ -50,9 +61,14 @@ long linebuf_get(struct linebuf *lb, char *line, size_t cap)
 			if (r == 0)
 				break; /* end of input ends the last line */
 		}
+		if (lb->after_cr && lb->buf[lb->start] == '\n') {
+			lb->start++; /* the LF of a CR LF pair: that line already ended */
+			lb->after_cr = 0;
+			continue;
+		}
+		lb->after_cr = 0;
 		char *p = lb->buf + lb->start;
-		char *nl = memchr(p, '\n', lb->end - lb->start);
-		size_t take = nl ? (size_t)(nl - p) : lb->end - lb->start;
+		size_t avail = lb->end - lb->start, take = line_end(p, avail);
 
 		any = 1;
 		if (!too_long && len + take < cap) {
@@ -61,9 +77,12 @@ long linebuf_get(struct linebuf *lb, char *line, size_t cap)
 		} else {
 			too_long = 1;
 		}
-		lb->start += take + (nl ? 1 : 0);
-		if (nl)
+		lb->start += take;
+		if (take < avail) {
+			lb->after_cr = p[take] == '\r';
+			lb->start++;
 			break;
+		}
 	}
 	if (!any)
 		return LINEBUF_EOF;

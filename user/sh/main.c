@@ -61,6 +61,8 @@ static int loop(struct sh_state *st, int fd, int interactive)
 		while (n == -EINTR);
 		if (n == LINEBUF_EOF)
 			break;
+		if (n >= 0)
+			sh_line_edit(line);
 		if (echo && n >= 0)
 			printf("%s\n", line);
 		else if (echo)

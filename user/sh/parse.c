@@ -213,3 +213,17 @@ enum sh_perr sh_parse(const char *line, int status, struct sh_cmd *cmd)
 		e = SH_E_NOCMD;
 	return e;
 }
+
+size_t sh_line_edit(char *line)
+{
+	size_t o = 0;
+
+	for (const char *p = line; *p; p++) {
+		if (*p == '\b' || *p == 0x7f)
+			o -= o > 0;
+		else
+			line[o++] = *p;
+	}
+	line[o] = '\0';
+	return o;
+}

@@ -47,6 +47,11 @@ struct sh_cmd {
  * on error @cmd is unspecified.
  */
 enum sh_perr sh_parse(const char *line, int status, struct sh_cmd *cmd);
+/*
+ * Applies the erase keys a raw serial line may still contain: BS (0x08) and
+ * DEL (0x7f) remove the character before them. In place; returns the new length.
+ */
+size_t sh_line_edit(char *line);
 const char *sh_perr_text(enum sh_perr e);
 
 /* Executor (exec.c): runs one parsed command; returns its exit status. */

@@ -152,6 +152,28 @@ static void test_linebuf_too_long_is_dropped_whole(void)
 	UT_EQ(linebuf_get(&lb, line, sizeof(line)), LINEBUF_EOF);
 }
 
+/* Regression: CR (serial Enter) and CR LF end lines, also when split across reads. */
+static void test_linebuf_cr_and_crlf(void)
+{
+	struct linebuf lb;
+	char line[16];
+
+	for (size_t chunk = 1; chunk < 8; chunk++) {
+		src_set("a\rbb\r\ncc\n\r\ndd", chunk);
+		linebuf_init(&lb, 0, src_read);
+		UT_EQ(linebuf_get(&lb, line, sizeof(line)), 1);
+		UT_EQ(linebuf_get(&lb, line, sizeof(line)), 2);
+		UT_ASSERT(!strcmp(line, "bb"));
+		UT_EQ(linebuf_get(&lb, line, sizeof(line)), 2);
+		UT_ASSERT(!strcmp(line, "cc"));
+		UT_EQ(linebuf_get(&lb, line, sizeof(line)),
+		      0); /* "\r\n" after "cc\n": an empty line */
+		UT_EQ(linebuf_get(&lb, line, sizeof(line)), 2);
+		UT_ASSERT(!strcmp(line, "dd"));
+		UT_EQ(linebuf_get(&lb, line, sizeof(line)), LINEBUF_EOF);
+	}
+}
+
 static _Alignas(4096) char arena[1 << 20];
 static size_t arena_used;
 
@@ -239,6 +261,7 @@ static const struct utest tests[] = {
     UTEST(test_strerror_matches_libc),
     UTEST(test_linebuf_lines_and_tail),
     UTEST(test_linebuf_too_long_is_dropped_whole),
+    UTEST(test_linebuf_cr_and_crlf),
     UTEST(test_umem_alloc_free_coalesce),
     UTEST(test_umem_bad_free_and_exhaustion),
     UTEST(test_aio_prep_zeroes_unused_fields),

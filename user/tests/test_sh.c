@@ -145,10 +145,21 @@ static void test_parse_error_texts(void)
 	UT_ASSERT(!strcmp(sh_perr_text((enum sh_perr)99), "unknown error"));
 }
 
+static void test_line_edit_erase_keys(void)
+{
+	char a[] = "lss\177 -l\b\bl", b[] = "\b\177ab\b\b\bc", c[] = "plain";
+
+	UT_EQ(sh_line_edit(a), 5);
+	UT_ASSERT(!strcmp(a, "ls -l"));
+	UT_EQ(sh_line_edit(b), 1);
+	UT_ASSERT(!strcmp(b, "c"));
+	UT_EQ(sh_line_edit(c), 5);
+}
+
 static const struct utest tests[] = {
     UTEST(test_parse_table),	     UTEST(test_parse_argv_is_null_terminated),
     UTEST(test_parse_too_many_args), UTEST(test_parse_expansion_bounded),
-    UTEST(test_parse_error_texts),
+    UTEST(test_parse_error_texts),   UTEST(test_line_edit_erase_keys),
 };
 
 UTEST_MAIN("user_sh", tests)

@@ -9,8 +9,9 @@
  * A line longer than the caller's buffer is never truncated silently nor
  * split: it is consumed up to and including its newline and reported as
  * -E2BIG, and the next call starts on the next line. The last line of the
- * input needs no newline. A NUL byte inside a line is kept (the caller gets
- * the length).
+ * input needs no newline. A line ends at LF, CR or CR LF (serial terminals
+ * send CR for Enter; a CR LF pair is one line end, even split across reads). A NUL byte inside a
+ * line is kept (the caller gets the length).
  */
 #ifndef TIO_LINEBUF_H
 #define TIO_LINEBUF_H
@@ -28,6 +29,7 @@ struct linebuf {
 	linebuf_read_fn read;	 /* [I] */
 	size_t start, end;	 /* [O] unconsumed bytes are buf[start..end) */
 	int eof;		 /* [O] the source returned 0 */
+	int after_cr;		 /* [O] the last line ended with CR: skip one LF */
 	char buf[LINEBUF_CHUNK]; /* [O] */
 };
 
