@@ -147,7 +147,7 @@ static void test_parse_error_texts(void)
 
 static void test_line_edit_erase_keys(void)
 {
-	char a[] = "lss\177 -l\b\bl", b[] = "\b\177ab\b\b\bc", c[] = "plain";
+	char a[] = "lss\177 -x\bl", b[] = "\b\177ab\b\b\bc", c[] = "plain";
 
 	UT_EQ(sh_line_edit(a), 5);
 	UT_ASSERT(!strcmp(a, "ls -l"));
