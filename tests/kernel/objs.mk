@@ -1,0 +1,1 @@
+# In-kernel test cases (KTEST), linked into build/kernel-test.* only.
