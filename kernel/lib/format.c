@@ -160,6 +160,9 @@ static void emit_conversion(struct sink *s, struct spec *sp, char conv, va_list 
 		c = (char)va_arg(*ap, int);
 		emit_padded(s, sp, &c, 1, ' ');
 		break;
+	case '%':
+		emit(s, '%');
+		break;
 	default:
 		emit(s, '%');
 		if (conv)
