@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdbool.h>
 
-#define BOOT_MEM_AVAILABLE 1 /* multiboot memory type: usable RAM */
+#define BOOT_MEM_AVAILABLE   1 /* multiboot memory type: usable RAM */
 #define BOOT_MAX_MEM_REGIONS 32
 
 struct boot_module {
-	uint64_t start, end;			/* physical, end exclusive */
-	char name[PARAM_MODULE_NAME_LEN];	/* the module's string (path + args) */
+	uint64_t start, end;		  /* physical, end exclusive */
+	char name[PARAM_MODULE_NAME_LEN]; /* the module's string (path + args) */
 };
 
 struct boot_mem_region {

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 
 #define LOG_EMERG 0
-#define LOG_ERR   3
+#define LOG_ERR	  3
 #define LOG_WARN  4
 #define LOG_INFO  6
 #define LOG_DEBUG 7
@@ -41,8 +41,18 @@ void console_panic_mode(void);
 
 /* Blocks (sleeps) until input exists, then copies up to @n bytes; returns the count (> 0). */
 size_t console_read(char *buf, size_t n);
-/* Bytes waiting in the input ring (diagnostics and tests). */
-size_t console_rx_pending(void);
+struct console_rx_stats {
+	size_t pending;		      /* bytes in the input ring */
+	bool throttled;		      /* ring full: the UART's receive interrupt is masked */
+	unsigned long throttle_count; /* times the ring filled since boot */
+};
+void console_rx_stats(struct console_rx_stats *out);
+/*
+ * Tests only: wire the UART's transmitter to its receiver. Output then
+ * arrives as input and nothing reaches the host, and loopback has no flow
+ * control (a byte sent while the receiver is full overruns it).
+ */
+void serial_set_loopback(bool on);
 
 /* Output backends (serial.c, vga.c), called under the console lock. */
 void serial_init(void);

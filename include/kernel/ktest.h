@@ -26,7 +26,7 @@ struct ktest {
 #define KTEST(tname)                                                                               \
 	static void ktest_fn_##tname(void);                                                        \
 	static const struct ktest ktest_desc_##tname                                               \
-		__attribute__((section("ktests"), used, aligned(8))) = {#tname, ktest_fn_##tname}; \
+	    __attribute__((section("ktests"), used, aligned(8))) = {#tname, ktest_fn_##tname};     \
 	static void ktest_fn_##tname(void)
 
 __attribute__((noreturn, format(printf, 3, 4))) void ktest_fail(const char *file, int line,

@@ -16,8 +16,8 @@ struct list_node {
 	struct list_node *next, *prev;
 };
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
-#define list_entry(node, type, member)  container_of(node, type, member)
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+#define list_entry(node, type, member)	container_of(node, type, member)
 
 static inline void list_init(struct list_node *n)
 {

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define KERNEL_EXIT_TEST_FAILED 1
-#define KERNEL_EXIT_PANIC       3
+#define KERNEL_EXIT_PANIC	3
 
 #ifndef KERNEL_DEBUG
 #define KERNEL_DEBUG 1 /* KASSERT compiled in */
@@ -33,11 +33,11 @@ bool panic_in_progress(void);
 
 #define KASSERT(cond)                                                                              \
 	((!KERNEL_DEBUG || (cond))                                                                 \
-		 ? (void)0                                                                         \
-		 : panic("assertion failed: %s at %s:%d (%s)", #cond, __FILE__, __LINE__, __func__))
+	     ? (void)0                                                                             \
+	     : panic("assertion failed: %s at %s:%d (%s)", #cond, __FILE__, __LINE__, __func__))
 
 void warn_print(const char *file, int line, const char *func, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #define WARN_ONCE(cond, ...)                                                                       \
 	({                                                                                         \

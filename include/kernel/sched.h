@@ -34,23 +34,24 @@
 
 enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_ZOMBIE };
 
-/* Lock legend: [S] under the scheduler lock, [I] immutable after creation, [O] the thread itself. */
+/* Lock legend: [S] under the scheduler lock, [I] immutable after creation, [O] the thread itself.
+ */
 struct thread {
-	uint64_t saved_rsp;	       /* [S] valid iff not running; first field: switch.S uses it */
-	enum thread_state state;       /* [S] */
-	struct list_node run_node;     /* [S] on the run queue iff READY */
-	char name[THREAD_NAME_LEN];    /* [I] */
-	unsigned id;		       /* [I] */
-	unsigned flags;		       /* [I] THREAD_DETACHED */
-	void (*fn)(void *arg);	       /* [I] */
-	void *arg;		       /* [I] */
-	void *stack;		       /* [I] base of the stack (NULL: boot stack) */
-	int exit_code;		       /* [S] valid iff ZOMBIE */
-	unsigned slice_left;	       /* [S] ticks before preemption */
-	struct ktimer sleep_timer;     /* [O] armed by sched_block_until with a deadline */
-	struct list_node all_node;     /* [S] on the list of live threads */
-	uint64_t switches;	       /* [S] times switched in */
-	struct waitq joinq;	       /* the joiner sleeps here */
+	uint64_t saved_rsp;	    /* [S] valid iff not running; first field: switch.S uses it */
+	enum thread_state state;    /* [S] */
+	struct list_node run_node;  /* [S] on the run queue iff READY */
+	char name[THREAD_NAME_LEN]; /* [I] */
+	unsigned id;		    /* [I] */
+	unsigned flags;		    /* [I] THREAD_DETACHED */
+	void (*fn)(void *arg);	    /* [I] */
+	void *arg;		    /* [I] */
+	void *stack;		    /* [I] base of the stack (NULL: boot stack) */
+	int exit_code;		    /* [S] valid iff ZOMBIE */
+	unsigned slice_left;	    /* [S] ticks before preemption */
+	struct ktimer sleep_timer;  /* [O] armed by sched_block_until with a deadline */
+	struct list_node all_node;  /* [S] on the list of live threads */
+	uint64_t switches;	    /* [S] times switched in */
+	struct waitq joinq;	    /* the joiner sleeps here */
 };
 
 /* Turns the boot context into the first thread and starts the idle thread. */

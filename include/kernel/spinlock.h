@@ -25,7 +25,10 @@ struct spinlock {
 	uint32_t locked; /* [a] 0 free, 1 held */
 };
 
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 static inline void spin_init(struct spinlock *l)
 {

@@ -29,11 +29,11 @@
  *         PENDING --cancel--> IDLE.  fn may re-arm: RUNNING -> PENDING.
  */
 struct ktimer {
-	struct list_node node;		 /* [L] on a wheel slot iff pending */
-	uint64_t deadline_ns;		 /* [L] */
-	uint64_t expires;		 /* [L] tick at which the slot comes due */
-	void (*fn)(struct ktimer *t);	 /* [I] after ktimer_init */
-	bool pending;			 /* [L] */
+	struct list_node node;	      /* [L] on a wheel slot iff pending */
+	uint64_t deadline_ns;	      /* [L] */
+	uint64_t expires;	      /* [L] tick at which the slot comes due */
+	void (*fn)(struct ktimer *t); /* [I] after ktimer_init */
+	bool pending;		      /* [L] */
 };
 
 void clock_init(void);

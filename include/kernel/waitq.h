@@ -35,11 +35,17 @@ struct waitq {
 };
 
 struct waitq_entry {
-	struct thread *thread;	 /* [I] */
-	struct list_node node;	 /* [L] of the waitq; unlinked by the waker */
+	struct thread *thread; /* [I] */
+	struct list_node node; /* [L] of the waitq; unlinked by the waker */
 };
 
-#define WAITQ_INIT(wq) {SPINLOCK_INIT, {&(wq).waiters, &(wq).waiters}}
+#define WAITQ_INIT(wq)                                                                             \
+	{                                                                                          \
+		SPINLOCK_INIT,                                                                     \
+		{                                                                                  \
+			&(wq).waiters, &(wq).waiters                                               \
+		}                                                                                  \
+	}
 
 void waitq_init(struct waitq *wq);
 /* Marks the current thread blocked and queues @e; then check, then sched_block_until(). */

@@ -12,9 +12,9 @@
 #include <uapi/errno.h>
 
 #define MULTIBOOT_LOADER_MAGIC 0x2badb002
-#define MBI_CMDLINE (1u << 2)
-#define MBI_MODS    (1u << 3)
-#define MBI_MMAP    (1u << 6)
+#define MBI_CMDLINE	       (1u << 2)
+#define MBI_MODS	       (1u << 3)
+#define MBI_MMAP	       (1u << 6)
 
 struct mb_info {
 	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;

@@ -80,7 +80,8 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 
 		if (!ret)
 			break;
-		/* ret - 1 lies inside the call instruction, so noreturn tail calls name the caller. */
+		/* ret - 1 lies inside the call instruction, so noreturn tail calls name the caller.
+		 */
 		print_frame(n++, ret, ret - 1);
 		prev = rbp;
 		rbp = fp[0];

@@ -11,9 +11,9 @@
 #include <kernel/ksyms.h>
 #include <kernel/panic.h>
 
-#define ISA_DEBUG_EXIT_PORT 0xf4
-#define PIIX4_PM1A_CNT      0x604
-#define PM1_SLP_EN_S5       0x2000
+#define ISA_DEBUG_EXIT_PORT   0xf4
+#define PIIX4_PM1A_CNT	      0x604
+#define PM1_SLP_EN_S5	      0x2000
 #define POWEROFF_GRACE_CYCLES (1ULL << 32) /* about a second or two */
 
 static int panic_depth; /* [a] */

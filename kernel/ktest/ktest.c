@@ -22,10 +22,16 @@
 
 extern const struct ktest __start_ktests[], __stop_ktests[];
 
-static struct thread *runner;	  /* [I] while a case runs */
-static kjmp_buf case_env;	  /* [O] runner */
-static char fail_msg[256];	  /* [a] first failure of the running case */
-static bool case_failed;	  /* [a] */
+/* The linker-section bounds are two symbols: count by address, index from the start. */
+static size_t ktest_count(void)
+{
+	return ((uintptr_t)__stop_ktests - (uintptr_t)__start_ktests) / sizeof(struct ktest);
+}
+
+static struct thread *runner; /* [I] while a case runs */
+static kjmp_buf case_env;     /* [O] runner */
+static char fail_msg[256];    /* [a] first failure of the running case */
+static bool case_failed;      /* [a] */
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -61,8 +67,8 @@ static bool run_case(const struct ktest *t)
 
 static void list_cases(void)
 {
-	for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
-		printk("KTEST CASE %s\n", t->name);
+	for (size_t i = 0; i < ktest_count(); i++)
+		printk("KTEST CASE %s\n", __start_ktests[i].name);
 	kernel_poweroff();
 }
 
@@ -70,8 +76,8 @@ static void run_all(void)
 {
 	unsigned passed = 0, failed = 0;
 
-	for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++) {
-		if (run_case(t))
+	for (size_t i = 0; i < ktest_count(); i++) {
+		if (run_case(&__start_ktests[i]))
 			passed++;
 		else
 			failed++;
@@ -90,9 +96,9 @@ void ktest_main(void)
 		list_cases();
 	if (!strcmp(sel, "all"))
 		run_all();
-	for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
-		if (!strcmp(t->name, sel))
-			kernel_exit(run_case(t) ? 0 : KERNEL_EXIT_TEST_FAILED);
+	for (size_t i = 0; i < ktest_count(); i++)
+		if (!strcmp(__start_ktests[i].name, sel))
+			kernel_exit(run_case(&__start_ktests[i]) ? 0 : KERNEL_EXIT_TEST_FAILED);
 	printk("TEST FAIL kernel/%s: no such case (ktest=list shows them)\n", sel);
 	kernel_exit(KERNEL_EXIT_TEST_FAILED);
 }

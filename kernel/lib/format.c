@@ -11,12 +11,12 @@
 #include <stdint.h>
 
 struct spec {
-	bool left;	 /* '-' flag */
-	bool zero;	 /* '0' flag */
-	bool alt;	 /* '#' flag: 0x prefix for %x */
-	int width;	 /* minimum field width */
-	int precision;	 /* max chars for %s, -1 if none */
-	int longs;	 /* count of 'l' (z counts as 1) */
+	bool left;     /* '-' flag */
+	bool zero;     /* '0' flag */
+	bool alt;      /* '#' flag: 0x prefix for %x */
+	int width;     /* minimum field width */
+	int precision; /* max chars for %s, -1 if none */
+	int longs;     /* count of 'l' (z counts as 1) */
 };
 
 struct sink {

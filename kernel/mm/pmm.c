@@ -23,8 +23,8 @@ extern char _kernel_start[], _kernel_end[];
 
 static struct spinlock pmm_lock = SPINLOCK_INIT;
 static uint64_t used_map[MAX_FRAMES / 64]; /* [L] bit set = allocated or reserved */
-static uint64_t free_head;		   /* [L] physical address of the first free frame, 0: none */
-static struct pmm_stats stats;		   /* [L] */
+static uint64_t free_head;     /* [L] physical address of the first free frame, 0: none */
+static struct pmm_stats stats; /* [L] */
 
 static bool frame_used(uint64_t pfn)
 {

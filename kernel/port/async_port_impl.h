@@ -24,8 +24,8 @@ struct async_port_cond {
 };
 
 struct async_port_timer {
-	struct ktimer kt;			      /* [I] wheel entry */
-	void (*fn)(struct async_port_timer *t);	      /* [I] after async_port_timer_init */
+	struct ktimer kt;			/* [I] wheel entry */
+	void (*fn)(struct async_port_timer *t); /* [I] after async_port_timer_init */
 };
 
 #define ASYNC_PORT_ASSERTS KERNEL_DEBUG

@@ -21,19 +21,19 @@
 #include <kernel/spinlock.h>
 #include <kernel/time.h>
 
-#define L0_BITS 8
-#define LN_BITS 6
-#define L0_SIZE (1 << L0_BITS)
-#define LN_SIZE (1 << LN_BITS)
-#define LEVELS  4 /* upper levels */
+#define L0_BITS	 8
+#define LN_BITS	 6
+#define L0_SIZE	 (1 << L0_BITS)
+#define LN_SIZE	 (1 << LN_BITS)
+#define LEVELS	 4 /* upper levels */
 #define MAX_SPAN 0xffffffffULL
 
 static struct spinlock wheel_lock = SPINLOCK_INIT;
-static struct list_node wheel0[L0_SIZE];	/* [L] */
+static struct list_node wheel0[L0_SIZE];	 /* [L] */
 static struct list_node wheeln[LEVELS][LN_SIZE]; /* [L] */
-static uint64_t clk;				/* [L] next tick to process */
-static uint64_t fired;				/* [L] */
-static bool wheel_ready;			/* [I] after timer_init */
+static uint64_t clk;				 /* [L] next tick to process */
+static uint64_t fired;				 /* [L] */
+static bool wheel_ready;			 /* [I] after timer_init */
 
 void timer_init(void)
 {

@@ -8,10 +8,10 @@
 #include <kernel/ktest.h>
 #include <kernel/string.h>
 
-#define VEC_DE 0
-#define VEC_UD 6
-#define VEC_GP 13
-#define VEC_PF 14
+#define VEC_DE	     0
+#define VEC_UD	     6
+#define VEC_GP	     13
+#define VEC_PF	     14
 #define PF_ERR_WRITE 0x2
 
 static volatile uint64_t bad_addr;

@@ -10,7 +10,7 @@
 #include <kernel/string.h>
 #include <uapi/errno.h>
 
-#define NPAGES 64
+#define NPAGES	64
 #define USER_VA 0x400000ULL
 
 static uint64_t frames[NPAGES];
@@ -29,7 +29,8 @@ KTEST(pmm_alloc_free_counters)
 		KT_ASSERT(frames[i] >= 0x100000); /* low memory is reserved */
 		for (int j = 0; j < i; j++)
 			KT_ASSERT(frames[j] != frames[i]);
-		memset(phys_to_virt(frames[i]), 0xa5, PAGE_SIZE); /* usable through the direct map */
+		memset(phys_to_virt(frames[i]), 0xa5,
+		       PAGE_SIZE); /* usable through the direct map */
 	}
 	pmm_stats(&s1);
 	KT_EQ(s1.free_pages, s0.free_pages - NPAGES);

@@ -39,8 +39,7 @@ KTEST(waitq_no_lost_wakeup_vs_irq)
 		/* wake 0..2 ms from now: sometimes before the check, sometimes during the sleep */
 		ktimer_arm(&race_timer, now + (seed >> 33) % (2 * NSEC_PER_MSEC));
 		/* a lost wakeup would sleep the full second and time out */
-		KT_EQ(waitq_wait_event(&race_wq, flag_set, (void *)&race_flag,
-				       now + NSEC_PER_SEC),
+		KT_EQ(waitq_wait_event(&race_wq, flag_set, (void *)&race_flag, now + NSEC_PER_SEC),
 		      0);
 		KT_ASSERT(race_flag);
 	}
@@ -52,8 +51,7 @@ KTEST(waitq_timeout)
 	static volatile bool never;
 	uint64_t t0 = clock_now_ns();
 
-	KT_EQ(waitq_wait_event(&wq, flag_set, (void *)&never, t0 + 15 * NSEC_PER_MSEC),
-	      -ETIMEDOUT);
+	KT_EQ(waitq_wait_event(&wq, flag_set, (void *)&never, t0 + 15 * NSEC_PER_MSEC), -ETIMEDOUT);
 	KT_ASSERT(clock_now_ns() >= t0 + 15 * NSEC_PER_MSEC);
 	KT_ASSERT(list_empty(&wq.waiters));
 }
@@ -90,7 +88,8 @@ KTEST(waitq_locked_handoff)
 		unsigned long f = spin_lock_irqsave(&m.lock);
 
 		while (m.value == 0)
-			KT_EQ(waitq_wait_locked(&m.wq, &m.lock, &f, clock_now_ns() + NSEC_PER_SEC), 0);
+			KT_EQ(waitq_wait_locked(&m.wq, &m.lock, &f, clock_now_ns() + NSEC_PER_SEC),
+			      0);
 		KT_EQ(m.value, want);
 		m.value = 0;
 		spin_unlock_irqrestore(&m.lock, f);
@@ -123,7 +122,7 @@ KTEST(waitq_wake_one_and_all)
 	for (int i = 0; i < 3; i++)
 		KT_EQ(thread_create("waiter", one_waiter, NULL, 0, &t[i]), 0);
 	thread_sleep_ns(5 * NSEC_PER_MSEC); /* all three asleep */
-	KT_EQ(waitq_wake_one(&one_wq), 1);   /* condition still false: it sleeps again */
+	KT_EQ(waitq_wake_one(&one_wq), 1);  /* condition still false: it sleeps again */
 	thread_sleep_ns(5 * NSEC_PER_MSEC);
 	KT_EQ(one_done, 0);
 	one_go = 1;

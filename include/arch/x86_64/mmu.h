@@ -14,22 +14,22 @@
 #ifndef ARCH_X86_64_MMU_H
 #define ARCH_X86_64_MMU_H
 
-#define KERNEL_VMA   0xffffffff80000000
-#define DIRECT_MAP   0xffff800000000000
-#define KERNEL_PHYS  0x100000
-#define PAGE_SIZE    4096
-#define PAGE_SHIFT   12
-#define LARGE_PAGE   (2UL << 20)
+#define KERNEL_VMA  0xffffffff80000000
+#define DIRECT_MAP  0xffff800000000000
+#define KERNEL_PHYS 0x100000
+#define PAGE_SIZE   4096
+#define PAGE_SHIFT  12
+#define LARGE_PAGE  (2UL << 20)
 
-#define PTE_P        (1UL << 0)  /* present */
-#define PTE_W        (1UL << 1)  /* writable */
-#define PTE_U        (1UL << 2)  /* user accessible */
-#define PTE_PWT      (1UL << 3)
-#define PTE_PCD      (1UL << 4)  /* cache disable (MMIO) */
-#define PTE_PS       (1UL << 7)  /* 2 MiB / 1 GiB page */
-#define PTE_G        (1UL << 8)  /* global */
-#define PTE_NX       (1UL << 63) /* no execute */
-#define PTE_ADDR     0x000ffffffffff000UL
+#define PTE_P	 (1UL << 0) /* present */
+#define PTE_W	 (1UL << 1) /* writable */
+#define PTE_U	 (1UL << 2) /* user accessible */
+#define PTE_PWT	 (1UL << 3)
+#define PTE_PCD	 (1UL << 4)  /* cache disable (MMIO) */
+#define PTE_PS	 (1UL << 7)  /* 2 MiB / 1 GiB page */
+#define PTE_G	 (1UL << 8)  /* global */
+#define PTE_NX	 (1UL << 63) /* no execute */
+#define PTE_ADDR 0x000ffffffffff000UL
 
 #define PML4_KERNEL_FIRST 256 /* first PML4 slot of the shared kernel half */
 

@@ -19,9 +19,9 @@
 #include <kernel/setjmp.h>
 
 #define IRQ_VECTOR_BASE 0x20 /* ISA IRQ n arrives on vector 0x20 + n */
-#define IRQ_COUNT       16
-#define IRQ_PIT         0
-#define IRQ_COM1        4
+#define IRQ_COUNT	16
+#define IRQ_PIT		0
+#define IRQ_COM1	4
 
 /* Saved by isr.S, in this order (lowest address first). */
 struct trap_frame {
@@ -37,12 +37,12 @@ struct trap_frame {
  * (setjmp returns 1). Only for tests: one catch may be armed at a time.
  */
 struct trap_catch {
-	int vector;	  /* [I] exception to catch */
-	kjmp_buf env;	  /* [I] where to resume */
-	uint64_t error;	  /* [irq] error code of the caught exception */
-	uint64_t cr2;	  /* [irq] faulting address for #PF */
-	uint64_t rip;	  /* [irq] address of the faulting instruction */
-	bool caught;	  /* [irq] */
+	int vector;	/* [I] exception to catch */
+	kjmp_buf env;	/* [I] where to resume */
+	uint64_t error; /* [irq] error code of the caught exception */
+	uint64_t cr2;	/* [irq] faulting address for #PF */
+	uint64_t rip;	/* [irq] address of the faulting instruction */
+	bool caught;	/* [irq] */
 };
 
 void arch_trap_init(void);

@@ -13,7 +13,7 @@
 
 #define GDT_KCODE 0x08
 #define GDT_KDATA 0x10
-#define GDT_TSS   0x28 /* 0x18 user data, 0x20 user code (ring 3, next issue) */
+#define GDT_TSS	  0x28 /* 0x18 user data, 0x20 user code (ring 3, next issue) */
 
 struct tss {
 	uint32_t reserved0;

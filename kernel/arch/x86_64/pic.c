@@ -9,11 +9,11 @@
 #include <arch/x86_64/trap.h>
 #include <kernel/spinlock.h>
 
-#define PIC1_CMD  0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD  0xa0
-#define PIC2_DATA 0xa1
-#define PIC_EOI   0x20
+#define PIC1_CMD     0x20
+#define PIC1_DATA    0x21
+#define PIC2_CMD     0xa0
+#define PIC2_DATA    0xa1
+#define PIC_EOI	     0x20
 #define PIC_READ_ISR 0x0b
 
 static struct spinlock pic_lock = SPINLOCK_INIT;
@@ -52,7 +52,7 @@ void arch_irq_unmask(unsigned irq)
 {
 	unsigned long f = spin_lock_irqsave(&pic_lock);
 
-	pic_mask &= (uint16_t)~(1u << irq);
+	pic_mask &= (uint16_t) ~(1u << irq);
 	pic_write_mask();
 	spin_unlock_irqrestore(&pic_lock, f);
 }

@@ -10,11 +10,11 @@
 #include <kernel/sched.h>
 #include <kernel/time.h>
 
-#define PIT_HZ      1193182
-#define PIT_CH0     0x40
-#define PIT_CH2     0x42
-#define PIT_CMD     0x43
-#define PORT_B      0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
+#define PIT_HZ	1193182
+#define PIT_CH0 0x40
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PORT_B	0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
 
 static uint64_t pit_ticks; /* [irq] written only by the tick handler */
 
@@ -51,7 +51,7 @@ uint64_t pit_measure_tsc(unsigned ms)
 
 	b = inb(PORT_B);
 	outb(PORT_B, (b & ~0x02) & ~0x01); /* gate low, speaker off */
-	outb(PIT_CMD, 0xb0);		    /* channel 2, lo/hi byte, mode 0 (one-shot) */
+	outb(PIT_CMD, 0xb0);		   /* channel 2, lo/hi byte, mode 0 (one-shot) */
 	outb(PIT_CH2, count & 0xff);
 	outb(PIT_CH2, (count >> 8) & 0xff);
 	start = arch_rdtsc();

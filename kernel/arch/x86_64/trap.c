@@ -17,8 +17,8 @@
 #include <uapi/errno.h>
 
 #define IDT_VECTORS 48
-#define VEC_DF      8
-#define VEC_PF      14
+#define VEC_DF	    8
+#define VEC_PF	    14
 
 struct idt_entry {
 	uint16_t off_lo;
@@ -43,25 +43,49 @@ static struct irq_slot irq_slots[IRQ_COUNT];
 static struct trap_catch *armed_catch; /* [irq] tests only */
 
 static const char *const exception_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
-	"#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
-	"reserved 22", "reserved 23", "reserved 24", "reserved 25", "reserved 26", "reserved 27",
-	"#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved 31",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor segment overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved 31",
 };
 
 static void idt_set(unsigned vec, uint64_t handler, uint8_t ist)
 {
 	idt[vec] = (struct idt_entry){
-		.off_lo = handler & 0xffff,
-		.selector = 0x08,
-		.ist = ist,
-		.type = 0x8e, /* present, DPL 0, interrupt gate (IF cleared) */
-		.off_mid = (handler >> 16) & 0xffff,
-		.off_hi = handler >> 32,
+	    .off_lo = handler & 0xffff,
+	    .selector = 0x08,
+	    .ist = ist,
+	    .type = 0x8e, /* present, DPL 0, interrupt gate (IF cleared) */
+	    .off_mid = (handler >> 16) & 0xffff,
+	    .off_hi = handler >> 32,
 	};
 }
 
@@ -114,7 +138,8 @@ static __attribute__((noreturn)) void trap_report(struct trap_frame *f)
 	uint64_t vec = f->vector;
 
 	console_panic_mode();
-	printk("\nEXCEPTION %s (vector %lu) error code %#lx\n", exception_names[vec], vec, f->error);
+	printk("\nEXCEPTION %s (vector %lu) error code %#lx\n", exception_names[vec], vec,
+	       f->error);
 	if (vec == VEC_PF)
 		printk("  cr2 %016lx (%s, %s, %s)\n", arch_read_cr2(),
 		       f->error & 1 ? "protection" : "not present", f->error & 2 ? "write" : "read",
