@@ -25,11 +25,14 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -no-pie \
 
 kernel-y :=
 ktest-y  :=
+ifeq ($(origin async-y),undefined)
+include kernel/async/objs.mk
+endif
 include kernel/objs.mk
 include kernel/ktest/objs.mk
 include tests/kernel/objs.mk
 
-KERNEL_OBJS := $(addprefix $(KDIR)/,$(kernel-y) $(async-y))
+KERNEL_OBJS := $(addprefix $(KDIR)/,$(kernel-y) $(sort $(async-y)))
 KTEST_OBJS  := $(addprefix $(KDIR)/,$(ktest-y))
 
 .PHONY: kernel kernel-test

@@ -39,6 +39,9 @@ bool panic_in_progress(void);
 void warn_print(const char *file, int line, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Warnings printed since boot (tests, stats). */
+unsigned long warn_count(void);
+
 #define WARN_ONCE(cond, ...)                                                                       \
 	({                                                                                         \
 		static bool warned_;                                                               \

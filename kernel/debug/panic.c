@@ -16,7 +16,8 @@
 #define PM1_SLP_EN_S5	      0x2000
 #define POWEROFF_GRACE_CYCLES (1ULL << 32) /* about a second or two */
 
-static int panic_depth; /* [a] */
+static int panic_depth;	       /* [a] */
+static unsigned long warnings; /* [a] WARN_ONCE reports printed */
 
 bool panic_in_progress(void)
 {
@@ -68,10 +69,16 @@ void warn_print(const char *file, int line, const char *func, const char *fmt, .
 {
 	va_list ap;
 
+	__atomic_fetch_add(&warnings, 1, __ATOMIC_RELAXED);
 	printk("WARNING at %s:%d (%s): ", file, line, func);
 	va_start(ap, fmt);
 	vprintk(fmt, ap);
 	va_end(ap);
 	printk("\n");
 	backtrace_here();
+}
+
+unsigned long warn_count(void)
+{
+	return __atomic_load_n(&warnings, __ATOMIC_RELAXED);
 }

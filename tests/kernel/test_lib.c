@@ -4,6 +4,7 @@
 #include <kernel/boot.h>
 #include <kernel/format.h>
 #include <kernel/ktest.h>
+#include <kernel/panic.h>
 #include <kernel/string.h>
 #include <uapi/errno.h>
 
@@ -61,4 +62,23 @@ KTEST(lib_cmdline)
 	KT_ASSERT(kernel_cmdline_has("ktest"));
 	KT_ASSERT(!kernel_cmdline_has("no-such-option"));
 	KT_ASSERT(kernel_cmdline_get("no-such-option") == NULL);
+}
+
+static int warn_site(int x)
+{
+	if (WARN_ONCE(x < 0, "negative input %d (expected by the test)", x))
+		return -EINVAL;
+	return 0;
+}
+
+KTEST(lib_warn_once)
+{
+	unsigned long w0 = warn_count();
+
+	KT_EQ(warn_site(1), 0);
+	KT_EQ(warn_count(), w0);
+	KT_EQ(warn_site(-1), -EINVAL);
+	KT_EQ(warn_count(), w0 + 1);
+	KT_EQ(warn_site(-2), -EINVAL); /* fails the request again, prints no more */
+	KT_EQ(warn_count(), w0 + 1);
 }
