@@ -13,8 +13,8 @@
 
 /* volatile: the compiler must not see through them and reject the access */
 static volatile uint64_t noncanonical_addr = 0x8000000000000000ULL;
-static volatile uint64_t unmapped_addr = 0x10; /* the user half is empty in the kernel's space */
-static volatile int crash_zero;
+static volatile uint64_t unmapped_addr = 0x10;	/* the user half is empty in the kernel's space */
+static volatile int crash_zero, crash_ten = 10; /* not 1: gcc computes 1/x without dividing */
 
 static __attribute__((noinline)) void crash_inner(const char *how)
 {
@@ -23,7 +23,7 @@ static __attribute__((noinline)) void crash_inner(const char *how)
 	if (!strcmp(how, "pagefault"))
 		*(volatile uint64_t *)unmapped_addr = 1;
 	if (!strcmp(how, "divzero"))
-		crash_zero = 1 / crash_zero;
+		crash_zero = crash_ten / crash_zero;
 	if (!strcmp(how, "ud"))
 		__asm__ volatile("ud2");
 	if (!strcmp(how, "gp"))
@@ -51,7 +51,8 @@ int crash_request(const char *how)
 		if (!strcmp(how, known[i])) {
 			printk("crash: %s\n", how);
 			crash_outer(how);
-			return 0; /* not reached for a working crash */
+			printk("crash: %s did not fault\n", how);
+			return -1;
 		}
 	}
 	printk("crash: unknown kind '%s' (panic|pagefault|divzero|ud|gp)\n", how);
