@@ -18,6 +18,5 @@
 #define PARAM_CMDLINE_ARGS    32	   /* key=value / bare words parsed */
 #define PARAM_CONSOLE_RX_RING 256	   /* serial input ring, bytes (power of two) */
 #define PARAM_BACKTRACE_DEPTH 24	   /* frames printed by a backtrace */
-#define PARAM_TIMER_POOL      64	   /* ktimers allocated from the kernel's pool (tests) */
 
 #endif

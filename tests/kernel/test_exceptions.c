@@ -110,3 +110,30 @@ KTEST(ksyms_names_functions)
 	KT_EQ(ksyms_address("ksyms_lookup"), (uint64_t)ksyms_lookup);
 	KT_EQ(ksyms_address("no_such_function_anywhere"), 0);
 }
+
+#define VEC_DF 8
+
+/*
+ * A push with RSP pointing at unmapped memory faults, and the CPU cannot
+ * push the #PF frame on that stack either: a double fault, which must be
+ * delivered on its own IST stack. The catch hook longjmps back to a sane stack.
+ */
+static void do_df(void)
+{
+	__asm__ volatile("movq %%rsp, %%rbx\n\t"
+			 "movq $0x2000, %%rsp\n\t"
+			 "pushq $0\n\t"
+			 "movq %%rbx, %%rsp"
+			 :
+			 :
+			 : "rbx", "memory");
+}
+
+KTEST(exception_double_fault_on_ist_stack)
+{
+	struct trap_catch c;
+
+	KT_ASSERT(expect_trap(&c, VEC_DF, do_df));
+	KT_EQ(c.error, 0); /* #DF always pushes 0 */
+	KT_ASSERT(arch_on_df_stack(c.frame));
+}

@@ -42,6 +42,7 @@ struct trap_catch {
 	uint64_t error; /* [irq] error code of the caught exception */
 	uint64_t cr2;	/* [irq] faulting address for #PF */
 	uint64_t rip;	/* [irq] address of the faulting instruction */
+	uint64_t frame; /* [irq] where the handler found the trap frame (which stack) */
 	bool caught;	/* [irq] */
 };
 
@@ -60,6 +61,8 @@ void trap_dispatch(struct trap_frame *f);
 
 /* gdt.c / pic.c internals shared inside the arch folder */
 void gdt_init(void);
+/* True if @addr lies on the double-fault IST stack (tests). */
+bool arch_on_df_stack(uint64_t addr);
 void pic_init(void);
 void pic_eoi(unsigned irq);
 bool pic_is_spurious(unsigned irq);

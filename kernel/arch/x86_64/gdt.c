@@ -63,6 +63,12 @@ static void gdt_load(void)
 			 : "rax", "memory");
 }
 
+bool arch_on_df_stack(uint64_t addr)
+{
+	return addr >= (uint64_t)ist_df_stack &&
+	       addr < (uint64_t)ist_df_stack + sizeof(ist_df_stack);
+}
+
 void gdt_init(void)
 {
 	gdt[0] = 0;

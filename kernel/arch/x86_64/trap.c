@@ -124,6 +124,7 @@ static bool trap_try_catch(struct trap_frame *f)
 	c->caught = true;
 	c->error = f->error;
 	c->rip = f->rip;
+	c->frame = (uint64_t)f;
 	c->cr2 = f->vector == VEC_PF ? arch_read_cr2() : 0;
 	/* Resume in klongjmp(c->env, 1) on the same stack, interrupts as they were. */
 	f->rip = (uint64_t)klongjmp;
