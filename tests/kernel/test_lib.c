@@ -42,6 +42,7 @@ KTEST(lib_strings)
 {
 	unsigned long long v;
 	char buf[4];
+	const char abc[] = "abc", abd[] = "abd";
 
 	KT_EQ(kstrtoull("1234", &v), 0);
 	KT_EQ(v, 1234);
@@ -51,8 +52,9 @@ KTEST(lib_strings)
 	KT_EQ(kstrtoull("", &v), -EINVAL);
 	KT_EQ(strlcpy(buf, "hello", sizeof(buf)), 5);
 	KT_ASSERT(!strcmp(buf, "hel"));
-	KT_ASSERT(strcmp("a", "b") < 0 && strncmp("abc", "abd", 2) == 0);
-	KT_ASSERT(memcmp("abc", "abd", 3) < 0);
+	KT_ASSERT(strcmp(abc, abd) < 0 && strcmp(abd, abc) > 0 && strcmp(abc, abc) == 0);
+	KT_ASSERT(strncmp(abc, abd, 2) == 0 && strncmp(abc, abd, 3) < 0);
+	KT_ASSERT(memcmp(abc, abd, 3) < 0 && memcmp(abc, abd, 2) == 0);
 }
 
 KTEST(lib_cmdline)
