@@ -10,6 +10,7 @@
 #define KERNEL_SETJMP_H
 
 typedef unsigned long kjmp_buf[8]; /* rbx rbp r12 r13 r14 r15 rsp rip */
+#define KJMP_RSP 6		   /* index of the saved stack pointer */
 
 __attribute__((returns_twice)) int ksetjmp(kjmp_buf env);
 __attribute__((noreturn)) void klongjmp(kjmp_buf env, int val);

@@ -2,7 +2,8 @@
  * kernel/time.h - the monotonic clock and one-shot kernel timers.
  *
  *   clock_now_ns()              nanoseconds since boot (TSC calibrated against the PIT)
- *   clock_ticks()               PIT ticks since boot (PARAM_HZ per second)
+ *   clock_ticks()               PIT interrupts since boot (about PARAM_HZ per second;
+ *                               QEMU may drop some when the host is busy)
  *   ktimer_init(t, fn)          once, before first use; @t is embedded by its user
  *   ktimer_arm(t, deadline_ns)  (re)arm: fn(t) runs once, at or after the deadline
  *   ktimer_cancel(t)            true if it was pending and now will not run
@@ -46,8 +47,8 @@ void ktimer_init(struct ktimer *t, void (*fn)(struct ktimer *t));
 void ktimer_arm(struct ktimer *t, uint64_t deadline_ns);
 bool ktimer_cancel(struct ktimer *t);
 bool ktimer_pending(struct ktimer *t);
-/* Called by the PIT handler each tick: runs due timers. */
-void timer_tick(uint64_t now_tick);
+/* Called by the PIT handler: runs the timers due by the clock's current tick. */
+void timer_tick(void);
 
 /* Timers that fired since boot (tests, stats). */
 uint64_t timer_fired_count(void);

@@ -67,6 +67,8 @@ static void __sched_switch(void)
 		return;
 	}
 	KASSERT(prev == idle_thread || prev->state != THREAD_RUNNING);
+	if (!thread_stack_ok(prev))
+		panic("stack overflow in thread %u (%s)", prev->id, prev->name);
 	next->state = THREAD_RUNNING;
 	next->slice_left = PARAM_TIMESLICE_TICKS;
 	next->switches++;

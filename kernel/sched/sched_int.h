@@ -22,6 +22,13 @@ void __sched_set_current(struct thread *t, struct thread *idle);
 /* Frees a ZOMBIE's stack and object; sched_lock held. */
 void __thread_free(struct thread *t);
 
+/*
+ * The lowest word of every thread stack: no guard pages exist (stacks are
+ * pool objects), so an overflow is caught, after the fact, at the next switch.
+ */
+#define THREAD_STACK_CANARY 0x5354414b43414e59ULL
+bool thread_stack_ok(const struct thread *t);
+
 struct thread *context_switch(struct thread *prev, struct thread *next);
 void thread_entry(void);
 __attribute__((noreturn)) void sched_thread_start(struct thread *prev);

@@ -26,6 +26,8 @@ ASYNC_POOL_DEFINE(kstack_pool, "kstack", struct kstack, PARAM_MAX_THREADS);
 
 static unsigned next_thread_id; /* [S] */
 
+_Static_assert(offsetof(struct thread, saved_rsp) == 0, "switch.S stores RSP at offset 0");
+
 void __thread_free(struct thread *t)
 {
 	list_del(&t->all_node);
@@ -39,6 +41,7 @@ static void thread_build_stack(struct thread *t)
 {
 	uint64_t *sp = (uint64_t *)((unsigned char *)t->stack + PARAM_KSTACK_SIZE);
 
+	*(uint64_t *)t->stack = THREAD_STACK_CANARY;
 	*--sp = (uint64_t)thread_entry;
 	for (int i = 0; i < 6; i++)
 		*--sp = 0; /* rbp (0 ends backtraces), rbx, r12..r15 */
@@ -113,6 +116,11 @@ int thread_join(struct thread *t, int *exit_code)
 	__thread_free(t);
 	spin_unlock_irqrestore(&sched_lock, f);
 	return 0;
+}
+
+bool thread_stack_ok(const struct thread *t)
+{
+	return !t->stack || *(const uint64_t *)t->stack == THREAD_STACK_CANARY;
 }
 
 void thread_sleep_until(uint64_t deadline_ns)

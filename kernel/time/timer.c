@@ -8,10 +8,13 @@
  * is re-filed ("cascaded") into level 0, and so on upwards. Deadlines beyond
  * 2^32 ticks (49 days at 1 kHz) are clamped and re-filed when they come due.
  *
- * Deadlines are clock_now_ns() values; the wheel counts PIT ticks. A timer
- * is filed for the tick after its deadline, and when its slot comes due the
- * clock is checked again: if the TSC clock says it is still early, the
- * timer waits one more tick. So a callback never runs before its deadline.
+ * Wheel ticks are not counted interrupts: tick k is the moment the ns clock
+ * reaches k * NSEC_PER_TICK. Each PIT interrupt processes every tick up to
+ * the clock's current one, so a late or lost PIT interrupt (QEMU drops
+ * edges when the host stalls the guest) delays timers but never shifts
+ * them. A timer is filed for the first tick at or after its deadline, and
+ * the clock is checked again when it comes due, so a callback never runs
+ * before its deadline.
  *
  * Callbacks run from timer_tick() (PIT IRQ) with wheel_lock released, one at
  * a time; a timer stays on its slot, pending, until the moment it runs, so
@@ -35,6 +38,11 @@ static uint64_t clk;				 /* [L] next tick to process */
 static uint64_t fired;				 /* [L] */
 static bool wheel_ready;			 /* [I] after timer_init */
 
+static uint64_t ns_to_tick(uint64_t ns)
+{
+	return ns / NSEC_PER_TICK;
+}
+
 void timer_init(void)
 {
 	for (int i = 0; i < L0_SIZE; i++)
@@ -42,7 +50,7 @@ void timer_init(void)
 	for (int l = 0; l < LEVELS; l++)
 		for (int i = 0; i < LN_SIZE; i++)
 			list_init(&wheeln[l][i]);
-	clk = clock_ticks() + 1;
+	clk = ns_to_tick(clock_now_ns());
 	wheel_ready = true;
 }
 
@@ -71,13 +79,12 @@ static void __wheel_add(struct ktimer *t)
 	list_add_tail(slot, &t->node);
 }
 
+/* The first tick at or after @deadline_ns (__wheel_add clamps past and far ones). */
 static uint64_t deadline_to_tick(uint64_t deadline_ns)
 {
-	uint64_t now = clock_now_ns(), tick = clock_ticks();
+	uint64_t tick = ns_to_tick(deadline_ns);
 
-	if (deadline_ns <= now)
-		return tick + 1;
-	return tick + 1 + (deadline_ns - now + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+	return tick * NSEC_PER_TICK < deadline_ns ? tick + 1 : tick;
 }
 
 void ktimer_init(struct ktimer *t, void (*fn)(struct ktimer *t))
@@ -165,8 +172,9 @@ static void __run_slot(unsigned long *flags)
 	}
 }
 
-void timer_tick(uint64_t now_tick)
+void timer_tick(void)
 {
+	uint64_t now_tick = ns_to_tick(clock_now_ns());
 	unsigned long f;
 
 	if (!wheel_ready)

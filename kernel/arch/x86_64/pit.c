@@ -20,11 +20,9 @@ static uint64_t pit_ticks; /* [irq] written only by the tick handler */
 
 static void pit_irq(void *arg)
 {
-	uint64_t now;
-
 	(void)arg;
-	now = __atomic_add_fetch(&pit_ticks, 1, __ATOMIC_RELAXED);
-	timer_tick(now);
+	__atomic_add_fetch(&pit_ticks, 1, __ATOMIC_RELAXED);
+	timer_tick();
 	sched_tick();
 }
 

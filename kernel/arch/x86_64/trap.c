@@ -126,11 +126,16 @@ static bool trap_try_catch(struct trap_frame *f)
 	c->rip = f->rip;
 	c->frame = (uint64_t)f;
 	c->cr2 = f->vector == VEC_PF ? arch_read_cr2() : 0;
-	/* Resume in klongjmp(c->env, 1) on the same stack, interrupts as they were. */
+	/* Resume in klongjmp(c->env, 1), interrupts as they were. */
 	f->rip = (uint64_t)klongjmp;
 	f->rdi = (uint64_t)c->env;
 	f->rsi = 1;
-	f->rsp = (f->rsp - 8) & ~0xfUL; /* a sane, aligned stack for the call-less jump */
+	/*
+	 * The faulting stack may be the problem (#DF, #SS); and an interrupt can
+	 * arrive the moment iret lands in klongjmp. So iret straight onto the
+	 * stack that klongjmp is about to restore anyway.
+	 */
+	f->rsp = c->env[KJMP_RSP];
 	return true;
 }
 
