@@ -26,6 +26,8 @@
 #endif
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+/* panic() for a caller that already printed the registers and backtrace (exceptions). */
+__attribute__((noreturn, format(printf, 1, 2))) void panic_reported(const char *fmt, ...);
 __attribute__((noreturn)) void kernel_exit(int code);
 __attribute__((noreturn)) void kernel_poweroff(void);
 /* True once panic() has started (output then bypasses locks). */

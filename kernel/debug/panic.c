@@ -48,21 +48,36 @@ void kernel_exit(int code)
 	arch_halt_forever();
 }
 
-void panic(const char *fmt, ...)
+static __attribute__((noreturn)) void panic_common(bool with_backtrace, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	arch_irq_disable();
 	if (__atomic_fetch_add(&panic_depth, 1, __ATOMIC_SEQ_CST) > 0)
 		kernel_exit(KERNEL_EXIT_PANIC);
 	console_panic_mode();
 	printk("\nPANIC: ");
-	va_start(ap, fmt);
 	vprintk(fmt, ap);
-	va_end(ap);
-	printk("\nbacktrace:\n");
-	backtrace_here();
+	printk("\n");
+	if (with_backtrace) {
+		printk("backtrace:\n");
+		backtrace_here();
+	}
 	kernel_exit(KERNEL_EXIT_PANIC);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	panic_common(true, fmt, ap);
+}
+
+void panic_reported(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	panic_common(false, fmt, ap);
 }
 
 void warn_print(const char *file, int line, const char *func, const char *fmt, ...)

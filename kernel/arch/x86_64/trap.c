@@ -153,7 +153,7 @@ static __attribute__((noreturn)) void trap_report(struct trap_frame *f)
 	dump_registers(f);
 	printk("backtrace:\n");
 	backtrace_print(f->rip, f->rbp);
-	panic("unhandled %s at %016lx", exception_names[vec], f->rip);
+	panic_reported("unhandled %s at %016lx", exception_names[vec], f->rip);
 }
 
 static void irq_dispatch(struct trap_frame *f)
