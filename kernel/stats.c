@@ -14,8 +14,8 @@ static void print_pool(struct async_pool *p, void *arg)
 
 	(void)arg;
 	async_pool_stats(p, &s);
-	printk("  pool %-16s size %4zu  cap %4u  in use %4u  high %4u  allocs %lu  failed %lu\n",
-	       s.name, s.obj_size, s.capacity, s.in_use, s.high_water, s.allocs, s.failures);
+	printk("  pool %-14s %6zu B x %-4u in use %-4u high %-4u allocs %lu fail %lu\n", s.name,
+	       s.obj_size, s.capacity, s.in_use, s.high_water, s.allocs, s.failures);
 }
 
 static const char *const state_names[] = {"ready", "running", "blocked", "zombie"};
