@@ -48,7 +48,8 @@ void kernel_exit(int code)
 	arch_halt_forever();
 }
 
-static __attribute__((noreturn)) void panic_common(bool with_backtrace, const char *fmt, va_list ap)
+/* Prints the message; a nested panic (one from inside this) exits at once. */
+static void panic_begin(const char *fmt, va_list ap)
 {
 	arch_irq_disable();
 	if (__atomic_fetch_add(&panic_depth, 1, __ATOMIC_SEQ_CST) > 0)
@@ -57,6 +58,10 @@ static __attribute__((noreturn)) void panic_common(bool with_backtrace, const ch
 	printk("\nPANIC: ");
 	vprintk(fmt, ap);
 	printk("\n");
+}
+
+static __attribute__((noreturn)) void panic_finish(bool with_backtrace)
+{
 	if (with_backtrace) {
 		printk("backtrace:\n");
 		backtrace_here();
@@ -69,7 +74,9 @@ void panic(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	panic_common(true, fmt, ap);
+	panic_begin(fmt, ap);
+	va_end(ap);
+	panic_finish(true);
 }
 
 void panic_reported(const char *fmt, ...)
@@ -77,7 +84,9 @@ void panic_reported(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	panic_common(false, fmt, ap);
+	panic_begin(fmt, ap);
+	va_end(ap);
+	panic_finish(false);
 }
 
 void warn_print(const char *file, int line, const char *func, const char *fmt, ...)
