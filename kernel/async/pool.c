@@ -81,7 +81,8 @@ void async_pool_free(struct async_pool *p, void *obj)
 	unsigned i;
 
 	if (!async_pool_contains(p, obj))
-		async_port_panic("pool %s: freeing %p, which is not one of its objects", p->name, obj);
+		async_port_panic("pool %s: freeing %p, which is not one of its objects", p->name,
+				 obj);
 	i = pool_index(p, obj);
 	flags = async_spin_lock_irqsave(&p->lock);
 	if (!test_bit(p->used, i)) {
