@@ -328,9 +328,11 @@ void async_op_complete(struct async_op *op, int64_t result)
 {
 	unsigned long flags = async_spin_lock_irqsave(&op->lock);
 
-	if (op->have_result)
-		async_port_panic("async op %p completed twice (%lld, then %lld)", (void *)op,
-				 (long long)op->result, (long long)result);
+	if (op->have_result || op->state >= OP_COMPLETED) {
+		async_spin_unlock_irqrestore(&op->lock, flags);
+		async_port_panic("async op %p completed twice (second result %lld)", (void *)op,
+				 (long long)result);
+	}
 	if (op->busy) {
 		/* The owner is inside a step (synchronous completion) or a cancel hook. */
 		op->result = result;
@@ -339,9 +341,11 @@ void async_op_complete(struct async_op *op, int64_t result)
 		STAT_INC(sync_completions);
 		return;
 	}
-	if (op->state != OP_PENDING)
+	if (op->state != OP_PENDING) {
+		async_spin_unlock_irqrestore(&op->lock, flags);
 		async_port_panic("async op %p completed in state %s", (void *)op,
 				 state_names[op->state]);
+	}
 	op->busy = true;
 	op->state = OP_COMPLETING;
 	op->cancel_delivered = false;
