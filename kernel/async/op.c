@@ -273,17 +273,21 @@ static void op_drive(struct async_op *op, int64_t r)
 	}
 }
 
-static int op_submit(struct async_op *op)
+/* A failed push or an empty stack refuses the op before anything sees it. */
+static int op_refuse(struct async_op *op)
 {
-	int64_t err = op->push_err;
+	int err = (int)op->push_err;
 
 	ASYNC_ASSERT(op->state == OP_PREPARING);
 	if (!err && !op->top)
 		err = -EINVAL;
-	if (err) {
+	if (err)
 		async_op_discard(op);
-		return (int)err;
-	}
+	return err;
+}
+
+static void op_start(struct async_op *op)
+{
 	op->submit_ns = async_port_now_ns();
 	op->state = OP_SUBMITTED;
 	STAT_INC(submitted);
@@ -294,18 +298,14 @@ static int op_submit(struct async_op *op)
 		async_port_timer_arm(&op->timer, op->deadline_ns);
 	}
 	op_drive(op, ASYNC_CALL);
-	return 0;
 }
 
 int async_op_submit(struct async_op *op, const struct async_handle *h)
 {
-	int err;
+	int err = op_refuse(op);
 
-	if (op->push_err) {
-		err = (int)op->push_err;
-		async_op_discard(op);
+	if (err)
 		return err;
-	}
 	op->handle = *h;
 	op->done = NULL;
 	err = __async_waiter_attach(h, op);
@@ -313,15 +313,21 @@ int async_op_submit(struct async_op *op, const struct async_handle *h)
 		async_op_discard(op);
 		return err;
 	}
-	return op_submit(op);
+	op_start(op);
+	return 0;
 }
 
-int async_op_submit_fn(struct async_op *op,
-		       void (*done)(struct async_op *op, int64_t res, void *arg), void *arg)
+int async_op_submit_fn(struct async_op *op, void (*done)(struct async_op *op, int64_t res, void *arg),
+		       void *arg)
 {
+	int err = op_refuse(op);
+
+	if (err)
+		return err;
 	op->done = done;
 	op->done_arg = arg;
-	return op_submit(op);
+	op_start(op);
+	return 0;
 }
 
 void async_op_complete(struct async_op *op, int64_t result)
