@@ -86,8 +86,8 @@ static void __join_record(struct join_state *st, int64_t r)
 	}
 }
 
-/* Cancels every child still running. Called without the lock. */
-static void join_cancel_children(struct join_state *st)
+/* Cancels every child still running with @reason. Called without the lock. */
+static void join_cancel_children(struct join_state *st, int reason)
 {
 	struct async_op *live[ASYNC_JOIN_MAX];
 	unsigned long flags = async_spin_lock_irqsave(&st->parent->lock);
@@ -101,7 +101,7 @@ static void join_cancel_children(struct join_state *st)
 	}
 	async_spin_unlock_irqrestore(&st->parent->lock, flags);
 	for (i = 0; i < n; i++) {
-		async_op_cancel(live[i], -ECANCELED);
+		async_op_cancel(live[i], reason);
 		async_op_put(live[i]);
 	}
 }
@@ -133,7 +133,7 @@ static void join_child_done(struct async_op *child, int64_t r, void *arg)
 	cancel = __join_should_cancel(st);
 	async_spin_unlock_irqrestore(&st->parent->lock, flags);
 	if (cancel)
-		join_cancel_children(st);
+		join_cancel_children(st, -ECANCELED);
 	if (all)
 		async_op_complete(st->parent, st->result);
 }
@@ -157,14 +157,14 @@ static int64_t join_start(struct async_op *op, void *state)
 	cancel = __join_should_cancel(st);
 	async_spin_unlock_irqrestore(&op->lock, flags);
 	if (cancel)
-		join_cancel_children(st);
+		join_cancel_children(st, -ECANCELED);
 	return ASYNC_PENDING;
 }
 
 static void join_cancel(struct async_op *op, void *state)
 {
-	(void)op;
-	join_cancel_children(state);
+	/* The parent's reason travels down: a timeout reaches the device as -ETIMEDOUT. */
+	join_cancel_children(state, async_op_cancel_reason(op));
 }
 
 static int join_check_spec(const struct async_join_spec *spec)

@@ -3,7 +3,7 @@
  *
  * Interface: async_mutex_init; `return async_mutex_lock(m, op);` from a layer
  * step resumes that layer with 0 once the op holds the mutex, or with
- * -ECANCELED if the op was cancelled while queued (then it does not hold it);
+ * the cancel reason (-ECANCELED, -ETIMEDOUT) if the op was cancelled while queued (then it does not hold it);
  * async_mutex_unlock from any context.
  *
  * Waiter states (a mutex frame, under m->lock):
@@ -147,5 +147,5 @@ static void mutex_cancel(struct async_op *op, void *state)
 		__mutex_unlink(w->m, w->self);
 	async_spin_unlock_irqrestore(&w->m->lock, flags);
 	if (was_queued)
-		async_op_complete(op, -ECANCELED);
+		async_op_complete(op, async_op_cancel_reason(op));
 }

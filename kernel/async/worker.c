@@ -165,7 +165,7 @@ static void work_cancel(struct async_op *op, void *state)
 	}
 	async_spin_unlock_irqrestore(&wq.lock, flags);
 	if (was_queued)
-		async_op_complete(op, -ECANCELED);
+		async_op_complete(op, async_op_cancel_reason(op));
 }
 
 void async_work_stats(struct async_work_stats *out)

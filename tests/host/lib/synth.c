@@ -2,6 +2,7 @@
 #include "synth.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 struct synth_state {
 	struct async_op *op;
@@ -108,7 +109,7 @@ static void synth_cancel(struct async_op *op, void *state)
 		__unlist(s);
 	pthread_mutex_unlock(&list_lock);
 	if (was)
-		async_op_complete(op, -ECANCELED);
+		async_op_complete(op, async_op_cancel_reason(op));
 }
 
 static bool complete_nth(unsigned n, int64_t override)
@@ -268,9 +269,15 @@ static void add_in_use(struct async_pool *p, void *arg)
 
 unsigned pools_in_use(void)
 {
-	unsigned n = 0;
+	unsigned n = 0, tries;
 
-	async_pool_foreach(add_in_use, &n);
+	for (tries = 0; tries < 1000; tries++) {
+		n = 0;
+		async_pool_foreach(add_in_use, &n);
+		if (n == 0)
+			break;
+		usleep(1000);
+	}
 	return n;
 }
 

@@ -30,7 +30,8 @@ unsigned long synth_cancel_calls(void);
 int loop_push(struct async_op *op, unsigned nfrag, enum synth_mode mode);
 int deep_push(struct async_op *op, unsigned depth, enum synth_mode mode);
 
-/* Pool in-use total of every pool (0 when everything was freed). */
+/* Pool in-use total of every pool (0 when everything was freed); waits up to 1 s for
+ * ops to be freed, as an op is freed just after its event is posted. */
 unsigned pools_in_use(void);
 
 
