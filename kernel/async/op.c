@@ -288,8 +288,13 @@ static int op_refuse(struct async_op *op)
 
 static void op_start(struct async_op *op)
 {
-	op->submit_ns = async_port_now_ns();
+	uint64_t now = async_port_now_ns();
+	unsigned long flags = async_spin_lock_irqsave(&op->lock);
+
+	/* Under the lock: introspection reads both. */
+	op->submit_ns = now;
 	op->state = OP_SUBMITTED;
+	async_spin_unlock_irqrestore(&op->lock, flags);
 	STAT_INC(submitted);
 	if (op->deadline_ns) {
 		async_atomic_inc(&op->refs);
@@ -374,7 +379,8 @@ void async_op_cancel(struct async_op *op, int reason)
 		async_spin_unlock_irqrestore(&op->lock, flags);
 		return;
 	}
-	op->cancel_reason = reason;
+	/* Atomic: async_push() reads it without the lock to refuse re-arming. */
+	__atomic_store_n(&op->cancel_reason, reason, __ATOMIC_RELAXED);
 	STAT_INC(cancels);
 	if (op->busy) {
 		/* The owner delivers the cancel to the next pending frame (op_park). */
