@@ -185,6 +185,9 @@ struct async_op_stats {
 	    timeouts;
 };
 void async_op_stats(struct async_op_stats *out);
+/* Kernel memory one in-flight op costs: its pool object (inline stack included),
+ * its waiter slot and its reserved ring entry. Spilled frames come on top. */
+size_t async_op_bytes(void);
 
 /* ===================================================================== */
 /* Introspection: what is each op waiting on                              */

@@ -78,6 +78,7 @@ void __async_heap_give(struct async_heap *h, void *chunk);
 
 /* waiter.c: binds the op to its armed slot so the slot can cancel it. */
 int __async_waiter_attach(const struct async_handle *h, struct async_op *op);
+size_t __async_slot_bytes(void);
 
 /* op.c */
 extern unsigned long async_stat_spilled_frames;

@@ -3,8 +3,8 @@
  *
  * Interface: async_mutex_init; `return async_mutex_lock(m, op);` from a layer
  * step resumes that layer with 0 once the op holds the mutex, or with
- * the cancel reason (-ECANCELED, -ETIMEDOUT) if the op was cancelled while queued (then it does not hold it);
- * async_mutex_unlock from any context.
+ * the cancel reason (-ECANCELED, -ETIMEDOUT) if the op was cancelled while queued (then it does not
+ * hold it); async_mutex_unlock from any context.
  *
  * Waiter states (a mutex frame, under m->lock):
  *   start: mutex free -> HELD by this op (frame pops at once, result 0)

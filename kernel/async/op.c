@@ -322,8 +322,8 @@ int async_op_submit(struct async_op *op, const struct async_handle *h)
 	return 0;
 }
 
-int async_op_submit_fn(struct async_op *op, void (*done)(struct async_op *op, int64_t res, void *arg),
-		       void *arg)
+int async_op_submit_fn(struct async_op *op,
+		       void (*done)(struct async_op *op, int64_t res, void *arg), void *arg)
 {
 	int err = op_refuse(op);
 
@@ -401,6 +401,11 @@ void async_op_stats(struct async_op_stats *out)
 	out->rearms = __atomic_load_n(&op_stats.rearms, __ATOMIC_RELAXED);
 	out->cancels = __atomic_load_n(&op_stats.cancels, __ATOMIC_RELAXED);
 	out->timeouts = __atomic_load_n(&op_stats.timeouts, __ATOMIC_RELAXED);
+}
+
+size_t async_op_bytes(void)
+{
+	return ASYNC_POOL_STRIDE(struct async_op) + __async_slot_bytes();
 }
 
 /* ---- Introspection ---- */

@@ -293,6 +293,11 @@ out_timeout:
 	return 0;
 }
 
+size_t __async_slot_bytes(void)
+{
+	return sizeof(struct async_slot) + sizeof(struct async_event);
+}
+
 int async_waiter_cancel(struct async_waiter *w, unsigned slot)
 {
 	unsigned long flags;

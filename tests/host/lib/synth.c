@@ -28,24 +28,24 @@ static const char *synth_waiting_on(const void *state)
 }
 
 static const struct async_layer synth_layer = {
-	.name = "synth",
-	.state_size = sizeof(struct synth_state),
-	.start = synth_start,
-	.cancel = synth_cancel,
-	.waiting_on = synth_waiting_on,
+    .name = "synth",
+    .state_size = sizeof(struct synth_state),
+    .start = synth_start,
+    .cancel = synth_cancel,
+    .waiting_on = synth_waiting_on,
 };
 
 static const struct async_layer synth_layer_nocancel = {
-	.name = "synth-nocancel",
-	.state_size = sizeof(struct synth_state),
-	.start = synth_start,
-	.waiting_on = synth_waiting_on,
+    .name = "synth-nocancel",
+    .state_size = sizeof(struct synth_state),
+    .start = synth_start,
+    .waiting_on = synth_waiting_on,
 };
 
 int synth_push(struct async_op *op, enum synth_mode mode, int64_t result)
 {
 	struct synth_state *s =
-		async_push(op, mode == SYNTH_UNCANCELLABLE ? &synth_layer_nocancel : &synth_layer);
+	    async_push(op, mode == SYNTH_UNCANCELLABLE ? &synth_layer_nocancel : &synth_layer);
 
 	if (!s)
 		return (int)async_op_push_error(op);
@@ -196,10 +196,10 @@ static int64_t loop_resume(struct async_op *op, void *state, int64_t r)
 }
 
 static const struct async_layer loop_layer = {
-	.name = "loop",
-	.state_size = sizeof(struct loop_state),
-	.start = loop_start,
-	.resume = loop_resume,
+    .name = "loop",
+    .state_size = sizeof(struct loop_state),
+    .start = loop_start,
+    .resume = loop_resume,
 };
 
 int loop_push(struct async_op *op, unsigned nfrag, enum synth_mode mode)
@@ -242,10 +242,10 @@ static int64_t deep_resume(struct async_op *op, void *state, int64_t r)
 }
 
 static const struct async_layer deep_layer = {
-	.name = "deep",
-	.state_size = sizeof(struct deep_state),
-	.start = deep_start,
-	.resume = deep_resume,
+    .name = "deep",
+    .state_size = sizeof(struct deep_state),
+    .start = deep_start,
+    .resume = deep_resume,
 };
 
 int deep_push(struct async_op *op, unsigned depth, enum synth_mode mode)
@@ -265,6 +265,14 @@ static void add_in_use(struct async_pool *p, void *arg)
 
 	async_pool_stats(p, &st);
 	*(unsigned *)arg += st.in_use;
+}
+
+unsigned pools_in_use_now(void)
+{
+	unsigned n = 0;
+
+	async_pool_foreach(add_in_use, &n);
+	return n;
 }
 
 unsigned pools_in_use(void)

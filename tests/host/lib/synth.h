@@ -19,7 +19,8 @@
 enum synth_mode { SYNTH_RETURN, SYNTH_SYNC, SYNTH_DEFERRED, SYNTH_UNCANCELLABLE };
 
 int synth_push(struct async_op *op, enum synth_mode mode, int64_t result);
-/* Completes the oldest deferred op with its result (or @override if != 0). Returns false if none. */
+/* Completes the oldest deferred op with its result (or @override if != 0). Returns false if none.
+ */
 bool synth_complete_next(int64_t override);
 /* Completes a random deferred op (by @pick % count); false if none. */
 bool synth_complete_pick(unsigned pick);
@@ -33,8 +34,8 @@ int deep_push(struct async_op *op, unsigned depth, enum synth_mode mode);
 /* Pool in-use total of every pool (0 when everything was freed); waits up to 1 s for
  * ops to be freed, as an op is freed just after its event is posted. */
 unsigned pools_in_use(void);
-
-
+/* The same, now, without waiting (single-threaded callers). */
+unsigned pools_in_use_now(void);
 
 /* Test helpers. */
 #include <setjmp.h>

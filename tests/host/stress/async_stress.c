@@ -43,7 +43,8 @@ static int kid_setup(struct async_op *child, unsigned i, void *arg)
 
 static int64_t join_start(struct async_op *op, void *state)
 {
-	struct async_join_spec spec = {.policy = ASYNC_JOIN_ALL, .nchildren = 3, .setup = kid_setup};
+	struct async_join_spec spec = {
+	    .policy = ASYNC_JOIN_ALL, .nchildren = 3, .setup = kid_setup};
 
 	(void)state;
 	return async_join(op, &spec);
@@ -79,8 +80,10 @@ static int64_t crit_resume(struct async_op *op, void *state, int64_t r)
 	return r;
 }
 static const struct async_layer crit_layer = {
-	.name = "crit", .state_size = sizeof(struct crit_state), .start = crit_start,
-	.resume = crit_resume,
+    .name = "crit",
+    .state_size = sizeof(struct crit_state),
+    .start = crit_start,
+    .resume = crit_resume,
 };
 
 static int64_t slow_lookup(void *arg)
@@ -97,7 +100,9 @@ static int64_t lookup_start(struct async_op *op, void *state)
 	return async_work(op, slow_lookup, (void *)((struct lookup_state *)state)->key);
 }
 static const struct async_layer lookup_layer = {
-	.name = "lookup", .state_size = sizeof(struct lookup_state), .start = lookup_start,
+    .name = "lookup",
+    .state_size = sizeof(struct lookup_state),
+    .start = lookup_start,
 };
 
 enum { K_DEFERRED, K_SYNC, K_LOOP, K_JOIN, K_DEADLINE, K_MUTEX, K_WORKER, K_KINDS };

@@ -119,11 +119,8 @@ static void test_unbalanced_unborrow_panics(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_borrowed_release_while_borrowed_panics),
-	UTEST(test_access_is_checked),
-	UTEST(test_user_buffer_pins_and_unpins_after_device),
-	UTEST(test_user_buffer_faults),
-	UTEST(test_owned_buffers_come_from_a_pool),
-	UTEST(test_unbalanced_unborrow_panics),
+    UTEST(test_borrowed_release_while_borrowed_panics),	  UTEST(test_access_is_checked),
+    UTEST(test_user_buffer_pins_and_unpins_after_device), UTEST(test_user_buffer_faults),
+    UTEST(test_owned_buffers_come_from_a_pool),		  UTEST(test_unbalanced_unborrow_panics),
 };
 UTEST_MAIN("buffer", tests)

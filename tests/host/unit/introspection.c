@@ -71,7 +71,8 @@ static void print_to_buf(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	printed_len += (size_t)vsnprintf(printed + printed_len, sizeof(printed) - printed_len, fmt, ap);
+	printed_len +=
+	    (size_t)vsnprintf(printed + printed_len, sizeof(printed) - printed_len, fmt, ap);
 	va_end(ap);
 }
 
@@ -101,7 +102,7 @@ static void test_print_names_spilled_frames(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_walk_shows_layers_top_first),
-	UTEST(test_print_names_spilled_frames),
+    UTEST(test_walk_shows_layers_top_first),
+    UTEST(test_print_names_spilled_frames),
 };
 UTEST_MAIN("introspection", tests)

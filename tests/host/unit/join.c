@@ -24,13 +24,13 @@ static int64_t jt_start(struct async_op *op, void *state)
 {
 	struct jt_state *s = state;
 	struct async_join_spec spec = {
-		.policy = s->policy,
-		.quorum = s->quorum,
-		.flags = s->flags,
-		.nchildren = s->n,
-		.setup = jt_setup,
-		.arg = s,
-		.results = s->out,
+	    .policy = s->policy,
+	    .quorum = s->quorum,
+	    .flags = s->flags,
+	    .nchildren = s->n,
+	    .setup = jt_setup,
+	    .arg = s,
+	    .results = s->out,
 	};
 
 	return async_join(op, &spec);
@@ -44,8 +44,10 @@ static int64_t jt_resume(struct async_op *op, void *state, int64_t r)
 }
 
 static const struct async_layer jt_layer = {
-	.name = "join-test", .state_size = sizeof(struct jt_state), .start = jt_start,
-	.resume = jt_resume,
+    .name = "join-test",
+    .state_size = sizeof(struct jt_state),
+    .start = jt_start,
+    .resume = jt_resume,
 };
 
 static struct async_waiter *w;
@@ -76,8 +78,10 @@ static int64_t finish(void)
 
 static void test_all_sums_results(void)
 {
-	struct jt_state s = {.policy = ASYNC_JOIN_ALL, .n = 3,
-			     .mode = {SYNTH_SYNC, SYNTH_DEFERRED, SYNTH_RETURN}, .in = {10, 20, 30}};
+	struct jt_state s = {.policy = ASYNC_JOIN_ALL,
+			     .n = 3,
+			     .mode = {SYNTH_SYNC, SYNTH_DEFERRED, SYNTH_RETURN},
+			     .in = {10, 20, 30}};
 
 	submit_join(&s);
 	UT_ASSERT(synth_complete_next(0));
@@ -89,8 +93,10 @@ static void test_all_sums_results(void)
 
 static void test_all_waits_for_every_child_on_error(void)
 {
-	struct jt_state s = {.policy = ASYNC_JOIN_ALL, .n = 2,
-			     .mode = {SYNTH_SYNC, SYNTH_DEFERRED}, .in = {-EIO, 5}};
+	struct jt_state s = {.policy = ASYNC_JOIN_ALL,
+			     .n = 2,
+			     .mode = {SYNTH_SYNC, SYNTH_DEFERRED},
+			     .in = {-EIO, 5}};
 	struct async_event ev;
 
 	submit_join(&s);
@@ -102,7 +108,9 @@ static void test_all_waits_for_every_child_on_error(void)
 
 static void test_cancel_on_error_cancels_the_rest(void)
 {
-	struct jt_state s = {.policy = ASYNC_JOIN_ALL, .flags = ASYNC_JOIN_CANCEL_ON_ERROR, .n = 3,
+	struct jt_state s = {.policy = ASYNC_JOIN_ALL,
+			     .flags = ASYNC_JOIN_CANCEL_ON_ERROR,
+			     .n = 3,
 			     .mode = {SYNTH_DEFERRED, SYNTH_SYNC, SYNTH_DEFERRED},
 			     .in = {1, -EIO, 3}};
 
@@ -114,8 +122,10 @@ static void test_cancel_on_error_cancels_the_rest(void)
 
 static void test_first_success_wins(void)
 {
-	struct jt_state s = {.policy = ASYNC_JOIN_FIRST, .n = 3,
-			     .mode = {SYNTH_DEFERRED, SYNTH_SYNC, SYNTH_SYNC}, .in = {1, -EIO, 7}};
+	struct jt_state s = {.policy = ASYNC_JOIN_FIRST,
+			     .n = 3,
+			     .mode = {SYNTH_DEFERRED, SYNTH_SYNC, SYNTH_SYNC},
+			     .in = {1, -EIO, 7}};
 
 	submit_join(&s);
 	UT_EQ(finish(), 7);
@@ -124,8 +134,10 @@ static void test_first_success_wins(void)
 
 static void test_first_all_fail(void)
 {
-	struct jt_state s = {.policy = ASYNC_JOIN_FIRST, .n = 2,
-			     .mode = {SYNTH_SYNC, SYNTH_SYNC}, .in = {-EIO, -ENODEV}};
+	struct jt_state s = {.policy = ASYNC_JOIN_FIRST,
+			     .n = 2,
+			     .mode = {SYNTH_SYNC, SYNTH_SYNC},
+			     .in = {-EIO, -ENODEV}};
 
 	submit_join(&s);
 	UT_EQ(finish(), -EIO);
@@ -133,9 +145,14 @@ static void test_first_all_fail(void)
 
 static void test_quorum(void)
 {
-	struct jt_state s = {.policy = ASYNC_JOIN_QUORUM, .quorum = 2, .n = 3,
-			     .mode = {SYNTH_SYNC, SYNTH_DEFERRED, SYNTH_SYNC}, .in = {4, 5, 6}};
-	struct jt_state bad = {.policy = ASYNC_JOIN_QUORUM, .quorum = 2, .n = 3,
+	struct jt_state s = {.policy = ASYNC_JOIN_QUORUM,
+			     .quorum = 2,
+			     .n = 3,
+			     .mode = {SYNTH_SYNC, SYNTH_DEFERRED, SYNTH_SYNC},
+			     .in = {4, 5, 6}};
+	struct jt_state bad = {.policy = ASYNC_JOIN_QUORUM,
+			       .quorum = 2,
+			       .n = 3,
 			       .mode = {SYNTH_SYNC, SYNTH_DEFERRED, SYNTH_SYNC},
 			       .in = {-EIO, 5, -ENODEV}};
 
@@ -148,7 +165,8 @@ static void test_quorum(void)
 
 static void test_parent_cancel_cancels_children(void)
 {
-	struct jt_state s = {.policy = ASYNC_JOIN_ALL, .n = 4,
+	struct jt_state s = {.policy = ASYNC_JOIN_ALL,
+			     .n = 4,
 			     .mode = {SYNTH_DEFERRED, SYNTH_DEFERRED, SYNTH_DEFERRED, SYNTH_SYNC},
 			     .in = {1, 2, 3, 4}};
 
@@ -171,13 +189,13 @@ static void test_bad_spec_fails_op(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_all_sums_results),
-	UTEST(test_all_waits_for_every_child_on_error),
-	UTEST(test_cancel_on_error_cancels_the_rest),
-	UTEST(test_first_success_wins),
-	UTEST(test_first_all_fail),
-	UTEST(test_quorum),
-	UTEST(test_parent_cancel_cancels_children),
-	UTEST(test_bad_spec_fails_op),
+    UTEST(test_all_sums_results),
+    UTEST(test_all_waits_for_every_child_on_error),
+    UTEST(test_cancel_on_error_cancels_the_rest),
+    UTEST(test_first_success_wins),
+    UTEST(test_first_all_fail),
+    UTEST(test_quorum),
+    UTEST(test_parent_cancel_cancels_children),
+    UTEST(test_bad_spec_fails_op),
 };
 UTEST_MAIN("join", tests)

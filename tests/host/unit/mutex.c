@@ -35,8 +35,10 @@ static int64_t crit_resume(struct async_op *op, void *state, int64_t r)
 }
 
 static const struct async_layer crit_layer = {
-	.name = "crit", .state_size = sizeof(struct crit_state), .start = crit_start,
-	.resume = crit_resume,
+    .name = "crit",
+    .state_size = sizeof(struct crit_state),
+    .start = crit_start,
+    .resume = crit_resume,
 };
 
 static struct async_waiter *w;
@@ -123,9 +125,9 @@ static void test_unlock_unheld_panics(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_fifo_handoff),
-	UTEST(test_cancel_while_queued),
-	UTEST(test_trylock),
-	UTEST(test_unlock_unheld_panics),
+    UTEST(test_fifo_handoff),
+    UTEST(test_cancel_while_queued),
+    UTEST(test_trylock),
+    UTEST(test_unlock_unheld_panics),
 };
 UTEST_MAIN("mutex", tests)

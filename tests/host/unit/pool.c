@@ -70,9 +70,9 @@ static void test_foreach_finds_registered_pools(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_exhaustion_and_counters),
-	UTEST(test_double_free_panics),
-	UTEST(test_foreign_free_panics),
-	UTEST(test_foreach_finds_registered_pools),
+    UTEST(test_exhaustion_and_counters),
+    UTEST(test_double_free_panics),
+    UTEST(test_foreign_free_panics),
+    UTEST(test_foreach_finds_registered_pools),
 };
 UTEST_MAIN("pool", tests)

@@ -51,7 +51,9 @@ static int64_t recv_start(struct async_op *op, void *state)
 }
 
 static const struct async_layer recv_layer = {
-	.name = "recv", .state_size = sizeof(struct recv_state), .start = recv_start,
+    .name = "recv",
+    .state_size = sizeof(struct recv_state),
+    .start = recv_start,
 };
 
 static int deliver(struct recv_state *st, const char *data, size_t len)
@@ -102,7 +104,7 @@ static void test_multishot_receive_names_the_buffer(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_take_credits_and_recycle),
-	UTEST(test_multishot_receive_names_the_buffer),
+    UTEST(test_take_credits_and_recycle),
+    UTEST(test_multishot_receive_names_the_buffer),
 };
 UTEST_MAIN("provided", tests)

@@ -65,7 +65,7 @@ static void test_table_full_and_bad_registration(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_register_get_unregister),
-	UTEST(test_table_full_and_bad_registration),
+    UTEST(test_register_get_unregister),
+    UTEST(test_table_full_and_bad_registration),
 };
 UTEST_MAIN("regbuf", tests)

@@ -94,9 +94,9 @@ static void test_heap_init_rejects_small_region(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_deep_stack_spills_and_returns_chunks),
-	UTEST(test_exhausted_heap_fails_op_with_enomem),
-	UTEST(test_reserve_rejects_at_submit),
-	UTEST(test_heap_init_rejects_small_region),
+    UTEST(test_deep_stack_spills_and_returns_chunks),
+    UTEST(test_exhausted_heap_fails_op_with_enomem),
+    UTEST(test_reserve_rejects_at_submit),
+    UTEST(test_heap_init_rejects_small_region),
 };
 UTEST_MAIN("spill", tests)

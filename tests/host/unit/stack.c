@@ -122,10 +122,8 @@ static void test_double_completion_panics(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_modes_complete_once),
-	UTEST(test_fragmented_read_loop_does_not_recurse),
-	UTEST(test_layers_unwind_in_order),
-	UTEST(test_submit_errors),
-	UTEST(test_double_completion_panics),
+    UTEST(test_modes_complete_once),	  UTEST(test_fragmented_read_loop_does_not_recurse),
+    UTEST(test_layers_unwind_in_order),	  UTEST(test_submit_errors),
+    UTEST(test_double_completion_panics),
 };
 UTEST_MAIN("stack", tests)

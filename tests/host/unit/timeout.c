@@ -75,7 +75,7 @@ static void test_uncancellable_device_result_wins(void)
 	UT_EQ(async_waiter_create(1, &w), 0);
 	submit_with_deadline(0, build_uncancellable, 1000000);
 	UT_EQ(async_wait_event(w, &ev, 1, 30000000), 0); /* deadline passed, device busy */
-	UT_ASSERT(synth_complete_next(0));		  /* the device finishes after all */
+	UT_ASSERT(synth_complete_next(0));		 /* the device finishes after all */
 	UT_EQ(wait_one(w).result, 5);
 	done();
 }
@@ -111,12 +111,12 @@ static void test_cancel_deferred_and_after_completion(void)
 static void test_timeout_cancels_join_children(void);
 
 static const struct utest tests[] = {
-	UTEST(test_deadline_times_out),
-	UTEST(test_completion_before_deadline_disarms_timer),
-	UTEST(test_uncancellable_device_result_wins),
-	UTEST(test_cancel_stops_rearming_loop),
-	UTEST(test_cancel_deferred_and_after_completion),
-	UTEST(test_timeout_cancels_join_children),
+    UTEST(test_deadline_times_out),
+    UTEST(test_completion_before_deadline_disarms_timer),
+    UTEST(test_uncancellable_device_result_wins),
+    UTEST(test_cancel_stops_rearming_loop),
+    UTEST(test_cancel_deferred_and_after_completion),
+    UTEST(test_timeout_cancels_join_children),
 };
 
 static int child_setup(struct async_op *child, unsigned i, void *arg)
@@ -128,8 +128,8 @@ static int child_setup(struct async_op *child, unsigned i, void *arg)
 
 static int64_t raid_start(struct async_op *op, void *state)
 {
-	struct async_join_spec spec = {.policy = ASYNC_JOIN_ALL, .nchildren = 3,
-				       .setup = child_setup};
+	struct async_join_spec spec = {
+	    .policy = ASYNC_JOIN_ALL, .nchildren = 3, .setup = child_setup};
 
 	(void)state;
 	return async_join(op, &spec);

@@ -173,13 +173,9 @@ static void test_bad_arguments(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_post_and_wait_one),
-	UTEST(test_stale_handle_cannot_complete_reused_slot),
-	UTEST(test_destroyed_waiter_epoch),
-	UTEST(test_timeout_returns_zero),
-	UTEST(test_batch_wait_returns_many),
-	UTEST(test_multishot_more_flag_and_backpressure),
-	UTEST(test_sleeping_waiter_is_woken),
-	UTEST(test_bad_arguments),
+    UTEST(test_post_and_wait_one),	  UTEST(test_stale_handle_cannot_complete_reused_slot),
+    UTEST(test_destroyed_waiter_epoch),	  UTEST(test_timeout_returns_zero),
+    UTEST(test_batch_wait_returns_many),  UTEST(test_multishot_more_flag_and_backpressure),
+    UTEST(test_sleeping_waiter_is_woken), UTEST(test_bad_arguments),
 };
 UTEST_MAIN("waiter", tests)

@@ -39,7 +39,9 @@ static int64_t lookup_start(struct async_op *op, void *state)
 }
 
 static const struct async_layer lookup_layer = {
-	.name = "lookup", .state_size = sizeof(struct lookup_state), .start = lookup_start,
+    .name = "lookup",
+    .state_size = sizeof(struct lookup_state),
+    .start = lookup_start,
 };
 
 static struct async_waiter *w;
@@ -92,7 +94,8 @@ static void test_full_queue_is_eagain_and_queued_cancel(void)
 {
 	struct async_work_stats st;
 	struct async_event ev;
-	unsigned i, total = ASYNC_WORKERS + ASYNC_WORK_QUEUE + 1, got = 0, eagain = 0, cancelled = 0;
+	unsigned i, total = ASYNC_WORKERS + ASYNC_WORK_QUEUE + 1, got = 0, eagain = 0,
+		    cancelled = 0;
 
 	UT_EQ(async_workers_init(), 0);
 	UT_EQ(async_waiter_create(total + 1, &w), 0);
@@ -124,8 +127,8 @@ static void test_full_queue_is_eagain_and_queued_cancel(void)
 }
 
 static const struct utest tests[] = {
-	UTEST(test_not_started_is_enodev),
-	UTEST(test_steps_run_on_workers),
-	UTEST(test_full_queue_is_eagain_and_queued_cancel),
+    UTEST(test_not_started_is_enodev),
+    UTEST(test_steps_run_on_workers),
+    UTEST(test_full_queue_is_eagain_and_queued_cancel),
 };
 UTEST_MAIN("worker", tests)
