@@ -116,6 +116,8 @@ void async_pool_foreach(void (*fn)(struct async_pool *p, void *arg), void *arg)
 
 	if (!__start_async_pools)
 		return;
+	/* The linker places both symbols around one section: one object in fact. */
+	// cppcheck-suppress comparePointers
 	for (it = __start_async_pools; it < __stop_async_pools; it++)
 		fn(*it, arg);
 }
