@@ -299,7 +299,9 @@ struct async_pbq;
 struct async_pbq *async_pbq_create(unsigned nconsumers, unsigned credits_each);
 /* Gives (back) buffer @id; -EEXIST if it is already queued or taken, -EINVAL bad id. */
 int async_pbq_provide(struct async_pbq *q, unsigned id, struct async_buf *buf);
-/* Takes a buffer for @consumer: its id, -EAGAIN when empty or out of credit. */
+/* Takes the oldest queued buffer for @consumer: its id (for the event's @buf), or
+ * -EAGAIN when empty or out of credit. The buffer comes borrowed for
+ * ASYNC_BUF_WRITE: unborrow it once the device has written the data. */
 int async_pbq_take(struct async_pbq *q, unsigned consumer, struct async_buf **buf);
 /* The consumer's completion was posted and the user has buffer @id: credit back. */
 int async_pbq_recycle(struct async_pbq *q, unsigned id);

@@ -204,6 +204,7 @@ static int64_t op_park(struct async_op *op)
 		}
 		op->state = OP_PENDING;
 		op->busy = false;
+		__async_op_check(op);
 		async_spin_unlock_irqrestore(&op->lock, flags);
 		return ASYNC_PENDING;
 	}
@@ -236,6 +237,7 @@ static void op_finish(struct async_op *op, int64_t res)
 	STAT_INC(completed);
 	flags = async_spin_lock_irqsave(&op->lock);
 	op->state = OP_POSTED;
+	__async_op_check(op);
 	async_spin_unlock_irqrestore(&op->lock, flags);
 	async_op_put(op);
 }
@@ -360,6 +362,7 @@ void async_op_complete(struct async_op *op, int64_t result)
 	op->busy = true;
 	op->state = OP_COMPLETING;
 	op->cancel_delivered = false;
+	__async_op_check(op);
 	async_spin_unlock_irqrestore(&op->lock, flags);
 	op_drive(op, frame_resume(op, result));
 }

@@ -48,6 +48,9 @@ struct async_slot_block {
 	((ASYNC_WAITER_SLOTS_MAX + ASYNC_SLOTS_PER_BLOCK - 1) / ASYNC_SLOTS_PER_BLOCK)
 
 struct async_waiter {
+	/* First word: the pool links free objects through it, so the fields a
+	 * stale handle looks at (lock, epoch) survive a destroyed waiter. */
+	void *pool_link;
 	async_spinlock_t lock;
 	struct async_port_cond cond;
 	uint32_t epoch;	   /* [L] incarnation, 0 once destroyed */
@@ -240,6 +243,7 @@ int async_waiter_post(const struct async_handle *h, int64_t result, unsigned fla
 	}
 	ASYNC_ASSERT(w->count < w->ring_cap);
 	__ring_push(w, h->slot, result, flags, buf);
+	ASYNC_ASSERT(w->count + w->narmed <= w->ring_cap);
 	if (w->sleepers)
 		async_port_cond_broadcast(&w->cond);
 out_unlock:
