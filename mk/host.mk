@@ -83,7 +83,8 @@ $(HOST_DIR)/fuzz/%: $(HOST_DIR)/fuzzo/tests/host/fuzz/%.o $(call host-objs,fuzzo
 # Portability: every core file compiled freestanding, as the kernel does, against a
 # port header that offers nothing but fixed-width types, mem* and errno values.
 FREESTANDING_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
-		       -mcmodel=kernel -fno-pic -O2 -Wall -Wextra -Werror -Iinclude \
+		       -mcmodel=kernel -fno-pic -fno-pie -mgeneral-regs-only -fno-stack-protector \
+		       -fno-omit-frame-pointer -O2 -Wall -Wextra -Werror -Iinclude \
 		       -Itests/host/freestanding
 FREESTANDING_OBJS := $(patsubst %.o,$(HOST_DIR)/freestanding/%.o,$(async-y))
 $(HOST_DIR)/freestanding/%.o: %.c
