@@ -86,11 +86,14 @@ static void __join_record(struct join_state *st, int64_t r)
 	}
 }
 
-/* Cancels every child still running with @reason. Called without the lock. */
-static void join_cancel_children(struct join_state *st, int reason)
+/*
+ * Takes a reference on every child still running, into @live; caller holds
+ * the parent's lock. Cancelling goes through these references only, never
+ * through the join frame: once the lock is dropped the last child may
+ * complete the parent, which pops the frame.
+ */
+static unsigned __join_collect(struct join_state *st, struct async_op **live)
 {
-	struct async_op *live[ASYNC_JOIN_MAX];
-	unsigned long flags = async_spin_lock_irqsave(&st->parent->lock);
 	unsigned i, n = 0;
 
 	for (i = 0; i < st->n; i++) {
@@ -99,7 +102,14 @@ static void join_cancel_children(struct join_state *st, int reason)
 			async_op_get(live[n++]);
 		}
 	}
-	async_spin_unlock_irqrestore(&st->parent->lock, flags);
+	return n;
+}
+
+/* Cancels and releases collected children. Called without the lock. */
+static void join_cancel_collected(struct async_op **live, unsigned n, int reason)
+{
+	unsigned i;
+
 	for (i = 0; i < n; i++) {
 		async_op_cancel(live[i], reason);
 		async_op_put(live[i]);
@@ -118,9 +128,11 @@ static bool __join_should_cancel(struct join_state *st)
 static void join_child_done(struct async_op *child, int64_t r, void *arg)
 {
 	struct join_state *st = arg;
-	unsigned long flags = async_spin_lock_irqsave(&st->parent->lock);
-	bool all, cancel;
-	unsigned i;
+	struct async_op *parent = st->parent, *live[ASYNC_JOIN_MAX];
+	unsigned long flags = async_spin_lock_irqsave(&parent->lock);
+	unsigned i, nlive = 0;
+	int64_t result;
+	bool all;
 
 	for (i = 0; i < st->n && st->child[i] != child; i++)
 		;
@@ -130,41 +142,49 @@ static void join_child_done(struct async_op *child, int64_t r, void *arg)
 		st->results[i] = r;
 	__join_record(st, r);
 	all = st->ndone == st->n;
-	cancel = __join_should_cancel(st);
-	async_spin_unlock_irqrestore(&st->parent->lock, flags);
-	if (cancel)
-		join_cancel_children(st, -ECANCELED);
+	result = st->result;
+	if (__join_should_cancel(st))
+		nlive = __join_collect(st, live);
+	async_spin_unlock_irqrestore(&parent->lock, flags);
+	/* From here on @st may be gone (see __join_collect). */
+	join_cancel_collected(live, nlive, -ECANCELED);
 	if (all)
-		async_op_complete(st->parent, st->result);
+		async_op_complete(parent, result);
 }
 
 static int64_t join_start(struct async_op *op, void *state)
 {
 	struct join_state *st = state;
+	struct async_op *live[ASYNC_JOIN_MAX];
 	unsigned long flags;
-	bool cancel;
-	unsigned i;
+	unsigned i, nlive = 0;
 
+	/* The parent is busy in this step, so its frame stays put even if every
+	 * child completes synchronously: their completion of the parent waits. */
 	for (i = 0; i < st->n; i++) {
 		struct async_op *child = st->child[i];
 
-		/* Children done synchronously update st under the lock; read child[] first. */
 		if (async_op_submit_fn(child, join_child_done, st))
 			async_port_panic("join: child %u had a failed push after setup", i);
 	}
 	flags = async_spin_lock_irqsave(&op->lock);
 	st->started = true;
-	cancel = __join_should_cancel(st);
+	if (__join_should_cancel(st))
+		nlive = __join_collect(st, live);
 	async_spin_unlock_irqrestore(&op->lock, flags);
-	if (cancel)
-		join_cancel_children(st, -ECANCELED);
+	join_cancel_collected(live, nlive, -ECANCELED);
 	return ASYNC_PENDING;
 }
 
 static void join_cancel(struct async_op *op, void *state)
 {
+	struct async_op *live[ASYNC_JOIN_MAX];
+	unsigned long flags = async_spin_lock_irqsave(&op->lock);
+	unsigned nlive = __join_collect(state, live);
+
+	async_spin_unlock_irqrestore(&op->lock, flags);
 	/* The parent's reason travels down: a timeout reaches the device as -ETIMEDOUT. */
-	join_cancel_children(state, async_op_cancel_reason(op));
+	join_cancel_collected(live, nlive, async_op_cancel_reason(op));
 }
 
 static int join_check_spec(const struct async_join_spec *spec)
