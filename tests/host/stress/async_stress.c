@@ -51,6 +51,17 @@ static int64_t join_start(struct async_op *op, void *state)
 }
 static const struct async_layer join3_layer = {.name = "join3", .start = join_start};
 
+/* First success wins: the other two are cancelled while they may be completing. */
+static int64_t first_start(struct async_op *op, void *state)
+{
+	struct async_join_spec spec = {
+	    .policy = ASYNC_JOIN_FIRST, .nchildren = 3, .setup = kid_setup};
+
+	(void)state;
+	return async_join(op, &spec);
+}
+static const struct async_layer first3_layer = {.name = "first3", .start = first_start};
+
 struct crit_state {
 	int64_t val;
 	bool locked;
@@ -105,7 +116,7 @@ static const struct async_layer lookup_layer = {
     .start = lookup_start,
 };
 
-enum { K_DEFERRED, K_SYNC, K_LOOP, K_JOIN, K_DEADLINE, K_MUTEX, K_WORKER, K_KINDS };
+enum { K_DEFERRED, K_SYNC, K_LOOP, K_JOIN, K_FIRST, K_DEADLINE, K_MUTEX, K_WORKER, K_KINDS };
 
 static int build(struct async_op *op, int kind, unsigned slot, int64_t *expect)
 {
@@ -121,6 +132,9 @@ static int build(struct async_op *op, int kind, unsigned slot, int64_t *expect)
 	case K_JOIN:
 		*expect = 3;
 		return async_push(op, &join3_layer) ? 0 : -ENOMEM;
+	case K_FIRST:
+		*expect = 1;
+		return async_push(op, &first3_layer) ? 0 : -ENOMEM;
 	case K_DEADLINE:
 		async_op_set_deadline(op, async_port_now_ns() + 200000);
 		return synth_push(op, SYNTH_DEFERRED, slot);
