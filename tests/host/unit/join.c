@@ -188,6 +188,27 @@ static void test_bad_spec_fails_op(void)
 	UT_EQ(finish(), -EINVAL);
 }
 
+/* The op pool runs dry while the children are allocated: the join fails cleanly. */
+static void test_child_pool_exhaustion_is_enomem(void)
+{
+	static struct async_op *hog[ASYNC_OPS_MAX];
+	struct jt_state s = {.policy = ASYNC_JOIN_ALL,
+			     .n = 3,
+			     .mode = {SYNTH_SYNC, SYNTH_SYNC, SYNTH_SYNC},
+			     .in = {1, 2, 3}};
+	unsigned n = 0;
+
+	while (n < ASYNC_OPS_MAX && (hog[n] = async_op_alloc(NULL)))
+		n++;
+	UT_EQ(n, ASYNC_OPS_MAX);
+	async_op_discard(hog[--n]); /* room for the parent and one child */
+	async_op_discard(hog[--n]);
+	submit_join(&s);
+	while (n)
+		async_op_discard(hog[--n]);
+	UT_EQ(finish(), -ENOMEM);
+}
+
 static const struct utest tests[] = {
     UTEST(test_all_sums_results),
     UTEST(test_all_waits_for_every_child_on_error),
@@ -197,5 +218,6 @@ static const struct utest tests[] = {
     UTEST(test_quorum),
     UTEST(test_parent_cancel_cancels_children),
     UTEST(test_bad_spec_fails_op),
+    UTEST(test_child_pool_exhaustion_is_enomem),
 };
 UTEST_MAIN("join", tests)
