@@ -82,5 +82,11 @@ bool async_pool_contains(const struct async_pool *p, const void *obj);
 void async_pool_stats(struct async_pool *p, struct async_pool_stats *out);
 /* Calls @fn for every pool in the image, in link order. */
 void async_pool_foreach(void (*fn)(struct async_pool *p, void *arg), void *arg);
+/*
+ * Fault injection: consulted by every allocation; true makes it fail as if
+ * @p were exhausted (counted in failures). The default (weak) never fails;
+ * a test port overrides it with a strong definition to exercise error paths.
+ */
+bool async_pool_fault(const struct async_pool *p);
 
 #endif

@@ -57,10 +57,22 @@ static void *__pool_take(struct async_pool *p)
 	return obj;
 }
 
+__attribute__((weak)) bool async_pool_fault(const struct async_pool *p)
+{
+	(void)p;
+	return false;
+}
+
 void *async_pool_alloc(struct async_pool *p)
 {
+	bool fail = async_pool_fault(p);
 	unsigned long flags = async_spin_lock_irqsave(&p->lock);
-	void *obj = __pool_take(p);
+	void *obj = NULL;
+
+	if (fail)
+		p->failures++;
+	else
+		obj = __pool_take(p);
 
 	async_spin_unlock_irqrestore(&p->lock, flags);
 	return obj;

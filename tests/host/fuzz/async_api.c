@@ -4,7 +4,8 @@
  * buffers) with the invariants checked as it goes and at the end:
  *   - every submitted op posts exactly one final event, to its own slot;
  *   - a borrowed-kind buffer is never released while borrowed (that panics);
- *   - every pool, heap chunk and pinned page is back to zero at the end.
+ *   - every pool, heap chunk and pinned page is back to zero at the end,
+ *     also when pool allocations fail on purpose (host_fail_alloc_after).
  * An invariant violation aborts, which libFuzzer reports as a crash.
  */
 #include "synth.h"
@@ -150,7 +151,10 @@ static void submit(struct input *in)
 		return;
 	}
 	op = async_op_alloc(&heap);
-	CHECK(op);
+	if (!op) { /* injected pool failure */
+		async_waiter_disarm(&h);
+		return;
+	}
 	if (build(op, in) || async_op_submit(op, &h)) {
 		async_waiter_disarm(&h);
 		return;
@@ -224,6 +228,7 @@ static void buffer_step(struct input *in)
 
 static void setup(void)
 {
+	host_fail_alloc_after(0);
 	memset(outstanding, 0, sizeof(outstanding));
 	memset(bufs, 0, sizeof(bufs));
 	CHECK(async_waiter_create(SLOTS, &w) == 0);
@@ -240,6 +245,7 @@ static void teardown(void)
 	struct async_heap hs;
 	unsigned i;
 
+	host_fail_alloc_after(0);
 	for (i = 0; i < SLOTS; i++)
 		async_waiter_cancel(w, i);
 	while (synth_complete_next(0))
@@ -270,7 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup();
 	while (in.n) {
-		switch (next(&in) % 6) {
+		switch (next(&in) % 7) {
 		case 0:
 		case 1:
 			submit(&in);
@@ -283,6 +289,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 4:
 			drain();
+			break;
+		case 5:
+			host_fail_alloc_after(1 + next(&in) % 8); /* a later allocation fails */
 			break;
 		default:
 			buffer_step(&in);

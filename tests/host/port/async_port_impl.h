@@ -45,6 +45,8 @@ int host_as_map(struct async_port_as *as, uintptr_t uaddr, void *mem, size_t len
 long host_as_pinned(struct async_port_as *as);
 /* Fault injection: the @n-th pin from now fails with -ENOMEM (0: never). */
 void host_fail_pin_after(unsigned n);
+/* Fault injection: the @n-th pool allocation from now fails (0: never). */
+void host_fail_alloc_after(unsigned n);
 /* Panics become test failures: set a handler that longjmps (NULL: abort). */
 void host_set_panic_hook(void (*fn)(const char *msg));
 /* Count of timers currently armed on the timer thread. */

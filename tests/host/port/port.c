@@ -4,7 +4,7 @@
  * Timers: one lazily started thread keeps armed timers in a list (the host
  * tests arm few at a time) and runs each due callback with no lock held.
  */
-#include <async/port.h>
+#include <async/pool.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -352,6 +352,28 @@ void async_port_user_unpin(struct async_port_as *as, const struct async_sg *sg, 
 	if (as->pinned < 0)
 		async_port_panic("host port: more pages unpinned than pinned");
 	pthread_mutex_unlock(&as->lock);
+}
+
+/* ---- Pool fault injection (overrides the weak default in pool.c) ---- */
+
+static unsigned alloc_countdown; /* [a] */
+
+void host_fail_alloc_after(unsigned n)
+{
+	__atomic_store_n(&alloc_countdown, n, __ATOMIC_RELAXED);
+}
+
+bool async_pool_fault(const struct async_pool *p)
+{
+	unsigned n = __atomic_load_n(&alloc_countdown, __ATOMIC_RELAXED);
+
+	(void)p;
+	while (n) {
+		if (__atomic_compare_exchange_n(&alloc_countdown, &n, n - 1, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return n == 1;
+	}
+	return false;
 }
 
 /* ---- Diagnostics ---- */

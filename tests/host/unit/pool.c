@@ -69,10 +69,27 @@ static void test_foreach_finds_registered_pools(void)
 	UT_EQ(n, 2);
 }
 
+static void test_injected_failure(void)
+{
+	struct async_pool_stats before, st;
+	struct thing *a, *b, *c;
+
+	async_pool_stats(&test_pool, &before);
+	host_fail_alloc_after(2);
+	a = async_pool_alloc(&test_pool);
+	b = async_pool_alloc(&test_pool);
+	c = async_pool_alloc(&test_pool);
+	UT_ASSERT(a && !b && c);
+	async_pool_stats(&test_pool, &st);
+	UT_EQ(st.failures - before.failures, 1);
+	UT_EQ(st.in_use, before.in_use + 2);
+	async_pool_free(&test_pool, a);
+	async_pool_free(&test_pool, c);
+}
+
 static const struct utest tests[] = {
-    UTEST(test_exhaustion_and_counters),
-    UTEST(test_double_free_panics),
-    UTEST(test_foreign_free_panics),
-    UTEST(test_foreach_finds_registered_pools),
+    UTEST(test_exhaustion_and_counters), UTEST(test_double_free_panics),
+    UTEST(test_foreign_free_panics),	 UTEST(test_foreach_finds_registered_pools),
+    UTEST(test_injected_failure),
 };
 UTEST_MAIN("pool", tests)

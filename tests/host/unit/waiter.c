@@ -172,10 +172,27 @@ static void test_bad_arguments(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+static void test_create_fails_cleanly_without_blocks(void)
+{
+	struct async_waiter *w;
+
+	host_fail_alloc_after(3); /* the waiter, one slot block, then the second fails */
+	UT_EQ(async_waiter_create(3 * ASYNC_SLOTS_PER_BLOCK, &w), -ENOMEM);
+	UT_EQ(pools_in_use(), 0);
+	host_fail_alloc_after(1);
+	UT_EQ(async_waiter_create(1, &w), -ENOMEM);
+	UT_EQ(pools_in_use(), 0);
+}
+
 static const struct utest tests[] = {
-    UTEST(test_post_and_wait_one),	  UTEST(test_stale_handle_cannot_complete_reused_slot),
-    UTEST(test_destroyed_waiter_epoch),	  UTEST(test_timeout_returns_zero),
-    UTEST(test_batch_wait_returns_many),  UTEST(test_multishot_more_flag_and_backpressure),
-    UTEST(test_sleeping_waiter_is_woken), UTEST(test_bad_arguments),
+    UTEST(test_post_and_wait_one),
+    UTEST(test_stale_handle_cannot_complete_reused_slot),
+    UTEST(test_destroyed_waiter_epoch),
+    UTEST(test_timeout_returns_zero),
+    UTEST(test_batch_wait_returns_many),
+    UTEST(test_multishot_more_flag_and_backpressure),
+    UTEST(test_sleeping_waiter_is_woken),
+    UTEST(test_bad_arguments),
+    UTEST(test_create_fails_cleanly_without_blocks),
 };
 UTEST_MAIN("waiter", tests)
