@@ -61,7 +61,7 @@ struct async_waiter_stats {
 
 /* Slots and the event ring come from static slot blocks: -ENOMEM when they run out. */
 int async_waiter_create(unsigned nslots, struct async_waiter **out);
-/* -EBUSY while any slot is armed: cancel and drain first. */
+/* -EBUSY while any slot is armed: cancel and drain first. No thread may be waiting on it. */
 int async_waiter_destroy(struct async_waiter *w);
 /* Free -> armed, new generation. -EINVAL bad slot, -EBUSY slot in use. */
 int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle *h);
