@@ -121,9 +121,61 @@ static void test_double_completion_panics(void)
 	/* The op keeps the extra reference taken above: no teardown check here. */
 }
 
+/* A pass-through "partition" adds an offset and pushes the device frame itself. */
+static int64_t part_read(struct async_op *op, int64_t lba)
+{
+	int err = synth_push(op, SYNTH_DEFERRED, lba + 2048);
+
+	return err ? err : ASYNC_CALL;
+}
+
+static int64_t fs_start(struct async_op *op, void *state)
+{
+	(void)state;
+	return part_read(op, 7);
+}
+
+static const struct async_layer fs_layer = {.name = "fs", .start = fs_start};
+
+static void count_frames(const struct async_frame_info *fi, void *arg)
+{
+	(void)fi;
+	(*(unsigned *)arg)++;
+}
+
+static void count_op(const struct async_op_info *oi, void *arg)
+{
+	(void)oi;
+	(void)arg;
+}
+
+static int build_fs(struct async_op *op, void *arg)
+{
+	(void)arg;
+	return async_push(op, &fs_layer) ? 0 : -ENOMEM;
+}
+
+static void test_pass_through_layer_needs_no_frame(void)
+{
+	struct async_handle h;
+	struct async_op *op;
+	unsigned frames = 0;
+
+	setup();
+	UT_EQ(async_waiter_arm(w, 0, &h), 0);
+	op = async_op_alloc(NULL);
+	UT_EQ(build_fs(op, NULL), 0);
+	UT_EQ(async_op_submit(op, &h), 0);
+	async_introspect(count_op, count_frames, &frames);
+	UT_EQ(frames, 2); /* fs + device: the partition used no frame */
+	UT_ASSERT(synth_complete_next(0));
+	UT_EQ(wait_one(w).result, 2048 + 7);
+	teardown();
+}
+
 static const struct utest tests[] = {
-    UTEST(test_modes_complete_once),	  UTEST(test_fragmented_read_loop_does_not_recurse),
-    UTEST(test_layers_unwind_in_order),	  UTEST(test_submit_errors),
-    UTEST(test_double_completion_panics),
+    UTEST(test_modes_complete_once),	UTEST(test_fragmented_read_loop_does_not_recurse),
+    UTEST(test_layers_unwind_in_order), UTEST(test_pass_through_layer_needs_no_frame),
+    UTEST(test_submit_errors),		UTEST(test_double_completion_panics),
 };
 UTEST_MAIN("stack", tests)
