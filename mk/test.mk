@@ -52,13 +52,14 @@ bench:
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/run.py --bench $(TESTFLAGS)
 
 # setsid: QEMU gets its own session, so Ctrl-C in gdb interrupts the guest
-# instead of killing QEMU. QEMU is stopped when gdb exits.
+# instead of killing QEMU. QEMU is stopped when gdb exits or make is killed.
 debug:
 	$(Q)bash qemu/deps -q
 	$(Q)$(SUBMAKE) all images
 	$(Q)setsid qemu/run --gdb --kernel $(RUN_KERNEL) --fda $(BUILD)/floppy.img \
 		--hda $(BUILD)/disk.img $(RUNFLAGS) </dev/null >$(BUILD)/debug-serial.log 2>&1 & \
 	qemu_pid=$$!; \
+	trap 'kill $$qemu_pid 2>/dev/null; wait $$qemu_pid 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM HUP; \
 	echo "QEMU paused, serial output in $(BUILD)/debug-serial.log (tail -f it)"; \
-	gdb -q -x qemu/gdbinit; \
-	kill $$qemu_pid 2>/dev/null; wait $$qemu_pid 2>/dev/null; true
+	gdb -q -x qemu/gdbinit
