@@ -37,25 +37,25 @@ $(IMAGES) &: qemu/mkimages $(DEMO_FILES)
 
 run:
 	$(Q)bash qemu/deps -q
-	$(Q)$(SUBMAKE) all images
+	+$(Q)$(SUBMAKE) all images
 	$(Q)qemu/run --kernel $(RUN_KERNEL) --fda $(BUILD)/floppy.img --hda $(BUILD)/disk.img \
 		--fwd 8080:80 $(RUNFLAGS)
 
 test:
 	$(Q)bash qemu/deps -q
-	$(Q)$(SUBMAKE) all
+	+$(Q)$(SUBMAKE) all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/run.py $(TESTFLAGS)
 
 bench:
 	$(Q)bash qemu/deps -q
-	$(Q)$(SUBMAKE) all
+	+$(Q)$(SUBMAKE) all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/run.py --bench $(TESTFLAGS)
 
 # setsid: QEMU gets its own session, so Ctrl-C in gdb interrupts the guest
 # instead of killing QEMU. QEMU is stopped when gdb exits or make is killed.
 debug:
 	$(Q)bash qemu/deps -q
-	$(Q)$(SUBMAKE) all images
+	+$(Q)$(SUBMAKE) all images
 	$(Q)setsid qemu/run --gdb --kernel $(RUN_KERNEL) --fda $(BUILD)/floppy.img \
 		--hda $(BUILD)/disk.img $(RUNFLAGS) </dev/null >$(BUILD)/debug-serial.log 2>&1 & \
 	qemu_pid=$$!; \
