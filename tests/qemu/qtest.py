@@ -29,10 +29,12 @@ t.tmp, which is removed after the case.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -79,6 +81,7 @@ class T:
         self.root = ROOT
         self.build = BUILD
         self.kernel = os.environ.get("KERNEL", os.path.join(BUILD, "kernel.bin"))
+        self.sessions = []
 
     # ---- running things ----
     def run(self, argv, input=None, timeout=60, env=None):
@@ -106,6 +109,13 @@ class T:
         kernel = kernel or self.need_kernel()
         argv = [RUN, "--kernel", kernel, "--timeout", str(timeout)] + list(args)
         return self.run(argv, input=input, timeout=timeout + 30, env=env)
+
+    def start(self, *args, timeout=60, kernel=None):
+        """qemu/run in the background, for a conversation: see Session."""
+        kernel = kernel or self.need_kernel()
+        argv = [RUN, "--kernel", kernel, "--timeout", str(timeout)] + list(args)
+        print("$ %s &" % " ".join(argv), file=sys.stderr)
+        return Session(self, argv)
 
     def need_kernel(self):
         if not os.path.isfile(self.kernel):
@@ -135,6 +145,101 @@ class T:
                       (r.status, status, (r.out + r.err)[-160:]))
 
 
+class Session:
+    """A running qemu/run whose console the case talks to:
+        s = t.start("--append", "loglevel=7")
+        s.expect(r"tessera> ")          # wait for output matching a regex
+        s.send("help\n")
+        r = s.finish()                  # close stdin, wait for the exit: a Result
+    expect() fails the case if the text does not appear in time; output
+    before the match is consumed, so expects move forward. A session that is
+    neither finished nor stopped is stopped when the case ends."""
+
+    def __init__(self, t, argv):
+        self.t = t
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+        self.raw = {"out": b"", "err": b""}
+        self.out, self.err, self.pos = "", "", 0
+        self.cond = threading.Condition()
+        self.readers = [threading.Thread(target=self._read, args=(f, name), daemon=True)
+                        for f, name in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
+        for r in self.readers:
+            r.start()
+        t.sessions.append(self)
+
+    def _read(self, f, name):
+        while True:
+            chunk = f.read1(4096)
+            with self.cond:
+                if chunk:  # decode the whole: a \r\n may straddle two chunks
+                    self.raw[name] += chunk
+                    setattr(self, name, _text(self.raw[name]))
+                self.cond.notify_all()
+            if not chunk:
+                return
+
+    def send(self, text):
+        """Write to the console; blocks while the guest does not read (flow control)."""
+        try:
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self.t.fail("QEMU stopped reading its console (exit %s)" % self.proc.poll())
+
+    def expect(self, pattern, timeout=30):
+        """Wait for @pattern in the output after the previous match; returns the match."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                m = re.compile(pattern).search(self.out, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not any(
+                        r.is_alive() for r in self.readers)):
+                    break
+                self.cond.wait(min(left, 0.5))
+        self.t.fail("no /%s/ in the console after %.0f s (status %s); tail: %r" %
+                    (pattern, timeout, self.proc.poll(), self.out[self.pos:][-160:]))
+
+    def finish(self, timeout=60):
+        """Close the console input and wait for qemu/run to exit."""
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            self.t.fail("qemu/run did not exit within %d s of its input ending" % timeout)
+        return self._result()
+
+    def stop(self):
+        """End it now (SIGTERM to qemu/run, which stops QEMU): a Result."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+        return self._result()
+
+    def _result(self):
+        for r in self.readers:
+            r.join(timeout=5)
+        r = Result(self.proc.returncode, self.out, self.err, time.monotonic() - self.start)
+        if not getattr(self, "logged", False):
+            self.logged = True
+            print("exit status %d after %.1f s\n--- stdout\n%s--- stderr\n%s---" %
+                  (r.status, r.seconds, r.out, r.err), file=sys.stderr)
+        return r
+
+
 def _text(b):
     return (b or b"").decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
 
@@ -142,8 +247,9 @@ def _text(b):
 def _run_case(suite, fn):
     name = "qemu-%s/%s" % (suite, fn.__name__)
     tmp = tempfile.mkdtemp(prefix="qtest-")
+    t = T(tmp)
     try:
-        fn(T(tmp))
+        fn(t)
     except Failure as e:
         print("TEST FAIL %s: %s" % (name, e), flush=True)
         return False
@@ -157,6 +263,8 @@ def _run_case(suite, fn):
               flush=True)
         return False
     finally:
+        for s in t.sessions:
+            s.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     print("TEST PASS %s" % name, flush=True)
     return True
