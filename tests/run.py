@@ -214,14 +214,14 @@ def run_job(job):
 
 
 def terse(o):
-    """One line: 'ok   name  3 passed (0.4 s)' or 'FAIL name: why'."""
+    """'ok   name  3 passed (0.4 s)', or a 'FAIL name: why  [log]' line per failure."""
     rel = os.path.relpath(log_path(o.job.name), ROOT)
-    lines = []
-    for name, why in o.failed:
-        lines.append("FAIL %s: %s  [%s]" % (name, why, rel))
-    for name, why in o.skipped:
-        lines.append("skip %s: %s" % (name, why))
-    if not o.failed and not o.skipped or o.passed:
+    lines = ["FAIL %s: %s  [%s]" % (name, why, rel) for name, why in o.failed]
+    lines += ["skip %s: %s" % (name, why) for name, why in o.skipped]
+    if o.failed and o.passed:
+        lines.append("     %-40s %d passed, %d failed (%.1f s)" %
+                     (o.job.name, len(o.passed), len(o.failed), o.seconds))
+    elif o.passed or not lines:
         lines.append("ok   %-40s %d passed (%.1f s)" % (o.job.name, len(o.passed), o.seconds))
     return "\n".join(lines)
 
