@@ -8,8 +8,12 @@ timeout case boots the real kernel paused (QEMU -S), which never powers off.
 """
 
 import os
+import pty
 import re
+import select
 import shlex
+import subprocess
+import sys
 import time
 
 import qtest
@@ -161,6 +165,64 @@ def timeout_real_kernel(t):
     t.expect_status(r, 124)
     t.check("timeout" in r.err, "no timeout message on stderr")
     t.check(r.seconds < 15, "timeout of 3 s took %.1f s" % r.seconds)
+
+
+def pty_read_until(t, fd, proc, pattern, timeout, seen):
+    """Read the terminal's output into seen[0] until @pattern appears in it."""
+    deadline = time.monotonic() + timeout
+    while not re.search(pattern, seen[0]):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            t.fail("no /%s/ on the terminal within %d s; tail %r" % (pattern, timeout, seen[0][-160:]))
+        ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+        if ready:
+            try:
+                seen[0] += os.read(fd, 4096).decode("utf-8", "replace")
+            except OSError:  # EIO: the other side closed
+                t.fail("terminal closed (status %s) before /%s/" % (proc.poll(), pattern))
+
+
+def pty_drain(fd, seen, quiet):
+    """Read until the terminal has been silent for @quiet seconds."""
+    while select.select([fd], [], [], quiet)[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return
+        if not chunk:
+            return
+        seen[0] += chunk.decode("utf-8", "replace")
+
+
+@qtest.case
+def terminal_session(t):
+    """On a terminal, QEMU's raw mode + mux: typed bytes reach the guest once
+    (echoed by the guest only, not by the tty), and Ctrl-A X quits with 0."""
+    kernel = t.need_kernel()
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([RUN, "--kernel", kernel, "--timeout", "60"], stdin=slave,
+                            stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    seen = [""]
+    try:
+        # Guest output means QEMU has set up the terminal (raw mode) already.
+        pty_read_until(t, master, proc, r"\n.*\n", 40, seen)
+        time.sleep(1)
+        before = len(seen[0])
+        os.write(master, b"typed-once\r")
+        pty_read_until(t, master, proc, r"typed-once", 20, seen)
+        pty_drain(master, seen, 1.0)  # a second echo would arrive now
+        os.write(master, b"\x01x")  # Ctrl-A X: QEMU quits
+        status = proc.wait(timeout=20)
+        print(seen[0], file=sys.stderr)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    count = seen[0][before:].count("typed-once")
+    t.check(count == 1, "typed text appeared %d times on the terminal, want 1" % count)
+    t.check(status == 0, "Ctrl-A X gave exit status %d, want 0" % status)
 
 
 @qtest.case
