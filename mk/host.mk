@@ -1,13 +1,96 @@
 # Host builds: the async core against the pthreads port, unit tests, stress,
 # fuzz and benchmark programs. Owned by the async core work.
+#
+#   build/host/tests/<suite>   unit suites (gcc), from tests/host/unit/<suite>.c
+#   build/host/stress/<name>-tsan, <name>-asan   from tests/host/stress/<name>.c (clang)
+#   build/host/fuzz/<name>     libFuzzer targets, from tests/host/fuzz/<name>.c (clang)
+#   build/host/bench/<name>    benchmarks (gcc -O2), from tests/host/bench/<name>.c
+#   make async-freestanding-check   every core file compiled as the kernel would
 HOSTCC      ?= gcc
-HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude -Itests/host/port -Itests/lib -MMD -MP
+HOSTCLANG   ?= clang
+# The host raises a few limits: the benchmarks keep 10,000+ ops pending on one waiter.
+HOST_ASYNC_DEFS := -DASYNC_OPS_MAX=12288 -DASYNC_SLOT_BLOCKS_MAX=512 -DASYNC_WAITERS_MAX=64 \
+		   -DASYNC_BUFS_MAX=1024
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude -Itests/host/port -Itests/lib \
+	       -Itests/host/lib -MMD -MP $(HOST_ASYNC_DEFS)
 HOST_LDLIBS := -lpthread
+HOST_SAN_CFLAGS := $(filter-out -O2,$(HOST_CFLAGS)) -O1 -fno-omit-frame-pointer
+TSAN_FLAGS  := -fsanitize=thread
+ASAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 include kernel/async/objs.mk
 
 HOST_DIR := $(BUILD)/host
+HOST_SUPPORT := tests/host/port/port.o tests/host/lib/synth.o
+HOST_UNIT_SUPPORT := tests/lib/utest.o
 
-$(HOST_DIR)/%.o: %.c
+UNIT_SRCS   := $(wildcard tests/host/unit/*.c)
+STRESS_SRCS := $(wildcard tests/host/stress/*.c)
+FUZZ_SRCS   := $(wildcard tests/host/fuzz/*.c)
+BENCH_SRCS  := $(wildcard tests/host/bench/*.c)
+
+UNIT_BINS   := $(patsubst tests/host/unit/%.c,$(HOST_DIR)/tests/%,$(UNIT_SRCS))
+STRESS_BINS := $(foreach s,$(STRESS_SRCS),$(patsubst tests/host/stress/%.c,$(HOST_DIR)/stress/%-tsan,$(s)) \
+				$(patsubst tests/host/stress/%.c,$(HOST_DIR)/stress/%-asan,$(s)))
+FUZZ_BINS   := $(patsubst tests/host/fuzz/%.c,$(HOST_DIR)/fuzz/%,$(FUZZ_SRCS))
+BENCH_BINS  := $(patsubst tests/host/bench/%.c,$(HOST_DIR)/bench/%,$(BENCH_SRCS))
+
+.PHONY: host async-freestanding-check
+all: host
+host: $(UNIT_BINS) $(STRESS_BINS) $(FUZZ_BINS) $(BENCH_BINS) async-freestanding-check
+
+# Object trees, one per flavour: gcc (o), clang+TSan (tsan), clang+ASan/UBSan (asan), fuzz.
+$(HOST_DIR)/o/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+$(HOST_DIR)/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCLANG) $(HOST_SAN_CFLAGS) $(TSAN_FLAGS) -c $< -o $@
+$(HOST_DIR)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCLANG) $(HOST_SAN_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+$(HOST_DIR)/fuzzo/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCLANG) $(HOST_SAN_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+
+# tests/lib/utest.c (shared, not ours) keeps counters across setjmp; gcc -O2 warns.
+$(HOST_DIR)/o/tests/lib/utest.o: HOST_CFLAGS += -Wno-clobbered
+
+host-objs = $(addprefix $(HOST_DIR)/$(1)/,$(async-y) $(HOST_SUPPORT) $(2))
+
+$(HOST_DIR)/tests/%: $(HOST_DIR)/o/tests/host/unit/%.o $(call host-objs,o,$(HOST_UNIT_SUPPORT))
+	@mkdir -p $(dir $@)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOSTCC) $^ -o $@ $(HOST_LDLIBS)
+$(HOST_DIR)/bench/%: $(HOST_DIR)/o/tests/host/bench/%.o $(call host-objs,o)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOSTCC) $^ -o $@ $(HOST_LDLIBS)
+$(HOST_DIR)/stress/%-tsan: $(HOST_DIR)/tsan/tests/host/stress/%.o $(call host-objs,tsan)
+	@mkdir -p $(dir $@)
+	@echo "  TSANLD  $@"
+	$(Q)$(HOSTCLANG) $(TSAN_FLAGS) $^ -o $@ $(HOST_LDLIBS)
+$(HOST_DIR)/stress/%-asan: $(HOST_DIR)/asan/tests/host/stress/%.o $(call host-objs,asan)
+	@mkdir -p $(dir $@)
+	@echo "  ASANLD  $@"
+	$(Q)$(HOSTCLANG) $(ASAN_FLAGS) $^ -o $@ $(HOST_LDLIBS)
+$(HOST_DIR)/fuzz/%: $(HOST_DIR)/fuzzo/tests/host/fuzz/%.o $(call host-objs,fuzzo)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZLD  $@"
+	$(Q)$(HOSTCLANG) $(FUZZ_FLAGS) $^ -o $@ $(HOST_LDLIBS)
+
+# Portability: every core file compiled freestanding, as the kernel does, against a
+# port header that offers nothing but fixed-width types, mem* and errno values.
+FREESTANDING_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
+		       -mcmodel=kernel -fno-pic -fno-pie -mgeneral-regs-only -fno-stack-protector \
+		       -fno-omit-frame-pointer -O2 -Wall -Wextra -Werror -Iinclude \
+		       -Itests/host/freestanding
+FREESTANDING_OBJS := $(patsubst %.o,$(HOST_DIR)/freestanding/%.o,$(async-y))
+$(HOST_DIR)/freestanding/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(FREESTANDING_CFLAGS) -c $< -o $@
+async-freestanding-check: $(FREESTANDING_OBJS)
+	@echo "  async core compiles freestanding: $(words $(FREESTANDING_OBJS)) files"
+
+.SECONDARY:

@@ -29,19 +29,19 @@
  * free objects are either on @free_list or at index >= @next_fresh.
  */
 struct async_pool {
-	const char *name;	 /* [I] shown by stats */
-	size_t obj_size;	 /* [I] sizeof(type) */
-	size_t stride;		 /* [I] distance between objects */
-	unsigned capacity;	 /* [I] number of objects */
-	unsigned char *storage;	 /* [I] capacity * stride bytes */
-	unsigned long *used;	 /* [I] pointer to a bitmap, one bit per object, [L] contents */
+	const char *name;	/* [I] shown by stats */
+	size_t obj_size;	/* [I] sizeof(type) */
+	size_t stride;		/* [I] distance between objects */
+	unsigned capacity;	/* [I] number of objects */
+	unsigned char *storage; /* [I] capacity * stride bytes */
+	unsigned long *used;	/* [I] pointer to a bitmap, one bit per object, [L] contents */
 	async_spinlock_t lock;
-	void *free_list;	 /* [L] singly linked through the first word of free objects */
-	unsigned next_fresh;	 /* [L] objects at this index and above were never allocated */
-	unsigned in_use;	 /* [L] */
-	unsigned high_water;	 /* [L] */
-	unsigned long allocs;	 /* [L] successful allocations, ever */
-	unsigned long failures;	 /* [L] allocations that found the pool empty */
+	void *free_list;	/* [L] singly linked through the first word of free objects */
+	unsigned next_fresh;	/* [L] objects at this index and above were never allocated */
+	unsigned in_use;	/* [L] */
+	unsigned high_water;	/* [L] */
+	unsigned long allocs;	/* [L] successful allocations, ever */
+	unsigned long failures; /* [L] allocations that found the pool empty */
 };
 
 /* A snapshot of one pool's counters, taken under its lock. */
@@ -55,23 +55,24 @@ struct async_pool_stats {
 #define ASYNC_POOL_ALIGN 16
 #define ASYNC_POOL_STRIDE(type)                                                                    \
 	((sizeof(type) + ASYNC_POOL_ALIGN - 1) / ASYNC_POOL_ALIGN * ASYNC_POOL_ALIGN)
-#define ASYNC_POOL_BITS_WORDS(cap) (((cap) + 8 * sizeof(unsigned long) - 1) / (8 * sizeof(unsigned long)))
+#define ASYNC_POOL_BITS_WORDS(cap)                                                                 \
+	(((cap) + 8 * sizeof(unsigned long) - 1) / (8 * sizeof(unsigned long)))
 
 #define ASYNC_POOL_DEFINE(var, pname, type, cap)                                                   \
-	static unsigned char var##_storage[(cap) * ASYNC_POOL_STRIDE(type)]                        \
-		__attribute__((aligned(ASYNC_POOL_ALIGN)));                                        \
-	static unsigned long var##_used[ASYNC_POOL_BITS_WORDS(cap)];                                \
+	static unsigned char var##_storage[(cap)*ASYNC_POOL_STRIDE(type)]                          \
+	    __attribute__((aligned(ASYNC_POOL_ALIGN)));                                            \
+	static unsigned long var##_used[ASYNC_POOL_BITS_WORDS(cap)];                               \
 	struct async_pool var = {                                                                  \
-		.name = (pname),                                                                   \
-		.obj_size = sizeof(type),                                                          \
-		.stride = ASYNC_POOL_STRIDE(type),                                                 \
-		.capacity = (cap),                                                                 \
-		.storage = var##_storage,                                                          \
-		.used = var##_used,                                                                \
-		.lock = ASYNC_SPINLOCK_INIT,                                                       \
+	    .name = (pname),                                                                       \
+	    .obj_size = sizeof(type),                                                              \
+	    .stride = ASYNC_POOL_STRIDE(type),                                                     \
+	    .capacity = (cap),                                                                     \
+	    .storage = var##_storage,                                                              \
+	    .used = var##_used,                                                                    \
+	    .lock = ASYNC_SPINLOCK_INIT,                                                           \
 	};                                                                                         \
 	static struct async_pool *const var##_registration                                         \
-		__attribute__((section("async_pools"), used)) = &var
+	    __attribute__((section("async_pools"), used)) = &var
 
 void *async_pool_alloc(struct async_pool *p);
 void *async_pool_zalloc(struct async_pool *p);
@@ -81,5 +82,11 @@ bool async_pool_contains(const struct async_pool *p, const void *obj);
 void async_pool_stats(struct async_pool *p, struct async_pool_stats *out);
 /* Calls @fn for every pool in the image, in link order. */
 void async_pool_foreach(void (*fn)(struct async_pool *p, void *arg), void *arg);
+/*
+ * Fault injection: consulted by every allocation; true makes it fail as if
+ * @p were exhausted (counted in failures). The default (weak) never fails;
+ * a test port overrides it with a strong definition to exercise error paths.
+ */
+bool async_pool_fault(const struct async_pool *p);
 
 #endif

@@ -57,6 +57,36 @@ bool async_port_timer_cancel(struct async_port_timer *t);
 /* ---- Threads: the worker pool's threads, started once at init ---- */
 int async_port_thread_start(const char *name, void (*fn)(void *arg), void *arg);
 
+/* ---- User page pinning (optional: buffers of user memory) ---- */
+#define ASYNC_BUF_READ	0x1 /* the device reads from the memory (a write request) */
+#define ASYNC_BUF_WRITE 0x2 /* the device writes into the memory (a read request) */
+
+/* One physically contiguous range, for DMA. */
+struct async_sg {
+	uint64_t phys;
+	uint32_t len;
+};
+
+/* A user address space, defined by the port (a process's page tables). */
+struct async_port_as;
+
+/*
+ * Pins the pages of [uaddr, uaddr+len) in @as so they stay resident and
+ * mapped at the same physical addresses, after checking that every page is
+ * a user page allowing @access (ASYNC_BUF_READ: readable, ASYNC_BUF_WRITE:
+ * writable). Fills @sg with the physical ranges in order and returns their
+ * count, or -EFAULT (unmapped, wrong permission), -EINVAL (more than @max_sg
+ * ranges), -ENOMEM. Never sleeps: callable where a request is submitted.
+ * These two are declared weak: a port without user processes leaves them
+ * out, and user buffers then fail with -ENODEV.
+ */
+__attribute__((weak)) int async_port_user_pin(struct async_port_as *as, uintptr_t uaddr, size_t len,
+					      unsigned access, struct async_sg *sg,
+					      unsigned max_sg);
+/* Undoes one successful pin (same ranges). Any context. */
+__attribute__((weak)) void async_port_user_unpin(struct async_port_as *as,
+						 const struct async_sg *sg, unsigned nsg);
+
 /* ---- Diagnostics ---- */
 /* Corrupted kernel state: print and stop. Never called for bad input. */
 __attribute__((noreturn, format(printf, 1, 2))) void async_port_panic(const char *fmt, ...);

@@ -20,8 +20,9 @@ static int selected(const char *name, int argc, char **argv)
 
 int utest_run(const char *suite, const struct utest *tests, size_t n, int argc, char **argv)
 {
-	size_t i;
-	int passed = 0, failed = 0;
+	/* volatile: they live across the setjmp below (a failed case longjmps back). */
+	volatile size_t i;
+	volatile int passed = 0, failed = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "--list")) {
 		for (i = 0; i < n; i++)

@@ -1,0 +1,70 @@
+/*
+ * arch/x86_64/trap.h - CPU exceptions and hardware interrupts.
+ *
+ *   arch_trap_init()                  GDT, TSS (IST stack for #DF), IDT, remapped PIC
+ *   arch_irq_register(irq, fn, arg)   handler for ISA IRQ 0..15; unmasks it
+ *   arch_irq_mask(irq)/unmask(irq)
+ *   struct trap_catch                 test hook: expect one exception and recover
+ *
+ * An exception that nobody expects prints its name, error code, registers,
+ * CR2 for page faults and a backtrace, then panics. IRQ handlers run with
+ * interrupts masked and must not sleep; the IRQ exit path may preempt the
+ * interrupted thread (sched_irq_exit()).
+ */
+#ifndef ARCH_X86_64_TRAP_H
+#define ARCH_X86_64_TRAP_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <kernel/setjmp.h>
+
+#define IRQ_VECTOR_BASE 0x20 /* ISA IRQ n arrives on vector 0x20 + n */
+#define IRQ_COUNT	16
+#define IRQ_PIT		0
+#define IRQ_COM1	4
+
+/* Saved by isr.S, in this order (lowest address first). */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+/*
+ * Test hook: arm it, run the faulting code; when exception @vector happens
+ * on this CPU, the handler records error code and CR2 and longjmps to @env
+ * (setjmp returns 1). Only for tests: one catch may be armed at a time.
+ */
+struct trap_catch {
+	int vector;	/* [I] exception to catch */
+	kjmp_buf env;	/* [I] where to resume */
+	uint64_t error; /* [irq] error code of the caught exception */
+	uint64_t cr2;	/* [irq] faulting address for #PF */
+	uint64_t rip;	/* [irq] address of the faulting instruction */
+	uint64_t frame; /* [irq] where the handler found the trap frame (which stack) */
+	bool caught;	/* [irq] */
+};
+
+void arch_trap_init(void);
+void arch_trap_catch_arm(struct trap_catch *c);
+void arch_trap_catch_disarm(void);
+
+int arch_irq_register(unsigned irq, void (*fn)(void *arg), void *arg);
+void arch_irq_mask(unsigned irq);
+void arch_irq_unmask(unsigned irq);
+/* Interrupts handled so far on @irq (diagnostics, tests). */
+uint64_t arch_irq_count(unsigned irq);
+
+/* Called by isr.S. */
+void trap_dispatch(struct trap_frame *f);
+
+/* gdt.c / pic.c internals shared inside the arch folder */
+void gdt_init(void);
+/* True if @addr lies on the double-fault IST stack (tests). */
+bool arch_on_df_stack(uint64_t addr);
+void pic_init(void);
+void pic_eoi(unsigned irq);
+bool pic_is_spurious(unsigned irq);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * gdt.c - the GDT and TSS. Segments are flat; the GDT exists for the code
+ * selectors (kernel now, user ring 3 next issue: slots are reserved for it)
+ * and for the TSS, whose IST1 gives double faults a known-good stack so a
+ * kernel stack overflow still reports instead of triple-faulting.
+ * Runs once at boot; nothing here changes afterwards except TSS.rsp0 (later,
+ * on switching to a user process).
+ */
+#include <arch/x86_64/trap.h>
+#include <kernel/param.h>
+#include <kernel/string.h>
+#include <stdint.h>
+
+#define GDT_KCODE 0x08
+#define GDT_KDATA 0x10
+#define GDT_TSS	  0x28 /* 0x18 user data, 0x20 user code (ring 3, next issue) */
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct gdt_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static uint64_t gdt[7] __attribute__((aligned(16)));
+static struct tss tss __attribute__((aligned(16)));
+static unsigned char ist_df_stack[PARAM_IST_STACK_SIZE] __attribute__((aligned(16)));
+
+static void gdt_set_tss(unsigned slot)
+{
+	uint64_t base = (uint64_t)&tss;
+	uint64_t limit = sizeof(tss) - 1;
+
+	gdt[slot] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+		    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	gdt[slot + 1] = base >> 32;
+}
+
+static void gdt_load(void)
+{
+	struct gdt_ptr p = {.limit = sizeof(gdt) - 1, .base = (uint64_t)gdt};
+
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movw %w2, %%ds\n\t"
+			 "movw %w2, %%es\n\t"
+			 "movw %w2, %%ss\n\t"
+			 "ltr %w3"
+			 :
+			 : "m"(p), "i"(GDT_KCODE), "r"(GDT_KDATA), "r"(GDT_TSS)
+			 : "rax", "memory");
+}
+
+bool arch_on_df_stack(uint64_t addr)
+{
+	return addr >= (uint64_t)ist_df_stack &&
+	       addr < (uint64_t)ist_df_stack + sizeof(ist_df_stack);
+}
+
+void gdt_init(void)
+{
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffff; /* kernel code, 64-bit */
+	gdt[2] = 0x00cf92000000ffff; /* kernel data */
+	gdt[3] = 0x00cff2000000ffff; /* user data (DPL 3) */
+	gdt[4] = 0x00affa000000ffff; /* user code, 64-bit (DPL 3) */
+	memset(&tss, 0, sizeof(tss));
+	tss.ist[0] = (uint64_t)(ist_df_stack + sizeof(ist_df_stack));
+	tss.iomap_base = sizeof(tss);
+	gdt_set_tss(5);
+	gdt_load();
+}

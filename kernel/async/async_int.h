@@ -1,0 +1,92 @@
+/*
+ * async_int.h - private to kernel/async/: the op structure and the helpers
+ * the core files share. Nothing outside kernel/async/ includes this.
+ *
+ * Lock legend: [I] immutable once the op is submitted, [L] under op->lock,
+ * [a] atomic, [O] owned by whoever holds op->busy (the running trampoline,
+ * or the thread preparing the op), [G] under the global live-op list lock.
+ */
+#ifndef ASYNC_INT_H
+#define ASYNC_INT_H
+
+#include <async/async.h>
+
+/* Op lifecycle; the diagram and transitions are at the head of op.c. */
+enum async_op_state {
+	OP_FREE,
+	OP_PREPARING,
+	OP_SUBMITTED,
+	OP_PENDING,
+	OP_COMPLETING,
+	OP_COMPLETED,
+	OP_POSTED,
+};
+
+/* A spill chunk: the continuation of an op's stack in its heap. */
+struct async_spill {
+	struct async_spill *prev; /* [O] chunk below, NULL above the inline stack */
+	uint32_t used;		  /* [O] bytes of frames in data[] */
+	uint32_t pad;
+	unsigned char data[];
+};
+#define ASYNC_SPILL_DATA (ASYNC_SPILL_CHUNK - sizeof(struct async_spill))
+#define ASYNC_FRAME_HDR	 ((sizeof(struct async_frame) + 15) & ~(size_t)15)
+
+_Static_assert(ASYNC_FRAME_HDR + ASYNC_FRAME_STATE_MAX <= ASYNC_SPILL_CHUNK - 16,
+	       "a spill chunk must hold the largest frame");
+_Static_assert(ASYNC_FRAME_HDR + ASYNC_FRAME_STATE_MAX <= ASYNC_STACK_BYTES,
+	       "the inline stack must hold the largest frame");
+
+struct async_op {
+	async_spinlock_t lock;
+	int refs;		     /* [a] in-flight ref + timer ref + borrowers */
+	uint8_t state;		     /* [L] enum async_op_state */
+	bool busy;		     /* [L] someone owns the frames ([O] fields) */
+	bool have_result;	     /* [L] a completion waits for the owner to take it */
+	bool cancel_delivered;	     /* [L] the pending frame's cancel hook was called */
+	bool timer_armed;	     /* [O] the deadline timer holds a reference */
+	int cancel_reason;	     /* [L] 0 or -ECANCELED / -ETIMEDOUT, first wins */
+	int64_t result;		     /* [L] valid iff have_result */
+	int64_t push_err;	     /* [O] why the last async_push() failed */
+	struct async_heap *heap;     /* [I] where frames spill */
+	struct async_frame *top;     /* [O] top frame, NULL when the stack is empty */
+	struct async_spill *spill;   /* [O] top spill chunk, NULL while frames fit inline */
+	struct async_spill *reserve; /* [O] pre-taken chunks (async_op_reserve) */
+	uint32_t inline_used;	     /* [O] bytes of stack[] in use */
+	uint32_t nframes;	     /* [O] */
+	struct async_handle handle;  /* [I] where the final event goes, if !done */
+	void (*done)(struct async_op *op, int64_t res, void *arg); /* [I] */
+	void *done_arg;						   /* [I] */
+	uint64_t submit_ns;					   /* [I] */
+	uint64_t deadline_ns;					   /* [I] 0: none */
+	struct async_port_timer timer;
+	struct async_op *live_prev, *live_next; /* [G] every allocated op */
+	unsigned char stack[ASYNC_STACK_BYTES] __attribute__((aligned(16)));
+};
+
+static inline void *async_frame_state(struct async_frame *f)
+{
+	return (unsigned char *)f + ASYNC_FRAME_HDR;
+}
+
+/* stack.c */
+struct async_frame *__async_frame_alloc(struct async_op *op, size_t size);
+void __async_pop(struct async_op *op);
+void __async_stack_release(struct async_op *op);
+void *__async_heap_take(struct async_heap *h);
+void __async_heap_give(struct async_heap *h, void *chunk);
+
+/* waiter.c: binds the op to its armed slot so the slot can cancel it. */
+int __async_waiter_attach(const struct async_handle *h, struct async_op *op);
+size_t __async_slot_bytes(void);
+
+/* op.c */
+extern unsigned long async_stat_spilled_frames;
+void __async_op_check(const struct async_op *op);
+
+/* Atomic helpers (compiler builtins: available freestanding). */
+#define async_atomic_inc(p)  __atomic_add_fetch((p), 1, __ATOMIC_ACQ_REL)
+#define async_atomic_dec(p)  __atomic_sub_fetch((p), 1, __ATOMIC_ACQ_REL)
+#define async_atomic_load(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * op.c - operation lifecycle, the trampoline that runs frames, completion,
+ * cancellation, deadlines and introspection.
+ *
+ * Interface: see async/async.h (async_op_*, async_introspect*). Layers return
+ * ASYNC_CALL / ASYNC_PENDING / a result from start and resume; drivers call
+ * async_op_complete() once per ASYNC_PENDING, from any context.
+ *
+ * Op lifecycle (state, the function making each transition):
+ *
+ *   FREE --async_op_alloc--> PREPARING --async_op_submit--> SUBMITTED
+ *   PREPARING --async_op_discard / failed submit--> FREE
+ *   SUBMITTED | COMPLETING --a frame returns ASYNC_PENDING, op_park--> PENDING
+ *   PENDING --async_op_complete--> COMPLETING (trampoline runs resume steps)
+ *   COMPLETING --resume re-arms (ASYNC_CALL / ASYNC_PENDING)--> ... PENDING
+ *   SUBMITTED | COMPLETING --the bottom frame returns a result, op_finish--> COMPLETED
+ *   COMPLETED --posted to the waiter slot or done callback--> POSTED
+ *   POSTED --last async_op_put--> FREE
+ *
+ * Guarantees per state (checked by __async_op_check when ASYNC_PORT_ASSERTS):
+ *   PREPARING: busy, not linked to a slot, no deadline armed.
+ *   SUBMITTED, COMPLETING: busy (one owner runs the frames), top != NULL.
+ *   PENDING: not busy, top != NULL, no result waiting.
+ *   COMPLETED, POSTED: top == NULL, the result has left (once) or is leaving.
+ *
+ * Ordering, the one rule everything relies on: the frames ([O] fields) belong
+ * to whoever set op->busy under op->lock, and only that thread touches them
+ * until it clears busy under op->lock. A completion or cancel that arrives
+ * while someone is busy only records itself under the lock (have_result,
+ * cancel_reason); the owner re-checks both under the lock before it lets go
+ * (op_park), so nothing is lost and nothing recurses: a completion that
+ * happens synchronously inside a start is taken by the loop in op_drive.
+ * The lock's acquire/release orders the frame contents between owners, also
+ * between an IRQ handler and a thread or between CPUs.
+ */
+#include "async_int.h"
+
+ASYNC_POOL_DEFINE(async_op_pool, "async_op", struct async_op, ASYNC_OPS_MAX);
+
+static async_spinlock_t live_lock = ASYNC_SPINLOCK_INIT;
+static struct async_op *live_head; /* [G] */
+
+static struct async_op_stats op_stats; /* [a] relaxed counters */
+unsigned long async_stat_spilled_frames;
+
+#define STAT_INC(field) __atomic_add_fetch(&op_stats.field, 1, __ATOMIC_RELAXED)
+
+static const char *const state_names[] = {
+    [OP_FREE] = "free",	      [OP_PREPARING] = "preparing",   [OP_SUBMITTED] = "submitted",
+    [OP_PENDING] = "pending", [OP_COMPLETING] = "completing", [OP_COMPLETED] = "completed",
+    [OP_POSTED] = "posted",
+};
+
+void __async_op_check(const struct async_op *op)
+{
+	ASYNC_ASSERT(async_pool_contains(&async_op_pool, op));
+	ASYNC_ASSERT(async_atomic_load(&op->refs) > 0);
+	switch (op->state) {
+	case OP_PREPARING:
+	case OP_SUBMITTED:
+	case OP_COMPLETING:
+		ASYNC_ASSERT(op->busy);
+		break;
+	case OP_PENDING:
+		ASYNC_ASSERT(!op->busy && op->top && !op->have_result);
+		break;
+	case OP_COMPLETED:
+	case OP_POSTED:
+		ASYNC_ASSERT(!op->top && op->inline_used == 0 && !op->spill);
+		break;
+	default:
+		async_port_panic("async op %p in impossible state %d", (const void *)op, op->state);
+	}
+	ASYNC_ASSERT(op->inline_used <= ASYNC_STACK_BYTES);
+}
+
+static void live_link(struct async_op *op)
+{
+	unsigned long flags = async_spin_lock_irqsave(&live_lock);
+
+	op->live_prev = NULL;
+	op->live_next = live_head;
+	if (live_head)
+		live_head->live_prev = op;
+	live_head = op;
+	async_spin_unlock_irqrestore(&live_lock, flags);
+}
+
+static void live_unlink(struct async_op *op)
+{
+	unsigned long flags = async_spin_lock_irqsave(&live_lock);
+
+	if (op->live_prev)
+		op->live_prev->live_next = op->live_next;
+	else
+		live_head = op->live_next;
+	if (op->live_next)
+		op->live_next->live_prev = op->live_prev;
+	async_spin_unlock_irqrestore(&live_lock, flags);
+}
+
+struct async_op *async_op_alloc(struct async_heap *heap)
+{
+	struct async_op *op = async_pool_alloc(&async_op_pool);
+
+	if (!op)
+		return NULL;
+	/* The inline stack needs no clearing: async_push zeroes each frame's state. */
+	memset(op, 0, offsetof(struct async_op, stack));
+	async_spin_init(&op->lock);
+	op->refs = 1;
+	op->state = OP_PREPARING;
+	op->busy = true;
+	op->heap = heap ? heap : async_kernel_heap();
+	live_link(op);
+	return op;
+}
+
+static void op_free(struct async_op *op)
+{
+	__async_stack_release(op);
+	live_unlink(op);
+	op->state = OP_FREE;
+	async_pool_free(&async_op_pool, op);
+}
+
+void async_op_get(struct async_op *op)
+{
+	int r = async_atomic_inc(&op->refs);
+
+	ASYNC_ASSERT(r > 1);
+	(void)r;
+}
+
+void async_op_put(struct async_op *op)
+{
+	int r = async_atomic_dec(&op->refs);
+
+	if (r < 0)
+		async_port_panic("async op %p: reference count underflow", (void *)op);
+	if (r == 0)
+		op_free(op);
+}
+
+void async_op_discard(struct async_op *op)
+{
+	ASYNC_ASSERT(op->state == OP_PREPARING);
+	async_op_put(op);
+}
+
+void async_op_set_deadline(struct async_op *op, uint64_t deadline_ns)
+{
+	ASYNC_ASSERT(op->state == OP_PREPARING);
+	op->deadline_ns = deadline_ns;
+}
+
+int async_op_cancel_reason(const struct async_op *op)
+{
+	return __atomic_load_n(&op->cancel_reason, __ATOMIC_RELAXED);
+}
+
+static int64_t frame_start(struct async_op *op)
+{
+	struct async_frame *f = op->top;
+
+	return f->layer->start(op, async_frame_state(f));
+}
+
+static int64_t frame_resume(struct async_op *op, int64_t result)
+{
+	struct async_frame *f = op->top;
+
+	if (!f->layer->resume)
+		return result;
+	return f->layer->resume(op, async_frame_state(f), result);
+}
+
+/*
+ * The owner is about to let go with the top frame pending. Takes a result or
+ * a cancel that arrived meanwhile (returning the next step), else parks the op
+ * and returns ASYNC_PENDING with busy cleared.
+ */
+static int64_t op_park(struct async_op *op)
+{
+	struct async_frame *f = op->top;
+	unsigned long flags;
+	int64_t res;
+
+	for (;;) {
+		flags = async_spin_lock_irqsave(&op->lock);
+		if (op->have_result) {
+			res = op->result;
+			op->have_result = false;
+			op->cancel_delivered = false;
+			op->state = OP_COMPLETING;
+			async_spin_unlock_irqrestore(&op->lock, flags);
+			return frame_resume(op, res);
+		}
+		if (op->cancel_reason && !op->cancel_delivered && f->layer->cancel) {
+			op->cancel_delivered = true;
+			async_spin_unlock_irqrestore(&op->lock, flags);
+			f->layer->cancel(op, async_frame_state(f));
+			continue;
+		}
+		op->state = OP_PENDING;
+		op->busy = false;
+		__async_op_check(op);
+		async_spin_unlock_irqrestore(&op->lock, flags);
+		return ASYNC_PENDING;
+	}
+}
+
+static void op_timer_fire(struct async_port_timer *t)
+{
+	struct async_op *op =
+	    (struct async_op *)((unsigned char *)t - offsetof(struct async_op, timer));
+
+	STAT_INC(timeouts);
+	async_op_cancel(op, -ETIMEDOUT);
+	async_op_put(op);
+}
+
+/* The bottom frame returned @res: deliver it, exactly once, then drop the in-flight ref. */
+static void op_finish(struct async_op *op, int64_t res)
+{
+	unsigned long flags = async_spin_lock_irqsave(&op->lock);
+
+	ASYNC_ASSERT(!op->have_result);
+	op->state = OP_COMPLETED;
+	async_spin_unlock_irqrestore(&op->lock, flags);
+	if (op->timer_armed && async_port_timer_cancel(&op->timer))
+		async_op_put(op);
+	if (op->done)
+		op->done(op, res, op->done_arg);
+	else
+		async_waiter_post(&op->handle, res, 0, 0);
+	STAT_INC(completed);
+	flags = async_spin_lock_irqsave(&op->lock);
+	op->state = OP_POSTED;
+	__async_op_check(op);
+	async_spin_unlock_irqrestore(&op->lock, flags);
+	async_op_put(op);
+}
+
+/*
+ * The trampoline. The caller owns op->busy; @r is the step to interpret.
+ * ASYNC_CALL runs the new top frame's start, ASYNC_PENDING parks (or picks up
+ * what arrived), a result pops the frame and resumes the one below.
+ */
+static void op_drive(struct async_op *op, int64_t r)
+{
+	for (;;) {
+		if (r == ASYNC_CALL) {
+			r = frame_start(op);
+			continue;
+		}
+		if (r == ASYNC_PENDING) {
+			r = op_park(op);
+			if (r == ASYNC_PENDING)
+				return;
+			STAT_INC(rearms);
+			continue;
+		}
+		if (ASYNC_PORT_ASSERTS && op->have_result)
+			async_port_panic(
+			    "async op %p: layer %s returned a result with a completion "
+			    "outstanding",
+			    (void *)op, op->top->layer->name);
+		__async_pop(op);
+		if (!op->top) {
+			op_finish(op, r);
+			return;
+		}
+		r = frame_resume(op, r);
+	}
+}
+
+/* A failed push or an empty stack refuses the op before anything sees it. */
+static int op_refuse(struct async_op *op)
+{
+	int err = (int)op->push_err;
+
+	ASYNC_ASSERT(op->state == OP_PREPARING);
+	if (!err && !op->top)
+		err = -EINVAL;
+	if (err)
+		async_op_discard(op);
+	return err;
+}
+
+static void op_start(struct async_op *op)
+{
+	uint64_t now = async_port_now_ns();
+	unsigned long flags = async_spin_lock_irqsave(&op->lock);
+
+	/* Under the lock: introspection reads both. */
+	op->submit_ns = now;
+	op->state = OP_SUBMITTED;
+	async_spin_unlock_irqrestore(&op->lock, flags);
+	STAT_INC(submitted);
+	if (op->deadline_ns) {
+		async_atomic_inc(&op->refs);
+		op->timer_armed = true;
+		async_port_timer_init(&op->timer, op_timer_fire);
+		async_port_timer_arm(&op->timer, op->deadline_ns);
+	}
+	op_drive(op, ASYNC_CALL);
+}
+
+int async_op_submit(struct async_op *op, const struct async_handle *h)
+{
+	int err = op_refuse(op);
+
+	if (err)
+		return err;
+	op->handle = *h;
+	op->done = NULL;
+	err = __async_waiter_attach(h, op);
+	if (err) {
+		async_op_discard(op);
+		return err;
+	}
+	op_start(op);
+	return 0;
+}
+
+int async_op_submit_fn(struct async_op *op,
+		       void (*done)(struct async_op *op, int64_t res, void *arg), void *arg)
+{
+	int err = op_refuse(op);
+
+	if (err)
+		return err;
+	op->done = done;
+	op->done_arg = arg;
+	op_start(op);
+	return 0;
+}
+
+void async_op_complete(struct async_op *op, int64_t result)
+{
+	unsigned long flags = async_spin_lock_irqsave(&op->lock);
+
+	if (op->have_result || op->state >= OP_COMPLETED) {
+		async_spin_unlock_irqrestore(&op->lock, flags);
+		async_port_panic("async op %p completed twice (second result %lld)", (void *)op,
+				 (long long)result);
+	}
+	if (op->busy) {
+		/* The owner is inside a step (synchronous completion) or a cancel hook. */
+		op->result = result;
+		op->have_result = true;
+		async_spin_unlock_irqrestore(&op->lock, flags);
+		STAT_INC(sync_completions);
+		return;
+	}
+	if (op->state != OP_PENDING) {
+		async_spin_unlock_irqrestore(&op->lock, flags);
+		async_port_panic("async op %p completed in state %s", (void *)op,
+				 state_names[op->state]);
+	}
+	op->busy = true;
+	op->state = OP_COMPLETING;
+	op->cancel_delivered = false;
+	__async_op_check(op);
+	async_spin_unlock_irqrestore(&op->lock, flags);
+	op_drive(op, frame_resume(op, result));
+}
+
+int async_op_post_more(struct async_op *op, int64_t result, unsigned flags, unsigned buf)
+{
+	if (op->done)
+		return -EINVAL;
+	return async_waiter_post(&op->handle, result, flags | ASYNC_EV_MORE, buf);
+}
+
+void async_op_cancel(struct async_op *op, int reason)
+{
+	unsigned long flags = async_spin_lock_irqsave(&op->lock);
+
+	if (op->state >= OP_COMPLETED || op->state == OP_PREPARING || op->cancel_reason) {
+		async_spin_unlock_irqrestore(&op->lock, flags);
+		return;
+	}
+	/* Atomic: async_push() reads it without the lock to refuse re-arming. */
+	__atomic_store_n(&op->cancel_reason, reason, __ATOMIC_RELAXED);
+	STAT_INC(cancels);
+	if (op->busy) {
+		/* The owner delivers the cancel to the next pending frame (op_park). */
+		async_spin_unlock_irqrestore(&op->lock, flags);
+		return;
+	}
+	op->busy = true;
+	async_spin_unlock_irqrestore(&op->lock, flags);
+	op_drive(op, ASYNC_PENDING);
+}
+
+void async_op_stats(struct async_op_stats *out)
+{
+	out->submitted = __atomic_load_n(&op_stats.submitted, __ATOMIC_RELAXED);
+	out->completed = __atomic_load_n(&op_stats.completed, __ATOMIC_RELAXED);
+	out->sync_completions = __atomic_load_n(&op_stats.sync_completions, __ATOMIC_RELAXED);
+	out->spilled_frames = __atomic_load_n(&async_stat_spilled_frames, __ATOMIC_RELAXED);
+	out->rearms = __atomic_load_n(&op_stats.rearms, __ATOMIC_RELAXED);
+	out->cancels = __atomic_load_n(&op_stats.cancels, __ATOMIC_RELAXED);
+	out->timeouts = __atomic_load_n(&op_stats.timeouts, __ATOMIC_RELAXED);
+}
+
+size_t async_op_bytes(void)
+{
+	return ASYNC_POOL_STRIDE(struct async_op) + __async_slot_bytes();
+}
+
+/* ---- Introspection ---- */
+
+/* Reports one op; frames only when it is parked (then nobody may move them). */
+static void introspect_op(struct async_op *op, uint64_t now,
+			  void (*op_fn)(const struct async_op_info *, void *),
+			  void (*frame_fn)(const struct async_frame_info *, void *), void *arg)
+{
+	unsigned long flags = async_spin_lock_irqsave(&op->lock);
+	bool parked = op->state == OP_PENDING;
+	struct async_op_info oi = {
+	    .op = op,
+	    .state = op->busy && op->state != OP_PREPARING ? "running" : state_names[op->state],
+	    .age_ns = op->submit_ns ? now - op->submit_ns : 0,
+	    .cancel_reason = op->cancel_reason,
+	    .nframes = parked ? op->nframes : 0,
+	};
+	struct async_frame *f;
+	struct async_frame_info fi;
+
+	op_fn(&oi, arg);
+	for (f = parked ? op->top : NULL, fi.depth = 0; f && frame_fn; f = f->prev, fi.depth++) {
+		fi.layer = f->layer->name;
+		fi.waiting_on =
+		    f->layer->waiting_on ? f->layer->waiting_on(async_frame_state(f)) : NULL;
+		fi.age_ns = now - f->start_ns;
+		fi.spilled = f->flags & ASYNC_FRAME_SPILLED;
+		frame_fn(&fi, arg);
+	}
+	async_spin_unlock_irqrestore(&op->lock, flags);
+}
+
+void async_introspect(void (*op_fn)(const struct async_op_info *oi, void *arg),
+		      void (*frame_fn)(const struct async_frame_info *fi, void *arg), void *arg)
+{
+	uint64_t now = async_port_now_ns();
+	unsigned long flags = async_spin_lock_irqsave(&live_lock);
+	struct async_op *op;
+
+	for (op = live_head; op; op = op->live_next)
+		introspect_op(op, now, op_fn, frame_fn, arg);
+	async_spin_unlock_irqrestore(&live_lock, flags);
+}
+
+static void print_op(const struct async_op_info *oi, void *arg)
+{
+	void (*print)(const char *, ...) = *(void (**)(const char *, ...))arg;
+
+	print("op %p %s age %llu us frames %u%s\n", oi->op, oi->state,
+	      (unsigned long long)(oi->age_ns / 1000), oi->nframes,
+	      oi->cancel_reason ? " (cancelling)" : "");
+}
+
+static void print_frame(const struct async_frame_info *fi, void *arg)
+{
+	void (*print)(const char *, ...) = *(void (**)(const char *, ...))arg;
+
+	print("  #%u %s: %s, %llu us%s\n", fi->depth, fi->layer,
+	      fi->waiting_on ? fi->waiting_on : "-", (unsigned long long)(fi->age_ns / 1000),
+	      fi->spilled ? " [spilled]" : "");
+}
+
+void async_introspect_print(void (*print)(const char *fmt, ...))
+{
+	async_introspect(print_op, print_frame, &print);
+}

@@ -1,0 +1,342 @@
+/*
+ * waiter.c - waiters: N slots, a ring of ready events, sleep until events.
+ *
+ * Interface: async_waiter_create/destroy, async_waiter_arm/disarm (a handle
+ * per op), async_waiter_post (any context), async_wait_event (threads),
+ * async_waiter_cancel. See async/async.h.
+ *
+ * Slot state machine (transition: function):
+ *
+ *   FREE --async_waiter_arm--> ARMED (generation + 1, handle handed out)
+ *   ARMED --async_waiter_disarm--> FREE           (op never submitted)
+ *   ARMED --post with ASYNC_EV_MORE--> ARMED      (one more event in the ring)
+ *   ARMED --post, final--> POSTED                 (final event in the ring)
+ *   POSTED --async_wait_event consumes the final event--> FREE
+ *
+ * A post whose handle's epoch or generation differs, or whose slot is not
+ * ARMED, is stale: it is counted and dropped, so a late completion can never
+ * complete a slot that was reused.
+ *
+ * Ring sizing: the ring has room for at least one event per slot, and every
+ * ARMED slot keeps one entry reserved for its final event (count + armed <=
+ * capacity always holds). So a final post never fails, and a multishot post
+ * fails with -EAGAIN only when it would eat into those reservations.
+ *
+ * Ordering: the ring, slots and counters are under w->lock. A poster appends
+ * and broadcasts while holding the lock; a sleeper checks the ring and goes to
+ * sleep atomically with releasing the lock (async_port_cond_wait), so a post
+ * between the check and the sleep cannot be missed. Broadcasting under the
+ * lock also keeps the waiter alive until the post is done with it.
+ */
+#include "async_int.h"
+
+enum { SLOT_FREE, SLOT_ARMED, SLOT_POSTED };
+
+struct async_slot {
+	uint32_t gen;	     /* [L] generation of the current / last handle */
+	uint8_t state;	     /* [L] SLOT_* */
+	struct async_op *op; /* [L] the op bound to the slot, valid iff ARMED and submitted */
+};
+
+/* Slots and ring entries come in blocks, so one static pool serves every waiter size. */
+struct async_slot_block {
+	struct async_slot slot[ASYNC_SLOTS_PER_BLOCK];
+	struct async_event ring[ASYNC_SLOTS_PER_BLOCK];
+};
+
+#define WAITER_BLOCKS_MAX                                                                          \
+	((ASYNC_WAITER_SLOTS_MAX + ASYNC_SLOTS_PER_BLOCK - 1) / ASYNC_SLOTS_PER_BLOCK)
+
+struct async_waiter {
+	/* First word: the pool links free objects through it, so the fields a
+	 * stale handle looks at (lock, epoch) survive a destroyed waiter. */
+	void *pool_link;
+	async_spinlock_t lock;
+	struct async_port_cond cond;
+	uint32_t epoch;	   /* [L] incarnation, 0 once destroyed */
+	unsigned nslots;   /* [I] */
+	unsigned nblocks;  /* [I] */
+	unsigned ring_cap; /* [I] nblocks * ASYNC_SLOTS_PER_BLOCK >= nslots */
+	unsigned head;	   /* [L] oldest event */
+	unsigned count;	   /* [L] events in the ring */
+	unsigned narmed;   /* [L] slots in SLOT_ARMED */
+	unsigned sleepers; /* [L] threads in async_wait_event's sleep */
+	unsigned long posted, stale_posts, overflows, waits, timeouts; /* [L] */
+	struct async_slot_block *blocks[WAITER_BLOCKS_MAX];	       /* [I] */
+};
+
+ASYNC_POOL_DEFINE(async_waiter_pool, "async_waiter", struct async_waiter, ASYNC_WAITERS_MAX);
+ASYNC_POOL_DEFINE(async_slot_block_pool, "async_slot_block", struct async_slot_block,
+		  ASYNC_SLOT_BLOCKS_MAX);
+
+static uint32_t next_epoch; /* [a] */
+
+static struct async_slot *slot_at(struct async_waiter *w, unsigned i)
+{
+	return &w->blocks[i / ASYNC_SLOTS_PER_BLOCK]->slot[i % ASYNC_SLOTS_PER_BLOCK];
+}
+
+static struct async_event *ring_at(struct async_waiter *w, unsigned i)
+{
+	return &w->blocks[i / ASYNC_SLOTS_PER_BLOCK]->ring[i % ASYNC_SLOTS_PER_BLOCK];
+}
+
+static void waiter_free(struct async_waiter *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nblocks; i++)
+		async_pool_free(&async_slot_block_pool, w->blocks[i]);
+	async_pool_free(&async_waiter_pool, w);
+}
+
+int async_waiter_create(unsigned nslots, struct async_waiter **out)
+{
+	struct async_waiter *w;
+	unsigned i;
+
+	if (nslots == 0 || nslots > ASYNC_WAITER_SLOTS_MAX)
+		return -EINVAL;
+	w = async_pool_zalloc(&async_waiter_pool);
+	if (!w)
+		return -ENOMEM;
+	for (i = 0; i < (nslots + ASYNC_SLOTS_PER_BLOCK - 1) / ASYNC_SLOTS_PER_BLOCK; i++) {
+		w->blocks[i] = async_pool_zalloc(&async_slot_block_pool);
+		if (!w->blocks[i])
+			goto out_free_blocks;
+		w->nblocks++;
+	}
+	async_spin_init(&w->lock);
+	async_port_cond_init(&w->cond);
+	w->nslots = nslots;
+	w->ring_cap = w->nblocks * ASYNC_SLOTS_PER_BLOCK;
+	do
+		w->epoch = __atomic_add_fetch(&next_epoch, 1, __ATOMIC_RELAXED);
+	while (w->epoch == 0);
+	*out = w;
+	return 0;
+
+out_free_blocks:
+	waiter_free(w);
+	return -ENOMEM;
+}
+
+int async_waiter_destroy(struct async_waiter *w)
+{
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+
+	if (w->narmed) {
+		async_spin_unlock_irqrestore(&w->lock, flags);
+		return -EBUSY;
+	}
+	w->epoch = 0;
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	waiter_free(w);
+	return 0;
+}
+
+int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle *h)
+{
+	unsigned long flags;
+	struct async_slot *s;
+
+	if (slot >= w->nslots)
+		return -EINVAL;
+	flags = async_spin_lock_irqsave(&w->lock);
+	s = slot_at(w, slot);
+	if (s->state != SLOT_FREE) {
+		async_spin_unlock_irqrestore(&w->lock, flags);
+		return -EBUSY;
+	}
+	s->state = SLOT_ARMED;
+	s->gen++;
+	s->op = NULL;
+	w->narmed++;
+	h->waiter = w;
+	h->slot = slot;
+	h->gen = s->gen;
+	h->epoch = w->epoch;
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return 0;
+}
+
+/* The slot @h names if it is still armed for @h; caller holds w->lock. */
+static struct async_slot *__armed_slot(struct async_waiter *w, const struct async_handle *h)
+{
+	struct async_slot *s;
+
+	if (h->epoch != w->epoch || h->slot >= w->nslots)
+		return NULL;
+	s = slot_at(w, h->slot);
+	if (s->gen != h->gen || s->state != SLOT_ARMED)
+		return NULL;
+	return s;
+}
+
+void async_waiter_disarm(const struct async_handle *h)
+{
+	struct async_waiter *w = h->waiter;
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_slot *s = __armed_slot(w, h);
+
+	if (s && !s->op) {
+		s->state = SLOT_FREE;
+		w->narmed--;
+	}
+	async_spin_unlock_irqrestore(&w->lock, flags);
+}
+
+int __async_waiter_attach(const struct async_handle *h, struct async_op *op)
+{
+	struct async_waiter *w = h->waiter;
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_slot *s = __armed_slot(w, h);
+	int err = 0;
+
+	if (!s)
+		err = -ENOENT;
+	else if (s->op)
+		err = -EBUSY;
+	else
+		s->op = op;
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return err;
+}
+
+/* Appends one event; caller holds w->lock and checked the room. */
+static void __ring_push(struct async_waiter *w, uint32_t slot, int64_t result, unsigned flags,
+			unsigned buf)
+{
+	unsigned tail = (w->head + w->count) % w->ring_cap;
+	struct async_event *e = ring_at(w, tail);
+
+	e->slot = slot;
+	e->flags = (uint16_t)flags;
+	e->buf = (uint16_t)buf;
+	e->result = result;
+	w->count++;
+	w->posted++;
+}
+
+int async_waiter_post(const struct async_handle *h, int64_t result, unsigned flags, unsigned buf)
+{
+	struct async_waiter *w = h->waiter;
+	unsigned long irq = async_spin_lock_irqsave(&w->lock);
+	struct async_slot *s = __armed_slot(w, h);
+	int err = 0;
+
+	if (!s) {
+		w->stale_posts++;
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	if (flags & ASYNC_EV_MORE) {
+		if (w->count + w->narmed >= w->ring_cap) {
+			w->overflows++;
+			err = -EAGAIN;
+			goto out_unlock;
+		}
+	} else {
+		s->state = SLOT_POSTED;
+		s->op = NULL;
+		w->narmed--;
+	}
+	ASYNC_ASSERT(w->count < w->ring_cap);
+	__ring_push(w, h->slot, result, flags, buf);
+	ASYNC_ASSERT(w->count + w->narmed <= w->ring_cap);
+	if (w->sleepers)
+		async_port_cond_broadcast(&w->cond);
+out_unlock:
+	async_spin_unlock_irqrestore(&w->lock, irq);
+	return err;
+}
+
+/* Moves up to @max events out of the ring; caller holds w->lock. */
+static int __ring_drain(struct async_waiter *w, struct async_event *ev, unsigned max)
+{
+	unsigned n = 0;
+
+	while (n < max && w->count) {
+		ev[n] = *ring_at(w, w->head);
+		if (!(ev[n].flags & ASYNC_EV_MORE))
+			slot_at(w, ev[n].slot)->state = SLOT_FREE;
+		w->head = (w->head + 1) % w->ring_cap;
+		w->count--;
+		n++;
+	}
+	return (int)n;
+}
+
+int async_wait_event(struct async_waiter *w, struct async_event *ev, unsigned max,
+		     uint64_t timeout_ns)
+{
+	uint64_t deadline = ASYNC_WAIT_FOREVER;
+	unsigned long flags;
+	int n;
+
+	if (max == 0)
+		return -EINVAL;
+	if (timeout_ns != ASYNC_WAIT_FOREVER)
+		deadline = async_port_now_ns() + timeout_ns;
+	flags = async_spin_lock_irqsave(&w->lock);
+	w->waits++;
+	while (w->count == 0) {
+		if (timeout_ns == 0 || async_port_now_ns() >= deadline)
+			goto out_timeout;
+		w->sleepers++;
+		async_port_cond_wait(&w->cond, &w->lock, &flags, deadline);
+		w->sleepers--;
+	}
+	n = __ring_drain(w, ev, max);
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return n;
+
+out_timeout:
+	w->timeouts++;
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return 0;
+}
+
+size_t __async_slot_bytes(void)
+{
+	return sizeof(struct async_slot) + sizeof(struct async_event);
+}
+
+int async_waiter_cancel(struct async_waiter *w, unsigned slot)
+{
+	unsigned long flags;
+	struct async_op *op = NULL;
+	struct async_slot *s;
+
+	if (slot >= w->nslots)
+		return -EINVAL;
+	flags = async_spin_lock_irqsave(&w->lock);
+	s = slot_at(w, slot);
+	/* The op clears s->op under this lock before it can be freed: the ref is safe. */
+	if (s->state == SLOT_ARMED && s->op) {
+		op = s->op;
+		async_op_get(op);
+	}
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	if (!op)
+		return -ENOENT;
+	async_op_cancel(op, -ECANCELED);
+	async_op_put(op);
+	return 0;
+}
+
+void async_waiter_stats(struct async_waiter *w, struct async_waiter_stats *out)
+{
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+
+	out->nslots = w->nslots;
+	out->armed = w->narmed;
+	out->queued = w->count;
+	out->ring_cap = w->ring_cap;
+	out->posted = w->posted;
+	out->stale_posts = w->stale_posts;
+	out->overflows = w->overflows;
+	out->waits = w->waits;
+	out->timeouts = w->timeouts;
+	async_spin_unlock_irqrestore(&w->lock, flags);
+}

@@ -1,0 +1,1 @@
+kernel-y += kernel/boot/bootinfo.o

@@ -1,0 +1,3 @@
+kernel-y += kernel/console/serial.o
+kernel-y += kernel/console/vga.o
+kernel-y += kernel/console/log.o

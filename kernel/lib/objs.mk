@@ -1,0 +1,2 @@
+kernel-y += kernel/lib/string.o
+kernel-y += kernel/lib/format.o

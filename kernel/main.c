@@ -1,0 +1,92 @@
+/*
+ * main.c - kmain: bring the kernel up in dependency order, then act on the
+ * command line.
+ *
+ * Order: console (polled) -> boot info -> traps -> paging (drops the
+ * identity map) -> page allocator -> clock -> timers -> threads -> tick ->
+ * console input -> interrupts on. The test runner, when linked in (test
+ * kernel), takes over after that; otherwise `crash=` and `poweroff` are
+ * handled and the main thread echoes console input until a shell exists.
+ */
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/pit.h>
+#include <arch/x86_64/trap.h>
+#include <kernel/boot.h>
+#include <kernel/console.h>
+#include <kernel/crash.h>
+#include <kernel/ktest.h>
+#include <kernel/paging.h>
+#include <kernel/panic.h>
+#include <kernel/pmm.h>
+#include <kernel/sched.h>
+#include <kernel/stats.h>
+#include <kernel/string.h>
+#include <kernel/time.h>
+
+void kmain(uint32_t magic, uint32_t info_phys);
+
+/* Defined only in the test kernel (kernel/ktest/ktest.c). */
+extern void ktest_main(void) __attribute__((weak));
+
+static void apply_loglevel(void)
+{
+	const char *v = kernel_cmdline_get("loglevel");
+	unsigned long long level;
+
+	if (v && !kstrtoull(v, &level) && level <= LOG_DEBUG)
+		console_set_loglevel((int)level);
+	else if (v)
+		klog(LOG_WARN, "loglevel=%s ignored: want 0..7\n", v);
+}
+
+static void log_modules(void)
+{
+	size_t n;
+	const struct boot_module *m = kernel_modules(&n);
+
+	for (size_t i = 0; i < n; i++)
+		klog(LOG_INFO, "module %zu: %#lx-%#lx '%s'\n", i, m[i].start, m[i].end, m[i].name);
+}
+
+static void echo_console(void)
+{
+	char buf[64];
+
+	printk("no shell yet: echoing console input\n");
+	for (;;) {
+		size_t n = console_read(buf, sizeof(buf));
+
+		console_write(buf, n);
+	}
+}
+
+void kmain(uint32_t magic, uint32_t info_phys)
+{
+	console_early_init();
+	if (bootinfo_init(magic, info_phys))
+		panic("not started by a multiboot loader (magic %#x)", magic);
+	apply_loglevel();
+	klog(LOG_INFO, "Tessera kernel, command line '%s'\n", kernel_cmdline());
+	arch_trap_init();
+	paging_init();
+	pmm_init();
+	clock_init();
+	timer_init();
+	sched_init();
+	pit_start_tick();
+	console_input_init();
+	arch_irq_enable();
+	sched_start_preemption();
+	log_modules();
+	if (console_loglevel() >= LOG_DEBUG)
+		kernel_stats_print();
+	if (ktest_main)
+		ktest_main();
+	if (kernel_cmdline_get("crash") && crash_request(kernel_cmdline_get("crash")))
+		kernel_exit(KERNEL_EXIT_TEST_FAILED); /* a crash test that cannot crash must not pass */
+	if (kernel_cmdline_has("poweroff")) {
+		klog(LOG_INFO, "poweroff requested, up %lu us\n", clock_now_ns() / 1000);
+		kernel_poweroff();
+	}
+	echo_console();
+}

@@ -1,0 +1,2 @@
+kernel-y += kernel/mm/pmm.o
+kernel-y += kernel/mm/paging.o

@@ -1,0 +1,1 @@
+kernel-y += kernel/port/async_port.o

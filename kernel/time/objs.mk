@@ -1,0 +1,2 @@
+kernel-y += kernel/time/clock.o
+kernel-y += kernel/time/timer.o

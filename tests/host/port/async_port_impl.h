@@ -1,0 +1,55 @@
+/*
+ * async_port_impl.h (host) - the async port over POSIX threads, for unit,
+ * stress, fuzz and benchmark programs. See async/port.h for the contract.
+ *
+ * Spinlocks are pthread mutexes (no interrupts on the host: the flags are 0),
+ * conds are pthread conds on CLOCK_MONOTONIC, timers run on one timer thread,
+ * worker threads are detached pthreads. User address spaces are simulated:
+ * a test maps host memory at fake user addresses with permissions, and
+ * "physical" addresses are host addresses, so a fake device can memcpy.
+ */
+#ifndef ASYNC_PORT_IMPL_H
+#define ASYNC_PORT_IMPL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define ASYNC_PORT_ASSERTS 1
+
+typedef pthread_mutex_t async_spinlock_t;
+#define ASYNC_SPINLOCK_INIT PTHREAD_MUTEX_INITIALIZER
+
+struct async_port_cond {
+	pthread_cond_t cond;
+};
+
+struct async_port_timer {
+	void (*fn)(struct async_port_timer *t);
+	uint64_t deadline_ns;
+	bool pending;		       /* on the timer thread's list */
+	struct async_port_timer *next; /* list link, under the timer lock */
+};
+
+/* ---- Host-only helpers for tests ---- */
+struct async_port_as;
+/* A fresh simulated address space (at most a few mappings). */
+struct async_port_as *host_as_create(void);
+void host_as_destroy(struct async_port_as *as);
+/* Maps @len bytes of host memory @mem at user address @uaddr, with ASYNC_BUF_* @prot. */
+int host_as_map(struct async_port_as *as, uintptr_t uaddr, void *mem, size_t len, unsigned prot);
+/* Pages currently pinned in @as (0 once every buffer is unpinned). */
+long host_as_pinned(struct async_port_as *as);
+/* Fault injection: the @n-th pin from now fails with -ENOMEM (0: never). */
+void host_fail_pin_after(unsigned n);
+/* Fault injection: the @n-th pool allocation from now fails (0: never). */
+void host_fail_alloc_after(unsigned n);
+/* Panics become test failures: set a handler that longjmps (NULL: abort). */
+void host_set_panic_hook(void (*fn)(const char *msg));
+/* Count of timers currently armed on the timer thread. */
+unsigned host_timers_pending(void);
+
+#endif

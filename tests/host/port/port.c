@@ -1,0 +1,410 @@
+/*
+ * port.c (host) - the async port over POSIX threads; see async_port_impl.h.
+ *
+ * Timers: one lazily started thread keeps armed timers in a list (the host
+ * tests arm few at a time) and runs each due callback with no lock held.
+ */
+#include <async/pool.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+void async_spin_init(async_spinlock_t *l)
+{
+	pthread_mutex_init(l, NULL);
+}
+
+unsigned long async_spin_lock_irqsave(async_spinlock_t *l)
+{
+	pthread_mutex_lock(l);
+	return 0;
+}
+
+void async_spin_unlock_irqrestore(async_spinlock_t *l, unsigned long flags)
+{
+	(void)flags;
+	pthread_mutex_unlock(l);
+}
+
+void async_port_cond_init(struct async_port_cond *c)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &a);
+	pthread_condattr_destroy(&a);
+}
+
+uint64_t async_port_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct timespec to_timespec(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+			      .tv_nsec = (long)(ns % 1000000000ull)};
+	return ts;
+}
+
+int async_port_cond_wait(struct async_port_cond *c, async_spinlock_t *l, unsigned long *flags,
+			 uint64_t deadline_ns)
+{
+	struct timespec ts;
+
+	(void)flags;
+	if (deadline_ns == UINT64_MAX) {
+		pthread_cond_wait(&c->cond, l);
+		return 0;
+	}
+	ts = to_timespec(deadline_ns);
+	return pthread_cond_timedwait(&c->cond, l, &ts) == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+void async_port_cond_broadcast(struct async_port_cond *c)
+{
+	pthread_cond_broadcast(&c->cond);
+}
+
+/* ---- Timers ---- */
+
+static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct async_port_cond timer_cond;
+static struct async_port_timer *timer_list; /* under timer_lock */
+static pthread_once_t timer_once = PTHREAD_ONCE_INIT;
+
+static struct async_port_timer *__timer_earliest(void)
+{
+	struct async_port_timer *t, *best = NULL;
+
+	for (t = timer_list; t; t = t->next)
+		if (!best || t->deadline_ns < best->deadline_ns)
+			best = t;
+	return best;
+}
+
+static void __timer_unlink(struct async_port_timer *t)
+{
+	struct async_port_timer **pp;
+
+	for (pp = &timer_list; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			t->pending = false;
+			return;
+		}
+	}
+}
+
+static void *timer_thread(void *arg)
+{
+	struct async_port_timer *t;
+
+	(void)arg;
+	pthread_mutex_lock(&timer_lock);
+	for (;;) {
+		t = __timer_earliest();
+		if (!t) {
+			pthread_cond_wait(&timer_cond.cond, &timer_lock);
+			continue;
+		}
+		if (async_port_now_ns() < t->deadline_ns) {
+			struct timespec ts = to_timespec(t->deadline_ns);
+
+			pthread_cond_timedwait(&timer_cond.cond, &timer_lock, &ts);
+			continue;
+		}
+		__timer_unlink(t);
+		pthread_mutex_unlock(&timer_lock);
+		t->fn(t);
+		pthread_mutex_lock(&timer_lock);
+	}
+	return NULL;
+}
+
+static void timer_start_thread(void)
+{
+	pthread_t th;
+
+	async_port_cond_init(&timer_cond);
+	if (pthread_create(&th, NULL, timer_thread, NULL))
+		async_port_panic("host port: cannot start the timer thread");
+	pthread_detach(th);
+}
+
+void async_port_timer_init(struct async_port_timer *t, void (*fn)(struct async_port_timer *t))
+{
+	t->fn = fn;
+	t->pending = false;
+	t->next = NULL;
+}
+
+void async_port_timer_arm(struct async_port_timer *t, uint64_t deadline_ns)
+{
+	pthread_once(&timer_once, timer_start_thread);
+	pthread_mutex_lock(&timer_lock);
+	if (t->pending)
+		__timer_unlink(t);
+	t->deadline_ns = deadline_ns;
+	t->pending = true;
+	t->next = timer_list;
+	timer_list = t;
+	pthread_cond_broadcast(&timer_cond.cond);
+	pthread_mutex_unlock(&timer_lock);
+}
+
+bool async_port_timer_cancel(struct async_port_timer *t)
+{
+	bool was;
+
+	pthread_mutex_lock(&timer_lock);
+	was = t->pending;
+	if (was)
+		__timer_unlink(t);
+	pthread_mutex_unlock(&timer_lock);
+	return was;
+}
+
+unsigned host_timers_pending(void)
+{
+	struct async_port_timer *t;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&timer_lock);
+	for (t = timer_list; t; t = t->next)
+		n++;
+	pthread_mutex_unlock(&timer_lock);
+	return n;
+}
+
+/* ---- Threads ---- */
+
+struct thread_start {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *thread_trampoline(void *p)
+{
+	struct thread_start ts = *(struct thread_start *)p;
+
+	free(p);
+	ts.fn(ts.arg);
+	return NULL;
+}
+
+int async_port_thread_start(const char *name, void (*fn)(void *arg), void *arg)
+{
+	struct thread_start *ts = malloc(sizeof(*ts));
+	pthread_t th;
+
+	(void)name;
+	if (!ts)
+		return -ENOMEM;
+	ts->fn = fn;
+	ts->arg = arg;
+	if (pthread_create(&th, NULL, thread_trampoline, ts)) {
+		free(ts);
+		return -ENOMEM;
+	}
+	pthread_detach(th);
+	return 0;
+}
+
+/* ---- Simulated user address spaces ---- */
+
+#define HOST_AS_MAPS 8
+
+struct async_port_as {
+	pthread_mutex_t lock;
+	struct {
+		uintptr_t uaddr;
+		unsigned char *mem;
+		size_t len;
+		unsigned prot;
+	} map[HOST_AS_MAPS];
+	unsigned nmaps;
+	long pinned; /* pages */
+};
+
+static unsigned pin_countdown; /* under pin_lock */
+static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct async_port_as *host_as_create(void)
+{
+	struct async_port_as *as = calloc(1, sizeof(*as));
+
+	if (as)
+		pthread_mutex_init(&as->lock, NULL);
+	return as;
+}
+
+void host_as_destroy(struct async_port_as *as)
+{
+	pthread_mutex_destroy(&as->lock);
+	free(as);
+}
+
+int host_as_map(struct async_port_as *as, uintptr_t uaddr, void *mem, size_t len, unsigned prot)
+{
+	int err = -ENOSPC;
+
+	pthread_mutex_lock(&as->lock);
+	if (as->nmaps < HOST_AS_MAPS) {
+		as->map[as->nmaps].uaddr = uaddr;
+		as->map[as->nmaps].mem = mem;
+		as->map[as->nmaps].len = len;
+		as->map[as->nmaps].prot = prot;
+		as->nmaps++;
+		err = 0;
+	}
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}
+
+long host_as_pinned(struct async_port_as *as)
+{
+	long n;
+
+	pthread_mutex_lock(&as->lock);
+	n = as->pinned;
+	pthread_mutex_unlock(&as->lock);
+	return n;
+}
+
+void host_fail_pin_after(unsigned n)
+{
+	pthread_mutex_lock(&pin_lock);
+	pin_countdown = n;
+	pthread_mutex_unlock(&pin_lock);
+}
+
+static bool pin_should_fail(void)
+{
+	bool fail = false;
+
+	pthread_mutex_lock(&pin_lock);
+	if (pin_countdown && --pin_countdown == 0)
+		fail = true;
+	pthread_mutex_unlock(&pin_lock);
+	return fail;
+}
+
+/* Splits the host range into page-bounded "physical" ranges, as pages would be. */
+static int fill_sg(unsigned char *mem, uintptr_t uaddr, size_t len, struct async_sg *sg,
+		   unsigned max_sg)
+{
+	unsigned n = 0;
+
+	while (len) {
+		size_t in_page = 4096 - (uaddr & 4095);
+		size_t chunk = len < in_page ? len : in_page;
+
+		if (n == max_sg)
+			return -EINVAL;
+		sg[n].phys = (uint64_t)(uintptr_t)mem;
+		sg[n].len = (uint32_t)chunk;
+		n++;
+		mem += chunk;
+		uaddr += chunk;
+		len -= chunk;
+	}
+	return (int)n;
+}
+
+int async_port_user_pin(struct async_port_as *as, uintptr_t uaddr, size_t len, unsigned access,
+			struct async_sg *sg, unsigned max_sg)
+{
+	int n = -EFAULT;
+	unsigned i;
+
+	if (pin_should_fail())
+		return -ENOMEM;
+	pthread_mutex_lock(&as->lock);
+	for (i = 0; i < as->nmaps; i++) {
+		uintptr_t start = as->map[i].uaddr;
+
+		if (uaddr < start || uaddr - start > as->map[i].len || len > as->map[i].len ||
+		    uaddr - start + len > as->map[i].len)
+			continue;
+		if ((access & as->map[i].prot) != access)
+			break;
+		n = fill_sg(as->map[i].mem + (uaddr - start), uaddr, len, sg, max_sg);
+		if (n > 0)
+			as->pinned += n;
+		break;
+	}
+	pthread_mutex_unlock(&as->lock);
+	return n;
+}
+
+void async_port_user_unpin(struct async_port_as *as, const struct async_sg *sg, unsigned nsg)
+{
+	(void)sg;
+	pthread_mutex_lock(&as->lock);
+	as->pinned -= nsg;
+	if (as->pinned < 0)
+		async_port_panic("host port: more pages unpinned than pinned");
+	pthread_mutex_unlock(&as->lock);
+}
+
+/* ---- Pool fault injection (overrides the weak default in pool.c) ---- */
+
+static unsigned alloc_countdown; /* [a] */
+
+void host_fail_alloc_after(unsigned n)
+{
+	__atomic_store_n(&alloc_countdown, n, __ATOMIC_RELAXED);
+}
+
+bool async_pool_fault(const struct async_pool *p)
+{
+	unsigned n = __atomic_load_n(&alloc_countdown, __ATOMIC_RELAXED);
+
+	(void)p;
+	while (n) {
+		if (__atomic_compare_exchange_n(&alloc_countdown, &n, n - 1, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return n == 1;
+	}
+	return false;
+}
+
+/* ---- Diagnostics ---- */
+
+static void (*panic_hook)(const char *msg);
+
+void host_set_panic_hook(void (*fn)(const char *msg))
+{
+	panic_hook = fn;
+}
+
+void async_port_panic(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (panic_hook)
+		panic_hook(msg);
+	fprintf(stderr, "async panic: %s\n", msg);
+	fflush(stdout);
+	abort();
+}
+
+void async_port_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,334 @@
+/*
+ * async_stress - submitters, completers, cancellers and an introspector racing
+ * on shared waiters: thousands of ops of every kind (deferred, synchronous,
+ * fragmented loops, joins, deadlines, the async mutex, worker steps).
+ *
+ * Checks: every submitted op posts exactly one final event to its own slot
+ * with a plausible result; afterwards every pool is back to zero.
+ * Usage: async_stress [seconds]   (default 8). Built with TSan and ASan+UBSan.
+ */
+#include "synth.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define SUBMITTERS 2
+#define SLOTS	   48
+
+static int stop_submitting, stop_all; /* [a] */
+#define STOPPED(flag) __atomic_load_n(&(flag), __ATOMIC_ACQUIRE)
+static struct async_waiter *waiters[SUBMITTERS];
+static struct async_mutex big_lock;
+static unsigned long failures, total_ops, total_cancels;
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void fail(const char *what, long a, long b)
+{
+	pthread_mutex_lock(&fail_lock);
+	if (failures++ < 10)
+		printf("TEST FAIL stress/%s: %s:%d: %ld %ld\n", what, __FILE__, __LINE__, a, b);
+	pthread_mutex_unlock(&fail_lock);
+}
+
+/* ---- op kinds ---- */
+
+static int kid_setup(struct async_op *child, unsigned i, void *arg)
+{
+	(void)i;
+	(void)arg;
+	return synth_push(child, SYNTH_DEFERRED, 1);
+}
+
+static int64_t join_start(struct async_op *op, void *state)
+{
+	struct async_join_spec spec = {
+	    .policy = ASYNC_JOIN_ALL, .nchildren = 3, .setup = kid_setup};
+
+	(void)state;
+	return async_join(op, &spec);
+}
+static const struct async_layer join3_layer = {.name = "join3", .start = join_start};
+
+/* First success wins: the other two are cancelled while they may be completing. */
+static int64_t first_start(struct async_op *op, void *state)
+{
+	struct async_join_spec spec = {
+	    .policy = ASYNC_JOIN_FIRST, .nchildren = 3, .setup = kid_setup};
+
+	(void)state;
+	return async_join(op, &spec);
+}
+static const struct async_layer first3_layer = {.name = "first3", .start = first_start};
+
+struct crit_state {
+	int64_t val;
+	bool locked;
+};
+
+static int64_t crit_start(struct async_op *op, void *state)
+{
+	(void)state;
+	return async_mutex_lock(&big_lock, op);
+}
+
+static int64_t crit_resume(struct async_op *op, void *state, int64_t r)
+{
+	struct crit_state *s = state;
+	int err;
+
+	if (!s->locked) {
+		if (r < 0)
+			return r;
+		s->locked = true;
+		err = synth_push(op, SYNTH_DEFERRED, s->val);
+		if (!err)
+			return ASYNC_CALL;
+		r = err;
+	}
+	async_mutex_unlock(&big_lock);
+	return r;
+}
+static const struct async_layer crit_layer = {
+    .name = "crit",
+    .state_size = sizeof(struct crit_state),
+    .start = crit_start,
+    .resume = crit_resume,
+};
+
+static int64_t slow_lookup(void *arg)
+{
+	return (int64_t)(uintptr_t)arg;
+}
+
+struct lookup_state {
+	uintptr_t key;
+};
+
+static int64_t lookup_start(struct async_op *op, void *state)
+{
+	return async_work(op, slow_lookup, (void *)((struct lookup_state *)state)->key);
+}
+static const struct async_layer lookup_layer = {
+    .name = "lookup",
+    .state_size = sizeof(struct lookup_state),
+    .start = lookup_start,
+};
+
+enum { K_DEFERRED, K_SYNC, K_LOOP, K_JOIN, K_FIRST, K_DEADLINE, K_MUTEX, K_WORKER, K_KINDS };
+
+static int build(struct async_op *op, int kind, unsigned slot, int64_t *expect)
+{
+	*expect = slot;
+	switch (kind) {
+	case K_DEFERRED:
+		return synth_push(op, SYNTH_DEFERRED, slot);
+	case K_SYNC:
+		return synth_push(op, SYNTH_SYNC, slot);
+	case K_LOOP:
+		*expect = 3 * 512;
+		return loop_push(op, 3, SYNTH_DEFERRED);
+	case K_JOIN:
+		*expect = 3;
+		return async_push(op, &join3_layer) ? 0 : -ENOMEM;
+	case K_FIRST:
+		*expect = 1;
+		return async_push(op, &first3_layer) ? 0 : -ENOMEM;
+	case K_DEADLINE:
+		async_op_set_deadline(op, async_port_now_ns() + 200000);
+		return synth_push(op, SYNTH_DEFERRED, slot);
+	case K_MUTEX: {
+		struct crit_state *s = async_push(op, &crit_layer);
+
+		if (s)
+			s->val = slot;
+		return s ? 0 : -ENOMEM;
+	}
+	default: {
+		struct lookup_state *s = async_push(op, &lookup_layer);
+
+		if (s)
+			s->key = slot;
+		return s ? 0 : -ENOMEM;
+	}
+	}
+}
+
+/* ---- threads ---- */
+
+struct submitter {
+	unsigned id;
+	unsigned seed;
+	bool outstanding[SLOTS];
+	int64_t expect[SLOTS];
+	unsigned long submitted, completed;
+};
+
+static void submit_one(struct submitter *s, unsigned slot)
+{
+	struct async_waiter *w = waiters[s->id];
+	struct async_handle h;
+	struct async_op *op;
+
+	if (async_waiter_arm(w, slot, &h))
+		return fail("arm", slot, 0);
+	op = async_op_alloc(NULL);
+	if (!op) {
+		async_waiter_disarm(&h);
+		return;
+	}
+	if (build(op, rand_r(&s->seed) % K_KINDS, slot, &s->expect[slot]) ||
+	    async_op_submit(op, &h)) {
+		async_waiter_disarm(&h);
+		return;
+	}
+	s->outstanding[slot] = true;
+	s->submitted++;
+}
+
+static void check_event(struct submitter *s, const struct async_event *ev)
+{
+	if (ev->slot >= SLOTS || !s->outstanding[ev->slot])
+		return fail("event_for_idle_slot", ev->slot, ev->result);
+	if (ev->result != s->expect[ev->slot] && ev->result != -ECANCELED &&
+	    ev->result != -ETIMEDOUT && ev->result != -EAGAIN)
+		fail("unexpected_result", ev->slot, ev->result);
+	s->outstanding[ev->slot] = false;
+	s->completed++;
+}
+
+static unsigned outstanding(const struct submitter *s)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < SLOTS; i++)
+		n += s->outstanding[i];
+	return n;
+}
+
+static void *submitter_main(void *arg)
+{
+	struct submitter *s = arg;
+	struct async_event ev[16];
+	unsigned i;
+	int n;
+
+	while (!STOPPED(stop_submitting) || outstanding(s)) {
+		for (i = 0; i < SLOTS && !STOPPED(stop_submitting); i++)
+			if (!s->outstanding[i] && rand_r(&s->seed) % 2)
+				submit_one(s, i);
+		n = async_wait_event(waiters[s->id], ev, 16, 2000000);
+		for (i = 0; i < (unsigned)n; i++)
+			check_event(s, &ev[i]);
+	}
+	return NULL;
+}
+
+static void *completer_main(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+
+	while (!STOPPED(stop_all)) {
+		if (!synth_complete_pick((unsigned)rand_r(&seed)))
+			usleep(50);
+	}
+	return NULL;
+}
+
+static void *canceller_main(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+
+	while (!STOPPED(stop_all)) {
+		if (async_waiter_cancel(waiters[rand_r(&seed) % SUBMITTERS],
+					(unsigned)rand_r(&seed) % SLOTS) == 0)
+			__atomic_add_fetch(&total_cancels, 1, __ATOMIC_RELAXED);
+		usleep(200);
+	}
+	return NULL;
+}
+
+static void ignore_op(const struct async_op_info *oi, void *arg)
+{
+	(void)oi;
+	(*(unsigned long *)arg)++;
+}
+
+static void ignore_frame(const struct async_frame_info *fi, void *arg)
+{
+	(void)fi;
+	(*(unsigned long *)arg)++;
+}
+
+static void *introspector_main(void *arg)
+{
+	unsigned long seen = 0;
+
+	(void)arg;
+	while (!STOPPED(stop_all)) {
+		async_introspect(ignore_op, ignore_frame, &seen);
+		usleep(5000);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 8;
+	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	static struct submitter subs[SUBMITTERS];
+	pthread_t sub_th[SUBMITTERS], other[4];
+	int i, passed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	async_mutex_init(&big_lock);
+	if (async_workers_init())
+		return 1;
+	for (i = 0; i < SUBMITTERS; i++) {
+		if (async_waiter_create(SLOTS, &waiters[i]))
+			return 1;
+		subs[i].id = (unsigned)i;
+		subs[i].seed = (unsigned)i * 7919u + 1;
+		pthread_create(&sub_th[i], NULL, submitter_main, &subs[i]);
+	}
+	pthread_create(&other[0], NULL, completer_main, (void *)1);
+	pthread_create(&other[1], NULL, completer_main, (void *)2);
+	pthread_create(&other[2], NULL, canceller_main, (void *)3);
+	pthread_create(&other[3], NULL, introspector_main, NULL);
+	usleep((useconds_t)(seconds * 1e6));
+	__atomic_store_n(&stop_submitting, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < SUBMITTERS; i++) {
+		pthread_join(sub_th[i], NULL);
+		total_ops += subs[i].submitted;
+		if (subs[i].submitted != subs[i].completed)
+			fail("exactly_once", (long)subs[i].submitted, (long)subs[i].completed);
+	}
+	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 4; i++)
+		pthread_join(other[i], NULL);
+	for (i = 0; i < SUBMITTERS; i++)
+		if (async_waiter_destroy(waiters[i]))
+			fail("waiter_destroy", i, 0);
+	if (failures == 0) {
+		printf("# %s: %lu ops, %lu cancels\n", name, total_ops, total_cancels);
+		printf("TEST PASS %s/exactly_once\n", name);
+		passed++;
+	}
+	if (pools_in_use() == 0 && synth_deferred_count() == 0) {
+		printf("TEST PASS %s/pools_drained\n", name);
+		passed++;
+	} else {
+		printf("TEST FAIL %s/pools_drained: %s:%d: %u objects still in use\n", name,
+		       __FILE__, __LINE__, pools_in_use());
+	}
+	if (total_ops < 1000) {
+		printf("TEST FAIL %s/enough_ops: %s:%d: only %lu ops\n", name, __FILE__, __LINE__,
+		       total_ops);
+	} else {
+		printf("TEST PASS %s/enough_ops\n", name);
+		passed++;
+	}
+	printf("%s: %d passed, %d failed\n", name, passed, 3 - passed);
+	return passed == 3 ? 0 : 1;
+}

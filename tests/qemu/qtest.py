@@ -1,0 +1,300 @@
+"""qtest - host-driven integration tests: boot a kernel through qemu/run and check.
+
+Each tests/qemu/test_<name>.py is a table of cases, the Python twin of
+tests/lib/utest.h:
+
+    import qtest
+
+    @qtest.case
+    def poweroff(t):
+        r = t.qemu("--append", "poweroff", timeout=30)
+        t.expect_status(r, 0)
+
+    if __name__ == "__main__":
+        qtest.main("boot")
+
+Run a script with no argument for every case, with case names for some,
+with --list for the names. Output is the project's test protocol:
+    TEST PASS qemu-<suite>/<case>
+    TEST FAIL qemu-<suite>/<case>: <file>:<line>: <what>
+    TEST SKIP qemu-<suite>/<case>: <why>       (only when a build product is missing)
+    qemu-<suite>: N passed, N failed
+and the exit status is 0 iff nothing failed. Everything else (QEMU command
+lines, output, exit statuses) goes to stderr for the log. tests/run.py runs
+each case in its own process, two at a time.
+
+Rules for cases: every QEMU run has a timeout; never boot a committed or
+shared image (t.copy() it, or pass --snapshot); temporary files go under
+t.tmp, which is removed after the case.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+RUN = os.path.join(ROOT, "qemu", "run")
+
+_cases = []
+
+
+class Failure(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+class Result:
+    """One finished process: exit status, output with \\r\\n made \\n, seconds taken."""
+
+    def __init__(self, status, out, err, seconds):
+        self.status, self.out, self.err, self.seconds = status, out, err, seconds
+
+
+def case(fn):
+    _cases.append(fn)
+    return fn
+
+
+def _where():
+    """file:line of the innermost frame that belongs to a test script."""
+    for frame in reversed(traceback.extract_stack()[:-1]):
+        if os.path.basename(frame.filename).startswith("test_"):
+            return "%s:%d" % (os.path.relpath(frame.filename, ROOT), frame.lineno)
+    return "?:0"
+
+
+class T:
+    """What a case gets: runners, expectations, a temporary directory."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.root = ROOT
+        self.build = BUILD
+        self.kernel = os.environ.get("KERNEL", os.path.join(BUILD, "kernel.bin"))
+        self.sessions = []
+
+    # ---- running things ----
+    def run(self, argv, input=None, timeout=60, env=None):
+        """Run argv with stdin from @input (bytes/str, or nothing: /dev/null)."""
+        print("$ %s" % " ".join(argv), file=sys.stderr)
+        if isinstance(input, str):
+            input = input.encode()
+        start = time.monotonic()
+        try:
+            p = subprocess.run(argv, input=input,
+                               stdin=None if input is not None else subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=timeout, env=env, start_new_session=True)
+        except subprocess.TimeoutExpired as e:
+            self.fail("%s did not finish within %d s (output: %r)" %
+                      (os.path.basename(argv[0]), timeout, (e.stdout or b"")[-300:]))
+        r = Result(p.returncode, _text(p.stdout), _text(p.stderr), time.monotonic() - start)
+        print("exit status %d after %.1f s\n--- stdout\n%s--- stderr\n%s---" %
+              (r.status, r.seconds, r.out, r.err), file=sys.stderr)
+        return r
+
+    def qemu(self, *args, input=None, timeout=60, kernel=None, env=None):
+        """qemu/run --kernel <kernel> --timeout <timeout> ARGS; the host-side
+        timeout is longer so qemu/run's own timeout is what fires."""
+        kernel = kernel or self.need_kernel()
+        argv = [RUN, "--kernel", kernel, "--timeout", str(timeout)] + list(args)
+        return self.run(argv, input=input, timeout=timeout + 30, env=env)
+
+    def start(self, *args, timeout=60, kernel=None):
+        """qemu/run in the background, for a conversation: see Session."""
+        kernel = kernel or self.need_kernel()
+        argv = [RUN, "--kernel", kernel, "--timeout", str(timeout)] + list(args)
+        print("$ %s &" % " ".join(argv), file=sys.stderr)
+        return Session(self, argv)
+
+    def need_kernel(self):
+        if not os.path.isfile(self.kernel):
+            self.skip("%s not built" % os.path.relpath(self.kernel, ROOT))
+        return self.kernel
+
+    def copy(self, path):
+        """A private copy of an image in t.tmp: tests never write shared files."""
+        dst = os.path.join(self.tmp, os.path.basename(path))
+        shutil.copyfile(path, dst)
+        return dst
+
+    # ---- expectations; the first one that fails ends the case ----
+    def fail(self, what):
+        raise Failure("%s: %s" % (_where(), what))
+
+    def skip(self, why):
+        raise Skip(why)
+
+    def check(self, cond, what):
+        if not cond:
+            self.fail(what)
+
+    def expect_status(self, r, status):
+        if r.status != status:
+            self.fail("exit status %d, expected %d; output tail: %r" %
+                      (r.status, status, (r.out + r.err)[-160:]))
+
+
+class Session:
+    """A running qemu/run whose console the case talks to:
+        s = t.start("--append", "loglevel=7")
+        s.expect(r"tessera> ")          # wait for output matching a regex
+        s.send("help\n")
+        r = s.finish()                  # close stdin, wait for the exit: a Result
+    expect() fails the case if the text does not appear in time; output
+    before the match is consumed, so expects move forward. A session that is
+    neither finished nor stopped is stopped when the case ends."""
+
+    def __init__(self, t, argv):
+        self.t = t
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+        self.raw = {"out": b"", "err": b""}
+        self.out, self.err, self.pos = "", "", 0
+        self.cond = threading.Condition()
+        self.readers = [threading.Thread(target=self._read, args=(f, name), daemon=True)
+                        for f, name in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
+        for r in self.readers:
+            r.start()
+        t.sessions.append(self)
+
+    def _read(self, f, name):
+        while True:
+            chunk = f.read1(4096)
+            with self.cond:
+                if chunk:  # decode the whole: a \r\n may straddle two chunks
+                    self.raw[name] += chunk
+                    setattr(self, name, _text(self.raw[name]))
+                self.cond.notify_all()
+            if not chunk:
+                return
+
+    def send(self, text):
+        """Write to the console; blocks while the guest does not read (flow control)."""
+        try:
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self.t.fail("QEMU stopped reading its console (exit %s)" % self.proc.poll())
+
+    def expect(self, pattern, timeout=30):
+        """Wait for @pattern in the output after the previous match; returns the match."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                m = re.compile(pattern).search(self.out, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not any(
+                        r.is_alive() for r in self.readers)):
+                    break
+                self.cond.wait(min(left, 0.5))
+        self.t.fail("no /%s/ in the console after %.0f s (status %s); tail: %r" %
+                    (pattern, timeout, self.proc.poll(), self.out[self.pos:][-160:]))
+
+    def finish(self, timeout=60):
+        """Close the console input and wait for qemu/run to exit."""
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            self.t.fail("qemu/run did not exit within %d s of its input ending" % timeout)
+        return self._result()
+
+    def stop(self):
+        """End it now (SIGTERM to qemu/run, which stops QEMU): a Result."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+        return self._result()
+
+    def _result(self):
+        for r in self.readers:
+            r.join(timeout=5)
+        r = Result(self.proc.returncode, self.out, self.err, time.monotonic() - self.start)
+        if not getattr(self, "logged", False):
+            self.logged = True
+            print("exit status %d after %.1f s\n--- stdout\n%s--- stderr\n%s---" %
+                  (r.status, r.seconds, r.out, r.err), file=sys.stderr)
+        return r
+
+
+def _text(b):
+    return (b or b"").decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _run_case(suite, fn):
+    name = "qemu-%s/%s" % (suite, fn.__name__)
+    tmp = tempfile.mkdtemp(prefix="qtest-")
+    t = T(tmp)
+    try:
+        fn(t)
+    except Failure as e:
+        print("TEST FAIL %s: %s" % (name, e), flush=True)
+        return False
+    except Skip as e:
+        print("TEST SKIP %s: %s" % (name, e), flush=True)
+        return None
+    except Exception:  # a bug in the test itself still names the test
+        tb = traceback.format_exc()
+        print(tb, file=sys.stderr)
+        print("TEST FAIL %s: %s: exception: %s" % (name, _where_tb(), tb.strip().splitlines()[-1]),
+              flush=True)
+        return False
+    finally:
+        for s in t.sessions:
+            s.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("TEST PASS %s" % name, flush=True)
+    return True
+
+
+def _where_tb():
+    frames = traceback.extract_tb(sys.exc_info()[2])
+    for frame in reversed(frames):
+        if os.path.basename(frame.filename).startswith("test_"):
+            return "%s:%d" % (os.path.relpath(frame.filename, ROOT), frame.lineno)
+    return "?:0"
+
+
+def main(suite):
+    args = sys.argv[1:]
+    if args == ["--list"]:
+        for fn in _cases:
+            print(fn.__name__)
+        return
+    known = {fn.__name__ for fn in _cases}
+    unknown = [a for a in args if a not in known]
+    if unknown:
+        print("unknown case(s): %s; try --list" % " ".join(unknown), file=sys.stderr)
+        sys.exit(2)
+    passed = failed = 0
+    for fn in _cases:
+        if args and fn.__name__ not in args:
+            continue
+        ok = _run_case(suite, fn)
+        passed += ok is True
+        failed += ok is False
+    print("qemu-%s: %d passed, %d failed" % (suite, passed, failed))
+    sys.exit(1 if failed else 0)
