@@ -322,7 +322,7 @@ static int serve(void)
 
 		if (!srv.accept_armed)
 			srv.accept_armed = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd) == 0;
-		n = aio_wait(&srv.w, ev, 32, srv.accept_armed ? 0 : HTTPD_REARM_NS);
+		n = aio_wait(&srv.w, ev, 32, srv.accept_armed ? TIO_WAIT_FOREVER : HTTPD_REARM_NS);
 		if (n == -ETIMEDOUT)
 			continue;
 		if (n < 0)

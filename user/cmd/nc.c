@@ -86,7 +86,7 @@ static int print_multishot(int sock)
 		if (!armed && (r = aio_recv_multishot(&w, 0, sock, &q)) < 0)
 			break;
 		armed = 1;
-		n = aio_wait(&w, ev, NC_PBQ_BUFS, 0);
+		n = aio_wait(&w, ev, NC_PBQ_BUFS, TIO_WAIT_FOREVER);
 		r = n < 0 ? n : 0;
 		for (int i = 0; i < n && r == 0; i++) {
 			armed = ev[i].flags & TIO_EV_MORE;
@@ -192,7 +192,7 @@ static int nc_async(struct nc_client *c)
 		return nc_sync(c->sock);
 	r = aio_recv(&c->w, NC_SLOT_NET, c->sock, c->net, sizeof(c->net));
 	while (r >= 0 && !c->net_done) {
-		n = aio_wait(&c->w, ev, 2, 0);
+		n = aio_wait(&c->w, ev, 2, TIO_WAIT_FOREVER);
 		if (n < 0)
 			return cmd_err("nc", "wait", n);
 		for (int i = 0; i < n && r >= 0; i++)

@@ -486,7 +486,7 @@ static long wait_event(long wfd, struct tio_event *ev, long max, long timeout_ns
 	static struct linux_pollfd pfd[SHIM_SLOTS];
 	static unsigned who[SHIM_SLOTS];
 	struct shim_waiter *w = waiter_of(wfd);
-	long deadline = timeout_ns ? do_clock() + timeout_ns : 0;
+	long deadline = (uint64_t)timeout_ns == TIO_WAIT_FOREVER ? 0 : do_clock() + timeout_ns;
 
 	if (!w)
 		return -EBADF;
