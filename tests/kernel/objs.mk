@@ -11,3 +11,4 @@ ktest-y += tests/kernel/test_lib.o
 ktest-y += tests/kernel/test_console.o
 ktest-y += tests/kernel/test_async_lib.o
 ktest-y += tests/kernel/test_async_irq.o
+ktest-y += tests/kernel/test_async_worker.o
