@@ -13,3 +13,4 @@ ktest-y += tests/kernel/test_async_lib.o
 ktest-y += tests/kernel/test_async_irq.o
 ktest-y += tests/kernel/test_async_worker.o
 ktest-y += tests/kernel/test_async_chain.o
+ktest-y += tests/kernel/test_async_cancel.o
