@@ -14,3 +14,4 @@ ktest-y += tests/kernel/test_async_irq.o
 ktest-y += tests/kernel/test_async_worker.o
 ktest-y += tests/kernel/test_async_chain.o
 ktest-y += tests/kernel/test_async_cancel.o
+ktest-y += tests/kernel/test_async_join.o
