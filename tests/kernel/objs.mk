@@ -15,3 +15,4 @@ ktest-y += tests/kernel/test_async_worker.o
 ktest-y += tests/kernel/test_async_chain.o
 ktest-y += tests/kernel/test_async_cancel.o
 ktest-y += tests/kernel/test_async_join.o
+ktest-y += tests/kernel/test_async_mutex.o
