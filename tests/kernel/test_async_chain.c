@@ -313,3 +313,33 @@ KTEST(async_chain_introspect)
 	async_introspect(seen_op, seen_frame, &s);
 	KT_EQ(s.ops, 0);
 }
+
+/*
+ * A deadline that falls in the second device run: the device aborts, every
+ * frame above sees -ETIMEDOUT on its way down (fat does not re-arm a failed
+ * run), and the spilled frames go back to the heap.
+ */
+KTEST(async_chain_deadline)
+{
+	struct kt_async_idle idle;
+	struct async_waiter *w;
+	struct async_event ev;
+	struct async_op *op;
+	uint64_t t0;
+
+	kt_async_idle_take(&idle);
+	chain_reset();
+	KT_EQ(async_waiter_create(1, &w), 0);
+	t0 = clock_now_ns();
+	op = chain_op();
+	async_op_set_deadline(op, t0 + CHAIN_DEV_NS + CHAIN_DEV_NS / 2);
+	kt_async_submit(w, 0, op);
+	ev = kt_async_wait_one(w, NSEC_PER_SEC);
+	KT_EQ(ev.result, -ETIMEDOUT);
+	KT_ASSERT(clock_now_ns() >= t0 + CHAIN_DEV_NS + CHAIN_DEV_NS / 2);
+	KT_EQ(tdev_stats.fired, 1);
+	KT_EQ(tdev_stats.aborted, 1);
+	check_chain_log(); /* every frame still resumed, in order, with the error */
+	KT_EQ(async_waiter_destroy(w), 0);
+	KT_ASYNC_IDLE(&idle);
+}
