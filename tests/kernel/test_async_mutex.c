@@ -12,7 +12,7 @@
 
 #include <kernel/sched.h>
 
-#define HOLD_NS	 (15 * NSEC_PER_MSEC)
+#define HOLD_NS	 (40 * NSEC_PER_MSEC) /* long enough that submitting never outlasts a hold */
 #define MLOG_MAX 16
 
 struct locked_frame {
