@@ -36,6 +36,8 @@ struct chain_frame {
 	unsigned char fill[CHAIN_FILL]; /* [O] level * 0x11 from start to resume */
 };
 ASYNC_FRAME_STATE_CHECK(struct chain_frame);
+_Static_assert(4 * (sizeof(struct async_frame) + sizeof(struct chain_frame)) > ASYNC_STACK_BYTES,
+	       "the four upper frames must overflow the inline stack");
 
 static unsigned chain_log[CHAIN_LOG]; /* [irq] levels in resume order */
 static unsigned chain_nlog;	      /* [irq] */
