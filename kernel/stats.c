@@ -1,7 +1,9 @@
 /*
- * stats.c - kernel_stats_print(): pools, pages, threads, timers.
+ * stats.c - kernel_stats_print(): pools, pages, threads, timers, and the
+ * async core (kernel_stats_print_async(): op counters, the kernel spill
+ * heap, the workers and every op in flight with its frames).
  */
-#include <async/pool.h>
+#include <async/async.h>
 #include <kernel/console.h>
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
@@ -27,6 +29,27 @@ static void print_thread(struct thread *t, void *arg)
 	       t->switches);
 }
 
+void kernel_stats_print_async(void (*print)(const char *fmt, ...))
+{
+	struct async_op_stats os;
+	struct async_heap hs;
+	struct async_work_stats ws;
+
+	async_op_stats(&os);
+	print("async ops: submitted %lu completed %lu sync %lu rearms %lu\n", os.submitted,
+	      os.completed, os.sync_completions, os.rearms);
+	print("async ops: cancels %lu timeouts %lu spilled frames %lu\n", os.cancels, os.timeouts,
+	      os.spilled_frames);
+	async_heap_stats(async_kernel_heap(), &hs);
+	print("async heap %s: chunks %u in use %u high %u spills %lu fail %lu\n", hs.name,
+	      hs.nchunks, hs.in_use, hs.high_water, hs.spills, hs.failures);
+	async_work_stats(&ws);
+	print("async workers: queued %u running %u done %lu rejected %lu cancelled %lu\n",
+	      ws.queued, ws.running, ws.done, ws.rejected, ws.cancelled);
+	print("async ops in flight:\n");
+	async_introspect_print(print);
+}
+
 void kernel_stats_print(void)
 {
 	struct pmm_stats ps;
@@ -40,4 +63,5 @@ void kernel_stats_print(void)
 	sched_foreach_thread(print_thread, NULL);
 	printk("time: %lu ns, %lu ticks, %lu timers fired\n", clock_now_ns(), clock_ticks(),
 	       timer_fired_count());
+	kernel_stats_print_async(printk);
 }

@@ -1,8 +1,8 @@
 /*
  * test_async_port.c - the kernel port of the async core (include/async/port.h):
  * conds with deadlines and broadcast across threads, port timers fire and
- * cancel, worker threads start, the clock moves. (The async core proper -
- * waiters, ops - is not on main yet; its pools are covered by test_pool.c.)
+ * cancel, worker threads start, the clock moves. The async core running on
+ * this port is tested in test_async_*.c.
  */
 #include <async/port.h>
 #include <kernel/ktest.h>
