@@ -180,6 +180,12 @@ int async_op_cancel_reason(const struct async_op *op);
 void async_op_get(struct async_op *op);
 void async_op_put(struct async_op *op);
 
+/*
+ * Core-wide counters: submitted/completed ops; sync_completions, completions
+ * that arrived while the op's owner was still running it; spilled_frames;
+ * rearms, resumes that started more work below instead of passing a result
+ * up (each further fragment of a fragmented read); cancels; timeouts.
+ */
 struct async_op_stats {
 	unsigned long submitted, completed, sync_completions, spilled_frames, rearms, cancels,
 	    timeouts;
@@ -207,7 +213,12 @@ struct async_frame_info {
 	unsigned depth;		/* 0 = top (the frame the op waits in) */
 	bool spilled;
 };
-/* Calls @op_fn for every live op, then @frame_fn for each of its frames, top first. */
+/*
+ * Calls @op_fn for every live op, then @frame_fn for each of its frames, top
+ * first. The callbacks run under the core's locks with interrupts masked: they
+ * must not block or call into the core, and should copy or format into memory
+ * (as the kernel's kinfo does) rather than write to a slow device.
+ */
 void async_introspect(void (*op_fn)(const struct async_op_info *oi, void *arg),
 		      void (*frame_fn)(const struct async_frame_info *fi, void *arg), void *arg);
 /* Same, printed with @print (e.g. the kernel's printf) one line per op and frame. */

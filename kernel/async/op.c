@@ -258,7 +258,6 @@ static void op_drive(struct async_op *op, int64_t r)
 			r = op_park(op);
 			if (r == ASYNC_PENDING)
 				return;
-			STAT_INC(rearms);
 			continue;
 		}
 		if (ASYNC_PORT_ASSERTS && op->have_result)
@@ -272,6 +271,8 @@ static void op_drive(struct async_op *op, int64_t r)
 			return;
 		}
 		r = frame_resume(op, r);
+		if (r == ASYNC_CALL || r == ASYNC_PENDING)
+			STAT_INC(rearms); /* the frame started more work below */
 	}
 }
 

@@ -184,6 +184,7 @@ KTEST(async_chain_spill_irq)
 	async_op_stats(&os);
 	KT_EQ(os.spilled_frames, os0.spilled_frames + 4); /* part and tdev, twice */
 	KT_EQ(os.sync_completions, os0.sync_completions); /* both came while parked */
+	KT_EQ(os.rearms, os0.rearms + 1);		  /* fat's second fragment */
 	KT_EQ(os.completed, os0.completed + 1);
 	h = kt_async_heap();
 	KT_EQ(h.spills, h0.spills + 2); /* one chunk per run, given back in between */
