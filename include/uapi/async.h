@@ -43,6 +43,9 @@ enum tio_opcode {
 
 #define TIO_OFFSET_CUR UINT64_MAX
 
+/* SYS_wait_event timeouts: 0 polls, TIO_WAIT_FOREVER blocks until an event arrives. */
+#define TIO_WAIT_FOREVER UINT64_MAX
+
 /* One submission. Fields an opcode does not use must be zero (-EINVAL otherwise). */
 struct tio_sqe {
 	uint32_t opcode;     /* enum tio_opcode */

@@ -69,7 +69,7 @@
 /* The async API (uapi/async.h) */
 #define SYS_waiter_create  70 /* (unsigned nslots) -> waiter fd */
 #define SYS_submit	   71 /* (int wfd, unsigned slot, const struct tio_sqe *) -> 0 */
-#define SYS_wait_event	   72 /* (int wfd, struct tio_event *, unsigned max, uint64_t timeout_ns) -> n */
+#define SYS_wait_event	   72 /* (int wfd, struct tio_event *, unsigned max, uint64_t timeout_ns) -> n, 0 on timeout */
 #define SYS_cancel	   73 /* (int wfd, unsigned slot) -> 0, -ENOENT if nothing armed */
 #define SYS_buf_register   74 /* (void *addr, size_t len, int access) -> buffer index */
 #define SYS_buf_unregister 75 /* (unsigned index) -> 0 */

@@ -1,0 +1,415 @@
+/*
+ * httpd -p PORT -h DIR [-f] - static file server, the showcase of the async
+ * API: one process, one waiter, many connections.
+ *
+ * Without -f it daemonizes as busybox httpd does: it spawns itself detached
+ * (TIO_SPAWN_DETACH) with -f added and returns at once.
+ *
+ * Slots: slot 0 holds a multishot ACCEPT on the listening socket; every
+ * other slot is one connection and has at most one operation in flight.
+ * Files are read into, and sent from, chunks of one region registered once
+ * with SYS_buf_register (TIO_SQE_REGBUF ops). The waiter is created as large
+ * as the kernel allows, so the only limit on connections is the kernel's
+ * pools: a submission refused with -ENOMEM/-EAGAIN (or an accept with no
+ * free slot) drops that one connection, never the server.
+ *
+ * Connection state machine (one op in flight per state):
+ *
+ *   accept --> C_RECV --(complete request)--> respond():
+ *                 ^        error/HEAD/405 ------> C_SEND_HEAD
+ *                 |        GET of a file -------> C_READ <--> C_SEND_DATA
+ *                 |                                  (until the file is sent)
+ *                 +---- keep-alive, after the last send
+ *   any state --(peer closed, error, failed submit)--> conn_drop()
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tio/aio.h>
+#include <tio/cmd.h>
+#include <tio/http.h>
+#include <tio/inet.h>
+#include <tio/opt.h>
+#include <tio/start.h>
+#include <tio/sys.h>
+
+#define HTTPD_SLOTS_MAX 4096  /* asked of the kernel first; halved until accepted */
+#define HTTPD_CHUNK	16384 /* bytes per read/send of a file */
+#define HTTPD_NCHUNKS	64    /* registered chunks; connections beyond use plain buffers */
+#define HTTPD_BACKLOG	64
+#define SLOT_ACCEPT	0
+
+enum conn_state { C_RECV, C_SEND_HEAD, C_READ, C_SEND_DATA };
+
+struct conn {
+	int fd;			      /* [O] socket */
+	enum conn_state state;	      /* [O] */
+	char req[HTTP_REQ_MAX];	      /* [O] received bytes not yet consumed */
+	size_t req_len;		      /* [O] */
+	int keep_alive;		      /* [O] of the request being answered */
+	int file;		      /* [O] file being sent, -1: none */
+	uint64_t file_pos, file_size; /* [O] */
+	char *buf;		      /* [O] chunk: registered (chunk >= 0) or malloc'd */
+	int chunk;		      /* [O] index in the registered region, -1: malloc'd */
+	size_t out_len, out_sent;     /* [O] bytes of @buf to send / sent */
+};
+
+struct httpd {
+	struct aio_waiter w;
+	int lfd; /* listening socket */
+	const char *root;
+	unsigned nslots;
+	struct conn **conns; /* by slot; NULL: free */
+	char *region;	     /* HTTPD_NCHUNKS * HTTPD_CHUNK, registered */
+	int regbuf;	     /* its buffer index, < 0 if registration failed */
+	int accept_armed;    /* slot 0 holds a live multishot ACCEPT */
+	unsigned char chunk_used[HTTPD_NCHUNKS];
+};
+
+static struct httpd srv;
+
+static int chunk_get(void)
+{
+	for (int i = 0; srv.regbuf >= 0 && i < HTTPD_NCHUNKS; i++) {
+		if (!srv.chunk_used[i]) {
+			srv.chunk_used[i] = 1;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static struct conn *conn_new(int fd)
+{
+	struct conn *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->req_len = 0;
+	c->file = -1;
+	c->chunk = chunk_get();
+	c->buf = c->chunk >= 0 ? srv.region + (size_t)c->chunk * HTTPD_CHUNK : malloc(HTTPD_CHUNK);
+	if (!c->buf) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void conn_drop(unsigned slot)
+{
+	struct conn *c = srv.conns[slot];
+
+	if (!c)
+		return;
+	if (c->file >= 0)
+		sys_close(c->file);
+	sys_close(c->fd);
+	if (c->chunk >= 0)
+		srv.chunk_used[c->chunk] = 0;
+	else
+		free(c->buf);
+	free(c);
+	srv.conns[slot] = NULL;
+}
+
+/* READ or SEND on @c's buffer, registered when it is a chunk of the region. */
+static int conn_submit_rw(unsigned slot, uint32_t op, int fd, size_t off, size_t len,
+			  uint64_t file_off)
+{
+	struct conn *c = srv.conns[slot];
+	struct tio_sqe sqe;
+
+	if (c->chunk >= 0)
+		aio_prep_rw_fixed(&sqe, op, fd, (unsigned)srv.regbuf,
+				  (size_t)c->chunk * HTTPD_CHUNK + off, len, file_off);
+	else
+		aio_prep_rw(&sqe, op, fd, c->buf + off, len, file_off);
+	return aio_submit(&srv.w, slot, &sqe);
+}
+
+static int conn_recv(unsigned slot)
+{
+	struct conn *c = srv.conns[slot];
+
+	c->state = C_RECV;
+	return aio_recv(&srv.w, slot, c->fd, c->req + c->req_len, sizeof(c->req) - c->req_len);
+}
+
+static int conn_send_out(unsigned slot)
+{
+	struct conn *c = srv.conns[slot];
+
+	return conn_submit_rw(slot, TIO_OP_SEND, c->fd, c->out_sent, c->out_len - c->out_sent, 0);
+}
+
+static int conn_read_file(unsigned slot, size_t at)
+{
+	struct conn *c = srv.conns[slot];
+	uint64_t left = c->file_size - c->file_pos;
+	size_t len = HTTPD_CHUNK - at < left ? HTTPD_CHUNK - at : (size_t)left;
+
+	c->state = C_READ;
+	c->out_len = at;
+	return conn_submit_rw(slot, TIO_OP_READ, c->file, at, len, c->file_pos);
+}
+
+/* Head and a small HTML body (none for HEAD) into the buffer, then C_SEND_HEAD. */
+static int respond_simple(unsigned slot, int status, int keep_alive, int head_only)
+{
+	struct conn *c = srv.conns[slot];
+	char body[128];
+	long blen = http_error_body(body, sizeof(body), status);
+	long hlen = http_head(c->buf, HTTPD_CHUNK, status, "text/html", (uint64_t)blen, keep_alive);
+
+	if (head_only)
+		blen = 0; /* Content-Length still tells the size a GET would get */
+	memcpy(c->buf + hlen, body, (size_t)blen);
+	c->keep_alive = keep_alive;
+	c->out_len = (size_t)(hlen + blen);
+	c->out_sent = 0;
+	c->state = C_SEND_HEAD;
+	return conn_send_out(slot);
+}
+
+/* Opens the file for @req; its fd, or the HTTP status to answer instead. */
+static int open_target(const struct http_req *req, char *path, struct tio_stat *st, int *status)
+{
+	long fd;
+
+	*status = 404;
+	if (http_map_path(path, TIO_PATH_MAX, srv.root, req->path) < 0)
+		return -1;
+	fd = sys_open(path, O_RDONLY, 0);
+	if (fd < 0)
+		return -1;
+	if (sys_fstat((int)fd, st) < 0 || (st->mode & S_IFMT) != S_IFREG) {
+		sys_close((int)fd);
+		return -1;
+	}
+	*status = 200;
+	return (int)fd;
+}
+
+static int respond(unsigned slot, const struct http_req *req)
+{
+	struct conn *c = srv.conns[slot];
+	char path[TIO_PATH_MAX];
+	struct tio_stat st;
+	int status, keep = req->keep_alive && req->body_len == 0;
+	long hlen;
+
+	if (req->method == HTTP_OTHER)
+		return respond_simple(slot, 405, keep, 0);
+	c->file = open_target(req, path, &st, &status);
+	if (c->file < 0)
+		return respond_simple(slot, status, keep, req->method == HTTP_HEAD);
+	hlen = http_head(c->buf, HTTPD_CHUNK, 200, http_mime(path), st.size, keep);
+	c->keep_alive = keep;
+	c->file_pos = 0;
+	c->file_size = req->method == HTTP_HEAD ? 0 : st.size;
+	c->out_sent = 0;
+	if (c->file_size == 0) {
+		c->out_len = (size_t)hlen;
+		c->state = C_SEND_HEAD;
+		return conn_send_out(slot);
+	}
+	return conn_read_file(slot, (size_t)hlen);
+}
+
+/* Looks at the received bytes: answers a complete request or asks for more. */
+static int conn_on_request_bytes(unsigned slot)
+{
+	struct conn *c = srv.conns[slot];
+	struct http_req req;
+	long n = http_parse(c->req, c->req_len, &req);
+
+	if (n < 0 || (n == 0 && c->req_len == sizeof(c->req)))
+		return respond_simple(slot, 400, 0, 0);
+	if (n == 0)
+		return conn_recv(slot);
+	memmove(c->req, c->req + n, c->req_len - (size_t)n);
+	c->req_len -= (size_t)n;
+	return respond(slot, &req);
+}
+
+/* After the last byte of a response: next request, or close. */
+static int conn_response_done(unsigned slot)
+{
+	struct conn *c = srv.conns[slot];
+
+	if (c->file >= 0) {
+		sys_close(c->file);
+		c->file = -1;
+	}
+	if (!c->keep_alive)
+		return -ECONNRESET; /* not an error: the caller drops the connection */
+	return c->req_len ? conn_on_request_bytes(slot) : conn_recv(slot);
+}
+
+static int conn_on_sent(unsigned slot, long res)
+{
+	struct conn *c = srv.conns[slot];
+
+	c->out_sent += (size_t)res;
+	if (c->out_sent < c->out_len)
+		return conn_send_out(slot);
+	if (c->state == C_SEND_DATA && c->file_pos < c->file_size)
+		return conn_read_file(slot, 0);
+	return conn_response_done(slot);
+}
+
+static int conn_event(unsigned slot, long res)
+{
+	struct conn *c = srv.conns[slot];
+
+	if (res < 0 || (res == 0 && c->state != C_READ))
+		return -ECONNRESET;
+	switch (c->state) {
+	case C_RECV:
+		c->req_len += (size_t)res;
+		return conn_on_request_bytes(slot);
+	case C_READ:
+		if (res == 0)
+			return -EIO; /* file shrank under us: the length is already promised */
+		c->file_pos += (uint64_t)res;
+		c->out_len += (size_t)res;
+		c->out_sent = 0;
+		c->state = C_SEND_DATA;
+		return conn_send_out(slot);
+	case C_SEND_HEAD:
+	case C_SEND_DATA:
+		return conn_on_sent(slot, res);
+	}
+	return -EINVAL;
+}
+
+static unsigned free_slot(void)
+{
+	for (unsigned s = 1; s < srv.nslots; s++)
+		if (!srv.conns[s])
+			return s;
+	return 0;
+}
+
+static void on_accept(const struct tio_event *ev)
+{
+	unsigned slot;
+
+	if (!(ev->flags & TIO_EV_MORE))
+		srv.accept_armed = 0; /* serve() re-arms it */
+	if (ev->result < 0)
+		return;
+	slot = free_slot();
+	if (!slot || !(srv.conns[slot] = conn_new((int)ev->result))) {
+		sys_close((int)ev->result); /* no slot or no memory: drop this one */
+		return;
+	}
+	if (conn_recv(slot) < 0)
+		conn_drop(slot);
+}
+
+#define HTTPD_REARM_NS 100000000ULL /* retry period while ACCEPT cannot be armed */
+
+static int serve(void)
+{
+	struct tio_event ev[32];
+
+	for (;;) {
+		int n;
+
+		if (!srv.accept_armed)
+			srv.accept_armed = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd) == 0;
+		n = aio_wait(&srv.w, ev, 32, srv.accept_armed ? TIO_WAIT_FOREVER : HTTPD_REARM_NS);
+		if (n == -ETIMEDOUT)
+			continue;
+		if (n < 0)
+			return cmd_err("httpd", "wait", n);
+		for (int i = 0; i < n; i++) {
+			unsigned slot = ev[i].slot;
+
+			if (slot == SLOT_ACCEPT)
+				on_accept(&ev[i]);
+			else if (slot < srv.nslots && srv.conns[slot] &&
+				 conn_event(slot, ev[i].result) < 0)
+				conn_drop(slot);
+		}
+	}
+}
+
+static int setup(uint16_t port)
+{
+	struct tio_sockaddr_in sa = {.family = AF_INET, .port = inet_htons(port)};
+	long s = sys_socket(AF_INET, SOCK_STREAM, 0), r;
+	int e = -ENOMEM;
+
+	if (s < 0)
+		return cmd_err("httpd", "TCP sockets", s);
+	srv.lfd = (int)s;
+	if ((r = sys_bind(srv.lfd, &sa, sizeof(sa))) < 0 ||
+	    (r = sys_listen(srv.lfd, HTTPD_BACKLOG)) < 0)
+		return cmd_err("httpd", "listen", r);
+	for (srv.nslots = HTTPD_SLOTS_MAX; srv.nslots >= 2; srv.nslots /= 2)
+		if ((e = aio_waiter_create(&srv.w, srv.nslots)) == 0)
+			break;
+	if (e < 0)
+		return cmd_err("httpd", "the async API", e);
+	srv.conns = calloc(srv.nslots, sizeof(*srv.conns));
+	srv.region = malloc(HTTPD_NCHUNKS * HTTPD_CHUNK);
+	if (!srv.conns || !srv.region)
+		return cmd_err("httpd", "memory", -ENOMEM);
+	srv.regbuf =
+	    aio_buf_register(srv.region, HTTPD_NCHUNKS * HTTPD_CHUNK, TIO_BUF_READ | TIO_BUF_WRITE);
+	e = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd);
+	srv.accept_armed = e == 0;
+	return e < 0 ? cmd_err("httpd", "accept", e) : 0;
+}
+
+/* Starts "httpd -p PORT -h DIR -f" detached; the parent returns. */
+static int daemonize(char **argv, int argc)
+{
+	const char *args[16];
+	struct tio_spawn sp = {.path = strchr(argv[0], '/') ? argv[0] : "/bin/httpd",
+			       .argv = args,
+			       .fds = {-1, -1, -1},
+			       .flags = TIO_SPAWN_DETACH};
+	int n = 0;
+	long pid;
+
+	for (int i = 0; i < argc && n < 14; i++)
+		args[n++] = argv[i];
+	args[n++] = "-f";
+	args[n] = NULL;
+	pid = sys_spawn(&sp);
+	return pid < 0 ? cmd_err("httpd", "starting the daemon", pid) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opt o = OPT_INIT;
+	uint16_t port = 80;
+	int c, fg = 0;
+
+	srv.root = ".";
+	while ((c = opt_next(&o, argc, argv, "p:h:f")) != -1) {
+		if (c == 'p' && inet_parse_port(o.arg, &port) == 0)
+			continue;
+		if (c == 'h')
+			srv.root = o.arg;
+		else if (c == 'f')
+			fg = 1;
+		else
+			goto out_usage;
+	}
+	if (o.ind != argc)
+		goto out_usage;
+	if (!fg)
+		return daemonize(argv, argc);
+	return setup(port) ? 1 : serve();
+
+out_usage:
+	fprintf(stderr, "usage: httpd [-p PORT] [-h DIR] [-f]\n");
+	return 1;
+}

@@ -1,0 +1,139 @@
+/*
+ * ping [-c N] ADDR - ICMP echo over a raw socket, one request per second,
+ * busybox output. Each reply is awaited through the async API: a RECV on
+ * one waiter slot with a deadline, so a lost packet costs one second, not a
+ * hang. Default count 4 (a serial console has no Ctrl-C to stop it yet).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <tio/aio.h>
+#include <tio/cmd.h>
+#include <tio/inet.h>
+#include <tio/opt.h>
+#include <tio/start.h>
+#include <tio/sys.h>
+
+#define PING_DATA    56		   /* payload bytes, as ping's default */
+#define PING_WAIT_NS 1000000000ULL /* per reply */
+
+struct ping_stats {
+	unsigned sent, recv;
+	uint64_t min_us, max_us, sum_us;
+};
+
+/* Waits for the reply to @seq until the deadline; round trip in µs or -errno. */
+static long await_reply(struct aio_waiter *w, int s, uint16_t id, uint16_t seq, uint64_t t0,
+			uint8_t *ttl)
+{
+	static uint8_t buf[1500];
+	struct tio_sqe sqe;
+	struct tio_event ev;
+	struct icmp_reply r;
+
+	for (;;) {
+		long now = sys_clock_ns();
+		uint64_t left =
+		    t0 + PING_WAIT_NS > (uint64_t)now ? t0 + PING_WAIT_NS - (uint64_t)now : 0;
+		int e;
+
+		if (!left)
+			return -ETIMEDOUT;
+		aio_prep_rw(&sqe, TIO_OP_RECV, s, buf, sizeof(buf), 0);
+		sqe.timeout_ns = left;
+		e = aio_submit(w, 0, &sqe);
+		if (e < 0)
+			return e;
+		e = aio_wait(w, &ev, 1, 0);
+		if (e < 0)
+			return e;
+		if (ev.result < 0)
+			return ev.result;
+		if (icmp_parse_reply(buf, (size_t)ev.result, &r) == 0 && r.id == id &&
+		    r.seq == seq) {
+			*ttl = r.ttl;
+			return (sys_clock_ns() - (long)t0) / 1000;
+		}
+	}
+}
+
+static void ping_once(struct aio_waiter *w, int s, const struct tio_sockaddr_in *to,
+		      const char *addr, uint16_t seq, struct ping_stats *st)
+{
+	uint8_t pkt[ICMP_HDR + PING_DATA], ttl = 0;
+	uint16_t id = (uint16_t)sys_getpid();
+	long t0 = sys_clock_ns(), us, r;
+
+	icmp_echo_build(pkt, sizeof(pkt), id, seq);
+	r = sys_sendto(s, pkt, sizeof(pkt), 0, to, sizeof(*to));
+	if (r < 0) {
+		cmd_err("ping", "sendto", r);
+		return;
+	}
+	st->sent++;
+	us = await_reply(w, s, id, seq, (uint64_t)t0, &ttl);
+	if (us < 0)
+		return;
+	st->recv++;
+	st->sum_us += (uint64_t)us;
+	if (st->recv == 1 || (uint64_t)us < st->min_us)
+		st->min_us = (uint64_t)us;
+	if ((uint64_t)us > st->max_us)
+		st->max_us = (uint64_t)us;
+	printf("%u bytes from %s: seq=%u ttl=%u time=%ld.%03ld ms\n", (unsigned)sizeof(pkt), addr,
+	       seq, ttl, us / 1000, us % 1000);
+	long rest = t0 + 1000000000L - sys_clock_ns();
+	if (rest > 0)
+		sys_sleep_ns((uint64_t)rest);
+}
+
+static void summary(const char *addr, const struct ping_stats *st)
+{
+	unsigned loss = st->sent ? (st->sent - st->recv) * 100 / st->sent : 0;
+
+	printf("\n--- %s ping statistics ---\n", addr);
+	printf("%u packets transmitted, %u packets received, %u%% packet loss\n", st->sent,
+	       st->recv, loss);
+	if (st->recv) {
+		uint64_t avg = st->sum_us / st->recv;
+
+		printf("round-trip min/avg/max = %llu.%03llu/%llu.%03llu/%llu.%03llu ms\n",
+		       (unsigned long long)(st->min_us / 1000),
+		       (unsigned long long)(st->min_us % 1000), (unsigned long long)(avg / 1000),
+		       (unsigned long long)(avg % 1000), (unsigned long long)(st->max_us / 1000),
+		       (unsigned long long)(st->max_us % 1000));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct tio_sockaddr_in to = {.family = AF_INET};
+	struct ping_stats st = {0};
+	struct aio_waiter w;
+	struct opt o = OPT_INIT;
+	unsigned long count = 4;
+	long s;
+	int c, e;
+
+	while ((c = opt_next(&o, argc, argv, "c:")) != -1) {
+		if (c != 'c' || (count = strtoul(o.arg, NULL, 10)) == 0)
+			goto out_usage;
+	}
+	if (argc - o.ind != 1 || inet_parse(argv[o.ind], &to.addr) < 0)
+		goto out_usage;
+	s = sys_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (s < 0)
+		return cmd_err("ping", "raw ICMP sockets", s);
+	e = aio_waiter_create(&w, 1);
+	if (e < 0)
+		return cmd_err("ping", "the async API", e);
+	printf("PING %s (%s): %d data bytes\n", argv[o.ind], argv[o.ind], PING_DATA);
+	for (unsigned long i = 0; i < count; i++)
+		ping_once(&w, (int)s, &to, argv[o.ind], (uint16_t)i, &st);
+	summary(argv[o.ind], &st);
+	return st.recv ? 0 : 1;
+
+out_usage:
+	fprintf(stderr, "usage: ping [-c COUNT] ADDR\n");
+	return 1;
+}

@@ -1,0 +1,112 @@
+/*
+ * lsfmt.c - `ls -l` line formatting (tio/lsfmt.h).
+ * Calendar from days since the epoch by the civil-from-days method (Howard
+ * Hinnant's public-domain algorithm, restated here for 64-bit integers).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <tio/lsfmt.h>
+
+#define NS_PER_S     1000000000LL
+#define SIX_MONTHS_S (365LL * 24 * 3600 / 2)
+
+static char type_char(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return 'd';
+	case S_IFCHR:
+		return 'c';
+	case S_IFBLK:
+		return 'b';
+	case S_IFIFO:
+		return 'p';
+	case S_IFSOCK:
+		return 's';
+	case S_IFREG:
+		return '-';
+	default:
+		return '?';
+	}
+}
+
+void lsfmt_mode(char out[11], uint32_t mode)
+{
+	static const char rwx[] = "rwxrwxrwx";
+
+	out[0] = type_char(mode);
+	for (int i = 0; i < 9; i++)
+		out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
+	out[10] = '\0';
+}
+
+/* Days since 1970-01-01 -> year, month (1..12), day (1..31). */
+static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void lsfmt_time(char out[13], int64_t mtime_ns, int64_t now_ns)
+{
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	int64_t s = mtime_ns / NS_PER_S - (mtime_ns % NS_PER_S < 0);
+	int64_t days = s / 86400 - (s % 86400 < 0), sod = s - days * 86400;
+	int64_t now = now_ns / NS_PER_S, y;
+	unsigned m, d;
+	char tmp[48]; /* room for any year; ls shows the first 12 columns */
+
+	civil(days, &y, &m, &d);
+	if (s > now + 3600 || s < now - SIX_MONTHS_S)
+		snprintf(tmp, sizeof(tmp), "%s %2u  %4lld", mon[m - 1], d, (long long)y);
+	else
+		snprintf(tmp, sizeof(tmp), "%s %2u %02u:%02u", mon[m - 1], d,
+			 (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60));
+	memcpy(out, tmp, 12);
+	out[12] = '\0';
+}
+
+size_t lsfmt_line(char *out, size_t cap, const char *name, const struct tio_stat *st,
+		  int64_t now_ns)
+{
+	char mode[11], when[13], size[24];
+	uint32_t t = st->mode & S_IFMT;
+	int n;
+
+	lsfmt_mode(mode, st->mode);
+	lsfmt_time(when, st->mtime_ns, now_ns);
+	if (t == S_IFBLK || t == S_IFCHR)
+		snprintf(size, sizeof(size), "%u, %3u", st->rdev >> 8, st->rdev & 0xff);
+	else
+		snprintf(size, sizeof(size), "%llu", (unsigned long long)st->size);
+	n = snprintf(out, cap, "%s %4u %-8s %-8s %9s %s %s\n", mode, st->nlink, "root", "root",
+		     size, when, name);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+uint32_t lsfmt_dt_to_mode(uint8_t dt)
+{
+	switch (dt) {
+	case DT_DIR:
+		return S_IFDIR;
+	case DT_REG:
+		return S_IFREG;
+	case DT_CHR:
+		return S_IFCHR;
+	case DT_BLK:
+		return S_IFBLK;
+	case DT_SOCK:
+		return S_IFSOCK;
+	default:
+		return 0;
+	}
+}

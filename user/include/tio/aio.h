@@ -1,0 +1,77 @@
+/*
+ * tio/aio.h - the async API in a friendly form: thin helpers over struct
+ * tio_sqe / struct tio_event (uapi/async.h) and the SYS_waiter_* calls.
+ *
+ *   struct aio_waiter w;
+ *   aio_waiter_create(&w, 16);
+ *   aio_recv(&w, 3, sock, buf, sizeof(buf));       // slot 3 is now armed
+ *   n = aio_wait(&w, ev, 8, 0);                     // events; slot free after
+ *                                                   // its final event
+ * Two layers:
+ *   - aio_prep_*(): fill a struct tio_sqe (pure: zeroes every field the
+ *     opcode does not use, since the kernel rejects non-zero ones);
+ *   - aio_*(): prep + SYS_submit on a slot. Results are 0 or a negative
+ *     errno; -EBUSY means the slot is still armed (kernel's answer).
+ * Provided buffer queues (struct aio_pbq) own their memory: nbufs buffers of
+ * bufsize bytes, all given to the kernel at creation; after a TIO_EV_BUF
+ * event, read aio_pbq_buf(q, ev.buf) and then hand it back with
+ * aio_pbq_recycle().
+ */
+#ifndef TIO_AIO_H
+#define TIO_AIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uapi/async.h>
+#include <uapi/net.h>
+
+struct aio_waiter {
+	int fd;		 /* [I] waiter descriptor */
+	unsigned nslots; /* [I] */
+};
+
+struct aio_pbq {
+	int fd;		/* [I] queue descriptor (the buf_index of PBQ ops) */
+	unsigned nbufs; /* [I] */
+	size_t bufsize; /* [I] */
+	char *mem;	/* [I] nbufs * bufsize bytes, owned by the queue */
+};
+
+/* Pure: fill @sqe (every other field zeroed). */
+void aio_prep_rw(struct tio_sqe *sqe, uint32_t op, int fd, void *buf, size_t len, uint64_t off);
+void aio_prep_rw_fixed(struct tio_sqe *sqe, uint32_t op, int fd, unsigned buf_index, size_t buf_off,
+		       size_t len, uint64_t off);
+void aio_prep_accept(struct tio_sqe *sqe, int fd, struct tio_sockaddr_in *peer, int multishot);
+void aio_prep_connect(struct tio_sqe *sqe, int fd, const struct tio_sockaddr_in *sa);
+void aio_prep_recv_pbq(struct tio_sqe *sqe, int fd, int qfd, int multishot);
+
+/* Waiters */
+int aio_waiter_create(struct aio_waiter *w, unsigned nslots);
+int aio_waiter_destroy(struct aio_waiter *w);
+int aio_submit(struct aio_waiter *w, unsigned slot, const struct tio_sqe *sqe);
+/* Up to @max events; blocks up to @timeout_ns (0: forever). Count or -errno. */
+int aio_wait(struct aio_waiter *w, struct tio_event *ev, unsigned max, uint64_t timeout_ns);
+int aio_cancel(struct aio_waiter *w, unsigned slot);
+
+/* One-call submissions */
+int aio_read(struct aio_waiter *w, unsigned slot, int fd, void *buf, size_t len, uint64_t off);
+int aio_write(struct aio_waiter *w, unsigned slot, int fd, const void *buf, size_t len,
+	      uint64_t off);
+int aio_recv(struct aio_waiter *w, unsigned slot, int fd, void *buf, size_t len);
+int aio_send(struct aio_waiter *w, unsigned slot, int fd, const void *buf, size_t len);
+int aio_accept(struct aio_waiter *w, unsigned slot, int fd, struct tio_sockaddr_in *peer);
+int aio_accept_multishot(struct aio_waiter *w, unsigned slot, int fd);
+int aio_connect(struct aio_waiter *w, unsigned slot, int fd, const struct tio_sockaddr_in *sa);
+int aio_recv_multishot(struct aio_waiter *w, unsigned slot, int fd, struct aio_pbq *q);
+
+/* Registered buffers: index >= 0 or -errno. */
+int aio_buf_register(void *addr, size_t len, int access);
+int aio_buf_unregister(unsigned index);
+
+/* Provided buffer queues */
+int aio_pbq_create(struct aio_pbq *q, unsigned nbufs, size_t bufsize, unsigned nconsumers);
+int aio_pbq_destroy(struct aio_pbq *q);
+char *aio_pbq_buf(struct aio_pbq *q, unsigned id);
+int aio_pbq_recycle(struct aio_pbq *q, unsigned id);
+
+#endif
