@@ -361,7 +361,7 @@ static int mount_prepare(struct vfs_mount *m, const char *source, const char *pa
 
 	spin_unlock_irqrestore(&mount_lock, f);
 	if (!t) {
-		klog(LOG_INFO, "mount: no filesystem type '%s' in this kernel\n", type);
+		klog(LOG_DEBUG, "mount: no filesystem type '%s' in this kernel\n", type);
 		return -ENODEV;
 	}
 	memset(m, 0, sizeof(*m));
@@ -475,6 +475,16 @@ int vfs_statfs(const char *abs, struct tio_statfs *st)
 		v->mnt->type->statfs(v->mnt, st);
 	vnode_put(v);
 	return 0;
+}
+
+void vfs_foreach_mount(void (*fn)(const struct vfs_mount *m, void *arg), void *arg)
+{
+	unsigned long f = spin_lock_irqsave(&mount_lock);
+
+	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
+		if (mounts[i].used)
+			fn(&mounts[i], arg);
+	spin_unlock_irqrestore(&mount_lock, f);
 }
 
 void vfs_init(void)

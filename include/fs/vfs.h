@@ -122,6 +122,8 @@ void vfs_register_fstype(const struct vfs_fstype *t);
 int vfs_mount(const char *source, const char *path, const char *type, unsigned flags);
 int vfs_umount(const char *path);
 int vfs_statfs(const char *abs, struct tio_statfs *st);
+/* Calls @fn for every mount under the mount lock (kinfo): fn must not block. */
+void vfs_foreach_mount(void (*fn)(const struct vfs_mount *m, void *arg), void *arg);
 /* Mounts as text, one per line ("source on path type fstype"), for kinfo. */
 int vfs_resolve(const char *cwd, const char *path, char *out, size_t cap);
 int vfs_lookup(const char *abs, struct vnode **out);

@@ -45,5 +45,10 @@ enum tio_kinfo {
 	TIO_KINFO_PROCS = 4, /* processes */
 	TIO_KINFO_COUNT
 };
+/* The mount table, "<source> <dir> <fstype> <rw|ro>" per line (df, mount). A
+ * macro, not an enum member: the user runtime defined it first. */
+#ifndef TIO_KINFO_MOUNTS
+#define TIO_KINFO_MOUNTS 5
+#endif
 
 #endif

@@ -106,6 +106,12 @@ static void proc_line(const struct proc *p, void *arg)
 		    p->state == PROC_ZOMBIE ? "zombie" : "running", p->name);
 }
 
+static void mount_line(const struct vfs_mount *m, void *arg)
+{
+	sink_printf(arg, "%s %s %s %s\n", m->source, m->path, m->type->name,
+		    (m->flags & TIO_MNT_RDONLY) ? "ro" : "rw");
+}
+
 SYSCALL_DECL(kinfo)
 {
 	struct ksink s = {.p = p, .ubuf = a[1], .cap = a[2]};
@@ -122,6 +128,9 @@ SYSCALL_DECL(kinfo)
 	case TIO_KINFO_PROCS:
 		sink_printf(&s, "%5s %5s %-7s %s\n", "PID", "PPID", "STATE", "NAME");
 		proc_foreach(proc_line, &s);
+		break;
+	case TIO_KINFO_MOUNTS:
+		vfs_foreach_mount(mount_line, &s);
 		break;
 	case TIO_KINFO_BLOCK:
 	case TIO_KINFO_NET:
