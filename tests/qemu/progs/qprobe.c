@@ -11,6 +11,8 @@
  *   qprobe badptr                          syscalls with bad pointers must fail
  *                                          with -EFAULT; prints "badptr ok"
  *   qprobe spin                            loops until killed
+ *   qprobe aio                             the async syscalls end to end; prints
+ *                                          "aio ok" or the first check that failed
  */
 #include <errno.h>
 #include <stdio.h>
@@ -73,8 +75,92 @@ static int badptr(void)
 	return bad;
 }
 
+#define AIO_CHECK(c)                                                                               \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("aio FAILED: %s (line %d)\n", #c, __LINE__);                       \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
+
+/* Submits @sqe on @slot and waits for its one event: the result. */
+static long aio_one(int w, unsigned slot, const struct tio_sqe *sqe)
+{
+	struct tio_event ev;
+	long r = sys_submit(w, slot, sqe);
+
+	if (r < 0)
+		return r;
+	r = sys_wait_event(w, &ev, 1, 2000000000ULL);
+	if (r != 1 || ev.slot != slot)
+		return -9999;
+	return (long)ev.result;
+}
+
+static int aio(void)
+{
+	static char file[4096], abuf[4096];
+	struct tio_sqe sqe;
+	struct tio_event ev[8];
+	struct tio_stat st;
+	long fd = sys_open("/etc/motd", O_RDONLY, 0), n = sys_read((int)fd, file, sizeof(file));
+	int w = (int)sys_waiter_create(8), reg;
+
+	AIO_CHECK(fd >= 0 && n > 0 && w >= 0);
+	memset(&sqe, 0, sizeof(sqe));
+	AIO_CHECK(aio_one(w, 0, &sqe) == 0); /* NOP */
+	sqe.timeout_ns = 20000000;
+	AIO_CHECK(aio_one(w, 1, &sqe) == -ETIMEDOUT);
+	sqe = (struct tio_sqe){.opcode = TIO_OP_READ, .fd = (int)fd, .addr = (uintptr_t)abuf,
+			       .len = sizeof(abuf), .offset = 0};
+	AIO_CHECK(aio_one(w, 2, &sqe) == n && !memcmp(abuf, file, (size_t)n));
+	reg = (int)sys_buf_register(abuf, sizeof(abuf), TIO_BUF_WRITE);
+	AIO_CHECK(reg >= 0);
+	memset(abuf, 0, sizeof(abuf));
+	sqe = (struct tio_sqe){.opcode = TIO_OP_READ, .flags = TIO_SQE_REGBUF, .fd = (int)fd,
+			       .buf_index = (uint32_t)reg, .addr = 100, .len = 50, .offset = 3};
+	AIO_CHECK(aio_one(w, 3, &sqe) == 50 && !memcmp(abuf + 100, file + 3, 50));
+	AIO_CHECK(sys_buf_unregister((unsigned)reg) == 0);
+	sqe = (struct tio_sqe){.opcode = TIO_OP_STAT, .addr = (uintptr_t)"/etc/motd",
+			       .aux = (uintptr_t)&st};
+	AIO_CHECK(aio_one(w, 4, &sqe) == 0 && st.size == (uint64_t)n);
+	sqe = (struct tio_sqe){.opcode = TIO_OP_OPEN, .addr = (uintptr_t)"/tmp/aio", .len =
+			       O_WRONLY | O_CREAT | O_TRUNC, .offset = 0644};
+	long wfd = aio_one(w, 5, &sqe);
+	AIO_CHECK(wfd >= 0);
+	sqe = (struct tio_sqe){.opcode = TIO_OP_WRITE, .fd = (int)wfd, .addr = (uintptr_t)file,
+			       .len = (uint64_t)n, .offset = TIO_OFFSET_CUR};
+	AIO_CHECK(aio_one(w, 6, &sqe) == n);
+	/* An op that would wait a minute: cancel completes it now. */
+	sqe = (struct tio_sqe){.opcode = TIO_OP_NOP, .timeout_ns = 60000000000ULL};
+	AIO_CHECK(sys_submit(w, 7, &sqe) == 0);
+	AIO_CHECK(sys_submit(w, 7, &sqe) == -EBUSY);
+	AIO_CHECK(sys_wait_event(w, ev, 8, 0) == 0);
+	AIO_CHECK(sys_cancel(w, 7) == 0);
+	AIO_CHECK(sys_wait_event(w, ev, 8, 1000000000) == 1 && ev[0].result == -ECANCELED);
+	/* Several events in one call. */
+	memset(&sqe, 0, sizeof(sqe));
+	for (unsigned i = 0; i < 4; i++)
+		AIO_CHECK(sys_submit(w, i, &sqe) == 0);
+	AIO_CHECK(sys_wait_event(w, ev, 8, 1000000000) == 4);
+	sqe.opcode = TIO_OP_RECV;
+	AIO_CHECK(sys_submit(w, 0, &sqe) == -ENOSYS);
+	sqe.opcode = 99;
+	AIO_CHECK(sys_submit(w, 0, &sqe) == -EINVAL);
+	AIO_CHECK(sys_submit(w, 8, &sqe) == -EINVAL || sys_submit(w, 8, &sqe) == -ENOSYS);
+	AIO_CHECK(sys_submit((int)fd, 0, &sqe) == -EBADF);
+	AIO_CHECK(sys_submit(w, 0, (const struct tio_sqe *)8) == -EFAULT);
+	AIO_CHECK(sys_close(w) == 0 && sys_close((int)wfd) == 0);
+	fd = sys_open("/tmp/aio", O_RDONLY, 0);
+	AIO_CHECK(sys_read((int)fd, abuf, sizeof(abuf)) == n && !memcmp(abuf, file, (size_t)n));
+	printf("aio ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "aio"))
+		return aio();
 	if (argc == 3 && !strcmp(argv[1], "rate"))
 		return rate(strtol(argv[2], NULL, 10));
 	if (argc == 2 && !strcmp(argv[1], "badptr"))
@@ -84,6 +170,6 @@ int main(int argc, char **argv)
 			;
 	if (argc == 2)
 		fault(argv[1]);
-	fprintf(stderr, "usage: qprobe pf|wpf|kpf|gp|ud|de|spin|badptr|rate N\n");
+	fprintf(stderr, "usage: qprobe pf|wpf|kpf|gp|ud|de|spin|badptr|aio|rate N\n");
 	return 2;
 }
