@@ -138,7 +138,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	if (ktest_main)
 		ktest_main();
 	if (kernel_cmdline_get("crash") && crash_request(kernel_cmdline_get("crash")))
-		kernel_exit(KERNEL_EXIT_TEST_FAILED); /* a crash test that cannot crash must not pass */
+		kernel_exit(
+		    KERNEL_EXIT_TEST_FAILED); /* a crash test that cannot crash must not pass */
 	if (kernel_cmdline_has("poweroff")) {
 		klog(LOG_INFO, "poweroff requested, up %lu us\n", clock_now_ns() / 1000);
 		kernel_poweroff();

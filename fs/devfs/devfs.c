@@ -34,8 +34,8 @@ static int64_t zero_start(struct async_op *op, void *state)
 
 	(void)op;
 	for (uint64_t done = 0; !io->write && done < io->len; done += sizeof(zeros))
-		vfs_buf_copy_out(io->buf, io->boff + done,
-				 zeros, io->len - done < sizeof(zeros) ? io->len - done : sizeof(zeros));
+		vfs_buf_copy_out(io->buf, io->boff + done, zeros,
+				 io->len - done < sizeof(zeros) ? io->len - done : sizeof(zeros));
 	return (int64_t)io->len;
 }
 
@@ -83,13 +83,15 @@ static const struct vnode_ops zero_ops = {.stat = devfs_stat, .io = &zero_layer}
 static int devfs_mount(struct vfs_mount *m)
 {
 	static const struct vnode_ops *const ops[DEV_COUNT] = {&devfs_dir_ops, &console_ops,
-								&null_ops, &zero_ops};
+							       &null_ops, &zero_ops};
 
 	if (devfs_mounted)
 		return -EBUSY;
 	devfs_mounted = true;
 	for (unsigned i = 0; i < DEV_COUNT; i++)
-		dev_nodes[i] = (struct vnode){.ops = ops[i], .mnt = m, .ino = i + 1,
+		dev_nodes[i] = (struct vnode){.ops = ops[i],
+					      .mnt = m,
+					      .ino = i + 1,
 					      .mode = i ? S_IFCHR | 0666 : S_IFDIR | 0755,
 					      .refs = 1};
 	m->root = &dev_nodes[DEV_DIR];

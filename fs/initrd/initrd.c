@@ -25,12 +25,12 @@
 #define CPIO_HDR 110
 
 struct initrd_node {
-	struct vnode vn;		    /* [I] */
-	const char *name;		    /* [I] in the module, not terminated */
-	size_t namelen;			    /* [I] */
-	const unsigned char *data;	    /* [I] file bytes in the module */
-	uint64_t size;			    /* [I] */
-	struct initrd_node *child, *next;   /* [I] first child, next sibling */
+	struct vnode vn;		  /* [I] */
+	const char *name;		  /* [I] in the module, not terminated */
+	size_t namelen;			  /* [I] */
+	const unsigned char *data;	  /* [I] file bytes in the module */
+	uint64_t size;			  /* [I] */
+	struct initrd_node *child, *next; /* [I] first child, next sibling */
 };
 
 ASYNC_POOL_DEFINE(initrd_pool, "initrd_node", struct initrd_node, PARAM_INITRD_NODES);

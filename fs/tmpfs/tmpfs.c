@@ -26,11 +26,11 @@ struct tmpfs_block {
 };
 
 struct tmpfs_node {
-	struct vnode vn;				 /* [I] refs [a] */
-	char name[TIO_NAME_MAX + 1];			 /* [T] */
-	struct tmpfs_node *parent, *child, *next;	 /* [T] */
-	bool linked;					 /* [T] in a directory */
-	uint64_t size;					 /* [T] */
+	struct vnode vn;				     /* [I] refs [a] */
+	char name[TIO_NAME_MAX + 1];			     /* [T] */
+	struct tmpfs_node *parent, *child, *next;	     /* [T] */
+	bool linked;					     /* [T] in a directory */
+	uint64_t size;					     /* [T] */
 	struct tmpfs_block *blocks[PARAM_TMPFS_FILE_BLOCKS]; /* [T] NULL: hole */
 };
 
@@ -295,7 +295,8 @@ static int64_t __tmpfs_write(struct tmpfs_node *n, struct vfs_io *io)
 		return io->len ? -EFBIG : 0;
 	while (done < io->len && io->off + done < max) {
 		uint64_t pos = io->off + done, in = pos % TMPFS_BLOCK;
-		uint64_t piece = TMPFS_BLOCK - in < io->len - done ? TMPFS_BLOCK - in : io->len - done;
+		uint64_t piece =
+		    TMPFS_BLOCK - in < io->len - done ? TMPFS_BLOCK - in : io->len - done;
 		struct tmpfs_block **b = &n->blocks[pos / TMPFS_BLOCK];
 
 		if (!*b && !(*b = async_pool_zalloc(&tmpfs_block_pool)))
@@ -312,7 +313,8 @@ static int64_t tmpfs_io_start(struct async_op *op, void *state)
 {
 	struct vfs_io *io = state;
 	unsigned long f = spin_lock_irqsave(&tmpfs_lock);
-	int64_t r = io->write ? __tmpfs_write(node_of(io->vn), io) : __tmpfs_read(node_of(io->vn), io);
+	int64_t r =
+	    io->write ? __tmpfs_write(node_of(io->vn), io) : __tmpfs_read(node_of(io->vn), io);
 
 	(void)op;
 	spin_unlock_irqrestore(&tmpfs_lock, f);

@@ -261,8 +261,12 @@ static int64_t vfs_frame_start(struct async_op *op, void *state)
 		async_buf_unborrow(s->buf);
 		return async_op_push_error(op);
 	}
-	*io = (struct vfs_io){.vn = s->vn, .buf = s->buf, .boff = s->boff, .off = s->off,
-			      .len = s->len, .write = s->write};
+	*io = (struct vfs_io){.vn = s->vn,
+			      .buf = s->buf,
+			      .boff = s->boff,
+			      .off = s->off,
+			      .len = s->len,
+			      .write = s->write};
 	return ASYNC_CALL;
 }
 
@@ -318,11 +322,11 @@ int vfs_io_push(struct async_op *op, struct file *f, struct async_buf *buf, uint
 /* ---- Waiting for one op from a thread ---- */
 
 struct sync_wait {
-	struct waitq *wq;   /* [I] the process's (kill wakes it) or a local one */
-	struct proc *proc;  /* [I] NULL for kernel threads */
-	bool done;	    /* [a] */
-	bool cancelled;	    /* [O] the waiter cancelled the op because it was killed */
-	int64_t res;	    /* valid iff done */
+	struct waitq *wq;  /* [I] the process's (kill wakes it) or a local one */
+	struct proc *proc; /* [I] NULL for kernel threads */
+	bool done;	   /* [a] */
+	bool cancelled;	   /* [O] the waiter cancelled the op because it was killed */
+	int64_t res;	   /* valid iff done */
 };
 
 static void sync_done(struct async_op *op, int64_t res, void *arg)

@@ -445,8 +445,7 @@ int vfs_umount(const char *abs)
 
 	if (!m)
 		err = -EINVAL;
-	else if (!m->covered || __atomic_load_n(&m->files, __ATOMIC_ACQUIRE) ||
-		 has_child_mount(m))
+	else if (!m->covered || __atomic_load_n(&m->files, __ATOMIC_ACQUIRE) || has_child_mount(m))
 		err = -EBUSY;
 	else
 		m->used = false;

@@ -62,8 +62,7 @@ struct vnode_ops {
 	int (*create)(struct vnode *dir, const char *name, uint32_t mode, struct vnode **out);
 	int (*mkdir)(struct vnode *dir, const char *name);
 	int (*remove)(struct vnode *dir, const char *name, bool is_dir);
-	int (*rename)(struct vnode *odir, const char *oname, struct vnode *ndir,
-		      const char *nname);
+	int (*rename)(struct vnode *odir, const char *oname, struct vnode *ndir, const char *nname);
 	/* Entry @index (0, 1, ...): 0, or -ENOENT past the last one. */
 	int (*readdir)(struct vnode *dir, uint64_t index, struct vfs_dirent *out);
 	int (*truncate)(struct vnode *v, uint64_t size);
@@ -106,14 +105,14 @@ struct vfs_mount {
 enum file_kind { FILE_VNODE, FILE_WAITER, FILE_PBQ };
 
 struct file {
-	enum file_kind kind;	       /* [I] */
-	unsigned refs;		       /* [a] */
-	unsigned flags;		       /* [I] O_* */
-	struct vnode *vn;	       /* [I] FILE_VNODE */
+	enum file_kind kind; /* [I] */
+	unsigned refs;	     /* [a] */
+	unsigned flags;	     /* [I] O_* */
+	struct vnode *vn;    /* [I] FILE_VNODE */
 	struct spinlock lock;
-	uint64_t offset;	       /* [L] */
-	struct async_waiter *waiter;   /* [I] FILE_WAITER */
-	struct async_pbq *pbq;	       /* [I] FILE_PBQ */
+	uint64_t offset;			   /* [L] */
+	struct async_waiter *waiter;		   /* [I] FILE_WAITER */
+	struct async_pbq *pbq;			   /* [I] FILE_PBQ */
 	struct async_buf *pbq_bufs[ASYNC_PBQ_MAX]; /* [O] the owner's provided buffers */
 };
 

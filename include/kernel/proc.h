@@ -39,12 +39,12 @@
 #include <stdbool.h>
 
 /* User address space layout (addresses below USER_TOP are user addresses). */
-#define USER_TOP	0x00007ffffffff000ULL /* the last page stays unmapped (sysret rule) */
-#define USER_IMAGE_MIN	0x10000ULL	      /* ELF segments: [MIN, MAX) */
-#define USER_IMAGE_MAX	0x100000000ULL
-#define USER_MMAP_BASE	0x100000000000ULL     /* anonymous mappings grow up from here */
-#define USER_MMAP_END	0x700000000000ULL
-#define USER_STACK_TOP	0x7ffff0000000ULL
+#define USER_TOP       0x00007ffffffff000ULL /* the last page stays unmapped (sysret rule) */
+#define USER_IMAGE_MIN 0x10000ULL	     /* ELF segments: [MIN, MAX) */
+#define USER_IMAGE_MAX 0x100000000ULL
+#define USER_MMAP_BASE 0x100000000000ULL /* anonymous mappings grow up from here */
+#define USER_MMAP_END  0x700000000000ULL
+#define USER_STACK_TOP 0x7ffff0000000ULL
 
 #define PROC_NAME_LEN 16
 
@@ -65,33 +65,33 @@ enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
 struct file;
 
 struct proc {
-	int pid;			   /* [I] */
-	char name[PROC_NAME_LEN];	   /* [I] basename of the program */
-	struct proc *parent;		   /* [P] NULL: the kernel (or detached) */
-	bool detached;			   /* [P] nobody waits: freed at exit */
-	enum proc_state state;		   /* [P] */
-	int status;			   /* [P] valid iff ZOMBIE */
-	bool killed;			   /* [a] exit at the next return to user */
-	int kill_reason;		   /* [a] valid iff killed */
-	struct thread *thread;		   /* [P] NULL once it exited */
-	struct async_port_as as;	   /* [O] */
-	struct file *fds[PARAM_PROC_FDS];  /* [O] */
-	char cwd[TIO_PATH_MAX];		   /* [O] absolute, normalised */
-	uint64_t mmap_next;		   /* [O] next anonymous mapping address */
-	unsigned pages;			   /* [O] user pages mapped */
+	int pid;			    /* [I] */
+	char name[PROC_NAME_LEN];	    /* [I] basename of the program */
+	struct proc *parent;		    /* [P] NULL: the kernel (or detached) */
+	bool detached;			    /* [P] nobody waits: freed at exit */
+	enum proc_state state;		    /* [P] */
+	int status;			    /* [P] valid iff ZOMBIE */
+	bool killed;			    /* [a] exit at the next return to user */
+	int kill_reason;		    /* [a] valid iff killed */
+	struct thread *thread;		    /* [P] NULL once it exited */
+	struct async_port_as as;	    /* [O] */
+	struct file *fds[PARAM_PROC_FDS];   /* [O] */
+	char cwd[TIO_PATH_MAX];		    /* [O] absolute, normalised */
+	uint64_t mmap_next;		    /* [O] next anonymous mapping address */
+	unsigned pages;			    /* [O] user pages mapped */
 	struct async_regbuf_table *regbufs; /* [O] created on the first SYS_buf_register */
-	struct async_heap heap;		   /* [I] spill heap over @spill */
-	struct waitq wq;		   /* the process's thread sleeps here; kill wakes it */
-	uint64_t entry, entry_rsp;	   /* [I] where the thread enters ring 3 */
-	struct list_node node;		   /* [P] on the process list */
+	struct async_heap heap;		    /* [I] spill heap over @spill */
+	struct waitq wq;		    /* the process's thread sleeps here; kill wakes it */
+	uint64_t entry, entry_rsp;	    /* [I] where the thread enters ring 3 */
+	struct list_node node;		    /* [P] on the process list */
 	unsigned char spill[PARAM_PROC_SPILL_BYTES] __attribute__((aligned(16))); /* [I] */
 };
 
 struct proc_spawn_req {
-	const char *path;	     /* absolute or relative to the parent's cwd */
-	const char *const *argv;     /* kernel copies, NULL-terminated */
-	struct file *fds[3];	     /* stdin/out/err for the child (references taken) */
-	bool detach;		     /* TIO_SPAWN_DETACH */
+	const char *path;	 /* absolute or relative to the parent's cwd */
+	const char *const *argv; /* kernel copies, NULL-terminated */
+	struct file *fds[3];	 /* stdin/out/err for the child (references taken) */
+	bool detach;		 /* TIO_SPAWN_DETACH */
 };
 
 void proc_init(void);

@@ -25,9 +25,9 @@
 #include <kernel/tty.h>
 #include <uapi/errno.h>
 
-#define CH_EOF	0x04
-#define CH_BS	0x08
-#define CH_DEL	0x7f
+#define CH_EOF 0x04
+#define CH_BS  0x08
+#define CH_DEL 0x7f
 
 struct tty_frame {
 	struct vfs_io io;      /* [I] first: filled by the vfs frame */
@@ -37,11 +37,11 @@ struct tty_frame {
 ASYNC_FRAME_STATE_CHECK(struct tty_frame);
 
 static struct spinlock tty_lock = SPINLOCK_INIT;
-static char line[PARAM_TTY_LINE];			    /* [L] */
-static unsigned line_len;				    /* [L] */
-static bool ready, eof, last_cr;			    /* [L] */
+static char line[PARAM_TTY_LINE];			/* [L] */
+static unsigned line_len;				/* [L] */
+static bool ready, eof, last_cr;			/* [L] */
 static struct list_node readers = {&readers, &readers}; /* [L] */
-static unsigned nreaders;				    /* [L] */
+static unsigned nreaders;				/* [L] */
 
 static void echo(const char *s, size_t n)
 {

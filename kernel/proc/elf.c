@@ -17,12 +17,12 @@
 #include <uapi/errno.h>
 #include "proc_int.h"
 
-#define EI_NIDENT 16
-#define ET_EXEC	  2
-#define EM_X86_64 62
-#define PT_LOAD	  1
-#define PF_X	  1
-#define PF_W	  2
+#define EI_NIDENT     16
+#define ET_EXEC	      2
+#define EM_X86_64     62
+#define PT_LOAD	      1
+#define PF_X	      1
+#define PF_W	      2
 #define ELF_MAX_PHDRS 16
 
 struct elf64_ehdr {
@@ -42,9 +42,9 @@ struct elf64_phdr {
 static int ehdr_check(const struct elf64_ehdr *h, uint64_t fsize)
 {
 	if (memcmp(h->ident, "\177ELF", 4) || h->ident[4] != 2 /* 64-bit */ ||
-	    h->ident[5] != 1 /* little endian */ || h->type != ET_EXEC ||
-	    h->machine != EM_X86_64 || h->phentsize != sizeof(struct elf64_phdr) ||
-	    h->phnum == 0 || h->phnum > ELF_MAX_PHDRS || h->phoff > fsize ||
+	    h->ident[5] != 1 /* little endian */ || h->type != ET_EXEC || h->machine != EM_X86_64 ||
+	    h->phentsize != sizeof(struct elf64_phdr) || h->phnum == 0 ||
+	    h->phnum > ELF_MAX_PHDRS || h->phoff > fsize ||
 	    (uint64_t)h->phnum * sizeof(struct elf64_phdr) > fsize - h->phoff)
 		return -ENOEXEC;
 	if (h->entry < USER_IMAGE_MIN || h->entry >= USER_IMAGE_MAX)
@@ -84,7 +84,8 @@ static int map_page(struct proc *p, uint64_t va, uint64_t flags)
 
 static int load_segment(struct proc *p, struct vnode *vn, const struct elf64_phdr *ph)
 {
-	uint64_t flags = PTE_U | ((ph->flags & PF_W) ? PTE_W : 0) | ((ph->flags & PF_X) ? 0 : PTE_NX);
+	uint64_t flags =
+	    PTE_U | ((ph->flags & PF_W) ? PTE_W : 0) | ((ph->flags & PF_X) ? 0 : PTE_NX);
 	uint64_t start = ph->vaddr & ~(uint64_t)(PAGE_SIZE - 1);
 	uint64_t end = ph->vaddr + ph->memsz;
 

@@ -67,8 +67,8 @@ int uvm_munmap(struct proc *p, uint64_t addr, uint64_t len)
 {
 	uint64_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
 
-	if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr < USER_MMAP_BASE ||
-	    addr >= p->mmap_next || pages > (p->mmap_next - addr) / PAGE_SIZE)
+	if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr < USER_MMAP_BASE || addr >= p->mmap_next ||
+	    pages > (p->mmap_next - addr) / PAGE_SIZE)
 		return -EINVAL;
 	/* A pinned page must stay: an I/O in flight may be writing into it. */
 	if (__atomic_load_n(&p->as.pins, __ATOMIC_ACQUIRE))

@@ -21,7 +21,7 @@
 #include <uapi/errno.h>
 #include "syscall_int.h"
 
-#define WAIT_EVENTS_MAX 64	     /* events one wait_event call returns at most */
+#define WAIT_EVENTS_MAX 64	    /* events one wait_event call returns at most */
 #define WAIT_SLICE_NS	50000000ULL /* a blocked wait_event re-checks for kill this often */
 
 /* A waiter descriptor's file (referenced), or NULL. */
@@ -88,9 +88,10 @@ static int64_t sysio_resume(struct async_op *op, void *state, int64_t result)
 	return result;
 }
 
-static const struct async_layer sysio_layer = {
-    .name = "sysio", .state_size = sizeof(struct sysio_frame), .start = sysio_start,
-    .resume = sysio_resume};
+static const struct async_layer sysio_layer = {.name = "sysio",
+					       .state_size = sizeof(struct sysio_frame),
+					       .start = sysio_start,
+					       .resume = sysio_resume};
 
 struct value_frame {
 	int64_t value; /* [I] the result to post */
@@ -118,9 +119,11 @@ static const char *value_waiting_on(const void *state)
 	return "timeout";
 }
 
-static const struct async_layer value_layer = {
-    .name = "nop", .state_size = sizeof(struct value_frame), .start = value_start,
-    .cancel = value_cancel, .waiting_on = value_waiting_on};
+static const struct async_layer value_layer = {.name = "nop",
+					       .state_size = sizeof(struct value_frame),
+					       .start = value_start,
+					       .cancel = value_cancel,
+					       .waiting_on = value_waiting_on};
 
 /* ---- Building an op from a struct tio_sqe ---- */
 
@@ -280,7 +283,8 @@ SYSCALL_DECL(submit)
 	if (!err)
 		err = sqe_check(&sqe);
 	if (!err)
-		err = async_waiter_arm(wf->waiter, a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1], &h);
+		err = async_waiter_arm(wf->waiter, a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1],
+				       &h);
 	if (err)
 		goto out_put;
 	op = async_op_alloc(&p->heap);
@@ -318,7 +322,8 @@ SYSCALL_DECL(wait_event)
 	do {
 		uint64_t t = clock_now_ns(), left = deadline > t ? deadline - t : 0;
 
-		n = async_wait_event(wf->waiter, ev, max, left < WAIT_SLICE_NS ? left : WAIT_SLICE_NS);
+		n = async_wait_event(wf->waiter, ev, max,
+				     left < WAIT_SLICE_NS ? left : WAIT_SLICE_NS);
 	} while (n == 0 && clock_now_ns() < deadline && !proc_killed(p));
 	file_put(wf);
 	if (n > 0 && copy_to_user(p, a[1], ev, (size_t)n * sizeof(ev[0])))

@@ -46,8 +46,7 @@ static void sink_put(char c, void *ctx)
 		sink_flush(s);
 }
 
-__attribute__((format(printf, 2, 3))) static void sink_printf(struct ksink *s, const char *fmt,
-							      ...)
+__attribute__((format(printf, 2, 3))) static void sink_printf(struct ksink *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,8 +60,8 @@ static void pool_line(struct async_pool *pool, void *arg)
 	struct async_pool_stats st;
 
 	async_pool_stats(pool, &st);
-	sink_printf(arg, "%-20s %6u %6u %6u %6lu\n", st.name, st.in_use, st.high_water,
-		    st.capacity, st.failures);
+	sink_printf(arg, "%-20s %6u %6u %6u %6lu\n", st.name, st.in_use, st.high_water, st.capacity,
+		    st.failures);
 }
 
 static void report_pools(struct ksink *s)
@@ -78,8 +77,8 @@ static void report_pools(struct ksink *s)
 
 static void op_line(const struct async_op_info *oi, void *arg)
 {
-	sink_printf(arg, "op %p %s age %lu us frames %u%s\n", oi->op, oi->state,
-		    oi->age_ns / 1000, oi->nframes, oi->cancel_reason ? " cancelling" : "");
+	sink_printf(arg, "op %p %s age %lu us frames %u%s\n", oi->op, oi->state, oi->age_ns / 1000,
+		    oi->nframes, oi->cancel_reason ? " cancelling" : "");
 }
 
 static void frame_line(const struct async_frame_info *fi, void *arg)

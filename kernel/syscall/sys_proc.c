@@ -73,8 +73,8 @@ static int spawn_fd(struct proc *p, int32_t fd, int i, struct file **out)
 
 static long spawn_with(struct proc *p, const struct tio_spawn *ts, struct spawn_args *sa)
 {
-	struct proc_spawn_req req = {.path = sa->path, .argv = sa->argv,
-				     .detach = ts->flags & TIO_SPAWN_DETACH};
+	struct proc_spawn_req req = {
+	    .path = sa->path, .argv = sa->argv, .detach = ts->flags & TIO_SPAWN_DETACH};
 	long err = strncpy_from_user(p, sa->path, (uint64_t)ts->path, sizeof(sa->path));
 	int pid = 0;
 

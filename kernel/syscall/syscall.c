@@ -73,7 +73,7 @@ void syscall_dispatch(struct trap_frame *f)
 	if (!p)
 		panic("syscall %lu from a thread without a process", nr);
 	f->rax = nr < SYS_COUNT && syscall_table[nr] ? (uint64_t)syscall_table[nr](p, a)
-						      : (uint64_t)-ENOSYS;
+						     : (uint64_t)-ENOSYS;
 	proc_return_to_user();
 	if (f->rip >= USER_TOP) {
 		printk("%s[%d]: killed: syscall return address %#lx is not a user address\n",

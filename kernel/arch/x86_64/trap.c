@@ -183,8 +183,7 @@ void trap_dispatch(struct trap_frame *f)
 		return;
 	}
 	if (f->cs & 3) {
-		proc_fault(f->vector, f->error, f->rip,
-			   f->vector == VEC_PF ? arch_read_cr2() : 0);
+		proc_fault(f->vector, f->error, f->rip, f->vector == VEC_PF ? arch_read_cr2() : 0);
 		return;
 	}
 	if (trap_try_catch(f))

@@ -78,7 +78,7 @@ static int badptr(void)
 #define AIO_CHECK(c)                                                                               \
 	do {                                                                                       \
 		if (!(c)) {                                                                        \
-			printf("aio FAILED: %s (line %d)\n", #c, __LINE__);                       \
+			printf("aio FAILED: %s (line %d)\n", #c, __LINE__);                        \
 			return 1;                                                                  \
 		}                                                                                  \
 	} while (0)
@@ -111,25 +111,38 @@ static int aio(void)
 	AIO_CHECK(aio_one(w, 0, &sqe) == 0); /* NOP */
 	sqe.timeout_ns = 20000000;
 	AIO_CHECK(aio_one(w, 1, &sqe) == -ETIMEDOUT);
-	sqe = (struct tio_sqe){.opcode = TIO_OP_READ, .fd = (int)fd, .addr = (uintptr_t)abuf,
-			       .len = sizeof(abuf), .offset = 0};
+	sqe = (struct tio_sqe){.opcode = TIO_OP_READ,
+			       .fd = (int)fd,
+			       .addr = (uintptr_t)abuf,
+			       .len = sizeof(abuf),
+			       .offset = 0};
 	AIO_CHECK(aio_one(w, 2, &sqe) == n && !memcmp(abuf, file, (size_t)n));
 	reg = (int)sys_buf_register(abuf, sizeof(abuf), TIO_BUF_WRITE);
 	AIO_CHECK(reg >= 0);
 	memset(abuf, 0, sizeof(abuf));
-	sqe = (struct tio_sqe){.opcode = TIO_OP_READ, .flags = TIO_SQE_REGBUF, .fd = (int)fd,
-			       .buf_index = (uint32_t)reg, .addr = 100, .len = 50, .offset = 3};
+	sqe = (struct tio_sqe){.opcode = TIO_OP_READ,
+			       .flags = TIO_SQE_REGBUF,
+			       .fd = (int)fd,
+			       .buf_index = (uint32_t)reg,
+			       .addr = 100,
+			       .len = 50,
+			       .offset = 3};
 	AIO_CHECK(aio_one(w, 3, &sqe) == 50 && !memcmp(abuf + 100, file + 3, 50));
 	AIO_CHECK(sys_buf_unregister((unsigned)reg) == 0);
-	sqe = (struct tio_sqe){.opcode = TIO_OP_STAT, .addr = (uintptr_t)"/etc/motd",
-			       .aux = (uintptr_t)&st};
+	sqe = (struct tio_sqe){
+	    .opcode = TIO_OP_STAT, .addr = (uintptr_t) "/etc/motd", .aux = (uintptr_t)&st};
 	AIO_CHECK(aio_one(w, 4, &sqe) == 0 && st.size == (uint64_t)n);
-	sqe = (struct tio_sqe){.opcode = TIO_OP_OPEN, .addr = (uintptr_t)"/tmp/aio", .len =
-			       O_WRONLY | O_CREAT | O_TRUNC, .offset = 0644};
+	sqe = (struct tio_sqe){.opcode = TIO_OP_OPEN,
+			       .addr = (uintptr_t) "/tmp/aio",
+			       .len = O_WRONLY | O_CREAT | O_TRUNC,
+			       .offset = 0644};
 	long wfd = aio_one(w, 5, &sqe);
 	AIO_CHECK(wfd >= 0);
-	sqe = (struct tio_sqe){.opcode = TIO_OP_WRITE, .fd = (int)wfd, .addr = (uintptr_t)file,
-			       .len = (uint64_t)n, .offset = TIO_OFFSET_CUR};
+	sqe = (struct tio_sqe){.opcode = TIO_OP_WRITE,
+			       .fd = (int)wfd,
+			       .addr = (uintptr_t)file,
+			       .len = (uint64_t)n,
+			       .offset = TIO_OFFSET_CUR};
 	AIO_CHECK(aio_one(w, 6, &sqe) == n);
 	/* An op that would wait a minute: cancel completes it now. */
 	sqe = (struct tio_sqe){.opcode = TIO_OP_NOP, .timeout_ns = 60000000000ULL};
