@@ -47,7 +47,7 @@ static void waiter_drain_destroy(struct async_waiter *w)
 	for (unsigned i = 0; i < s.nslots; i++)
 		async_waiter_cancel(w, i);
 	while (async_waiter_destroy(w) == -EBUSY)
-		async_wait_event(w, ev, 8, clock_now_ns() + 10000000);
+		async_wait_event(w, ev, 8, 10000000); /* relative: 10 ms */
 }
 
 static void pbq_release(struct file *f)

@@ -7,6 +7,7 @@
  * never depends on the parent's memory; the three descriptors must be open
  * files (a waiter or buffer queue stays with the process that made it).
  */
+#include <kernel/console.h>
 #include <kernel/panic.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
@@ -172,8 +173,9 @@ SYSCALL_DECL(uname)
 
 SYSCALL_DECL(poweroff)
 {
-	(void)p;
 	(void)a;
+	klog(LOG_INFO, "poweroff by %s[%d], up %lu ms\n", p->name, p->pid,
+	     clock_now_ns() / 1000000);
 	kernel_poweroff();
 }
 

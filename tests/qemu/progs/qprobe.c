@@ -11,6 +11,9 @@
  *   qprobe badptr                          syscalls with bad pointers must fail
  *                                          with -EFAULT; prints "badptr ok"
  *   qprobe spin                            loops until killed
+ *   qprobe kill                            spawn/kill/waitpid (WNOHANG, detach, errors);
+ *                                          prints "kill ok" or the failed check
+ *   qprobe sleep                           sleeps a minute (a kill target)
  *   qprobe aio                             the async syscalls end to end; prints
  *                                          "aio ok" or the first check that failed
  */
@@ -170,8 +173,50 @@ static int aio(void)
 	return 0;
 }
 
+static int killtest(void)
+{
+	const char *spin[] = {"qprobe", "spin", NULL}, *sleep[] = {"qprobe", "sleep", NULL};
+	const char *echo[] = {"echo", "detached child", NULL};
+	struct tio_spawn s = {.path = "/bin/qprobe", .argv = spin, .fds = {-1, -1, -1}};
+	int status = -1;
+	long pid = sys_spawn(&s), pid2;
+
+	AIO_CHECK(pid > 0 && sys_waitpid((int)pid, &status, WNOHANG) == 0);
+	AIO_CHECK(sys_kill((int)pid) == 0);
+	AIO_CHECK(sys_waitpid((int)pid, &status, 0) == pid && status == (TIO_WKILLED | 9));
+	AIO_CHECK(sys_waitpid((int)pid, &status, WNOHANG) == -ECHILD);
+	s.argv = sleep; /* blocked in a syscall: the kill wakes it */
+	pid = sys_spawn(&s);
+	AIO_CHECK(pid > 0 && sys_sleep_ns(50000000) == 0 && sys_kill((int)pid) == 0);
+	AIO_CHECK(sys_waitpid(-1, &status, 0) == pid && status == (TIO_WKILLED | 9));
+	s = (struct tio_spawn){
+	    .path = "/bin/echo", .argv = echo, .fds = {-1, -1, -1}, .flags = TIO_SPAWN_DETACH};
+	pid2 = sys_spawn(&s);
+	AIO_CHECK(pid2 > 0 && sys_waitpid((int)pid2, &status, 0) == -ECHILD);
+	s.flags = 0;
+	s.path = "/etc/motd";
+	AIO_CHECK(sys_spawn(&s) == -ENOEXEC);
+	s.path = "/nope";
+	AIO_CHECK(sys_spawn(&s) == -ENOENT);
+	s.path = "/bin/echo";
+	s.fds[0] = 31;
+	AIO_CHECK(sys_spawn(&s) == -EBADF);
+	s.fds[0] = -1;
+	s.flags = 0x100;
+	AIO_CHECK(sys_spawn(&s) == -EINVAL);
+	AIO_CHECK(sys_kill(1) == -EPERM && sys_kill(12345) == -ESRCH);
+	AIO_CHECK(sys_waitpid(-1, &status, WNOHANG) == -ECHILD);
+	sys_sleep_ns(100000000); /* the detached echo prints before we do */
+	printf("kill ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "kill"))
+		return killtest();
+	if (argc == 2 && !strcmp(argv[1], "sleep"))
+		return (int)sys_sleep_ns(60000000000ULL);
 	if (argc == 2 && !strcmp(argv[1], "aio"))
 		return aio();
 	if (argc == 3 && !strcmp(argv[1], "rate"))
