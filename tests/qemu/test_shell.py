@@ -131,6 +131,21 @@ def faulting_programs(t):
 
 
 @qtest.case
+def corrupt_elf(t):
+    """Corrupt executables (tests/qemu/progs/mkbadelf) are refused with
+    ENOEXEC - the shell says "Exec format error" - and leak nothing."""
+    bad = ["bad-trunc", "bad-magic", "bad-phnum", "bad-phoff", "bad-offset", "bad-vaddr",
+           "bad-memsz", "bad-entry"]
+    out = shell(t, ["stats"] + bad + ["echo status $?", "stats"])
+    for b in bad:
+        t.check("Exec format error" in output_of(t, out, b), "%s: %r" % (b, output_of(t, out, b)))
+    t.check("status 126" in out, "status of a corrupt program")
+    before = pool_counts(output_of(t, out, "stats"))
+    after = pool_counts(out[out.rfind("# stats\n"):])
+    t.check(before and before == after, "pools differ: %r / %r" % (before, after))
+
+
+@qtest.case
 def spawn_kill_wait(t):
     """spawn, kill (of a busy child and of one blocked in a syscall), waitpid
     with and without WNOHANG, a detached child, spawn errors."""

@@ -2,6 +2,7 @@
 # the user runtime and packed with every /bin program into a test initrd:
 #
 #   build/test-initrd.img   = build/initrd.img's /bin and /etc + /bin/qprobe
+#                             + /bin/bad-* (corrupt copies of qprobe: mkbadelf)
 #
 # Owned by the process work; included from the top-level Makefile after
 # mk/user.mk (it uses that fragment's objects and the mkinitrd script).
@@ -17,9 +18,10 @@ $(QPROGS_DIR)/bin/%: tests/qemu/progs/%.c $(USER_LIB) user/user.ld
 	$(Q)$(USER_CC) $(USER_LDFLAGS) -o $@ $(USER_OBJ)/user/lib/crt0.o $(QPROGS_DIR)/$*.o \
 		$(USER_LIB) -lgcc
 
-$(TEST_INITRD): $(QPROGS_BINS) $(USER_STRIPPED) user/mkinitrd $(shell find user/rootfs -type f)
+$(TEST_INITRD): $(QPROGS_BINS) $(USER_STRIPPED) user/mkinitrd tests/qemu/progs/mkbadelf $(shell find user/rootfs -type f)
 	@mkdir -p $(QPROGS_DIR)/initrd-bin
 	$(Q)cp $(USER_STRIPPED) $(QPROGS_BINS) $(QPROGS_DIR)/initrd-bin/
+	$(Q)python3 tests/qemu/progs/mkbadelf $(QPROGS_DIR)/bin/qprobe $(QPROGS_DIR)/initrd-bin
 	$(Q)python3 user/mkinitrd -o $@ --bin $(QPROGS_DIR)/initrd-bin --root user/rootfs
 
 .PHONY: qprogs
