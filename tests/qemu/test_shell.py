@@ -86,7 +86,9 @@ def tmpfs_round_trip(t):
     out = shell(t, ["echo hello > /tmp/a", "echo world >> /tmp/a", "cat /tmp/a",
                     "mkdir /tmp/d", "cp /tmp/a /tmp/d/b", "mv /tmp/d/b /tmp/c", "ls /tmp",
                     "cat /tmp/c", "rmdir /tmp/d", "rm /tmp/a /tmp/c", "ls /tmp", "rmdir /tmp/x",
-                    "echo x > /etc/new", "df", "mount -t vfat /dev/hda /mnt"])
+                    "echo x > /etc/new", "df", "mount -t vfat /dev/hda /mnt",
+                    "dd if=/dev/zero of=/tmp/z bs=64K count=4", "sha256sum /tmp/z",
+                    "dd if=/dev/zero of=/tmp/y bs=64K count=9"])
     t.check(output_of(t, out, "cat /tmp/a") == "hello\nworld\n", "cat /tmp/a")
     t.check(output_of(t, out, "ls /tmp").split() == ["a", "c", "d"] or
             sorted(output_of(t, out, "ls /tmp").split()) == ["a", "c", "d"], "ls /tmp")
@@ -97,6 +99,11 @@ def tmpfs_round_trip(t):
     df = output_of(t, out, "df")
     t.check(re.search(r"initrd .* /\n", df) and re.search(r"tmpfs .* /tmp\n", df), "df: %r" % df)
     t.check("No such device" in output_of(t, out, "mount -t vfat /dev/hda /mnt"), "vfat: ENODEV")
+    want = "%s  /tmp/z\n" % hashlib.sha256(bytes(256 * 1024)).hexdigest()
+    t.check(output_of(t, out, "sha256sum /tmp/z") == want, "256 KiB through dd and tmpfs")
+    t.check("File too large" in output_of(t, out, "dd if=/dev/zero of=/tmp/y bs=64K count=9"),
+            "a tmpfs file is at most 512 KiB: %r"
+            % output_of(t, out, "dd if=/dev/zero of=/tmp/y bs=64K count=9"))
 
 
 @qtest.case
@@ -153,6 +160,22 @@ def spawn_kill_wait(t):
     got = output_of(t, out, "qprobe kill")
     t.check(got == "detached child\nkill ok\n", "qprobe kill: %r" % got)
     t.check(output_of(t, out, "echo after $?") == "after 0\n", "status")
+
+
+@qtest.case
+def kill_console_reader(t):
+    """A child blocked reading the console is killed: its pending read is
+    cancelled, and the console goes on serving the shell and a later reader."""
+    s = t.start("--initrd", initrd(t), timeout=BOOT_LIMIT)
+    s.expect(r"# ", timeout=40)
+    s.send("qprobe killread\n")
+    s.expect(r"killread ok\n# ", timeout=30)
+    s.send("qprobe read\n")
+    s.expect(r"qprobe read\n", timeout=30)
+    s.send("typed line\n")
+    s.expect(r"read: typed line\n# ", timeout=30)
+    s.send("poweroff\n")
+    t.expect_status(s.finish(timeout=30), 0)
 
 
 @qtest.case

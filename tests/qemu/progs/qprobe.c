@@ -14,6 +14,9 @@
  *   qprobe kill                            spawn/kill/waitpid (WNOHANG, detach, errors);
  *                                          prints "kill ok" or the failed check
  *   qprobe sleep                           sleeps a minute (a kill target)
+ *   qprobe read                            reads one line from stdin and echoes it
+ *   qprobe killread                        kills a child blocked reading the console;
+ *                                          prints "killread ok"
  *   qprobe aio                             the async syscalls end to end; prints
  *                                          "aio ok" or the first check that failed
  */
@@ -211,8 +214,39 @@ static int killtest(void)
 	return 0;
 }
 
+static int killread(void)
+{
+	const char *rd[] = {"qprobe", "read", NULL};
+	struct tio_spawn s = {.path = "/bin/qprobe", .argv = rd, .fds = {-1, -1, -1}};
+	int status = -1;
+	long pid = sys_spawn(&s);
+
+	AIO_CHECK(pid > 0 && sys_sleep_ns(100000000) == 0);
+	AIO_CHECK(sys_waitpid((int)pid, &status, WNOHANG) == 0); /* still blocked in read */
+	AIO_CHECK(sys_kill((int)pid) == 0);
+	AIO_CHECK(sys_waitpid((int)pid, &status, 0) == pid && status == (TIO_WKILLED | 9));
+	printf("killread ok\n");
+	return 0;
+}
+
+static int readline(void)
+{
+	char buf[128];
+	long n = sys_read(0, buf, sizeof(buf) - 1);
+
+	if (n >= 0) {
+		buf[n] = '\0';
+		printf("read: %s", buf);
+	}
+	return n < 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "killread"))
+		return killread();
+	if (argc == 2 && !strcmp(argv[1], "read"))
+		return readline();
 	if (argc == 2 && !strcmp(argv[1], "kill"))
 		return killtest();
 	if (argc == 2 && !strcmp(argv[1], "sleep"))
