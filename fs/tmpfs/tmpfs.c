@@ -165,13 +165,6 @@ static int tmpfs_mkdir(struct vnode *dir, const char *name)
 	return make_node(dir, name, S_IFDIR | 0755, NULL);
 }
 
-/* Unlinks @n; the caller then drops the link's reference (outside the lock). */
-static bool __drop(struct tmpfs_node *n)
-{
-	__unlink(n);
-	return true;
-}
-
 static int tmpfs_remove(struct vnode *dir, const char *name, bool is_dir)
 {
 	unsigned long f = spin_lock_irqsave(&tmpfs_lock);
@@ -186,7 +179,9 @@ static int tmpfs_remove(struct vnode *dir, const char *name, bool is_dir)
 	else if (n->child)
 		err = -ENOTEMPTY;
 	else
-		free_it = __drop(n);
+		free_it = true;
+	if (free_it)
+		__unlink(n); /* its link's reference is dropped after the lock */
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	if (free_it)
 		vnode_put(&n->vn);
@@ -207,15 +202,18 @@ static int tmpfs_rename(struct vnode *odir, const char *oname, struct vnode *ndi
 	unsigned long f = spin_lock_irqsave(&tmpfs_lock);
 	struct tmpfs_node *o = __child(node_of(odir), oname);
 	struct tmpfs_node *t = __child(node_of(ndir), nname);
-	bool free_t = false;
+	bool free_t;
 	int err = 0;
 
 	if (!o)
 		err = -ENOENT;
 	else if (o == t)
 		err = 0;
-	else if (t && (err = rename_check(o, t)) == 0)
-		free_t = __drop(t);
+	else if (t)
+		err = rename_check(o, t);
+	free_t = !err && t && o != t;
+	if (free_t)
+		__unlink(t);
 	if (!err && o && o != t) {
 		__unlink(o);
 		__link(node_of(ndir), o, nname);
