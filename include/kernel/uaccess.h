@@ -24,6 +24,10 @@ struct proc;
 int copy_from_user(struct proc *p, void *dst, uint64_t usrc, size_t n);
 int copy_to_user(struct proc *p, uint64_t udst, const void *src, size_t n);
 long strncpy_from_user(struct proc *p, char *dst, uint64_t usrc, size_t cap);
+/* The frame behind user page @va of @as if it is present, user and (for
+ * @write) writable: its physical address; 0 otherwise. */
+struct addr_space;
+uint64_t uaccess_user_frame(struct addr_space *as, uint64_t va, bool write);
 /* True if [uaddr, uaddr+len) lies below USER_TOP without wrapping. */
 bool uaccess_range_ok(uint64_t uaddr, uint64_t len);
 
