@@ -182,9 +182,14 @@ def kill_console_reader(t):
 def async_syscalls(t):
     """waiter, submit (NOP, timeout, READ, registered buffer, STAT, OPEN,
     WRITE), cancel, several events per wait; then everything is idle again."""
-    out = shell(t, ["qprobe aio", "stats"])
+    out = shell(t, ["qprobe aio", "stats", "qprobe park &", "sleep 1", "stats", "sleep 2",
+                    "stats"])
     t.check(output_of(t, out, "qprobe aio") == "aio ok\n", output_of(t, out, "qprobe aio"))
     t.check(re.search(r"in flight 0 ", output_of(t, out, "stats")), "ops left in flight")
+    parked = out[out.find("# sleep 1\n"):out.find("# sleep 2\n")]
+    t.check(re.search(r"in flight 1 .*\nop \S+ pending .*\n  #0 nop waiting on timeout", parked),
+            "stats does not show the parked op and its frame: %r" % parked)
+    t.check(re.search(r"in flight 0 ", out[out.rfind("# stats\n"):]), "parked op never ended")
 
 
 def pool_counts(text):

@@ -17,6 +17,7 @@
  *   qprobe read                            reads one line from stdin and echoes it
  *   qprobe killread                        kills a child blocked reading the console;
  *                                          prints "killread ok"
+ *   qprobe park                            one NOP op parked 2 s on a waiter (for stats)
  *   qprobe aio                             the async syscalls end to end; prints
  *                                          "aio ok" or the first check that failed
  */
@@ -241,8 +242,18 @@ static int readline(void)
 	return n < 0;
 }
 
+static int park(void)
+{
+	struct tio_sqe sqe = {.opcode = TIO_OP_NOP, .timeout_ns = 2000000000ULL};
+	int w = (int)sys_waiter_create(1);
+
+	return !(w >= 0 && aio_one(w, 0, &sqe) == -ETIMEDOUT);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "park"))
+		return park();
 	if (argc == 2 && !strcmp(argv[1], "killread"))
 		return killread();
 	if (argc == 2 && !strcmp(argv[1], "read"))
