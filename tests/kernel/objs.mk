@@ -9,3 +9,4 @@ ktest-y += tests/kernel/test_mm.o
 ktest-y += tests/kernel/test_async_port.o
 ktest-y += tests/kernel/test_lib.o
 ktest-y += tests/kernel/test_console.o
+ktest-y += tests/kernel/test_uaccess.o
