@@ -107,6 +107,17 @@ def tmpfs_round_trip(t):
 
 
 @qtest.case
+def line_editing(t):
+    """The console's line discipline: DEL and ^H erase (echoing "\\b \\b"),
+    CR and CR LF end a line like LF, input typed ahead is kept."""
+    out = shell(t, ["echo abX\x7fc", "echo de\x08\x08fg", "echo cr\recho crlf\r"])
+    t.check("\nabc\n" in out, "DEL did not erase: %r" % out[-300:])
+    t.check("\nfg\n" in out, "^H did not erase")
+    t.check("\b \b" in out, "no erase echo")
+    t.check("\ncr\n" in out and "\ncrlf\n" in out, "CR / CR LF line ends")
+
+
+@qtest.case
 def long_line(t):
     """A 10,000-character line is an error of the shell, not a crash."""
     out = shell(t, ["x" * 10000, "echo after"])
