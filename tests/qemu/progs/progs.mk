@@ -18,10 +18,13 @@ $(QPROGS_DIR)/bin/%: tests/qemu/progs/%.c $(USER_LIB) user/user.ld
 	$(Q)$(USER_CC) $(USER_LDFLAGS) -o $@ $(USER_OBJ)/user/lib/crt0.o $(QPROGS_DIR)/$*.o \
 		$(USER_LIB) -lgcc
 
-$(TEST_INITRD): $(QPROGS_BINS) $(USER_STRIPPED) user/mkinitrd tests/qemu/progs/mkbadelf $(shell find user/rootfs -type f)
+$(TEST_INITRD): $(QPROGS_BINS) $(USER_STRIPPED) user/mkinitrd tests/qemu/progs/mkbadelf \
+		tests/qemu/progs/progs.mk $(shell find user/rootfs -type f)
 	@mkdir -p $(QPROGS_DIR)/initrd-bin
-	$(Q)cp $(USER_STRIPPED) $(QPROGS_BINS) $(QPROGS_DIR)/initrd-bin/
-	$(Q)python3 tests/qemu/progs/mkbadelf $(QPROGS_DIR)/bin/qprobe $(QPROGS_DIR)/initrd-bin
+	$(Q)cp $(USER_STRIPPED) $(QPROGS_DIR)/initrd-bin/
+	$(Q)for p in $(qprogs); do strip --strip-debug -o $(QPROGS_DIR)/initrd-bin/$$p \
+		$(QPROGS_DIR)/bin/$$p; done
+	$(Q)python3 tests/qemu/progs/mkbadelf $(QPROGS_DIR)/initrd-bin/qprobe $(QPROGS_DIR)/initrd-bin
 	$(Q)python3 user/mkinitrd -o $@ --bin $(QPROGS_DIR)/initrd-bin --root user/rootfs
 
 .PHONY: qprogs
