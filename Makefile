@@ -21,6 +21,7 @@ all:
 include mk/host.mk
 include mk/kernel.mk
 include mk/user.mk
+include tests/qemu/progs/progs.mk
 include mk/test.mk
 
 clean:

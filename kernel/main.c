@@ -6,7 +6,11 @@
  * identity map) -> page allocator -> clock -> timers -> threads -> tick ->
  * console input -> interrupts on. The test runner, when linked in (test
  * kernel), takes over after that; otherwise `crash=` and `poweroff` are
- * handled and the main thread echoes console input until a shell exists.
+ * handled, then the filesystems are mounted (initrd at /, devfs at /dev,
+ * tmpfs at /tmp) and `init=` (default /bin/sh) runs on /dev/console. When
+ * init exits the machine powers off: status 0 -> poweroff, else exit 1.
+ * Without an initrd module there is nothing to run: the main thread echoes
+ * console input as before processes existed.
  */
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/pit.h>
@@ -18,6 +22,9 @@
 #include <kernel/paging.h>
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
+#include <kernel/proc.h>
+#include <kernel/tty.h>
+#include <fs/vfs.h>
 #include <kernel/sched.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
@@ -60,6 +67,51 @@ static void echo_console(void)
 	}
 }
 
+static bool have_initrd(void)
+{
+	size_t n;
+
+	kernel_modules(&n);
+	return n > 0;
+}
+
+static void mount_or_die(const char *src, const char *path, const char *type)
+{
+	int err = vfs_mount(src, path, type, 0);
+
+	if (err)
+		panic("cannot mount %s on %s: error %d", type, path, err);
+}
+
+/* Runs init on the console and powers off with its status; returns if it cannot start. */
+static void run_init(void)
+{
+	const char *init = kernel_cmdline_get("init");
+	const char *argv[] = {init ? init : "/bin/sh", NULL};
+	struct proc_spawn_req req = {.path = argv[0], .argv = argv};
+	struct file *console;
+	int err, pid, status;
+
+	mount_or_die("initrd", "/", "initrd");
+	mount_or_die("devfs", "/dev", "devfs");
+	mount_or_die("tmpfs", "/tmp", "tmpfs");
+	err = vfs_open("/dev/console", O_RDWR, 0, &console);
+	if (err)
+		panic("cannot open /dev/console: error %d", err);
+	req.fds[0] = req.fds[1] = req.fds[2] = console;
+	err = proc_spawn(&req, &pid);
+	file_put(console);
+	if (err) {
+		klog(LOG_ERR, "init: cannot start %s: error %d\n", argv[0], err);
+		return;
+	}
+	err = proc_waitpid(pid, &status, 0);
+	klog(LOG_INFO, "init (%s) exited with status %#x\n", argv[0], err < 0 ? err : status);
+	if (err < 0 || status != 0)
+		kernel_exit(KERNEL_EXIT_TEST_FAILED);
+	kernel_poweroff();
+}
+
 void kmain(uint32_t magic, uint32_t info_phys)
 {
 	console_early_init();
@@ -73,8 +125,11 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	clock_init();
 	timer_init();
 	sched_init();
+	proc_init();
+	vfs_init();
 	pit_start_tick();
 	console_input_init();
+	tty_init();
 	arch_irq_enable();
 	sched_start_preemption();
 	log_modules();
@@ -83,10 +138,13 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	if (ktest_main)
 		ktest_main();
 	if (kernel_cmdline_get("crash") && crash_request(kernel_cmdline_get("crash")))
-		kernel_exit(KERNEL_EXIT_TEST_FAILED); /* a crash test that cannot crash must not pass */
+		kernel_exit(
+		    KERNEL_EXIT_TEST_FAILED); /* a crash test that cannot crash must not pass */
 	if (kernel_cmdline_has("poweroff")) {
 		klog(LOG_INFO, "poweroff requested, up %lu us\n", clock_now_ns() / 1000);
 		kernel_poweroff();
 	}
+	if (have_initrd())
+		run_init();
 	echo_console();
 }

@@ -8,5 +8,8 @@ include kernel/mm/objs.mk
 include kernel/sched/objs.mk
 include kernel/time/objs.mk
 include kernel/port/objs.mk
+include kernel/proc/objs.mk
+include kernel/syscall/objs.mk
+include fs/objs.mk
 kernel-y += kernel/main.o
 kernel-y += kernel/stats.o

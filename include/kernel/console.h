@@ -41,6 +41,10 @@ void console_panic_mode(void);
 
 /* Blocks (sleeps) until input exists, then copies up to @n bytes; returns the count (> 0). */
 size_t console_read(char *buf, size_t n);
+/* Never blocks: copies up to @n bytes of pending input; returns the count (maybe 0). */
+size_t console_rx_take(char *buf, size_t n);
+/* @fn runs (IRQ context) after each receive interrupt; the console device uses it. */
+void console_rx_set_notify(void (*fn)(void));
 struct console_rx_stats {
 	size_t pending;		      /* bytes in the input ring */
 	bool throttled;		      /* ring full: the UART's receive interrupt is masked */

@@ -9,6 +9,9 @@
  *   paging_unmap(as, va, &pa)        0 or -ENOENT; flushes the TLB entry if @as is live
  *   paging_translate(as, va, &pa)    0 or -ENOENT (4 KiB and 2 MiB pages)
  *   paging_switch(as)                load CR3
+ *   paging_lookup(as, va, &pte)      0 and the 4 KiB leaf entry (flags + frame), or -ENOENT
+ *   paging_free_user(as)             frees every user-half frame mapped with 4 KiB pages
+ *                                    (process teardown); the tables stay for destroy
  *
  * flags are PTE_* bits from arch/x86_64/mmu.h (PTE_P is implied). Mappings in
  * the kernel half must fall under a PML4 entry that exists at boot (direct
@@ -32,5 +35,7 @@ int paging_map(struct addr_space *as, uint64_t va, uint64_t pa, uint64_t flags);
 int paging_unmap(struct addr_space *as, uint64_t va, uint64_t *pa);
 int paging_translate(struct addr_space *as, uint64_t va, uint64_t *pa);
 void paging_switch(struct addr_space *as);
+int paging_lookup(struct addr_space *as, uint64_t va, uint64_t *pte);
+void paging_free_user(struct addr_space *as);
 
 #endif

@@ -29,6 +29,9 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+struct addr_space;
+struct proc;
+
 #define THREAD_DETACHED 0x1 /* freed at exit, cannot be joined */
 #define THREAD_NAME_LEN 24
 
@@ -52,6 +55,8 @@ struct thread {
 	struct list_node all_node;  /* [S] on the list of live threads */
 	uint64_t switches;	    /* [S] times switched in */
 	struct waitq joinq;	    /* the joiner sleeps here */
+	struct addr_space *as;	    /* [O] loaded at every switch in; NULL: the kernel's */
+	struct proc *proc;	    /* [O] the process this thread runs, NULL for kernel threads */
 };
 
 /* Turns the boot context into the first thread and starts the idle thread. */
@@ -68,6 +73,8 @@ void thread_yield(void);
 void thread_sleep_until(uint64_t deadline_ns);
 void thread_sleep_ns(uint64_t ns);
 struct thread *thread_current(void);
+/* The current thread runs in @as from now on (a process thread, once). */
+void thread_set_space(struct addr_space *as, struct proc *p);
 
 /* Low level, for waitq.c and the timer code. */
 void sched_set_blocked(void);

@@ -15,14 +15,14 @@ struct tio_spawn {
 	const char *path;
 	const char *const *argv; /* NULL-terminated; argv[0] is the program name */
 	int32_t fds[3];
-	uint32_t flags;		 /* TIO_SPAWN_* */
+	uint32_t flags; /* TIO_SPAWN_* */
 };
 #define TIO_SPAWN_DETACH 0x1 /* no parent waits: the child is reaped by the kernel (daemons) */
 
 #define WNOHANG 0x1
 /* waitpid status: exit code in bits 0-7, or TIO_WKILLED | reason when killed */
 #define TIO_WKILLED	   0x100
-#define TIO_WEXITSTATUS(s) ((s) & 0xff)
+#define TIO_WEXITSTATUS(s) ((s)&0xff)
 
 /* SYS_mmap prot */
 #define PROT_READ  0x1
@@ -45,5 +45,10 @@ enum tio_kinfo {
 	TIO_KINFO_PROCS = 4, /* processes */
 	TIO_KINFO_COUNT
 };
+/* The mount table, "<source> <dir> <fstype> <rw|ro>" per line (df, mount). A
+ * macro, not an enum member: the user runtime defined it first. */
+#ifndef TIO_KINFO_MOUNTS
+#define TIO_KINFO_MOUNTS 5
+#endif
 
 #endif

@@ -37,6 +37,7 @@ static unsigned rx_head, rx_tail;	    /* [L] bytes in ring = head - tail */
 static bool rx_throttled;		/* [L] receive interrupt masked because the ring filled */
 static unsigned long rx_throttle_count; /* [L] times the ring filled */
 static struct waitq rx_wait = WAITQ_INIT(rx_wait);
+static void (*rx_notify)(void); /* [I] once set: told after every receive interrupt */
 
 void serial_init(void)
 {
@@ -81,6 +82,13 @@ static void serial_irq(void *arg)
 	__serial_drain_uart();
 	__spin_unlock(&rx_lock);
 	waitq_wake_all(&rx_wait);
+	if (rx_notify)
+		rx_notify();
+}
+
+void console_rx_set_notify(void (*fn)(void))
+{
+	__atomic_store_n(&rx_notify, fn, __ATOMIC_RELEASE);
 }
 
 void console_input_init(void)
@@ -104,6 +112,28 @@ void serial_set_loopback(bool on)
 	outb(COM1 + UART_MCR, on ? MCR_NORMAL | MCR_LOOP : MCR_NORMAL);
 }
 
+/* Makes room: the UART may hold bytes the ring had no space for. rx_lock held. */
+static void __serial_unthrottle(void)
+{
+	if (rx_throttled) {
+		rx_throttled = false;
+		outb(COM1 + UART_IER, IER_RX);
+	}
+}
+
+size_t console_rx_take(char *buf, size_t n)
+{
+	unsigned long f = spin_lock_irqsave(&rx_lock);
+	size_t got = 0;
+
+	while (got < n && rx_tail != rx_head)
+		buf[got++] = rx_ring[rx_tail++ & RX_MASK];
+	if (got)
+		__serial_unthrottle();
+	spin_unlock_irqrestore(&rx_lock, f);
+	return got;
+}
+
 size_t console_read(char *buf, size_t n)
 {
 	unsigned long f = spin_lock_irqsave(&rx_lock);
@@ -113,10 +143,7 @@ size_t console_read(char *buf, size_t n)
 		waitq_wait_locked(&rx_wait, &rx_lock, &f, WAITQ_FOREVER);
 	while (got < n && rx_tail != rx_head)
 		buf[got++] = rx_ring[rx_tail++ & RX_MASK];
-	if (rx_throttled) {
-		rx_throttled = false;
-		outb(COM1 + UART_IER, IER_RX);
-	}
+	__serial_unthrottle();
 	spin_unlock_irqrestore(&rx_lock, f);
 	return got;
 }

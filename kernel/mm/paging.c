@@ -169,3 +169,40 @@ void paging_switch(struct addr_space *as)
 {
 	arch_write_cr3(as->pml4_phys);
 }
+
+int paging_lookup(struct addr_space *as, uint64_t va, uint64_t *pte)
+{
+	int err = 0;
+	uint64_t *e = walk(as, va, false, &err);
+
+	if (!e || !(*e & PTE_P))
+		return -ENOENT;
+	*pte = *e;
+	return 0;
+}
+
+/* Frees the frames that table @pa of @level maps (4 KiB leaves only) and clears them. */
+static void free_leaves(uint64_t pa, int level)
+{
+	uint64_t *t = table_at(pa);
+
+	for (int i = 0; i < ENTRIES; i++) {
+		if (!(t[i] & PTE_P) || (t[i] & PTE_PS))
+			continue;
+		if (level == 0) {
+			pmm_free_page(t[i] & PTE_ADDR);
+			t[i] = 0;
+		} else {
+			free_leaves(t[i] & PTE_ADDR, level - 1);
+		}
+	}
+}
+
+void paging_free_user(struct addr_space *as)
+{
+	uint64_t *pml4 = table_at(as->pml4_phys);
+
+	for (int i = 0; i < PML4_KERNEL_FIRST; i++)
+		if (pml4[i] & PTE_P)
+			free_leaves(pml4[i] & PTE_ADDR, 2);
+}

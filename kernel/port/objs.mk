@@ -1,1 +1,2 @@
 kernel-y += kernel/port/async_port.o
+kernel-y += kernel/port/user_pin.o

@@ -15,7 +15,10 @@
  * it READY: it then returns from its block at once, a spurious wakeup that
  * every caller tolerates by re-checking its condition.
  */
+#include <arch/x86_64/mmu.h>
+#include <arch/x86_64/usermode.h>
 #include <kernel/console.h>
+#include <kernel/paging.h>
 #include <kernel/panic.h>
 #include <kernel/param.h>
 #include "sched_int.h"
@@ -54,6 +57,31 @@ static void sched_finish_switch(struct thread *prev)
 		__thread_free(prev);
 }
 
+/*
+ * What a thread needs from the CPU besides its registers: its address space
+ * (kernel threads run in the kernel's, so a dying process's tables can be
+ * freed) and its kernel stack as the landing place for traps from ring 3.
+ */
+static void switch_cpu_context(struct thread *next)
+{
+	struct addr_space *as = next->as ? next->as : paging_kernel_space();
+
+	if (next->stack)
+		arch_set_kernel_stack((uint64_t)next->stack + PARAM_KSTACK_SIZE);
+	if (arch_read_cr3() != as->pml4_phys)
+		paging_switch(as);
+}
+
+void thread_set_space(struct addr_space *as, struct proc *p)
+{
+	unsigned long f = spin_lock_irqsave(&sched_lock);
+
+	sched_cur->as = as;
+	sched_cur->proc = p;
+	switch_cpu_context(sched_cur);
+	spin_unlock_irqrestore(&sched_lock, f);
+}
+
 /* Runs the next READY thread (or idle); sched_lock held, interrupts masked. */
 static void __sched_switch(void)
 {
@@ -74,6 +102,7 @@ static void __sched_switch(void)
 	next->switches++;
 	nr_switches++;
 	sched_cur = next;
+	switch_cpu_context(next);
 	prev = context_switch(prev, next);
 	sched_finish_switch(prev);
 }

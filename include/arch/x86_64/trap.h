@@ -49,6 +49,8 @@ struct trap_catch {
 void arch_trap_init(void);
 void arch_trap_catch_arm(struct trap_catch *c);
 void arch_trap_catch_disarm(void);
+/* "#PF page fault" etc. for vectors 0..31. */
+const char *arch_exception_name(unsigned vector);
 
 int arch_irq_register(unsigned irq, void (*fn)(void *arg), void *arg);
 void arch_irq_mask(unsigned irq);

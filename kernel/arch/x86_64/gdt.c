@@ -3,17 +3,32 @@
  * selectors (kernel now, user ring 3 next issue: slots are reserved for it)
  * and for the TSS, whose IST1 gives double faults a known-good stack so a
  * kernel stack overflow still reports instead of triple-faulting.
- * Runs once at boot; nothing here changes afterwards except TSS.rsp0 (later,
- * on switching to a user process).
+ * Runs once at boot; nothing here changes afterwards except TSS.rsp0, which
+ * the scheduler sets at every switch (arch_set_kernel_stack). The syscall
+ * MSRs are set here too: STAR's selector bases must match this GDT's order
+ * (sysret loads CS = base + 16, SS = base + 8: user data 0x18, user code 0x20).
  */
+#include <arch/x86_64/cpu.h>
 #include <arch/x86_64/trap.h>
+#include <arch/x86_64/usermode.h>
 #include <kernel/param.h>
 #include <kernel/string.h>
 #include <stdint.h>
 
 #define GDT_KCODE 0x08
 #define GDT_KDATA 0x10
-#define GDT_TSS	  0x28 /* 0x18 user data, 0x20 user code (ring 3, next issue) */
+#define GDT_TSS	  0x28 /* 0x18 user data, 0x20 user code (arch/x86_64/usermode.h) */
+
+#define MSR_EFER  0xc0000080
+#define MSR_STAR  0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define EFER_SCE  0x1
+/* Cleared on syscall entry: IF (the stack is still the user's), TF, DF, AC. */
+#define SYSCALL_FMASK 0x40700
+
+extern uint64_t syscall_kernel_rsp;
+void syscall_entry(void);
 
 struct tss {
 	uint32_t reserved0;
@@ -81,4 +96,18 @@ void gdt_init(void)
 	tss.iomap_base = sizeof(tss);
 	gdt_set_tss(5);
 	gdt_load();
+}
+
+void arch_set_kernel_stack(uint64_t top)
+{
+	tss.rsp[0] = top;
+	syscall_kernel_rsp = top;
+}
+
+void arch_usermode_init(void)
+{
+	arch_wrmsr(MSR_EFER, arch_rdmsr(MSR_EFER) | EFER_SCE);
+	arch_wrmsr(MSR_STAR, ((uint64_t)(GDT_USER_DATA - 8) << 48) | ((uint64_t)GDT_KCODE << 32));
+	arch_wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	arch_wrmsr(MSR_FMASK, SYSCALL_FMASK);
 }

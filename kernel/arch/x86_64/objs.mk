@@ -6,3 +6,4 @@ kernel-y += kernel/arch/x86_64/gdt.o
 kernel-y += kernel/arch/x86_64/trap.o
 kernel-y += kernel/arch/x86_64/pic.o
 kernel-y += kernel/arch/x86_64/pit.o
+kernel-y += kernel/arch/x86_64/syscall.o

@@ -7,12 +7,16 @@
  * Vectors 0x20..0x2f are ISA IRQs: EOI first (the handler may switch
  * threads and not come back for a while), then the registered handler, then
  * sched_irq_exit() which may preempt the interrupted thread.
+ * From ring 3 (CS RPL 3) an exception is the process's fault, not the
+ * kernel's: proc_fault() reports it and ends that process alone; and on the
+ * way back to ring 3 after an IRQ, a process that was killed exits instead.
  */
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/trap.h>
 #include <kernel/console.h>
 #include <kernel/ksyms.h>
 #include <kernel/panic.h>
+#include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <uapi/errno.h>
 
@@ -174,11 +178,22 @@ void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= IRQ_VECTOR_BASE) {
 		irq_dispatch(f);
+		if (f->cs & 3)
+			proc_return_to_user();
+		return;
+	}
+	if (f->cs & 3) {
+		proc_fault(f->vector, f->error, f->rip, f->vector == VEC_PF ? arch_read_cr2() : 0);
 		return;
 	}
 	if (trap_try_catch(f))
 		return;
 	trap_report(f);
+}
+
+const char *arch_exception_name(unsigned vector)
+{
+	return vector < 32 ? exception_names[vector] : "interrupt";
 }
 
 void arch_trap_catch_arm(struct trap_catch *c)

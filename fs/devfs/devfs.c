@@ -1,0 +1,116 @@
+/*
+ * devfs.c - /dev: a fixed directory of character devices.
+ *
+ *   console   the serial console through the line discipline (kernel/tty.h)
+ *   null      reads end at once, writes are swallowed
+ *   zero      reads give zeros, writes are swallowed
+ *
+ * The nodes are static and never freed; there is one instance (a second
+ * mount is -EBUSY), so the nodes' mount pointer is always the live one.
+ */
+#include <fs/vfs.h>
+#include <kernel/string.h>
+#include <kernel/tty.h>
+#include <uapi/errno.h>
+
+enum { DEV_DIR, DEV_CONSOLE, DEV_NULL, DEV_ZERO, DEV_COUNT };
+
+static const char *const dev_names[DEV_COUNT] = {"", "console", "null", "zero"};
+static struct vnode dev_nodes[DEV_COUNT]; /* [I] while mounted */
+static bool devfs_mounted;		  /* under the vfs mount sequence */
+
+static int64_t null_start(struct async_op *op, void *state)
+{
+	struct vfs_io *io = state;
+
+	(void)op;
+	return io->write ? (int64_t)io->len : 0;
+}
+
+static int64_t zero_start(struct async_op *op, void *state)
+{
+	static const char zeros[512];
+	struct vfs_io *io = state;
+
+	(void)op;
+	for (uint64_t done = 0; !io->write && done < io->len; done += sizeof(zeros))
+		vfs_buf_copy_out(io->buf, io->boff + done, zeros,
+				 io->len - done < sizeof(zeros) ? io->len - done : sizeof(zeros));
+	return (int64_t)io->len;
+}
+
+static const struct async_layer null_layer = {
+    .name = "devnull", .state_size = sizeof(struct vfs_io), .start = null_start};
+static const struct async_layer zero_layer = {
+    .name = "devzero", .state_size = sizeof(struct vfs_io), .start = zero_start};
+
+static int devfs_lookup(struct vnode *dir, const char *name, struct vnode **out)
+{
+	(void)dir;
+	for (unsigned i = DEV_CONSOLE; i < DEV_COUNT; i++)
+		if (!strcmp(name, dev_names[i])) {
+			vnode_get(&dev_nodes[i]);
+			*out = &dev_nodes[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int devfs_readdir(struct vnode *dir, uint64_t index, struct vfs_dirent *out)
+{
+	(void)dir;
+	if (index >= DEV_COUNT - 1)
+		return -ENOENT;
+	out->ino = index + 2;
+	out->type = DT_CHR;
+	strlcpy(out->name, dev_names[index + 1], sizeof(out->name));
+	return 0;
+}
+
+static void devfs_stat(struct vnode *v, struct tio_stat *st)
+{
+	st->rdev = (uint32_t)(v - dev_nodes);
+}
+
+static const struct vnode_ops devfs_dir_ops = {
+    .lookup = devfs_lookup,
+    .readdir = devfs_readdir,
+};
+static const struct vnode_ops console_ops = {.stat = devfs_stat, .io = &tty_io_layer};
+static const struct vnode_ops null_ops = {.stat = devfs_stat, .io = &null_layer};
+static const struct vnode_ops zero_ops = {.stat = devfs_stat, .io = &zero_layer};
+
+static int devfs_mount(struct vfs_mount *m)
+{
+	static const struct vnode_ops *const ops[DEV_COUNT] = {&devfs_dir_ops, &console_ops,
+							       &null_ops, &zero_ops};
+
+	if (devfs_mounted)
+		return -EBUSY;
+	devfs_mounted = true;
+	for (unsigned i = 0; i < DEV_COUNT; i++)
+		dev_nodes[i] = (struct vnode){.ops = ops[i],
+					      .mnt = m,
+					      .ino = i + 1,
+					      .mode = i ? S_IFCHR | 0666 : S_IFDIR | 0755,
+					      .refs = 1};
+	m->root = &dev_nodes[DEV_DIR];
+	return 0;
+}
+
+static void devfs_umount(struct vfs_mount *m)
+{
+	(void)m;
+	devfs_mounted = false;
+}
+
+static const struct vfs_fstype devfs_type = {
+    .name = "devfs",
+    .mount = devfs_mount,
+    .umount = devfs_umount,
+};
+
+void devfs_init(void)
+{
+	vfs_register_fstype(&devfs_type);
+}

@@ -1,0 +1,6 @@
+# Filesystems: the VFS and the filesystems built into the kernel.
+kernel-y += fs/vfs/vfs.o
+kernel-y += fs/vfs/file.o
+kernel-y += fs/initrd/initrd.o
+kernel-y += fs/devfs/devfs.o
+kernel-y += fs/tmpfs/tmpfs.o

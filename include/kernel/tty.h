@@ -1,0 +1,30 @@
+/*
+ * kernel/tty.h - the console line discipline behind /dev/console.
+ *
+ *   tty_init()       hooks the serial receive interrupt
+ *   tty_io_layer     the I/O frame devfs gives the console vnode (state:
+ *                    struct vfs_io first); reads complete with one line
+ *
+ * Cooked input for a serial shell: bytes are echoed, backspace (DEL or ^H)
+ * erases, CR and LF (and CR LF) end a line, ^D at the start of a line is end
+ * of file (read returns 0). A line longer than PARAM_TTY_LINE is delivered in
+ * parts. Input is only consumed (and echoed) while a reader waits: bytes
+ * that arrive earlier stay in the serial ring, whose flow control holds the
+ * sender back, so nothing typed or piped ahead of the shell is lost, and a
+ * piped transcript shows each line right after the prompt that reads it.
+ */
+#ifndef KERNEL_TTY_H
+#define KERNEL_TTY_H
+
+#include <async/async.h>
+
+void tty_init(void);
+extern const struct async_layer tty_io_layer;
+
+struct tty_stats {
+	unsigned readers;    /* reads waiting for a line */
+	unsigned line_bytes; /* cooked bytes not yet read */
+};
+void tty_stats(struct tty_stats *out);
+
+#endif

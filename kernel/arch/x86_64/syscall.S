@@ -1,0 +1,99 @@
+/*
+ * syscall.S - the ring-3 entry and exit paths (contract: arch/x86_64/usermode.h).
+ *
+ * syscall_entry: the CPU put the user RIP in rcx and RFLAGS in r11, masked IF
+ * (FMASK), and left RSP on the user stack. We switch to the current thread's
+ * kernel stack, push a struct trap_frame exactly as isr.S does (so exception
+ * reports and the process code read one layout), run syscall_dispatch with
+ * interrupts on, and sysretq. Nothing here trusts the user RSP: it is only
+ * stored and restored.
+ */
+#include <arch/x86_64/usermode.h>
+
+	.data
+	.align 8
+	.globl syscall_kernel_rsp
+syscall_kernel_rsp:	.quad 0		/* [S] top of the current thread's kernel stack */
+syscall_user_rsp:	.quad 0		/* scratch between entry and the first push (IF off) */
+
+	.text
+	.globl syscall_entry
+syscall_entry:
+	movq %rsp, syscall_user_rsp(%rip)
+	movq syscall_kernel_rsp(%rip), %rsp
+	pushq $USER_SS
+	pushq syscall_user_rsp(%rip)
+	pushq %r11			/* rflags */
+	pushq $USER_CS
+	pushq %rcx			/* rip */
+	pushq $0			/* error */
+	pushq $ARCH_SYSCALL_VECTOR
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	cld
+	xorl %ebp, %ebp			/* backtraces stop at the user boundary */
+	sti
+	movq %rsp, %rdi
+	call syscall_dispatch
+	cli
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp			/* vector, error */
+	movq 0(%rsp), %rcx		/* rip: canonical, checked by syscall_dispatch */
+	movq 16(%rsp), %r11		/* rflags */
+	movq 24(%rsp), %rsp		/* user stack */
+	sysretq
+
+/* void arch_enter_user(uint64_t rip, uint64_t rsp): never returns. */
+	.globl arch_enter_user
+arch_enter_user:
+	cli
+	pushq $USER_SS
+	pushq %rsi
+	pushq $0x202			/* IF on */
+	pushq $USER_CS
+	pushq %rdi
+	xorl %eax, %eax
+	xorl %ebx, %ebx
+	xorl %ecx, %ecx
+	xorl %edx, %edx
+	xorl %esi, %esi
+	xorl %edi, %edi
+	xorl %ebp, %ebp
+	xorl %r8d, %r8d
+	xorl %r9d, %r9d
+	xorl %r10d, %r10d
+	xorl %r11d, %r11d
+	xorl %r12d, %r12d
+	xorl %r13d, %r13d
+	xorl %r14d, %r14d
+	xorl %r15d, %r15d
+	iretq
+
+	.section .note.GNU-stack, "", @progbits

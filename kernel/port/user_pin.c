@@ -1,0 +1,66 @@
+/*
+ * user_pin.c - the kernel port's user page pinning (contract: async/port.h,
+ * async_port_user_pin / async_port_user_unpin): user buffers of async ops
+ * and registered buffers.
+ *
+ * A pin checks every page of the range with the same page-table walk as the
+ * user copies (present, user, writable when the device writes) and returns
+ * the physical ranges, merging contiguous frames. A pinned range's pages
+ * must stay mapped at the same frames until the unpin; frames only leave a
+ * user space through munmap and process exit, so the space keeps a count:
+ * munmap refuses (-EBUSY) while any pin is held, and exit waits for the
+ * count to reach zero after cancelling the process's operations.
+ * There is no swapping or page migration, so nothing else can move a page.
+ */
+#include <arch/x86_64/mmu.h>
+#include <async/port.h>
+#include <kernel/proc.h>
+#include <kernel/uaccess.h>
+#include <uapi/errno.h>
+
+/* Appends [pa, pa+len) to @sg, merging with the last range when contiguous. */
+static int sg_append(struct async_sg *sg, unsigned *n, unsigned max, uint64_t pa, uint32_t len)
+{
+	if (*n && sg[*n - 1].phys + sg[*n - 1].len == pa) {
+		sg[*n - 1].len += len;
+		return 0;
+	}
+	if (*n == max)
+		return -EINVAL;
+	sg[*n].phys = pa;
+	sg[(*n)++].len = len;
+	return 0;
+}
+
+int async_port_user_pin(struct async_port_as *as, uintptr_t uaddr, size_t len, unsigned access,
+			struct async_sg *sg, unsigned max_sg)
+{
+	bool write = access & ASYNC_BUF_WRITE;
+	unsigned n = 0;
+
+	if (!uaccess_range_ok(uaddr, len))
+		return -EFAULT;
+	while (len) {
+		uint64_t off = uaddr & (PAGE_SIZE - 1);
+		size_t piece = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+		uint64_t pa = uaccess_user_frame(&as->space, uaddr, write);
+		int err;
+
+		if (!pa)
+			return -EFAULT;
+		err = sg_append(sg, &n, max_sg, pa + off, (uint32_t)piece);
+		if (err)
+			return err;
+		uaddr += piece;
+		len -= piece;
+	}
+	__atomic_add_fetch(&as->pins, 1, __ATOMIC_ACQ_REL);
+	return (int)n;
+}
+
+void async_port_user_unpin(struct async_port_as *as, const struct async_sg *sg, unsigned nsg)
+{
+	(void)sg;
+	(void)nsg;
+	__atomic_sub_fetch(&as->pins, 1, __ATOMIC_ACQ_REL);
+}

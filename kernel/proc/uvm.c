@@ -1,0 +1,85 @@
+/*
+ * uvm.c - a process's user memory: zeroed pages for the image and stack,
+ * anonymous mmap/munmap, and teardown (contract: kernel/proc.h).
+ *
+ * Anonymous mappings are carved from [USER_MMAP_BASE, USER_MMAP_END) by a
+ * bump pointer with a guard page after each; addresses are never reused,
+ * which keeps munmap trivial (any page in the carved range that is mapped
+ * belongs to mmap). PARAM_PROC_MAX_PAGES bounds one process's memory so a
+ * runaway program cannot take every frame of the machine.
+ * Only the process's own thread calls these (the [O] fields), or its exit.
+ */
+#include <arch/x86_64/mmu.h>
+#include <kernel/pmm.h>
+#include <kernel/proc.h>
+#include <uapi/errno.h>
+
+static void unmap_range(struct proc *p, uint64_t va, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pa;
+
+		if (!paging_unmap(&p->as.space, va + (uint64_t)i * PAGE_SIZE, &pa)) {
+			pmm_free_page(pa);
+			p->pages--;
+		}
+	}
+}
+
+int uvm_map_zeroed(struct proc *p, uint64_t va, unsigned n, uint64_t flags)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pa = p->pages < PARAM_PROC_MAX_PAGES ? pmm_alloc_zeroed() : 0;
+		int err = pa ? paging_map(&p->as.space, va + (uint64_t)i * PAGE_SIZE, pa, flags)
+			     : -ENOMEM;
+
+		if (err) {
+			if (pa)
+				pmm_free_page(pa);
+			unmap_range(p, va, i);
+			return err;
+		}
+		p->pages++;
+	}
+	return 0;
+}
+
+long uvm_mmap(struct proc *p, uint64_t len, int prot)
+{
+	uint64_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t va = p->mmap_next;
+	uint64_t flags = PTE_U | PTE_NX | ((prot & PROT_WRITE) ? PTE_W : 0);
+	int err;
+
+	if (len == 0 || (prot & ~(PROT_READ | PROT_WRITE)))
+		return -EINVAL;
+	if (pages > PARAM_PROC_MAX_PAGES - p->pages ||
+	    pages * PAGE_SIZE > USER_MMAP_END - PAGE_SIZE - va)
+		return -ENOMEM;
+	err = uvm_map_zeroed(p, va, (unsigned)pages, flags);
+	if (err)
+		return err;
+	p->mmap_next = va + (pages + 1) * PAGE_SIZE; /* + guard page */
+	return (long)va;
+}
+
+int uvm_munmap(struct proc *p, uint64_t addr, uint64_t len)
+{
+	uint64_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+
+	if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr < USER_MMAP_BASE || addr >= p->mmap_next ||
+	    pages > (p->mmap_next - addr) / PAGE_SIZE)
+		return -EINVAL;
+	/* A pinned page must stay: an I/O in flight may be writing into it. */
+	if (__atomic_load_n(&p->as.pins, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	unmap_range(p, addr, (unsigned)pages);
+	return 0;
+}
+
+void uvm_free(struct proc *p)
+{
+	paging_free_user(&p->as.space);
+	paging_space_destroy(&p->as.space);
+	p->pages = 0;
+}

@@ -1,0 +1,410 @@
+/*
+ * sys_async.c - the async API (uapi/async.h): waiters as descriptors,
+ * submissions built into ops, events, cancel, registered buffers and
+ * provided-buffer queues.
+ *
+ * A READ/WRITE submission becomes an op with two frames: "sysio" at the
+ * bottom (owns the file reference and the buffer, releases both when the
+ * op completes) and the vfs frame on top, the same frame the synchronous
+ * read/write use. NOP completes at once, or parks until its timeout (then
+ * -ETIMEDOUT) or a cancel (-ECANCELED). OPEN, STAT and FSYNC run at submit
+ * (every filesystem is in memory) and post their result through the slot
+ * like any op. RECV, SEND, ACCEPT and CONNECT are -ENOSYS until the network
+ * exists; so are TIO_SQE_PBQ and TIO_SQE_MULTISHOT, which only they use.
+ * A user buffer of one op must fit ASYNC_SG_MAX physical ranges (at least
+ * 60 KiB): longer ones are -EINVAL (the synchronous calls split instead).
+ */
+#include <kernel/string.h>
+#include <kernel/time.h>
+#include <kernel/uaccess.h>
+#include <uapi/async.h>
+#include <uapi/errno.h>
+#include "syscall_int.h"
+
+#define WAIT_EVENTS_MAX 64	    /* events one wait_event call returns at most */
+#define WAIT_SLICE_NS	50000000ULL /* a blocked wait_event re-checks for kill this often */
+
+/* A waiter descriptor's file (referenced), or NULL. */
+static struct file *waiter_get(struct proc *p, uint64_t fd, enum file_kind kind)
+{
+	struct file *f = fd_get(p, fd);
+
+	if (f && f->kind != kind) {
+		file_put(f);
+		return NULL;
+	}
+	return f;
+}
+
+SYSCALL_DECL(waiter_create)
+{
+	struct async_waiter *w;
+	struct file *f;
+	int err, fd;
+
+	if (a[0] == 0 || a[0] > ASYNC_WAITER_SLOTS_MAX)
+		return -EINVAL;
+	err = async_waiter_create((unsigned)a[0], &w);
+	if (err)
+		return err;
+	f = file_alloc(FILE_WAITER);
+	if (!f) {
+		async_waiter_destroy(w);
+		return -ENOMEM;
+	}
+	f->waiter = w;
+	fd = fd_install(p, f);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+/* ---- Frames of submitted ops ---- */
+
+struct sysio_frame {
+	struct file *file;     /* [O] released at completion */
+	struct async_buf *buf; /* [O] */
+	bool regbuf;	       /* [I] buf is a borrowed registered buffer (unborrow, not release) */
+};
+ASYNC_FRAME_STATE_CHECK(struct sysio_frame);
+
+static int64_t sysio_start(struct async_op *op, void *state)
+{
+	(void)op;
+	(void)state;
+	return -EINVAL; /* never the top frame: the vfs frame sits on it */
+}
+
+static int64_t sysio_resume(struct async_op *op, void *state, int64_t result)
+{
+	struct sysio_frame *s = state;
+
+	(void)op;
+	if (s->regbuf)
+		async_buf_unborrow(s->buf);
+	else
+		async_buf_release(s->buf);
+	file_put(s->file);
+	return result;
+}
+
+static const struct async_layer sysio_layer = {.name = "sysio",
+					       .state_size = sizeof(struct sysio_frame),
+					       .start = sysio_start,
+					       .resume = sysio_resume};
+
+struct value_frame {
+	int64_t value; /* [I] the result to post */
+	bool park;     /* [I] NOP with a timeout: wait for the deadline or a cancel */
+};
+ASYNC_FRAME_STATE_CHECK(struct value_frame);
+
+static int64_t value_start(struct async_op *op, void *state)
+{
+	struct value_frame *s = state;
+
+	(void)op;
+	return s->park ? ASYNC_PENDING : s->value;
+}
+
+static void value_cancel(struct async_op *op, void *state)
+{
+	(void)state;
+	async_op_complete(op, async_op_cancel_reason(op));
+}
+
+static const char *value_waiting_on(const void *state)
+{
+	(void)state;
+	return "timeout";
+}
+
+static const struct async_layer value_layer = {.name = "nop",
+					       .state_size = sizeof(struct value_frame),
+					       .start = value_start,
+					       .cancel = value_cancel,
+					       .waiting_on = value_waiting_on};
+
+/* ---- Building an op from a struct tio_sqe ---- */
+
+static int push_value(struct async_op *op, int64_t value, bool park)
+{
+	struct value_frame *s = async_push(op, &value_layer);
+
+	if (!s)
+		return (int)async_op_push_error(op);
+	s->value = value;
+	s->park = park;
+	return 0;
+}
+
+/* The buffer of a READ/WRITE: pinned user memory or a borrowed registered buffer. */
+static struct async_buf *sqe_buf(struct proc *p, const struct tio_sqe *sqe, bool write,
+				 uint64_t *boff, int *err)
+{
+	unsigned access = write ? ASYNC_BUF_READ : ASYNC_BUF_WRITE;
+	struct async_buf *b;
+
+	*boff = 0;
+	if (!(sqe->flags & TIO_SQE_REGBUF))
+		return async_buf_user(&p->as, sqe->addr, sqe->len, access, err);
+	if (!p->regbufs) {
+		*err = -EBADF;
+		return NULL;
+	}
+	b = async_regbuf_get(p->regbufs, sqe->buf_index, access, err);
+	if (b && (sqe->addr > async_buf_len(b) || sqe->len > async_buf_len(b) - sqe->addr)) {
+		async_buf_unborrow(b);
+		*err = -EINVAL;
+		return NULL;
+	}
+	*boff = sqe->addr;
+	return b;
+}
+
+static int build_rw(struct proc *p, struct async_op *op, const struct tio_sqe *sqe, bool write)
+{
+	struct file *f = fd_get(p, (uint64_t)(int64_t)sqe->fd);
+	struct sysio_frame *s;
+	uint64_t boff;
+	int err;
+
+	if (!f || f->kind != FILE_VNODE || sqe->aux || sqe->len == 0) {
+		if (f)
+			file_put(f);
+		return f ? -EINVAL : -EBADF;
+	}
+	s = async_push(op, &sysio_layer);
+	if (!s) {
+		file_put(f);
+		return (int)async_op_push_error(op);
+	}
+	s->file = f;
+	s->regbuf = sqe->flags & TIO_SQE_REGBUF;
+	s->buf = sqe_buf(p, sqe, write, &boff, &err);
+	if (!s->buf) {
+		file_put(f);
+		return err;
+	}
+	err = vfs_io_push(op, f, s->buf, boff, sqe->len, sqe->offset, write);
+	if (err)
+		sysio_resume(op, s, 0); /* releases both */
+	return err;
+}
+
+static int64_t run_open(struct proc *p, const struct tio_sqe *sqe)
+{
+	char abs[TIO_PATH_MAX];
+	struct file *f;
+	int err = user_path(p, sqe->addr, abs), fd;
+
+	if (!err)
+		err = vfs_open(abs, (unsigned)sqe->len, (uint32_t)sqe->offset, &f);
+	if (err)
+		return err;
+	fd = fd_install(p, f);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+static int64_t run_stat(struct proc *p, const struct tio_sqe *sqe)
+{
+	char abs[TIO_PATH_MAX];
+	struct tio_stat st;
+	struct vnode *v;
+	int err = user_path(p, sqe->addr, abs);
+
+	if (!err)
+		err = vfs_lookup(abs, &v);
+	if (err)
+		return err;
+	vnode_stat(v, &st);
+	vnode_put(v);
+	return copy_to_user(p, sqe->aux, &st, sizeof(st));
+}
+
+static int64_t run_fsync(struct proc *p, const struct tio_sqe *sqe)
+{
+	struct file *f = fd_get(p, (uint64_t)(int64_t)sqe->fd);
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+/* Fields an opcode does not use must be zero. */
+static int sqe_check(const struct tio_sqe *s)
+{
+	if (s->opcode >= TIO_OP_COUNT)
+		return -EINVAL;
+	if (s->opcode == TIO_OP_RECV || s->opcode == TIO_OP_SEND || s->opcode == TIO_OP_ACCEPT ||
+	    s->opcode == TIO_OP_CONNECT || (s->flags & (TIO_SQE_PBQ | TIO_SQE_MULTISHOT)))
+		return -ENOSYS;
+	if (s->flags & ~(uint32_t)TIO_SQE_REGBUF)
+		return -EINVAL;
+	if ((s->flags & TIO_SQE_REGBUF) && s->opcode != TIO_OP_READ && s->opcode != TIO_OP_WRITE)
+		return -EINVAL;
+	if (s->opcode == TIO_OP_NOP && (s->fd || s->addr || s->len || s->offset || s->aux))
+		return -EINVAL;
+	return 0;
+}
+
+static int build_op(struct proc *p, struct async_op *op, const struct tio_sqe *sqe)
+{
+	switch (sqe->opcode) {
+	case TIO_OP_NOP:
+		return push_value(op, 0, sqe->timeout_ns != 0);
+	case TIO_OP_READ:
+		return build_rw(p, op, sqe, false);
+	case TIO_OP_WRITE:
+		return build_rw(p, op, sqe, true);
+	case TIO_OP_OPEN:
+		return push_value(op, run_open(p, sqe), false);
+	case TIO_OP_STAT:
+		return push_value(op, run_stat(p, sqe), false);
+	default:
+		return push_value(op, run_fsync(p, sqe), false);
+	}
+}
+
+SYSCALL_DECL(submit)
+{
+	struct file *wf = waiter_get(p, a[0], FILE_WAITER);
+	struct async_handle h;
+	struct async_op *op;
+	struct tio_sqe sqe;
+	int err;
+
+	if (!wf)
+		return -EBADF;
+	err = copy_from_user(p, &sqe, a[2], sizeof(sqe));
+	if (!err)
+		err = sqe_check(&sqe);
+	if (!err)
+		err = async_waiter_arm(wf->waiter, a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1],
+				       &h);
+	if (err)
+		goto out_put;
+	op = async_op_alloc(&p->heap);
+	err = op ? build_op(p, op, &sqe) : -ENOMEM;
+	if (err && op)
+		async_op_discard(op);
+	if (!err && sqe.timeout_ns)
+		async_op_set_deadline(op, clock_now_ns() + sqe.timeout_ns);
+	if (!err)
+		err = async_op_submit(op, &h);
+	if (err)
+		async_waiter_disarm(&h);
+out_put:
+	file_put(wf);
+	return err;
+}
+
+SYSCALL_DECL(wait_event)
+{
+	struct file *wf = waiter_get(p, a[0], FILE_WAITER);
+	struct async_event ev[WAIT_EVENTS_MAX];
+	uint64_t now = clock_now_ns(), deadline = a[3] > UINT64_MAX - now ? UINT64_MAX : now + a[3];
+	unsigned max = a[2] > WAIT_EVENTS_MAX ? WAIT_EVENTS_MAX : (unsigned)a[2];
+	int n = 0;
+
+	_Static_assert(sizeof(struct async_event) == sizeof(struct tio_event), "event layout");
+	if (!wf)
+		return -EBADF;
+	memset(ev, 0, sizeof(ev));
+	if (max == 0 || copy_to_user(p, a[1], ev, max * sizeof(ev[0]))) {
+		file_put(wf);
+		return max ? -EFAULT : -EINVAL;
+	}
+	/* Slices, so a kill is noticed while the waiter stays quiet. */
+	do {
+		uint64_t t = clock_now_ns(), left = deadline > t ? deadline - t : 0;
+
+		n = async_wait_event(wf->waiter, ev, max,
+				     left < WAIT_SLICE_NS ? left : WAIT_SLICE_NS);
+	} while (n == 0 && clock_now_ns() < deadline && !proc_killed(p));
+	file_put(wf);
+	if (n > 0 && copy_to_user(p, a[1], ev, (size_t)n * sizeof(ev[0])))
+		return -EFAULT;
+	return n;
+}
+
+SYSCALL_DECL(cancel)
+{
+	struct file *wf = waiter_get(p, a[0], FILE_WAITER);
+	int err;
+
+	if (!wf)
+		return -EBADF;
+	err = a[1] > UINT32_MAX ? -EINVAL : async_waiter_cancel(wf->waiter, (unsigned)a[1]);
+	file_put(wf);
+	return err;
+}
+
+SYSCALL_DECL(buf_register)
+{
+	if (a[2] == 0 || (a[2] & ~(uint64_t)(TIO_BUF_READ | TIO_BUF_WRITE)) || a[1] == 0)
+		return -EINVAL;
+	if (!p->regbufs && !(p->regbufs = async_regbuf_create(&p->as)))
+		return -ENOMEM;
+	return async_regbuf_register(p->regbufs, a[0], a[1], (unsigned)a[2]);
+}
+
+SYSCALL_DECL(buf_unregister)
+{
+	if (!p->regbufs || a[0] >= ASYNC_REGBUF_MAX)
+		return -EINVAL;
+	return async_regbuf_unregister(p->regbufs, (unsigned)a[0]);
+}
+
+SYSCALL_DECL(pbq_create)
+{
+	struct async_pbq *q;
+	struct file *f;
+	int fd;
+
+	if (a[0] == 0 || a[0] > ASYNC_PBQ_MAX || a[1] == 0 || a[1] > ASYNC_PBQ_CONSUMERS_MAX)
+		return -EINVAL;
+	q = async_pbq_create((unsigned)a[1], (unsigned)a[0]);
+	if (!q)
+		return -ENOMEM;
+	f = file_alloc(FILE_PBQ);
+	if (!f) {
+		async_pbq_destroy(q);
+		return -ENOMEM;
+	}
+	f->pbq = q;
+	fd = fd_install(p, f);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+SYSCALL_DECL(pbq_provide)
+{
+	struct file *qf = waiter_get(p, a[0], FILE_PBQ);
+	struct async_buf *b;
+	int err;
+
+	if (!qf)
+		return -EBADF;
+	if (a[1] >= ASYNC_PBQ_MAX) {
+		file_put(qf);
+		return -EINVAL;
+	}
+	b = async_buf_user(&p->as, a[2], a[3], ASYNC_BUF_WRITE, &err);
+	if (b) {
+		err = async_pbq_provide(qf->pbq, (unsigned)a[1], b);
+		if (err) {
+			async_buf_release(b);
+		} else {
+			if (qf->pbq_bufs[a[1]])
+				async_buf_release(qf->pbq_bufs[a[1]]);
+			qf->pbq_bufs[a[1]] = b;
+		}
+	}
+	file_put(qf);
+	return err;
+}

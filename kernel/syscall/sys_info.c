@@ -1,0 +1,142 @@
+/*
+ * sys_info.c - SYS_kinfo: the kernel's accounting as text for `stats`,
+ * `ps`-like listings and the tests.
+ *
+ * The text is formatted straight into the caller's buffer through a small
+ * staging chunk (the walkers below hold locks, and the text can be longer
+ * than a kernel stack should carry). Like snprintf, the result is the full
+ * length: a result >= len means the text was cut and the caller asks again
+ * with more room. Block devices and network interfaces are -ENOSYS until
+ * those subsystems exist.
+ */
+#include <kernel/format.h>
+#include <kernel/pmm.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <uapi/errno.h>
+#include "syscall_int.h"
+
+struct ksink {
+	struct proc *p;
+	uint64_t ubuf, cap, pos; /* pos: bytes produced so far (may pass cap) */
+	char chunk[128];
+	unsigned n;
+	int err;
+};
+
+static void sink_flush(struct ksink *s)
+{
+	uint64_t start = s->pos - s->n;
+
+	if (start < s->cap && !s->err) {
+		uint64_t fit = s->cap - start < s->n ? s->cap - start : s->n;
+
+		s->err = copy_to_user(s->p, s->ubuf + start, s->chunk, fit);
+	}
+	s->n = 0;
+}
+
+static void sink_put(char c, void *ctx)
+{
+	struct ksink *s = ctx;
+
+	s->chunk[s->n++] = c;
+	s->pos++;
+	if (s->n == sizeof(s->chunk))
+		sink_flush(s);
+}
+
+__attribute__((format(printf, 2, 3))) static void sink_printf(struct ksink *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kformat(sink_put, s, fmt, ap);
+	va_end(ap);
+}
+
+static void pool_line(struct async_pool *pool, void *arg)
+{
+	struct async_pool_stats st;
+
+	async_pool_stats(pool, &st);
+	sink_printf(arg, "%-20s %6u %6u %6u %6lu\n", st.name, st.in_use, st.high_water, st.capacity,
+		    st.failures);
+}
+
+static void report_pools(struct ksink *s)
+{
+	struct pmm_stats ps;
+
+	sink_printf(s, "%-20s %6s %6s %6s %6s\n", "pool", "inuse", "high", "cap", "fail");
+	async_pool_foreach(pool_line, s);
+	pmm_stats(&ps);
+	sink_printf(s, "%-20s %6lu %6s %6lu %6lu\n", "pages", ps.total_pages - ps.free_pages, "-",
+		    ps.total_pages, ps.failures);
+}
+
+static void op_line(const struct async_op_info *oi, void *arg)
+{
+	sink_printf(arg, "op %p %s age %lu us frames %u%s\n", oi->op, oi->state, oi->age_ns / 1000,
+		    oi->nframes, oi->cancel_reason ? " cancelling" : "");
+}
+
+static void frame_line(const struct async_frame_info *fi, void *arg)
+{
+	sink_printf(arg, "  #%u %s%s%s%s age %lu us\n", fi->depth, fi->layer,
+		    fi->waiting_on ? " waiting on " : "", fi->waiting_on ? fi->waiting_on : "",
+		    fi->spilled ? " (spilled)" : "", fi->age_ns / 1000);
+}
+
+static void report_ops(struct ksink *s)
+{
+	struct async_op_stats st;
+
+	async_op_stats(&st);
+	sink_printf(s, "submitted %lu completed %lu in flight %lu cancels %lu timeouts %lu\n",
+		    st.submitted, st.completed, st.submitted - st.completed, st.cancels,
+		    st.timeouts);
+	async_introspect(op_line, frame_line, s);
+}
+
+static void proc_line(const struct proc *p, void *arg)
+{
+	sink_printf(arg, "%5d %5d %-7s %s\n", p->pid, p->parent ? p->parent->pid : 0,
+		    p->state == PROC_ZOMBIE ? "zombie" : "running", p->name);
+}
+
+static void mount_line(const struct vfs_mount *m, void *arg)
+{
+	sink_printf(arg, "%s %s %s %s\n", m->source, m->path, m->type->name,
+		    (m->flags & TIO_MNT_RDONLY) ? "ro" : "rw");
+}
+
+SYSCALL_DECL(kinfo)
+{
+	struct ksink s = {.p = p, .ubuf = a[1], .cap = a[2]};
+
+	if (!uaccess_range_ok(a[1], a[2]))
+		return -EFAULT;
+	switch (a[0]) {
+	case TIO_KINFO_POOLS:
+		report_pools(&s);
+		break;
+	case TIO_KINFO_OPS:
+		report_ops(&s);
+		break;
+	case TIO_KINFO_PROCS:
+		sink_printf(&s, "%5s %5s %-7s %s\n", "PID", "PPID", "STATE", "NAME");
+		proc_foreach(proc_line, &s);
+		break;
+	case TIO_KINFO_MOUNTS:
+		vfs_foreach_mount(mount_line, &s);
+		break;
+	case TIO_KINFO_BLOCK:
+	case TIO_KINFO_NET:
+		return -ENOSYS; /* no block devices or network interfaces in this kernel yet */
+	default:
+		return -EINVAL;
+	}
+	sink_flush(&s);
+	return s.err ? s.err : (long)s.pos;
+}

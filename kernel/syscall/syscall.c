@@ -1,0 +1,113 @@
+/*
+ * syscall.c - the system call table and dispatcher, and the descriptor
+ * helpers every handler shares.
+ *
+ * syscall_dispatch() runs on the calling process's kernel stack with
+ * interrupts on (arch/x86_64/usermode.h). The number indexes a table
+ * bounded by SYS_COUNT; a hole or an out-of-range number is -ENOSYS (the
+ * socket calls are holes until the network exists). On the way out a
+ * process that was killed meanwhile exits instead of returning, and a
+ * return address that sysret could not take (not below USER_TOP: it would
+ * fault in ring 0 on the user's stack) kills the process.
+ */
+#include <arch/x86_64/trap.h>
+#include <arch/x86_64/usermode.h>
+#include <kernel/console.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <uapi/errno.h>
+#include "syscall_int.h"
+
+static long (*const syscall_table[SYS_COUNT])(struct proc *p, const uint64_t *a) = {
+    [SYS_exit] = sys_exit,
+    [SYS_spawn] = sys_spawn,
+    [SYS_waitpid] = sys_waitpid,
+    [SYS_kill] = sys_kill,
+    [SYS_getpid] = sys_getpid,
+    [SYS_mmap] = sys_mmap,
+    [SYS_munmap] = sys_munmap,
+    [SYS_clock_ns] = sys_clock_ns,
+    [SYS_sleep_ns] = sys_sleep_ns,
+    [SYS_uname] = sys_uname,
+    [SYS_poweroff] = sys_poweroff,
+    [SYS_kinfo] = sys_kinfo,
+    [SYS_chdir] = sys_chdir,
+    [SYS_getcwd] = sys_getcwd,
+    [SYS_open] = sys_open,
+    [SYS_close] = sys_close,
+    [SYS_read] = sys_read,
+    [SYS_write] = sys_write,
+    [SYS_lseek] = sys_lseek,
+    [SYS_pread] = sys_pread,
+    [SYS_pwrite] = sys_pwrite,
+    [SYS_stat] = sys_stat,
+    [SYS_fstat] = sys_fstat,
+    [SYS_getdents] = sys_getdents,
+    [SYS_mkdir] = sys_mkdir,
+    [SYS_rmdir] = sys_rmdir,
+    [SYS_unlink] = sys_unlink,
+    [SYS_rename] = sys_rename,
+    [SYS_dup2] = sys_dup2,
+    [SYS_fsync] = sys_fsync,
+    [SYS_sync] = sys_sync,
+    [SYS_mount] = sys_mount,
+    [SYS_umount] = sys_umount,
+    [SYS_ioctl] = sys_ioctl,
+    [SYS_statfs] = sys_statfs,
+    [SYS_waiter_create] = sys_waiter_create,
+    [SYS_submit] = sys_submit,
+    [SYS_wait_event] = sys_wait_event,
+    [SYS_cancel] = sys_cancel,
+    [SYS_buf_register] = sys_buf_register,
+    [SYS_buf_unregister] = sys_buf_unregister,
+    [SYS_pbq_create] = sys_pbq_create,
+    [SYS_pbq_provide] = sys_pbq_provide,
+};
+
+void syscall_dispatch(struct trap_frame *f)
+{
+	const uint64_t a[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+	struct proc *p = proc_current();
+	uint64_t nr = f->rax;
+
+	if (!p)
+		panic("syscall %lu from a thread without a process", nr);
+	f->rax = nr < SYS_COUNT && syscall_table[nr] ? (uint64_t)syscall_table[nr](p, a)
+						     : (uint64_t)-ENOSYS;
+	proc_return_to_user();
+	if (f->rip >= USER_TOP) {
+		printk("%s[%d]: killed: syscall return address %#lx is not a user address\n",
+		       p->name, p->pid, f->rip);
+		proc_exit(TIO_WKILLED | PROC_KILL_SEGV);
+	}
+}
+
+struct file *fd_get(struct proc *p, uint64_t fd)
+{
+	struct file *f;
+
+	if (fd >= PARAM_PROC_FDS || !(f = p->fds[fd]))
+		return NULL;
+	file_get(f);
+	return f;
+}
+
+int fd_install(struct proc *p, struct file *f)
+{
+	for (int i = 0; i < PARAM_PROC_FDS; i++)
+		if (!p->fds[i]) {
+			p->fds[i] = f;
+			return i;
+		}
+	return -EMFILE;
+}
+
+int user_path(struct proc *p, uint64_t upath, char *abs)
+{
+	char path[TIO_PATH_MAX];
+	long n = strncpy_from_user(p, path, upath, sizeof(path));
+
+	if (n < 0)
+		return (int)n;
+	return vfs_resolve(p->cwd, path, abs, TIO_PATH_MAX);
+}

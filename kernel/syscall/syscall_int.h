@@ -1,0 +1,78 @@
+/*
+ * syscall_int.h - shared by the files of kernel/syscall/ only.
+ *
+ * Every handler has the same shape: sys_x(p, a) validates and copies the
+ * user arguments a[0..5] of process @p (the caller), then calls the
+ * internal operation, which cannot fail on bad input (two steps, as
+ * uapi/syscall.h promises: a bad pointer, length, index or descriptor is an
+ * error code and nothing else happens).
+ */
+#ifndef KERNEL_SYSCALL_INT_H
+#define KERNEL_SYSCALL_INT_H
+
+#include <fs/vfs.h>
+#include <kernel/proc.h>
+#include <uapi/syscall.h>
+#include <stdint.h>
+
+#define SYSCALL_DECL(name) long sys_##name(struct proc *p, const uint64_t *a)
+
+/* Bytes one synchronous read/write op moves: what ASYNC_SG_MAX ranges always cover. */
+#define SYS_IO_CHUNK ((ASYNC_SG_MAX - 1) * 4096UL)
+
+/* Descriptors: a referenced file, or NULL for a bad or closed one. */
+struct file *fd_get(struct proc *p, uint64_t fd);
+/* Lowest free descriptor for @f (the reference moves in), or -EMFILE. */
+int fd_install(struct proc *p, struct file *f);
+/* A user path, made absolute against the cwd: 0 or -EFAULT, -ENAMETOOLONG, -ENOENT. */
+int user_path(struct proc *p, uint64_t upath, char *abs);
+
+/* sys_proc.c */
+SYSCALL_DECL(exit);
+SYSCALL_DECL(spawn);
+SYSCALL_DECL(waitpid);
+SYSCALL_DECL(kill);
+SYSCALL_DECL(getpid);
+SYSCALL_DECL(mmap);
+SYSCALL_DECL(munmap);
+SYSCALL_DECL(clock_ns);
+SYSCALL_DECL(sleep_ns);
+SYSCALL_DECL(uname);
+SYSCALL_DECL(poweroff);
+SYSCALL_DECL(chdir);
+SYSCALL_DECL(getcwd);
+/* sys_info.c */
+SYSCALL_DECL(kinfo);
+/* sys_fs.c */
+SYSCALL_DECL(open);
+SYSCALL_DECL(close);
+SYSCALL_DECL(read);
+SYSCALL_DECL(write);
+SYSCALL_DECL(lseek);
+SYSCALL_DECL(pread);
+SYSCALL_DECL(pwrite);
+SYSCALL_DECL(stat);
+SYSCALL_DECL(fstat);
+SYSCALL_DECL(getdents);
+SYSCALL_DECL(mkdir);
+SYSCALL_DECL(rmdir);
+SYSCALL_DECL(unlink);
+SYSCALL_DECL(rename);
+SYSCALL_DECL(dup2);
+SYSCALL_DECL(fsync);
+SYSCALL_DECL(sync);
+SYSCALL_DECL(mount);
+SYSCALL_DECL(umount);
+SYSCALL_DECL(ioctl);
+SYSCALL_DECL(statfs);
+/* sys_async.c */
+SYSCALL_DECL(waiter_create);
+SYSCALL_DECL(submit);
+SYSCALL_DECL(wait_event);
+SYSCALL_DECL(cancel);
+SYSCALL_DECL(buf_register);
+SYSCALL_DECL(buf_unregister);
+SYSCALL_DECL(pbq_create);
+SYSCALL_DECL(pbq_provide);
+
+#endif

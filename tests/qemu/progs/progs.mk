@@ -1,0 +1,32 @@
+# Test programs for the QEMU shell tests (tests/qemu/test_shell.py), built with
+# the user runtime and packed with every /bin program into a test initrd:
+#
+#   build/test-initrd.img   = build/initrd.img's /bin and /etc + /bin/qprobe
+#                             + /bin/bad-* (corrupt copies of qprobe: mkbadelf)
+#
+# Owned by the process work; included from the top-level Makefile after
+# mk/user.mk (it uses that fragment's objects and the mkinitrd script).
+
+qprogs      := qprobe
+QPROGS_DIR  := $(BUILD)/qprogs
+QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
+TEST_INITRD := $(BUILD)/test-initrd.img
+
+$(QPROGS_DIR)/bin/%: tests/qemu/progs/%.c $(USER_LIB) user/user.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(USER_CC) $(USER_CFLAGS) -c $< -o $(QPROGS_DIR)/$*.o
+	$(Q)$(USER_CC) $(USER_LDFLAGS) -o $@ $(USER_OBJ)/user/lib/crt0.o $(QPROGS_DIR)/$*.o \
+		$(USER_LIB) -lgcc
+
+$(TEST_INITRD): $(QPROGS_BINS) $(USER_STRIPPED) user/mkinitrd tests/qemu/progs/mkbadelf \
+		tests/qemu/progs/progs.mk $(shell find user/rootfs -type f)
+	@mkdir -p $(QPROGS_DIR)/initrd-bin
+	$(Q)cp $(USER_STRIPPED) $(QPROGS_DIR)/initrd-bin/
+	$(Q)for p in $(qprogs); do strip --strip-debug -o $(QPROGS_DIR)/initrd-bin/$$p \
+		$(QPROGS_DIR)/bin/$$p; done
+	$(Q)python3 tests/qemu/progs/mkbadelf $(QPROGS_DIR)/initrd-bin/qprobe $(QPROGS_DIR)/initrd-bin
+	$(Q)python3 user/mkinitrd -o $@ --bin $(QPROGS_DIR)/initrd-bin --root user/rootfs
+
+.PHONY: qprogs
+all: $(TEST_INITRD)
+qprogs: $(TEST_INITRD)

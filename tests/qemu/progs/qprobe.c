@@ -1,0 +1,278 @@
+/*
+ * qprobe - a test program for the QEMU shell tests (not a user command):
+ * it does, on purpose, what a program must not do, so the tests can check
+ * that the kernel kills just this process and reports it, or it measures
+ * the kernel's syscall path.
+ *
+ *   qprobe pf | wpf | kpf | gp | ud | de   fault: NULL read, write to text,
+ *                                          kernel-half read, non-canonical
+ *                                          read, ud2, divide by zero
+ *   qprobe rate N                          N getpid calls; prints ns per call
+ *   qprobe badptr                          syscalls with bad pointers must fail
+ *                                          with -EFAULT; prints "badptr ok"
+ *   qprobe spin                            loops until killed
+ *   qprobe kill                            spawn/kill/waitpid (WNOHANG, detach, errors);
+ *                                          prints "kill ok" or the failed check
+ *   qprobe sleep                           sleeps a minute (a kill target)
+ *   qprobe read                            reads one line from stdin and echoes it
+ *   qprobe killread                        kills a child blocked reading the console;
+ *                                          prints "killread ok"
+ *   qprobe park                            one NOP op parked 2 s on a waiter (for stats)
+ *   qprobe aio                             the async syscalls end to end; prints
+ *                                          "aio ok" or the first check that failed
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tio/start.h>
+#include <tio/sys.h>
+
+static volatile int zero;
+
+static int fault(const char *how)
+{
+	if (!strcmp(how, "pf"))
+		return *(volatile int *)0;
+	if (!strcmp(how, "wpf"))
+		*(volatile char *)(uintptr_t)main = 0;
+	if (!strcmp(how, "kpf"))
+		return *(volatile int *)0xffffffff80100000UL;
+	if (!strcmp(how, "gp"))
+		return *(volatile int *)0x8000000000000000UL;
+	if (!strcmp(how, "ud"))
+		__asm__ volatile("ud2");
+	if (!strcmp(how, "de")) {
+		unsigned x = 1;
+
+		/* In asm: the compiler may drop a C division whose result is unused. */
+		__asm__ volatile("xorl %%edx, %%edx; divl %1" : "+a"(x) : "r"(zero) : "rdx");
+		return (int)x;
+	}
+	return -1;
+}
+
+static int rate(long n)
+{
+	long t0 = sys_clock_ns();
+
+	for (long i = 0; i < n; i++)
+		sys_getpid();
+	printf("qprobe: %ld ns per syscall\n", (sys_clock_ns() - t0) / (n ? n : 1));
+	return 0;
+}
+
+static int badptr(void)
+{
+	static const char *const paths[] = {(const char *)0, (const char *)0xffffffff80100000UL,
+					    (const char *)0x7ffffffff000UL};
+	char buf[16];
+	int bad = 0;
+
+	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		bad |= sys_open(paths[i], O_RDONLY, 0) != -EFAULT;
+	bad |= sys_write(1, (const void *)0xffff800000000000UL, 16) != -EFAULT;
+	bad |= sys_read(0, (void *)0x400000, 1) != -EFAULT; /* text: not writable */
+	bad |= sys_getcwd((char *)0xffffffff80000000UL, 64) != -EFAULT;
+	bad |= sys_uname((struct tio_utsname *)8) != -EFAULT;
+	bad |= sys_stat("/etc/motd", (struct tio_stat *)0x400000) != -EFAULT;
+	bad |= sys_read(99, buf, sizeof(buf)) != -EBADF;
+	bad |= sys_call6(9999, 0, 0, 0, 0, 0, 0) != -ENOSYS;
+	printf("badptr %s\n", bad ? "FAILED" : "ok");
+	return bad;
+}
+
+#define AIO_CHECK(c)                                                                               \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("aio FAILED: %s (line %d)\n", #c, __LINE__);                        \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
+
+/* Submits @sqe on @slot and waits for its one event: the result. */
+static long aio_one(int w, unsigned slot, const struct tio_sqe *sqe)
+{
+	struct tio_event ev;
+	long r = sys_submit(w, slot, sqe);
+
+	if (r < 0)
+		return r;
+	r = sys_wait_event(w, &ev, 1, 2000000000ULL);
+	if (r != 1 || ev.slot != slot)
+		return -9999;
+	return (long)ev.result;
+}
+
+static int aio(void)
+{
+	static char file[4096], abuf[4096];
+	struct tio_sqe sqe;
+	struct tio_event ev[8];
+	struct tio_stat st;
+	long fd = sys_open("/etc/motd", O_RDONLY, 0), n = sys_read((int)fd, file, sizeof(file));
+	int w = (int)sys_waiter_create(8), reg;
+
+	AIO_CHECK(fd >= 0 && n > 0 && w >= 0);
+	memset(&sqe, 0, sizeof(sqe));
+	AIO_CHECK(aio_one(w, 0, &sqe) == 0); /* NOP */
+	sqe.timeout_ns = 20000000;
+	AIO_CHECK(aio_one(w, 1, &sqe) == -ETIMEDOUT);
+	sqe = (struct tio_sqe){.opcode = TIO_OP_READ,
+			       .fd = (int)fd,
+			       .addr = (uintptr_t)abuf,
+			       .len = sizeof(abuf),
+			       .offset = 0};
+	AIO_CHECK(aio_one(w, 2, &sqe) == n && !memcmp(abuf, file, (size_t)n));
+	reg = (int)sys_buf_register(abuf, sizeof(abuf), TIO_BUF_WRITE);
+	AIO_CHECK(reg >= 0);
+	memset(abuf, 0, sizeof(abuf));
+	sqe = (struct tio_sqe){.opcode = TIO_OP_READ,
+			       .flags = TIO_SQE_REGBUF,
+			       .fd = (int)fd,
+			       .buf_index = (uint32_t)reg,
+			       .addr = 100,
+			       .len = 50,
+			       .offset = 3};
+	AIO_CHECK(aio_one(w, 3, &sqe) == 50 && !memcmp(abuf + 100, file + 3, 50));
+	AIO_CHECK(sys_buf_unregister((unsigned)reg) == 0);
+	sqe = (struct tio_sqe){
+	    .opcode = TIO_OP_STAT, .addr = (uintptr_t) "/etc/motd", .aux = (uintptr_t)&st};
+	AIO_CHECK(aio_one(w, 4, &sqe) == 0 && st.size == (uint64_t)n);
+	sqe = (struct tio_sqe){.opcode = TIO_OP_OPEN,
+			       .addr = (uintptr_t) "/tmp/aio",
+			       .len = O_WRONLY | O_CREAT | O_TRUNC,
+			       .offset = 0644};
+	long wfd = aio_one(w, 5, &sqe);
+	AIO_CHECK(wfd >= 0);
+	sqe = (struct tio_sqe){.opcode = TIO_OP_WRITE,
+			       .fd = (int)wfd,
+			       .addr = (uintptr_t)file,
+			       .len = (uint64_t)n,
+			       .offset = TIO_OFFSET_CUR};
+	AIO_CHECK(aio_one(w, 6, &sqe) == n);
+	/* An op that would wait a minute: cancel completes it now. */
+	sqe = (struct tio_sqe){.opcode = TIO_OP_NOP, .timeout_ns = 60000000000ULL};
+	AIO_CHECK(sys_submit(w, 7, &sqe) == 0);
+	AIO_CHECK(sys_submit(w, 7, &sqe) == -EBUSY);
+	AIO_CHECK(sys_wait_event(w, ev, 8, 0) == 0);
+	AIO_CHECK(sys_cancel(w, 7) == 0);
+	AIO_CHECK(sys_wait_event(w, ev, 8, 1000000000) == 1 && ev[0].result == -ECANCELED);
+	/* Several events in one call. */
+	memset(&sqe, 0, sizeof(sqe));
+	for (unsigned i = 0; i < 4; i++)
+		AIO_CHECK(sys_submit(w, i, &sqe) == 0);
+	AIO_CHECK(sys_wait_event(w, ev, 8, 1000000000) == 4);
+	sqe.opcode = TIO_OP_RECV;
+	AIO_CHECK(sys_submit(w, 0, &sqe) == -ENOSYS);
+	sqe.opcode = 99;
+	AIO_CHECK(sys_submit(w, 0, &sqe) == -EINVAL);
+	AIO_CHECK(sys_submit(w, 8, &sqe) == -EINVAL || sys_submit(w, 8, &sqe) == -ENOSYS);
+	AIO_CHECK(sys_submit((int)fd, 0, &sqe) == -EBADF);
+	AIO_CHECK(sys_submit(w, 0, (const struct tio_sqe *)8) == -EFAULT);
+	AIO_CHECK(sys_close(w) == 0 && sys_close((int)wfd) == 0);
+	fd = sys_open("/tmp/aio", O_RDONLY, 0);
+	AIO_CHECK(sys_read((int)fd, abuf, sizeof(abuf)) == n && !memcmp(abuf, file, (size_t)n));
+	printf("aio ok\n");
+	return 0;
+}
+
+static int killtest(void)
+{
+	const char *spin[] = {"qprobe", "spin", NULL}, *sleep[] = {"qprobe", "sleep", NULL};
+	const char *echo[] = {"echo", "detached child", NULL};
+	struct tio_spawn s = {.path = "/bin/qprobe", .argv = spin, .fds = {-1, -1, -1}};
+	int status = -1;
+	long pid = sys_spawn(&s), pid2;
+
+	AIO_CHECK(pid > 0 && sys_waitpid((int)pid, &status, WNOHANG) == 0);
+	AIO_CHECK(sys_kill((int)pid) == 0);
+	AIO_CHECK(sys_waitpid((int)pid, &status, 0) == pid && status == (TIO_WKILLED | 9));
+	AIO_CHECK(sys_waitpid((int)pid, &status, WNOHANG) == -ECHILD);
+	s.argv = sleep; /* blocked in a syscall: the kill wakes it */
+	pid = sys_spawn(&s);
+	AIO_CHECK(pid > 0 && sys_sleep_ns(50000000) == 0 && sys_kill((int)pid) == 0);
+	AIO_CHECK(sys_waitpid(-1, &status, 0) == pid && status == (TIO_WKILLED | 9));
+	s = (struct tio_spawn){
+	    .path = "/bin/echo", .argv = echo, .fds = {-1, -1, -1}, .flags = TIO_SPAWN_DETACH};
+	pid2 = sys_spawn(&s);
+	AIO_CHECK(pid2 > 0 && sys_waitpid((int)pid2, &status, 0) == -ECHILD);
+	s.flags = 0;
+	s.path = "/etc/motd";
+	AIO_CHECK(sys_spawn(&s) == -ENOEXEC);
+	s.path = "/nope";
+	AIO_CHECK(sys_spawn(&s) == -ENOENT);
+	s.path = "/bin/echo";
+	s.fds[0] = 31;
+	AIO_CHECK(sys_spawn(&s) == -EBADF);
+	s.fds[0] = -1;
+	s.flags = 0x100;
+	AIO_CHECK(sys_spawn(&s) == -EINVAL);
+	AIO_CHECK(sys_kill(1) == -EPERM && sys_kill(12345) == -ESRCH);
+	AIO_CHECK(sys_waitpid(-1, &status, WNOHANG) == -ECHILD);
+	sys_sleep_ns(100000000); /* the detached echo prints before we do */
+	printf("kill ok\n");
+	return 0;
+}
+
+static int killread(void)
+{
+	const char *rd[] = {"qprobe", "read", NULL};
+	struct tio_spawn s = {.path = "/bin/qprobe", .argv = rd, .fds = {-1, -1, -1}};
+	int status = -1;
+	long pid = sys_spawn(&s);
+
+	AIO_CHECK(pid > 0 && sys_sleep_ns(100000000) == 0);
+	AIO_CHECK(sys_waitpid((int)pid, &status, WNOHANG) == 0); /* still blocked in read */
+	AIO_CHECK(sys_kill((int)pid) == 0);
+	AIO_CHECK(sys_waitpid((int)pid, &status, 0) == pid && status == (TIO_WKILLED | 9));
+	printf("killread ok\n");
+	return 0;
+}
+
+static int readline(void)
+{
+	char buf[128];
+	long n = sys_read(0, buf, sizeof(buf) - 1);
+
+	if (n >= 0) {
+		buf[n] = '\0';
+		printf("read: %s", buf);
+	}
+	return n < 0;
+}
+
+static int park(void)
+{
+	struct tio_sqe sqe = {.opcode = TIO_OP_NOP, .timeout_ns = 2000000000ULL};
+	int w = (int)sys_waiter_create(1);
+
+	return !(w >= 0 && aio_one(w, 0, &sqe) == -ETIMEDOUT);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "park"))
+		return park();
+	if (argc == 2 && !strcmp(argv[1], "killread"))
+		return killread();
+	if (argc == 2 && !strcmp(argv[1], "read"))
+		return readline();
+	if (argc == 2 && !strcmp(argv[1], "kill"))
+		return killtest();
+	if (argc == 2 && !strcmp(argv[1], "sleep"))
+		return (int)sys_sleep_ns(60000000000ULL);
+	if (argc == 2 && !strcmp(argv[1], "aio"))
+		return aio();
+	if (argc == 3 && !strcmp(argv[1], "rate"))
+		return rate(strtol(argv[2], NULL, 10));
+	if (argc == 2 && !strcmp(argv[1], "badptr"))
+		return badptr();
+	if (argc == 2 && !strcmp(argv[1], "spin"))
+		for (;;)
+			;
+	if (argc == 2)
+		fault(argv[1]);
+	fprintf(stderr, "usage: qprobe pf|wpf|kpf|gp|ud|de|spin|badptr|aio|rate N\n");
+	return 2;
+}
