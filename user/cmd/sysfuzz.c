@@ -24,6 +24,7 @@
 #include <tio/sys.h>
 
 #define FUZZ_SCRATCH 8192
+#define FUZZ_PAGE    4096
 #define FUZZ_FDS     32
 #define FUZZ_MAPS    16
 
@@ -97,12 +98,29 @@ struct fuzz_count {
 };
 
 static uint64_t rng;
-static _Alignas(16) char scratch[FUZZ_SCRATCH];
+/*
+ * FUZZ_SCRATCH bytes in a mapping of their own, followed by an unmapped page:
+ * a buffer that "runs off the end" runs into unmapped memory (the kernel must
+ * answer -EFAULT or stop short), never into the fuzzer's own state.
+ */
+static char *scratch;
 static int fds[FUZZ_FDS];
 static unsigned nfds;
 static long maps[FUZZ_MAPS];
 static unsigned nmaps;
 static struct fuzz_count count[SYS_COUNT];
+
+static int scratch_map(void)
+{
+	long p = sys_mmap(NULL, FUZZ_SCRATCH + FUZZ_PAGE, PROT_READ | PROT_WRITE);
+
+	if (p < 0)
+		return (int)p;
+	if (sys_munmap((void *)(p + FUZZ_SCRATCH), FUZZ_PAGE) < 0)
+		return -1;
+	scratch = (char *)p;
+	return 0;
+}
 
 /* xorshift64*: small, fast, reproducible from the seed. */
 static uint64_t rnd(void)
@@ -307,6 +325,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "usage: sysfuzz [-s SECONDS] [-n SEED]\n");
 			return 1;
 		}
+	}
+	if (scratch_map() < 0) {
+		fprintf(stderr, "sysfuzz: cannot map the scratch area\n");
+		return 1;
 	}
 	rng = seed ^ 0x9e3779b97f4a7c15ULL; /* xorshift needs a non-zero state */
 	if (!rng)
