@@ -11,5 +11,7 @@ include kernel/port/objs.mk
 include kernel/proc/objs.mk
 include kernel/syscall/objs.mk
 include fs/objs.mk
+include lib/objs.mk
+kernel-y += $(lib-y)
 kernel-y += kernel/main.o
 kernel-y += kernel/stats.o

@@ -7,7 +7,7 @@
  * message out matters more than tidy interleaving.
  */
 #include <kernel/console.h>
-#include <kernel/format.h>
+#include <lib/fmt.h>
 #include <kernel/spinlock.h>
 
 static struct spinlock console_lock = SPINLOCK_INIT;
@@ -68,7 +68,7 @@ void vprintk(const char *fmt, va_list ap)
 	unsigned long f;
 	bool taken = console_lock_take(&f);
 
-	kformat(console_putc, NULL, fmt, ap);
+	fmt_format(console_putc, NULL, fmt, ap);
 	console_lock_release(taken, f);
 }
 

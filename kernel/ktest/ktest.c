@@ -13,7 +13,7 @@
  */
 #include <kernel/boot.h>
 #include <kernel/console.h>
-#include <kernel/format.h>
+#include <lib/fmt.h>
 #include <kernel/ktest.h>
 #include <kernel/panic.h>
 #include <kernel/sched.h>
@@ -39,10 +39,10 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	kvsnprintf(what, sizeof(what), fmt, ap);
+	fmt_vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (!__atomic_exchange_n(&case_failed, true, __ATOMIC_SEQ_CST))
-		ksnprintf(fail_msg, sizeof(fail_msg), "%s:%d: %s", file, line, what);
+		fmt_snprintf(fail_msg, sizeof(fail_msg), "%s:%d: %s", file, line, what);
 	if (thread_current() == runner)
 		klongjmp(case_env, 1);
 	thread_exit(1);

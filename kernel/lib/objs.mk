@@ -1,2 +1,1 @@
 kernel-y += kernel/lib/string.o
-kernel-y += kernel/lib/format.o

@@ -7,7 +7,7 @@
  */
 #include <async/port.h>
 #include <kernel/console.h>
-#include <kernel/format.h>
+#include <lib/fmt.h>
 #include <kernel/sched.h>
 
 void async_spin_init(async_spinlock_t *l)
@@ -81,7 +81,7 @@ void async_port_panic(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	panic("async: %s", msg);
 }

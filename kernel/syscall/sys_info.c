@@ -9,7 +9,7 @@
  * with more room. Block devices and network interfaces are -ENOSYS until
  * those subsystems exist.
  */
-#include <kernel/format.h>
+#include <lib/fmt.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
@@ -51,7 +51,7 @@ __attribute__((format(printf, 2, 3))) static void sink_printf(struct ksink *s, c
 	va_list ap;
 
 	va_start(ap, fmt);
-	kformat(sink_put, s, fmt, ap);
+	fmt_format(sink_put, s, fmt, ap);
 	va_end(ap);
 }
 

@@ -18,7 +18,7 @@
 #include "test_async.h"
 
 #include <kernel/console.h>
-#include <kernel/format.h>
+#include <lib/fmt.h>
 #include <kernel/sched.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
@@ -238,7 +238,7 @@ static void stats_capture(const char *fmt, ...)
 	va_start(ap, fmt);
 	if (stats_len < sizeof(stats_out))
 		stats_len +=
-		    kvsnprintf(stats_out + stats_len, sizeof(stats_out) - stats_len, fmt, ap);
+		    fmt_vsnprintf(stats_out + stats_len, sizeof(stats_out) - stats_len, fmt, ap);
 	va_end(ap);
 }
 
@@ -290,7 +290,7 @@ KTEST(async_chain_introspect)
 	stats_len = 0;
 	kernel_stats_print_async(stats_capture);
 	kernel_stats_print_async(printk);
-	ksnprintf(line, sizeof(line), "op %p pending", s.op);
+	fmt_snprintf(line, sizeof(line), "op %p pending", s.op);
 	KT_ASSERT(stats_has(line));
 	KT_ASSERT(stats_has("frames 5\n"));
 	KT_ASSERT(stats_has("  #0 tdev: timer irq, "));
@@ -298,7 +298,7 @@ KTEST(async_chain_introspect)
 	KT_ASSERT(stats_has("  #2 fat: first run, "));
 	KT_ASSERT(stats_has("  #4 sys: -, "));
 	KT_ASSERT(stats_has("[spilled]"));
-	ksnprintf(line, sizeof(line), "async heap kernel: chunks %u in use 1 ",
+	fmt_snprintf(line, sizeof(line), "async heap kernel: chunks %u in use 1 ",
 		  (unsigned)(ASYNC_KERNEL_HEAP_BYTES / ASYNC_SPILL_CHUNK));
 	KT_ASSERT(stats_has(line));
 	/* In the second run: the re-armed frames show again, fat says so. */

@@ -14,7 +14,7 @@
 #include <arch/x86_64/cpu.h>
 #include <kernel/list.h>
 #include <kernel/sched.h>
-#include <kernel/format.h>
+#include <lib/fmt.h>
 #include <kernel/string.h>
 
 struct tdev_stats tdev_stats;
@@ -164,13 +164,13 @@ static int idle_diff(const struct kt_async_idle *idle, char *why, size_t len)
 	for (unsigned i = 0; i < idle->n; i++) {
 		async_pool_stats(idle->pool[i], &s);
 		if (s.in_use != idle->in_use[i]) {
-			ksnprintf(why, len, "pool %s in use %u, idle %u", s.name, s.in_use,
+			fmt_snprintf(why, len, "pool %s in use %u, idle %u", s.name, s.in_use,
 				  idle->in_use[i]);
 			return -EBUSY;
 		}
 	}
 	if (h.in_use) {
-		ksnprintf(why, len, "kernel spill heap holds %u chunks", h.in_use);
+		fmt_snprintf(why, len, "kernel spill heap holds %u chunks", h.in_use);
 		return -EBUSY;
 	}
 	return 0;

@@ -36,14 +36,14 @@ int vdprintf(int fd, const char *fmt, va_list ap)
 	int n, r;
 
 	va_copy(aq, ap);
-	n = ulib_vsnprintf(small, sizeof(small), fmt, ap);
+	n = fmt_vsnprintf(small, sizeof(small), fmt, ap);
 	if (n >= (int)sizeof(small)) {
 		buf = malloc((size_t)n + 1);
 		if (!buf) {
 			va_end(aq);
 			return -ENOMEM;
 		}
-		ulib_vsnprintf(buf, (size_t)n + 1, fmt, aq);
+		fmt_vsnprintf(buf, (size_t)n + 1, fmt, aq);
 	}
 	va_end(aq);
 	r = write_all(fd, buf, (size_t)n);
@@ -87,7 +87,7 @@ int printf(const char *fmt, ...)
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	return ulib_vsnprintf(buf, size, fmt, ap);
+	return fmt_vsnprintf(buf, size, fmt, ap);
 }
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)
@@ -96,7 +96,7 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = ulib_vsnprintf(buf, size, fmt, ap);
+	n = fmt_vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }

@@ -88,6 +88,6 @@ const char *ulib_strerror(int err)
 		err = -err;
 	if ((unsigned)err < sizeof(err_text) / sizeof(err_text[0]) && err_text[err])
 		return err_text[err];
-	ulib_snprintf(unknown, sizeof(unknown), "Unknown error %d", err);
+	fmt_snprintf(unknown, sizeof(unknown), "Unknown error %d", err);
 	return unknown;
 }

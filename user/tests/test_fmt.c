@@ -18,7 +18,7 @@
 #define SAME(...)                                                                                  \
 	do {                                                                                       \
 		char a_[128], b_[128];                                                             \
-		int na_ = ulib_snprintf(a_, sizeof(a_), __VA_ARGS__);                              \
+		int na_ = fmt_snprintf(a_, sizeof(a_), __VA_ARGS__);                              \
 		int nb_ = snprintf(b_, sizeof(b_), __VA_ARGS__);                                   \
 		if (na_ != nb_ || strcmp(a_, b_))                                                  \
 			UT_FAIL("format %.60s: got \"%.120s\" (%d), want \"%.120s\" (%d)",         \
@@ -65,11 +65,11 @@ static void test_fmt_truncation(void)
 {
 	char buf[8];
 
-	UT_EQ(ulib_snprintf(buf, sizeof(buf), "%s", "0123456789"), 10);
+	UT_EQ(fmt_snprintf(buf, sizeof(buf), "%s", "0123456789"), 10);
 	UT_ASSERT(!strcmp(buf, "0123456"));
-	UT_EQ(ulib_snprintf(buf, 1, "abc"), 3);
+	UT_EQ(fmt_snprintf(buf, 1, "abc"), 3);
 	UT_EQ(buf[0], 0);
-	UT_EQ(ulib_snprintf(NULL, 0, "%d", 12345), 5);
+	UT_EQ(fmt_snprintf(NULL, 0, "%d", 12345), 5);
 }
 
 static void test_strerror_matches_libc(void)

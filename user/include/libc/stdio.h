@@ -4,7 +4,7 @@
  * There is no FILE: stdin/stdout/stderr are the descriptor numbers, so
  * `fprintf(stderr, ...)` reads as usual and writes to fd 2. printf output is
  * buffered per call only (one write per call), so lines never interleave
- * within a call. Formats: see tio/fmt.h.
+ * within a call. Formats: see lib/fmt.h.
  */
 #ifndef ULIBC_STDIO_H
 #define ULIBC_STDIO_H

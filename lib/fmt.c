@@ -1,19 +1,20 @@
 /*
- * fmt.c - printf-style formatting into a bounded buffer (tio/fmt.h).
+ * fmt.c - printf-style formatting, shared by the kernel and the user runtime
+ * (contract: lib/fmt.h).
  *
- * Pure: no system calls, no allocation, so it runs in the host tests too.
- * One conversion is parsed into a struct fmt_spec, then emitted by a
- * function per kind (integer, string, character); every byte goes through
- * out_put(), which counts what it cannot store.
+ * Pure: no system calls, no allocation, no library calls, so the same file
+ * builds freestanding for the kernel, for user programs and for the host
+ * tests that compare it with the C library. One conversion is parsed into a
+ * struct fmt_spec, then emitted by a function per kind (integer, string,
+ * character); every byte goes through out_put() to the caller's sink.
  */
+#include <lib/fmt.h>
 #include <stdint.h>
-#include <string.h>
-#include <tio/fmt.h>
 
 struct fmt_out {
-	char *buf;  /* [O] destination */
-	size_t cap; /* [O] bytes that may be stored, including the NUL */
-	size_t len; /* [O] bytes produced so far (may exceed cap) */
+	void (*put)(char c, void *ctx); /* [O] the sink */
+	void *ctx;			/* [O] its argument */
+	size_t len;			/* [O] bytes produced so far */
 };
 
 #define F_LEFT	0x01
@@ -32,9 +33,17 @@ struct fmt_spec {
 
 static void out_put(struct fmt_out *o, char c)
 {
-	if (o->len + 1 < o->cap)
-		o->buf[o->len] = c;
+	o->put(c, o->ctx);
 	o->len++;
+}
+
+static size_t str_len(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
 }
 
 static void out_pad(struct fmt_out *o, char c, int n)
@@ -129,7 +138,7 @@ static void emit_str(struct fmt_out *o, const struct fmt_spec *s, const char *st
 
 	if (!str)
 		str = "(null)";
-	n = s->prec >= 0 ? strnlen(str, (size_t)s->prec) : strlen(str);
+	n = str_len(str, s->prec >= 0 ? (size_t)s->prec : SIZE_MAX);
 	pad = s->width > (int)n ? s->width - (int)n : 0;
 	if (!(s->flags & F_LEFT))
 		out_pad(o, ' ', pad);
@@ -277,9 +286,9 @@ static void emit_conv(struct fmt_out *o, struct fmt_spec *s, va_list *ap)
 	}
 }
 
-int ulib_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+int fmt_format(void (*put)(char c, void *ctx), void *ctx, const char *fmt, va_list ap)
 {
-	struct fmt_out o = {buf, size, 0};
+	struct fmt_out o = {put, ctx, 0};
 	struct fmt_spec s;
 	va_list aq;
 
@@ -294,18 +303,40 @@ int ulib_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		emit_conv(&o, &s, &aq);
 	}
 	va_end(aq);
-	if (size)
-		buf[o.len < size ? o.len : size - 1] = '\0';
 	return (int)o.len;
 }
 
-int ulib_snprintf(char *buf, size_t size, const char *fmt, ...)
+struct fmt_buf {
+	char *buf;
+	size_t size, pos; /* pos may pass size: the length the full output would have */
+};
+
+static void buf_put(char c, void *ctx)
+{
+	struct fmt_buf *b = ctx;
+
+	if (b->pos + 1 < b->size)
+		b->buf[b->pos] = c;
+	b->pos++;
+}
+
+int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct fmt_buf b = {buf, size, 0};
+	int n = fmt_format(buf_put, &b, fmt, ap);
+
+	if (size)
+		buf[b.pos < size ? b.pos : size - 1] = '\0';
+	return n;
+}
+
+int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = ulib_vsnprintf(buf, size, fmt, ap);
+	n = fmt_vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }
