@@ -52,7 +52,7 @@ static void log_modules(void)
 	const struct boot_module *m = kernel_modules(&n);
 
 	for (size_t i = 0; i < n; i++)
-		klog(LOG_INFO, "module %zu: %#lx-%#lx '%s'\n", i, m[i].start, m[i].end, m[i].name);
+		klog(LOG_INFO, "module %zu: 0x%lx-0x%lx '%s'\n", i, m[i].start, m[i].end, m[i].name);
 }
 
 static void echo_console(void)
@@ -106,7 +106,7 @@ static void run_init(void)
 		return;
 	}
 	err = proc_waitpid(pid, &status, 0);
-	klog(LOG_INFO, "init (%s) exited with status %#x\n", argv[0], err < 0 ? err : status);
+	klog(LOG_INFO, "init (%s) exited with status 0x%x\n", argv[0], err < 0 ? err : status);
 	if (err < 0 || status != 0)
 		kernel_exit(KERNEL_EXIT_TEST_FAILED);
 	kernel_poweroff();
@@ -116,7 +116,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 {
 	console_early_init();
 	if (bootinfo_init(magic, info_phys))
-		panic("not started by a multiboot loader (magic %#x)", magic);
+		panic("not started by a multiboot loader (magic 0x%x)", magic);
 	apply_loglevel();
 	klog(LOG_INFO, "Tessera kernel, command line '%s'\n", kernel_cmdline());
 	arch_trap_init();

@@ -57,7 +57,7 @@ static void print_frame(int n, uint64_t pc, uint64_t lookup_pc)
 	const char *name = ksyms_lookup(lookup_pc, &off);
 
 	if (name)
-		printk("  #%d %016lx %s+%#lx\n", n, pc, name, off + (pc - lookup_pc));
+		printk("  #%d %016lx %s+0x%lx\n", n, pc, name, off + (pc - lookup_pc));
 	else
 		printk("  #%d %016lx ?\n", n, pc);
 }

@@ -1,89 +1,9 @@
 /*
- * string.c - memory and string primitives for a freestanding kernel.
- *
- * Plain loops and rep movsb/stosb: simple to trust. The kernel is built with
- * -fno-tree-loop-distribute-patterns so gcc never turns one of these loops
- * back into a call to the function being defined.
+ * string.c - the kernel's own string helpers; the C byte and string
+ * functions themselves are shared with user space in lib/string.c.
  */
 #include <kernel/string.h>
 #include <uapi/errno.h>
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	void *ret = dst;
-
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
-	return ret;
-}
-
-void *memmove(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	if (d <= s || d >= s + n)
-		return memcpy(dst, src, n);
-	while (n--)
-		d[n] = s[n];
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	void *ret = dst;
-
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
-	return ret;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x - *y;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-	for (; n; n--, a++, b++) {
-		if (*a != *b)
-			return (unsigned char)*a - (unsigned char)*b;
-		if (!*a)
-			return 0;
-	}
-	return 0;
-}
-
-char *strchr(const char *s, int c)
-{
-	for (;; s++) {
-		if (*s == (char)c)
-			return (char *)s;
-		if (!*s)
-			return NULL;
-	}
-}
 
 size_t strlcpy(char *dst, const char *src, size_t size)
 {

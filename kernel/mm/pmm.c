@@ -128,11 +128,11 @@ void pmm_free_page(uint64_t pa)
 	unsigned long f;
 
 	if ((pa & (PAGE_SIZE - 1)) || pa >= PARAM_MAX_PHYS_BYTES)
-		panic("pmm: freeing bad frame address %#lx", pa);
+		panic("pmm: freeing bad frame address 0x%lx", pa);
 	f = spin_lock_irqsave(&pmm_lock);
 	if (!frame_used(pa / PAGE_SIZE) || frame_reserved(pa)) {
 		spin_unlock_irqrestore(&pmm_lock, f);
-		panic("pmm: freeing frame %#lx that is free or reserved", pa);
+		panic("pmm: freeing frame 0x%lx that is free or reserved", pa);
 	}
 	__pmm_push(pa);
 	stats.frees++;

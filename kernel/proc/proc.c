@@ -372,11 +372,11 @@ void proc_fault(uint64_t vector, uint64_t error, uint64_t rip, uint64_t addr)
 		panic("ring-3 exception %lu outside any process", vector);
 	arch_irq_enable();
 	if (vector == 14)
-		printk("%s[%d]: killed: %s at rip %#lx, address %#lx (%s, %s)\n", p->name, p->pid,
+		printk("%s[%d]: killed: %s at rip 0x%lx, address 0x%lx (%s, %s)\n", p->name, p->pid,
 		       arch_exception_name((unsigned)vector), rip, addr,
 		       error & 1 ? "protection" : "not present", error & 2 ? "write" : "read");
 	else
-		printk("%s[%d]: killed: %s at rip %#lx, error code %#lx\n", p->name, p->pid,
+		printk("%s[%d]: killed: %s at rip 0x%lx, error code 0x%lx\n", p->name, p->pid,
 		       arch_exception_name((unsigned)vector), rip, error);
 	proc_exit(TIO_WKILLED | fault_reason(vector));
 }

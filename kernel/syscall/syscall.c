@@ -76,7 +76,7 @@ void syscall_dispatch(struct trap_frame *f)
 						     : (uint64_t)-ENOSYS;
 	proc_return_to_user();
 	if (f->rip >= USER_TOP) {
-		printk("%s[%d]: killed: syscall return address %#lx is not a user address\n",
+		printk("%s[%d]: killed: syscall return address 0x%lx is not a user address\n",
 		       p->name, p->pid, f->rip);
 		proc_exit(TIO_WKILLED | PROC_KILL_SEGV);
 	}

@@ -148,7 +148,7 @@ static __attribute__((noreturn)) void trap_report(struct trap_frame *f)
 	uint64_t vec = f->vector;
 
 	console_panic_mode();
-	printk("\nEXCEPTION %s (vector %lu) error code %#lx\n", exception_names[vec], vec,
+	printk("\nEXCEPTION %s (vector %lu) error code 0x%lx\n", exception_names[vec], vec,
 	       f->error);
 	if (vec == VEC_PF)
 		printk("  cr2 %016lx (%s, %s, %s)\n", arch_read_cr2(),
