@@ -31,6 +31,7 @@ _Static_assert(offsetof(struct thread, saved_rsp) == 0, "switch.S stores RSP at 
 void __thread_free(struct thread *t)
 {
 	list_del(&t->all_node);
+	__sched_fpu_drop(t);
 	if (t->stack)
 		async_pool_free(&kstack_pool, t->stack);
 	async_pool_free(&thread_pool, t);
