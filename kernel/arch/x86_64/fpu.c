@@ -2,9 +2,10 @@
  * fpu.c - SSE on at boot, and the clean x87/SSE state (contract: arch/x86_64/fpu.h).
  *
  * Every x86-64 CPU has FXSR, SSE and SSE2, so nothing is probed. CR0.TS
- * stays clear: state is switched eagerly by the scheduler, so #NM never
- * happens. CR0.NE makes x87 errors #MF exceptions rather than the legacy
- * FERR# line to the PIC (IRQ 13), which nothing here would handle.
+ * stays clear: the scheduler moves the state at thread switches, never
+ * lazily on first use, so #NM never happens. CR0.NE makes x87 errors #MF
+ * exceptions rather than the legacy FERR# line to the PIC (IRQ 13), which
+ * nothing here would handle.
  */
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/fpu.h>
@@ -29,8 +30,7 @@ void arch_fpu_init(void)
 	arch_write_cr4(arch_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
 	arch_fpu_save(&fpu_clean);
-	/* The registers (bytes 32 on) hold whatever firmware left: a new thread starts from zeros.
-	 */
+	/* ST0-7 and XMM0-15 hold whatever firmware left; new threads start from zeros. */
 	memset(fpu_clean.bytes + FXSAVE_REGS_OFFSET, 0,
 	       sizeof(fpu_clean.bytes) - FXSAVE_REGS_OFFSET);
 }
