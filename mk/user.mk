@@ -10,7 +10,7 @@
 
 USER_CC     ?= gcc
 USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static -nostdlib \
-	-fno-stack-protector -mgeneral-regs-only -fno-tree-loop-distribute-patterns \
+	-fno-stack-protector -fno-tree-loop-distribute-patterns \
 	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror \
 	-Iinclude -Iuser/include/libc -Iuser/include -MMD -MP
 USER_LDFLAGS := -static -nostdlib -no-pie -Wl,-T,user/user.ld -Wl,--build-id=none

@@ -23,6 +23,7 @@
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
+#include <arch/x86_64/fpu.h>
 #include <kernel/list.h>
 #include <kernel/time.h>
 #include <kernel/waitq.h>
@@ -57,6 +58,8 @@ struct thread {
 	struct waitq joinq;	    /* the joiner sleeps here */
 	struct addr_space *as;	    /* [O] loaded at every switch in; NULL: the kernel's */
 	struct proc *proc;	    /* [O] the process this thread runs, NULL for kernel threads */
+	bool user_fpu;		    /* [S] has x87/SSE state: set with a process's space */
+	struct arch_fpu_area fpu; /* [S] that state, valid iff user_fpu and not sched's fpu owner */
 };
 
 /* Turns the boot context into the first thread and starts the idle thread. */
@@ -73,7 +76,11 @@ void thread_yield(void);
 void thread_sleep_until(uint64_t deadline_ns);
 void thread_sleep_ns(uint64_t ns);
 struct thread *thread_current(void);
-/* The current thread runs in @as from now on (a process thread, once). */
+/*
+ * The current thread runs in @as from now on (a process thread, once), with
+ * a clean x87/SSE state that the scheduler keeps for it from then on; NULL
+ * makes it a kernel thread again (process teardown) and drops that state.
+ */
 void thread_set_space(struct addr_space *as, struct proc *p);
 
 /* Low level, for waitq.c and the timer code. */

@@ -31,6 +31,7 @@ static struct thread *idle_thread;			      /* [I] after sched_init */
 static bool need_resched;				      /* [S] switch at IRQ exit */
 static bool preemption;					      /* [S] ticks may preempt */
 static uint64_t nr_switches;				      /* [S] */
+static struct thread *fpu_owner; /* [S] whose x87/SSE state the registers hold, or NULL */
 
 struct thread *thread_current(void)
 {
@@ -58,9 +59,34 @@ static void sched_finish_switch(struct thread *prev)
 }
 
 /*
+ * The x87/SSE registers change hands only here. The kernel never uses them
+ * (arch/x86_64/fpu.h), so they keep a user thread's state while kernel
+ * threads and idle run: it is saved only when another user thread needs the
+ * registers, and not reloaded when its owner comes back first. No #NM trap:
+ * the switch is done whenever a thread with user state is switched in.
+ */
+static void __sched_fpu_load(struct thread *next)
+{
+	if (!next->user_fpu || fpu_owner == next)
+		return;
+	if (fpu_owner)
+		arch_fpu_save(&fpu_owner->fpu);
+	arch_fpu_restore(&next->fpu);
+	fpu_owner = next;
+}
+
+void __sched_fpu_drop(struct thread *t)
+{
+	t->user_fpu = false;
+	if (fpu_owner == t)
+		fpu_owner = NULL;
+}
+
+/*
  * What a thread needs from the CPU besides its registers: its address space
  * (kernel threads run in the kernel's, so a dying process's tables can be
- * freed) and its kernel stack as the landing place for traps from ring 3.
+ * freed), its kernel stack as the landing place for traps from ring 3, and
+ * its x87/SSE state if it has one.
  */
 static void switch_cpu_context(struct thread *next)
 {
@@ -70,6 +96,7 @@ static void switch_cpu_context(struct thread *next)
 		arch_set_kernel_stack((uint64_t)next->stack + PARAM_KSTACK_SIZE);
 	if (arch_read_cr3() != as->pml4_phys)
 		paging_switch(as);
+	__sched_fpu_load(next);
 }
 
 void thread_set_space(struct addr_space *as, struct proc *p)
@@ -78,6 +105,11 @@ void thread_set_space(struct addr_space *as, struct proc *p)
 
 	sched_cur->as = as;
 	sched_cur->proc = p;
+	__sched_fpu_drop(sched_cur);
+	if (as) {
+		arch_fpu_reset(&sched_cur->fpu);
+		sched_cur->user_fpu = true;
+	}
 	switch_cpu_context(sched_cur);
 	spin_unlock_irqrestore(&sched_lock, f);
 }

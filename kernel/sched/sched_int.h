@@ -19,6 +19,8 @@ extern struct list_node sched_all_threads; /* [S] */
 void __sched_enqueue(struct thread *t);
 /* Installs @t as the running thread at boot; sched_lock held. */
 void __sched_set_current(struct thread *t, struct thread *idle);
+/* @t has no x87/SSE state any more (teardown, free); sched_lock held. */
+void __sched_fpu_drop(struct thread *t);
 /* Frees a ZOMBIE's stack and object; sched_lock held. */
 void __thread_free(struct thread *t);
 

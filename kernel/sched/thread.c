@@ -27,10 +27,13 @@ ASYNC_POOL_DEFINE(kstack_pool, "kstack", struct kstack, PARAM_MAX_THREADS);
 static unsigned next_thread_id; /* [S] */
 
 _Static_assert(offsetof(struct thread, saved_rsp) == 0, "switch.S stores RSP at offset 0");
+_Static_assert(ASYNC_POOL_ALIGN % _Alignof(struct thread) == 0,
+	       "the pool must keep thread->fpu 16-byte aligned for fxsave");
 
 void __thread_free(struct thread *t)
 {
 	list_del(&t->all_node);
+	__sched_fpu_drop(t);
 	if (t->stack)
 		async_pool_free(&kstack_pool, t->stack);
 	async_pool_free(&thread_pool, t);

@@ -1,5 +1,5 @@
 /*
- * arch/x86_64/cpu.h - port I/O, interrupt flag, control registers, TSC.
+ * arch/x86_64/cpu.h - port I/O, interrupt flag, control registers, MSRs, TSC.
  *
  * Thin inline wrappers over single instructions; no state. The interrupt
  * flag helpers are what spinlocks build on: arch_irq_save() returns the old
@@ -93,6 +93,32 @@ static inline uint64_t arch_read_cr2(void)
 
 	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
 	return v;
+}
+
+static inline uint64_t arch_read_cr0(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static inline void arch_write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline uint64_t arch_read_cr4(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void arch_write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
 static inline uint64_t arch_read_cr3(void)

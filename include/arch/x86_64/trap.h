@@ -1,7 +1,8 @@
 /*
  * arch/x86_64/trap.h - CPU exceptions and hardware interrupts.
  *
- *   arch_trap_init()                  GDT, TSS (IST stack for #DF), IDT, remapped PIC
+ *   arch_trap_init()                  GDT, TSS (IST stack for #DF), SSE on (arch_fpu_init),
+ *                                     IDT, remapped PIC
  *   arch_irq_register(irq, fn, arg)   handler for ISA IRQ 0..15; unmasks it
  *   arch_irq_mask(irq)/unmask(irq)
  *   struct trap_catch                 test hook: expect one exception and recover

@@ -7,3 +7,4 @@ kernel-y += kernel/arch/x86_64/trap.o
 kernel-y += kernel/arch/x86_64/pic.o
 kernel-y += kernel/arch/x86_64/pit.o
 kernel-y += kernel/arch/x86_64/syscall.o
+kernel-y += kernel/arch/x86_64/fpu.o

@@ -10,8 +10,12 @@
  * From ring 3 (CS RPL 3) an exception is the process's fault, not the
  * kernel's: proc_fault() reports it and ends that process alone; and on the
  * way back to ring 3 after an IRQ, a process that was killed exits instead.
+ * That includes #MF and #XM, the floating-point errors that user code
+ * unmasks: the kernel itself never executes an x87 or SSE instruction that
+ * could raise them (arch/x86_64/fpu.h), so from ring 0 they are bugs.
  */
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/fpu.h>
 #include <arch/x86_64/trap.h>
 #include <kernel/console.h>
 #include <kernel/ksyms.h>
@@ -101,6 +105,7 @@ void arch_trap_init(void)
 	} __attribute__((packed)) p = {sizeof(idt) - 1, (uint64_t)idt};
 
 	gdt_init();
+	arch_fpu_init();
 	for (unsigned v = 0; v < IDT_VECTORS; v++)
 		idt_set(v, isr_stub_table[v], v == VEC_DF ? 1 : 0);
 	__asm__ volatile("lidt %0" : : "m"(p));
