@@ -9,6 +9,7 @@
  * stored and restored.
  */
 #include <arch/x86_64/usermode.h>
+#include "frame_asm.h"
 
 	.data
 	.align 8
@@ -28,42 +29,14 @@ syscall_entry:
 	pushq %rcx			/* rip */
 	pushq $0			/* error */
 	pushq $ARCH_SYSCALL_VECTOR
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS
 	cld
 	xorl %ebp, %ebp			/* backtraces stop at the user boundary */
 	sti
 	movq %rsp, %rdi
 	call syscall_dispatch
 	cli
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	POP_GPRS
 	addq $16, %rsp			/* vector, error */
 	movq 0(%rsp), %rcx		/* rip: canonical, checked by syscall_dispatch */
 	movq 16(%rsp), %r11		/* rflags */
