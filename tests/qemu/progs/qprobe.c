@@ -20,6 +20,9 @@
  *   qprobe park                            one NOP op parked 2 s on a waiter (for stats)
  *   qprobe aio                             the async syscalls end to end; prints
  *                                          "aio ok" or the first check that failed
+ *   qprobe regress                         the review's regression checks, one line
+ *                                          each: "regress ok <bug>" or
+ *                                          "regress FAIL <bug>: <check> (line N)"
  */
 #include <errno.h>
 #include <stdio.h>
@@ -250,8 +253,194 @@ static int park(void)
 	return !(w >= 0 && aio_one(w, 0, &sqe) == -ETIMEDOUT);
 }
 
+/* ---- Regression checks: each is named after the bug it pins (test_syscalls.py) ---- */
+
+#define RCHECK(c)                                                                                  \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			*why = #c;                                                                 \
+			return __LINE__;                                                           \
+		}                                                                                  \
+	} while (0)
+
+/* A length whose page count wrapped to zero got an empty mapping and success. */
+static int mmap_len_wraps(const char **why)
+{
+	long r = sys_mmap(NULL, ~(size_t)0, PROT_READ | PROT_WRITE);
+
+	RCHECK(r < 0);
+	r = sys_mmap(NULL, ~(size_t)0 - 4094, PROT_READ | PROT_WRITE);
+	RCHECK(r < 0);
+	return 0;
+}
+
+/* munmap with a wrapping length did nothing and returned 0. */
+static int munmap_len_wraps(const char **why)
+{
+	long p = sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE);
+
+	RCHECK(p > 0);
+	RCHECK(sys_munmap((void *)p, ~(size_t)0) == -EINVAL);
+	*(volatile char *)p = 1; /* still mapped */
+	RCHECK(sys_munmap((void *)p, 4096) == 0);
+	return 0;
+}
+
+/* now + timeout_ns wrapped: a NOP meant to wait "forever" timed out at once. */
+static int nop_timeout_wraps(const char **why)
+{
+	struct tio_sqe sqe = {.opcode = TIO_OP_NOP, .timeout_ns = ~0ULL};
+	struct tio_event ev;
+	long w = sys_waiter_create(1);
+
+	RCHECK(w >= 0);
+	RCHECK(sys_submit((int)w, 0, &sqe) == 0);
+	RCHECK(sys_wait_event((int)w, &ev, 1, 50000000) == 0);
+	RCHECK(sys_cancel((int)w, 0) == 0);
+	RCHECK(sys_wait_event((int)w, &ev, 1, 1000000000) == 1 && ev.result == -ECANCELED);
+	RCHECK(sys_close((int)w) == 0);
+	return 0;
+}
+
+/* A getdents copy that faulted after some records returned -EFAULT, and
+ * the records already written were consumed: the next call skipped them. */
+static int getdents_fault_loses_entries(const char **why)
+{
+	long page = sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE); /* a guard page follows */
+	long fd = sys_open("/", O_RDONLY | O_DIRECTORY, 0);
+	char good[512];
+	struct tio_dirent *d = (struct tio_dirent *)(page + 4096 - 16), *g = (void *)good;
+	long r;
+
+	RCHECK(page > 0 && fd >= 0);
+	r = sys_getdents((int)fd, d, 256); /* "." fits, ".." would cross into the guard */
+	RCHECK(r == 16 && !strcmp(d->name, "."));
+	r = sys_getdents((int)fd, good, sizeof(good));
+	RCHECK(r > 0 && !strcmp(g->name, ".."));
+	RCHECK(sys_getdents((int)fd, (void *)(page + 4096), 256) == -EFAULT);
+	sys_close((int)fd);
+	sys_munmap((void *)page, 4096);
+	return 0;
+}
+
+/* waitpid took (int) of a 64-bit pid: 2^32 + pid waited for pid. */
+static int waitpid_pid_truncated(const char **why)
+{
+	const char *spin[] = {"qprobe", "spin", NULL};
+	struct tio_spawn s = {.path = "/bin/qprobe", .argv = spin, .fds = {-1, -1, -1}};
+	long pid = sys_spawn(&s), r;
+	int status;
+
+	RCHECK(pid > 0);
+	r = sys_call6(SYS_waitpid, (1L << 32) | pid, 0, WNOHANG, 0, 0, 0);
+	sys_kill((int)pid);
+	RCHECK(sys_waitpid((int)pid, &status, 0) == pid);
+	RCHECK(r == -EINVAL);
+	return 0;
+}
+
+/* TIO_OP_OPEN took any flag bits (SYS_open refuses unknown ones). */
+static int aio_open_flags_unchecked(const char **why)
+{
+	struct tio_sqe sqe = {
+	    .opcode = TIO_OP_OPEN, .addr = (uintptr_t) "/etc/motd", .len = O_RDONLY | 0x40000000};
+	long w = sys_waiter_create(1);
+
+	RCHECK(w >= 0);
+	RCHECK(sys_submit((int)w, 0, &sqe) == -EINVAL);
+	sys_close((int)w);
+	return 0;
+}
+
+/* uapi/async.h: "Fields an opcode does not use must be zero (-EINVAL)":
+ * only NOP was checked. */
+static int sqe_unused_fields_accepted(const char **why)
+{
+	static char buf[64];
+	struct tio_stat st;
+	struct tio_sqe stat = {.opcode = TIO_OP_STAT,
+			       .fd = 5,
+			       .addr = (uintptr_t) "/etc/motd",
+			       .aux = (uintptr_t)&st};
+	struct tio_sqe fsync = {.opcode = TIO_OP_FSYNC, .fd = 1, .len = 7};
+	struct tio_sqe read = {
+	    .opcode = TIO_OP_READ, .buf_index = 3, .addr = (uintptr_t)buf, .len = sizeof(buf)};
+	struct tio_sqe nop = {.opcode = TIO_OP_NOP, .buf_index = 1};
+	long w = sys_waiter_create(1), fd = sys_open("/etc/motd", O_RDONLY, 0);
+
+	RCHECK(w >= 0 && fd >= 0);
+	read.fd = (int)fd;
+	RCHECK(sys_submit((int)w, 0, &stat) == -EINVAL);
+	RCHECK(sys_submit((int)w, 0, &fsync) == -EINVAL);
+	RCHECK(sys_submit((int)w, 0, &read) == -EINVAL);
+	RCHECK(sys_submit((int)w, 0, &nop) == -EINVAL);
+	read.buf_index = 0; /* the same READ, well formed, still works */
+	RCHECK(aio_one((int)w, 0, &read) > 0);
+	sys_close((int)fd);
+	sys_close((int)w);
+	return 0;
+}
+
+/* rename into a path under a regular file linked the entry under that file. */
+static int rename_into_file(const char **why)
+{
+	long a = sys_open("/tmp/rf-a", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	long f = sys_open("/tmp/rf-f", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	struct tio_stat st;
+
+	RCHECK(a >= 0 && f >= 0);
+	sys_close((int)a);
+	sys_close((int)f);
+	RCHECK(sys_rename("/tmp/rf-a", "/tmp/rf-f/x") == -ENOTDIR);
+	RCHECK(sys_stat("/tmp/rf-a", &st) == 0);
+	RCHECK(sys_unlink("/tmp/rf-f") == 0 && sys_unlink("/tmp/rf-a") == 0);
+	return 0;
+}
+
+/* rename of a missing path onto itself returned 0. */
+static int rename_missing_onto_itself(const char **why)
+{
+	RCHECK(sys_rename("/tmp/no-such", "/tmp/no-such") == -ENOENT);
+	RCHECK(sys_rename("/tmp/no-such/x", "/tmp/no-such/x") == -ENOENT);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const char **why);
+} regressions[] = {
+    {"mmap_len_wraps", mmap_len_wraps},
+    {"munmap_len_wraps", munmap_len_wraps},
+    {"nop_timeout_wraps", nop_timeout_wraps},
+    {"getdents_fault_loses_entries", getdents_fault_loses_entries},
+    {"waitpid_pid_truncated", waitpid_pid_truncated},
+    {"aio_open_flags_unchecked", aio_open_flags_unchecked},
+    {"sqe_unused_fields_accepted", sqe_unused_fields_accepted},
+    {"rename_into_file", rename_into_file},
+    {"rename_missing_onto_itself", rename_missing_onto_itself},
+};
+
+static int regress(void)
+{
+	int bad = 0;
+
+	for (unsigned i = 0; i < sizeof(regressions) / sizeof(regressions[0]); i++) {
+		const char *why = "";
+		int line = regressions[i].fn(&why);
+
+		if (line)
+			printf("regress FAIL %s: %s (line %d)\n", regressions[i].name, why, line);
+		else
+			printf("regress ok %s\n", regressions[i].name);
+		bad |= line != 0;
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "regress"))
+		return regress();
 	if (argc == 2 && !strcmp(argv[1], "park"))
 		return park();
 	if (argc == 2 && !strcmp(argv[1], "killread"))
