@@ -148,7 +148,8 @@ static int cpio_entry_at(const unsigned char *a, uint64_t len, uint64_t off, str
 	uint32_t namesize;
 	uint64_t name_end, data_end;
 
-	if (len - off < CPIO_HDR || memcmp(h, "070701", 6))
+	/* off may be up to 3 past len (the previous entry's padding): not a header. */
+	if (off > len || len - off < CPIO_HDR || memcmp(h, "070701", 6))
 		return -EINVAL;
 	if (hex8(h + 14, &e->mode) || hex8(h + 54, &e->size) || hex8(h + 94, &namesize))
 		return -EINVAL;
