@@ -63,8 +63,11 @@ void file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (f->kind == FILE_VNODE) {
-		__atomic_sub_fetch(&f->vn->mnt->files, 1, __ATOMIC_RELEASE);
+		struct vfs_mount *m = f->vn->mnt; /* a mount table slot: outlives the vnode */
+
+		/* Vnode first: once files reaches 0, umount may free the filesystem's nodes. */
 		vnode_put(f->vn);
+		__atomic_sub_fetch(&m->files, 1, __ATOMIC_RELEASE);
 	} else if (f->kind == FILE_WAITER) {
 		waiter_drain_destroy(f->waiter);
 	} else if (f->kind == FILE_PBQ) {

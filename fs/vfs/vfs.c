@@ -461,14 +461,19 @@ int vfs_umount(const char *abs)
 		err = -EINVAL;
 	else if (!m->covered || __atomic_load_n(&m->files, __ATOMIC_ACQUIRE) || has_child_mount(m))
 		err = -EBUSY;
-	else
+	else {
 		m->used = false;
+		m->claimed = true; /* the slot is not free until torn down */
+	}
 	spin_unlock_irqrestore(&mount_lock, f);
 	if (err)
 		return err;
 	if (m->type->umount)
 		m->type->umount(m);
 	vnode_put(m->covered);
+	f = spin_lock_irqsave(&mount_lock);
+	m->claimed = false;
+	spin_unlock_irqrestore(&mount_lock, f);
 	return 0;
 }
 
