@@ -325,21 +325,25 @@ int vfs_io_push(struct async_op *op, struct file *f, struct async_buf *buf, uint
 /* ---- Waiting for one op from a thread ---- */
 
 struct sync_wait {
-	struct waitq *wq;  /* [I] the process's (kill wakes it) or a local one */
-	struct proc *proc; /* [I] NULL for kernel threads */
-	bool done;	   /* [a] */
-	bool cancelled;	   /* [O] the waiter cancelled the op because it was killed */
-	int64_t res;	   /* valid iff done */
+	struct waitq *wq;     /* [I] the process's (kill wakes it) or a local one */
+	struct proc *proc;    /* [I] NULL for kernel threads */
+	struct spinlock lock; /* sync_done holds it until its last touch of this struct */
+	bool done;	      /* [a] */
+	bool cancelled;	      /* [O] the waiter cancelled the op because it was killed */
+	int64_t res;	      /* valid iff done */
 };
 
 static void sync_done(struct async_op *op, int64_t res, void *arg)
 {
 	struct sync_wait *w = arg;
 
+	unsigned long f = spin_lock_irqsave(&w->lock);
+
 	(void)op;
 	w->res = res;
 	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
 	waitq_wake_all(w->wq);
+	spin_unlock_irqrestore(&w->lock, f);
 }
 
 static bool sync_cond(void *arg)
@@ -354,9 +358,11 @@ int64_t vfs_sync_io(struct async_op *op)
 {
 	struct waitq local;
 	struct sync_wait w = {.proc = proc_current()};
+	unsigned long fl;
 	int err;
 
 	waitq_init(&local);
+	spin_init(&w.lock);
 	w.wq = w.proc ? &w.proc->wq : &local;
 	async_op_get(op); /* so a kill can still cancel it */
 	err = async_op_submit_fn(op, sync_done, &w);
@@ -371,6 +377,10 @@ int64_t vfs_sync_io(struct async_op *op)
 		w.cancelled = true; /* killed: stop the op, then wait for its completion */
 		async_op_cancel(op, -ECANCELED);
 	}
+	/* A completion on another thread may be between setting done and waking
+	 * w.wq: @w and the waitq live on this stack, so let it finish first. */
+	fl = spin_lock_irqsave(&w.lock);
+	spin_unlock_irqrestore(&w.lock, fl);
 	async_op_put(op);
 	return w.res;
 }
