@@ -116,8 +116,13 @@ int vfs_open(const char *abs, unsigned flags, uint32_t mode, struct file **out)
 {
 	struct vnode *v;
 	struct file *f;
-	int err = vfs_lookup(abs, &v);
+	int err;
 
+	/* Creating a regular file that must be a directory: refused before the
+	 * create, which would otherwise happen and then fail open_check. */
+	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
+		return -EINVAL;
+	err = vfs_lookup(abs, &v);
 	if (err == -ENOENT && (flags & O_CREAT))
 		err = open_create(abs, mode, &v);
 	else if (!err && (flags & O_CREAT) && (flags & O_EXCL))

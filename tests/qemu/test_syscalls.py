@@ -39,10 +39,12 @@ def pool_counts(text):
 # review checked and found sound (pinned so it stays that way).
 BUGS = ["mmap_len_wraps", "munmap_len_wraps", "nop_timeout_wraps",
         "getdents_fault_loses_entries", "waitpid_pid_truncated", "aio_open_flags_unchecked",
-        "sqe_unused_fields_accepted", "rename_into_file", "rename_missing_onto_itself"]
+        "sqe_unused_fields_accepted", "rename_into_file", "rename_missing_onto_itself",
+        "open_creat_directory_creates"]
 SOUND = ["munmap_stack_image_refused", "kinfo_short_buffer", "spawn_argv_limits",
          "getdents_tiny_buffer", "path_limits", "tmpfs_full_enospc", "exit_with_ops_in_flight",
-         "kill_blocked_in_wait_event", "regbuf_checks", "pbq_ids_and_pins"]
+         "kill_blocked_in_wait_event", "regbuf_checks", "pbq_ids_and_pins", "open_emfile",
+         "umount_remount_tmpfs"]
 
 
 def session_line(s, line, timeout=60):

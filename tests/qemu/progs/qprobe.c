@@ -667,6 +667,51 @@ static int pbq_ids_and_pins(const char **why)
 	return 0;
 }
 
+/* open(O_CREAT | O_DIRECTORY) created a regular file, then failed -ENOTDIR. */
+static int open_creat_directory_creates(const char **why)
+{
+	struct tio_stat st;
+
+	RCHECK(sys_open("/tmp/cd", O_RDONLY | O_CREAT | O_DIRECTORY, 0644) == -EINVAL);
+	RCHECK(sys_stat("/tmp/cd", &st) == -ENOENT);
+	return 0;
+}
+
+/* Descriptor table full: -EMFILE, and the file object is not leaked (pools). */
+static int open_emfile(const char **why)
+{
+	long fds[40];
+	int n = 0;
+
+	for (long fd = 0; n < 40 && fd >= 0; n++)
+		fd = fds[n] = sys_open("/etc/motd", O_RDONLY, 0);
+	RCHECK(fds[n - 1] == -EMFILE);
+	RCHECK(sys_waiter_create(1) == -EMFILE && sys_pbq_create(1, 1) == -EMFILE);
+	while (--n > 0)
+		RCHECK(sys_close((int)fds[n - 1]) == 0);
+	return 0;
+}
+
+/* umount of the tmpfs: -EBUSY with a file open in it; then gone, then mounted again. */
+static int umount_remount_tmpfs(const char **why)
+{
+	long fd = sys_open("/tmp/um", O_WRONLY | O_CREAT, 0644);
+	struct tio_stat st;
+
+	RCHECK(fd >= 0);
+	RCHECK(sys_umount("/tmp") == -EBUSY);
+	RCHECK(sys_close((int)fd) == 0);
+	RCHECK(sys_umount("/tmp") == 0);
+	RCHECK(sys_stat("/tmp/um", &st) == -ENOENT);
+	RCHECK(sys_mount("tmpfs", "/tmp", "tmpfs", 0) == 0);
+	RCHECK(sys_mount("tmpfs", "/mnt", "tmpfs", 0) == -EBUSY); /* one instance */
+	RCHECK(sys_stat("/tmp/um", &st) == -ENOENT);
+	fd = sys_open("/tmp/um", O_WRONLY | O_CREAT, 0644);
+	RCHECK(fd >= 0 && sys_write((int)fd, "x", 1) == 1 && sys_close((int)fd) == 0);
+	RCHECK(sys_unlink("/tmp/um") == 0);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const char **why);
@@ -690,6 +735,9 @@ static const struct {
     {"kill_blocked_in_wait_event", kill_blocked_in_wait_event},
     {"regbuf_checks", regbuf_checks},
     {"pbq_ids_and_pins", pbq_ids_and_pins},
+    {"open_creat_directory_creates", open_creat_directory_creates},
+    {"open_emfile", open_emfile},
+    {"umount_remount_tmpfs", umount_remount_tmpfs},
 };
 
 static int regress(void)
