@@ -231,9 +231,17 @@ static int initrd_mount(struct vfs_mount *m)
 		klog(LOG_ERR, "initrd: module 0 is not a valid cpio newc archive\n");
 		return err; /* the nodes stay allocated: a failed root mount is fatal anyway */
 	}
-	for (unsigned i = 0; i < sizeof(mount_points) / sizeof(mount_points[0]); i++)
-		if (!tree_add(m, mount_points[i], strlen(mount_points[i]), S_IFDIR | 0755))
+	for (unsigned i = 0; i < sizeof(mount_points) / sizeof(mount_points[0]); i++) {
+		struct initrd_node *n =
+		    tree_add(m, mount_points[i], strlen(mount_points[i]), S_IFDIR | 0755);
+
+		if (!n)
 			return -ENOMEM;
+		if (!vnode_is_dir(&n->vn)) {
+			klog(LOG_ERR, "initrd: /%s is not a directory\n", mount_points[i]);
+			return -EINVAL; /* the archive's fault, not devfs's or tmpfs's */
+		}
+	}
 	m->flags |= TIO_MNT_RDONLY;
 	m->root = &initrd_root->vn;
 	return 0;

@@ -101,7 +101,10 @@ CORRUPT = {
     "odd_tail_no_trailer": MOTD + cpio_entry("f", b"abcde")[:-3],
     "child_of_a_file": MOTD + cpio_entry("etc/motd/x", b"y") + TRAILER,
     "dotdot_name": MOTD + cpio_entry("etc/../x", b"y") + TRAILER,
+    # A kernel mount point that is a file: the initrd's error, not devfs's.
+    "dev_is_a_file": MOTD + cpio_entry("dev", b"not a dir") + TRAILER,
 }
+MESSAGE = {"dev_is_a_file": "initrd: /dev is not a directory"}
 
 
 @qtest.case
@@ -122,7 +125,7 @@ def initrd_corrupt_archives(t):
         with open(path, "wb") as f:
             f.write(blob)
         r = t.qemu("--initrd", path, timeout=30)
-        t.check("initrd: module 0 is not a valid cpio newc archive" in r.out,
+        t.check(MESSAGE.get(name, "initrd: module 0 is not a valid cpio newc archive") in r.out,
                 "%s: no parse error: %r" % (name, r.out[-400:]))
         t.check("cannot mount initrd on /: error -22" in r.out and r.status == 3,
                 "%s: status %d, %r" % (name, r.status, r.out[-400:]))
