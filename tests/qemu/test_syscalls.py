@@ -44,7 +44,7 @@ BUGS = ["mmap_len_wraps", "munmap_len_wraps", "nop_timeout_wraps",
 SOUND = ["munmap_stack_image_refused", "kinfo_short_buffer", "spawn_argv_limits",
          "getdents_tiny_buffer", "path_limits", "tmpfs_full_enospc", "exit_with_ops_in_flight",
          "kill_blocked_in_wait_event", "regbuf_checks", "pbq_ids_and_pins", "open_emfile",
-         "umount_remount_tmpfs"]
+         "umount_remount_tmpfs", "close_with_op_in_flight"]
 
 
 def session_line(s, line, timeout=60):

@@ -712,6 +712,32 @@ static int umount_remount_tmpfs(const char **why)
 	return 0;
 }
 
+/* close of a descriptor while an async read on it is pending (the op keeps the
+ * file), and close of the waiter itself with a read pending (it cancels and
+ * drains): both return at once, nothing is left behind (pools). */
+static int close_with_op_in_flight(const char **why)
+{
+	static char buf[64];
+	struct tio_sqe rd = {
+	    .opcode = TIO_OP_READ, .addr = (uintptr_t)buf, .len = 16, .offset = TIO_OFFSET_CUR};
+	struct tio_event ev;
+	long w = sys_waiter_create(1), fd = sys_open("/dev/console", O_RDONLY, 0);
+	long t0 = sys_clock_ns();
+
+	RCHECK(w >= 0 && fd >= 0);
+	rd.fd = (int)fd;
+	RCHECK(sys_submit((int)w, 0, &rd) == 0);
+	RCHECK(sys_close((int)fd) == 0);
+	RCHECK(sys_wait_event((int)w, &ev, 1, 0) == 0); /* still pending */
+	RCHECK(sys_cancel((int)w, 0) == 0);
+	RCHECK(sys_wait_event((int)w, &ev, 1, 1000000000) == 1 && ev.result == -ECANCELED);
+	rd.fd = 0;
+	RCHECK(sys_submit((int)w, 0, &rd) == 0);
+	RCHECK(sys_close((int)w) == 0);
+	RCHECK(sys_clock_ns() - t0 < 1000000000);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const char **why);
@@ -738,6 +764,7 @@ static const struct {
     {"open_creat_directory_creates", open_creat_directory_creates},
     {"open_emfile", open_emfile},
     {"umount_remount_tmpfs", umount_remount_tmpfs},
+    {"close_with_op_in_flight", close_with_op_in_flight},
 };
 
 static int regress(void)
