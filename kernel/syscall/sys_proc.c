@@ -140,6 +140,8 @@ SYSCALL_DECL(getpid)
 
 SYSCALL_DECL(mmap)
 {
+	if (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE))
+		return -EINVAL; /* checked here too: the int cast would drop high bits */
 	return uvm_mmap(p, a[1], (int)a[2]); /* the hint is ignored */
 }
 

@@ -37,7 +37,7 @@ def pool_counts(text):
 
 # Bugs found by the review (each failed before its fix), then behaviour the
 # review checked and found sound (pinned so it stays that way).
-BUGS = ["mmap_len_wraps", "munmap_len_wraps", "nop_timeout_wraps",
+BUGS = ["mmap_len_wraps", "munmap_len_wraps", "mmap_prot_truncated", "nop_timeout_wraps",
         "getdents_fault_loses_entries", "waitpid_pid_truncated", "aio_open_flags_unchecked",
         "sqe_unused_fields_accepted", "rename_into_file", "rename_missing_onto_itself",
         "open_creat_directory_creates"]

@@ -275,6 +275,13 @@ static int mmap_len_wraps(const char **why)
 	return 0;
 }
 
+/* mmap took (int) of prot: bit 32 and up were dropped, not refused. */
+static int mmap_prot_truncated(const char **why)
+{
+	RCHECK(sys_call6(SYS_mmap, 0, 4096, (1L << 32) | PROT_READ, 0, 0, 0) == -EINVAL);
+	return 0;
+}
+
 /* munmap with a wrapping length did nothing and returned 0. */
 static int munmap_len_wraps(const char **why)
 {
@@ -744,6 +751,7 @@ static const struct {
 } regressions[] = {
     {"mmap_len_wraps", mmap_len_wraps},
     {"munmap_len_wraps", munmap_len_wraps},
+    {"mmap_prot_truncated", mmap_prot_truncated},
     {"nop_timeout_wraps", nop_timeout_wraps},
     {"getdents_fault_loses_entries", getdents_fault_loses_entries},
     {"waitpid_pid_truncated", waitpid_pid_truncated},
