@@ -148,7 +148,8 @@ static int cpio_entry_at(const unsigned char *a, uint64_t len, uint64_t off, str
 	uint32_t namesize;
 	uint64_t name_end, data_end;
 
-	if (len - off < CPIO_HDR || memcmp(h, "070701", 6))
+	/* off may be up to 3 past len (the previous entry's padding): not a header. */
+	if (off > len || len - off < CPIO_HDR || memcmp(h, "070701", 6))
 		return -EINVAL;
 	if (hex8(h + 14, &e->mode) || hex8(h + 54, &e->size) || hex8(h + 94, &namesize))
 		return -EINVAL;
@@ -230,9 +231,17 @@ static int initrd_mount(struct vfs_mount *m)
 		klog(LOG_ERR, "initrd: module 0 is not a valid cpio newc archive\n");
 		return err; /* the nodes stay allocated: a failed root mount is fatal anyway */
 	}
-	for (unsigned i = 0; i < sizeof(mount_points) / sizeof(mount_points[0]); i++)
-		if (!tree_add(m, mount_points[i], strlen(mount_points[i]), S_IFDIR | 0755))
+	for (unsigned i = 0; i < sizeof(mount_points) / sizeof(mount_points[0]); i++) {
+		struct initrd_node *n =
+		    tree_add(m, mount_points[i], strlen(mount_points[i]), S_IFDIR | 0755);
+
+		if (!n)
 			return -ENOMEM;
+		if (!vnode_is_dir(&n->vn)) {
+			klog(LOG_ERR, "initrd: /%s is not a directory\n", mount_points[i]);
+			return -EINVAL; /* the archive's fault, not devfs's or tmpfs's */
+		}
+	}
 	m->flags |= TIO_MNT_RDONLY;
 	m->root = &initrd_root->vn;
 	return 0;

@@ -114,6 +114,12 @@ static struct tmpfs_node *node_new(struct vfs_mount *m, uint32_t mode)
 	return n;
 }
 
+/* [T] Is @dir still in the tree (a walk may hold a directory removed since)? */
+static bool node_live(const struct tmpfs_node *dir)
+{
+	return dir->linked || dir == tmpfs_root;
+}
+
 static int tmpfs_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
 	unsigned long f = spin_lock_irqsave(&tmpfs_lock);
@@ -139,7 +145,7 @@ static int make_node(struct vnode *dir, const char *name, uint32_t mode, struct 
 		return -ENOSPC;
 	n->vn.refs = out ? 2 : 1; /* the link's, and the caller's */
 	f = spin_lock_irqsave(&tmpfs_lock);
-	if (!node_of(dir)->linked && node_of(dir) != tmpfs_root)
+	if (!node_live(node_of(dir)))
 		err = -ENOENT; /* the directory was removed meanwhile */
 	else if (__child(node_of(dir), name))
 		err = -EEXIST;
@@ -205,8 +211,8 @@ static int tmpfs_rename(struct vnode *odir, const char *oname, struct vnode *ndi
 	bool free_t;
 	int err = 0;
 
-	if (!o)
-		err = -ENOENT;
+	if (!o || !node_live(node_of(ndir)))
+		err = -ENOENT; /* a removed target directory would orphan @o */
 	else if (o == t)
 		err = 0;
 	else if (t)

@@ -63,8 +63,11 @@ void file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (f->kind == FILE_VNODE) {
-		__atomic_sub_fetch(&f->vn->mnt->files, 1, __ATOMIC_RELEASE);
+		struct vfs_mount *m = f->vn->mnt; /* a mount table slot: outlives the vnode */
+
+		/* Vnode first: once files reaches 0, umount may free the filesystem's nodes. */
 		vnode_put(f->vn);
+		__atomic_sub_fetch(&m->files, 1, __ATOMIC_RELEASE);
 	} else if (f->kind == FILE_WAITER) {
 		waiter_drain_destroy(f->waiter);
 	} else if (f->kind == FILE_PBQ) {
@@ -113,8 +116,13 @@ int vfs_open(const char *abs, unsigned flags, uint32_t mode, struct file **out)
 {
 	struct vnode *v;
 	struct file *f;
-	int err = vfs_lookup(abs, &v);
+	int err;
 
+	/* Creating a regular file that must be a directory: refused before the
+	 * create, which would otherwise happen and then fail open_check. */
+	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
+		return -EINVAL;
+	err = vfs_lookup(abs, &v);
 	if (err == -ENOENT && (flags & O_CREAT))
 		err = open_create(abs, mode, &v);
 	else if (!err && (flags & O_CREAT) && (flags & O_EXCL))
@@ -322,21 +330,25 @@ int vfs_io_push(struct async_op *op, struct file *f, struct async_buf *buf, uint
 /* ---- Waiting for one op from a thread ---- */
 
 struct sync_wait {
-	struct waitq *wq;  /* [I] the process's (kill wakes it) or a local one */
-	struct proc *proc; /* [I] NULL for kernel threads */
-	bool done;	   /* [a] */
-	bool cancelled;	   /* [O] the waiter cancelled the op because it was killed */
-	int64_t res;	   /* valid iff done */
+	struct waitq *wq;     /* [I] the process's (kill wakes it) or a local one */
+	struct proc *proc;    /* [I] NULL for kernel threads */
+	struct spinlock lock; /* sync_done holds it until its last touch of this struct */
+	bool done;	      /* [a] */
+	bool cancelled;	      /* [O] the waiter cancelled the op because it was killed */
+	int64_t res;	      /* valid iff done */
 };
 
 static void sync_done(struct async_op *op, int64_t res, void *arg)
 {
 	struct sync_wait *w = arg;
 
+	unsigned long f = spin_lock_irqsave(&w->lock);
+
 	(void)op;
 	w->res = res;
 	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
 	waitq_wake_all(w->wq);
+	spin_unlock_irqrestore(&w->lock, f);
 }
 
 static bool sync_cond(void *arg)
@@ -351,9 +363,11 @@ int64_t vfs_sync_io(struct async_op *op)
 {
 	struct waitq local;
 	struct sync_wait w = {.proc = proc_current()};
+	unsigned long fl;
 	int err;
 
 	waitq_init(&local);
+	spin_init(&w.lock);
 	w.wq = w.proc ? &w.proc->wq : &local;
 	async_op_get(op); /* so a kill can still cancel it */
 	err = async_op_submit_fn(op, sync_done, &w);
@@ -368,6 +382,10 @@ int64_t vfs_sync_io(struct async_op *op)
 		w.cancelled = true; /* killed: stop the op, then wait for its completion */
 		async_op_cancel(op, -ECANCELED);
 	}
+	/* A completion on another thread may be between setting done and waking
+	 * w.wq: @w and the waitq live on this stack, so let it finish first. */
+	fl = spin_lock_irqsave(&w.lock);
+	spin_unlock_irqrestore(&w.lock, fl);
 	async_op_put(op);
 	return w.res;
 }

@@ -299,6 +299,17 @@ int vfs_remove(const char *abs, bool is_dir)
 	return err;
 }
 
+/* rename(x, x): 0 if x exists, its lookup error otherwise. */
+static int rename_same(const char *abs)
+{
+	struct vnode *v;
+	int err = vfs_lookup(abs, &v);
+
+	if (!err)
+		vnode_put(v);
+	return err;
+}
+
 int vfs_rename(const char *from, const char *to)
 {
 	char oname[TIO_NAME_MAX + 1], nname[TIO_NAME_MAX + 1];
@@ -306,16 +317,19 @@ int vfs_rename(const char *from, const char *to)
 	size_t fl = strlen(from);
 	int err;
 
-	/* A directory cannot move into itself. */
+	/* A directory cannot move into itself; onto itself is nothing, if it exists. */
 	if (!strncmp(from, to, fl) && (to[fl] == '/' || to[fl] == '\0'))
-		return strcmp(from, to) ? -EINVAL : 0;
+		return strcmp(from, to) ? -EINVAL : rename_same(from);
 	err = vfs_lookup_parent(from, &odir, oname);
 	if (err)
 		return err;
 	err = vfs_lookup_parent(to, &ndir, nname);
 	if (err)
 		goto out_put_odir;
-	if (odir->mnt != ndir->mnt)
+	/* Both parents must be directories: a file has no entries to link into. */
+	if (!vnode_is_dir(odir) || !vnode_is_dir(ndir))
+		err = -ENOTDIR;
+	else if (odir->mnt != ndir->mnt)
 		err = -EXDEV;
 	else if (mount_readonly(odir) || !odir->ops->rename)
 		err = -EROFS;
@@ -447,14 +461,19 @@ int vfs_umount(const char *abs)
 		err = -EINVAL;
 	else if (!m->covered || __atomic_load_n(&m->files, __ATOMIC_ACQUIRE) || has_child_mount(m))
 		err = -EBUSY;
-	else
+	else {
 		m->used = false;
+		m->claimed = true; /* the slot is not free until torn down */
+	}
 	spin_unlock_irqrestore(&mount_lock, f);
 	if (err)
 		return err;
 	if (m->type->umount)
 		m->type->umount(m);
 	vnode_put(m->covered);
+	f = spin_lock_irqsave(&mount_lock);
+	m->claimed = false;
+	spin_unlock_irqrestore(&mount_lock, f);
 	return 0;
 }
 

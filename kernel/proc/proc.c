@@ -96,7 +96,7 @@ static int proc_build(const struct proc_spawn_req *req, const char *abs, struct 
 		      struct proc **out)
 {
 	struct proc *p = async_pool_zalloc(&proc_pool);
-	struct vnode *vn;
+	struct file *img;
 	int err;
 
 	if (!p)
@@ -109,11 +109,12 @@ static int proc_build(const struct proc_spawn_req *req, const char *abs, struct 
 	err = paging_space_create(&p->as.space);
 	if (err)
 		goto out_free;
-	err = vfs_lookup(abs, &vn);
+	/* Opened, not just looked up: an open file keeps its filesystem from umount. */
+	err = vfs_open(abs, O_RDONLY, 0, &img);
 	if (err)
 		goto out_space;
-	err = elf_load(p, vn, &p->entry);
-	vnode_put(vn);
+	err = elf_load(p, img->vn, &p->entry);
+	file_put(img);
 	if (!err)
 		err = stack_setup(p, req->argv, &p->entry_rsp);
 	if (err)

@@ -44,9 +44,18 @@ int uvm_map_zeroed(struct proc *p, uint64_t va, unsigned n, uint64_t flags)
 	return 0;
 }
 
+/* Pages covering @len bytes; lengths past the mmap area are capped there, so
+ * the rounding cannot wrap to a small count (2^64 - 1 bytes is not 0 pages). */
+static uint64_t len_pages(uint64_t len)
+{
+	uint64_t area = USER_MMAP_END - USER_MMAP_BASE;
+
+	return ((len < area ? len : area) + PAGE_SIZE - 1) / PAGE_SIZE + (len > area);
+}
+
 long uvm_mmap(struct proc *p, uint64_t len, int prot)
 {
-	uint64_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t pages = len_pages(len);
 	uint64_t va = p->mmap_next;
 	uint64_t flags = PTE_U | PTE_NX | ((prot & PROT_WRITE) ? PTE_W : 0);
 	int err;
@@ -65,7 +74,7 @@ long uvm_mmap(struct proc *p, uint64_t len, int prot)
 
 int uvm_munmap(struct proc *p, uint64_t addr, uint64_t len)
 {
-	uint64_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t pages = len_pages(len);
 
 	if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr < USER_MMAP_BASE || addr >= p->mmap_next ||
 	    pages > (p->mmap_next - addr) / PAGE_SIZE)

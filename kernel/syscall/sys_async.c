@@ -169,7 +169,7 @@ static int build_rw(struct proc *p, struct async_op *op, const struct tio_sqe *s
 	uint64_t boff;
 	int err;
 
-	if (!f || f->kind != FILE_VNODE || sqe->aux || sqe->len == 0) {
+	if (!f || f->kind != FILE_VNODE || sqe->len == 0) {
 		if (f)
 			file_put(f);
 		return f ? -EINVAL : -EBADF;
@@ -234,7 +234,26 @@ static int64_t run_fsync(struct proc *p, const struct tio_sqe *sqe)
 	return 0;
 }
 
-/* Fields an opcode does not use must be zero. */
+/* The tio_sqe fields each opcode reads (uapi/async.h: the others must be zero). */
+enum { SQE_FD = 1, SQE_ADDR = 2, SQE_LEN = 4, SQE_OFFSET = 8, SQE_AUX = 16, SQE_INDEX = 32 };
+static const unsigned char sqe_fields[TIO_OP_COUNT] = {
+    [TIO_OP_READ] = SQE_FD | SQE_ADDR | SQE_LEN | SQE_OFFSET,
+    [TIO_OP_WRITE] = SQE_FD | SQE_ADDR | SQE_LEN | SQE_OFFSET,
+    [TIO_OP_FSYNC] = SQE_FD,
+    [TIO_OP_OPEN] = SQE_ADDR | SQE_LEN | SQE_OFFSET,
+    [TIO_OP_STAT] = SQE_ADDR | SQE_AUX,
+};
+
+static bool sqe_unused_fields(const struct tio_sqe *s)
+{
+	unsigned used = sqe_fields[s->opcode] | ((s->flags & TIO_SQE_REGBUF) ? SQE_INDEX : 0);
+
+	return (!(used & SQE_FD) && s->fd) || (!(used & SQE_ADDR) && s->addr) ||
+	       (!(used & SQE_LEN) && s->len) || (!(used & SQE_OFFSET) && s->offset) ||
+	       (!(used & SQE_AUX) && s->aux) || (!(used & SQE_INDEX) && s->buf_index);
+}
+
+/* Opcode, flags, unused fields and OPEN's flags; the rest is checked while building. */
 static int sqe_check(const struct tio_sqe *s)
 {
 	if (s->opcode >= TIO_OP_COUNT)
@@ -246,7 +265,9 @@ static int sqe_check(const struct tio_sqe *s)
 		return -EINVAL;
 	if ((s->flags & TIO_SQE_REGBUF) && s->opcode != TIO_OP_READ && s->opcode != TIO_OP_WRITE)
 		return -EINVAL;
-	if (s->opcode == TIO_OP_NOP && (s->fd || s->addr || s->len || s->offset || s->aux))
+	if (sqe_unused_fields(s))
+		return -EINVAL;
+	if (s->opcode == TIO_OP_OPEN && (s->len & ~SYS_OPEN_FLAGS))
 		return -EINVAL;
 	return 0;
 }
@@ -267,6 +288,14 @@ static int build_op(struct proc *p, struct async_op *op, const struct tio_sqe *s
 	default:
 		return push_value(op, run_fsync(p, sqe), false);
 	}
+}
+
+/* now + @ns, saturated: a huge relative timeout must not wrap to a past deadline. */
+static uint64_t deadline_after(uint64_t ns)
+{
+	uint64_t now = clock_now_ns();
+
+	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
 SYSCALL_DECL(submit)
@@ -292,7 +321,7 @@ SYSCALL_DECL(submit)
 	if (err && op)
 		async_op_discard(op);
 	if (!err && sqe.timeout_ns)
-		async_op_set_deadline(op, clock_now_ns() + sqe.timeout_ns);
+		async_op_set_deadline(op, deadline_after(sqe.timeout_ns));
 	if (!err)
 		err = async_op_submit(op, &h);
 	if (err)

@@ -20,7 +20,7 @@ SYSCALL_DECL(open)
 
 	if (err)
 		return err;
-	if (a[1] & ~(uint64_t)(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY))
+	if (a[1] & ~SYS_OPEN_FLAGS)
 		return -EINVAL;
 	err = vfs_open(abs, (unsigned)a[1], (uint32_t)a[2], &f);
 	if (err)
@@ -201,8 +201,9 @@ static long dents_fill(struct proc *p, struct file *f, uint64_t ubuf, uint64_t l
 		t->reclen = (uint16_t)reclen;
 		t->type = d.type;
 		memcpy(t->name, d.name, nl + 1);
+		/* Records already copied were consumed (the offset moved): report them. */
 		if (copy_to_user(p, ubuf + used, rec, reclen))
-			return -EFAULT;
+			return used ? (long)used : -EFAULT;
 		used += reclen;
 		f->offset++;
 	}

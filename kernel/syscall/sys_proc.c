@@ -114,6 +114,9 @@ SYSCALL_DECL(waitpid)
 {
 	int status = 0, zero = 0, r;
 
+	/* A pid is an int: 2^32 + pid is not pid (-1 arrives sign-extended). */
+	if ((int64_t)a[0] != (int)a[0] || a[2] & ~(uint64_t)WNOHANG)
+		return -EINVAL;
 	/* Check the destination first: a reaped status must not be lost. */
 	if (a[1] && copy_to_user(p, a[1], &zero, sizeof(zero)))
 		return -EFAULT;
@@ -137,6 +140,8 @@ SYSCALL_DECL(getpid)
 
 SYSCALL_DECL(mmap)
 {
+	if (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE))
+		return -EINVAL; /* checked here too: the int cast would drop high bits */
 	return uvm_mmap(p, a[1], (int)a[2]); /* the hint is ignored */
 }
 

@@ -20,6 +20,9 @@
 /* Bytes one synchronous read/write op moves: what ASYNC_SG_MAX ranges always cover. */
 #define SYS_IO_CHUNK ((ASYNC_SG_MAX - 1) * 4096UL)
 
+/* The open flags SYS_open and TIO_OP_OPEN accept; any other bit is -EINVAL. */
+#define SYS_OPEN_FLAGS ((uint64_t)(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY))
+
 /* Descriptors: a referenced file, or NULL for a bad or closed one. */
 struct file *fd_get(struct proc *p, uint64_t fd);
 /* Lowest free descriptor for @f (the reference moves in), or -EMFILE. */

@@ -105,3 +105,62 @@ KTEST(uaccess_copies_and_pins)
 	pmm_stats(&after);
 	KT_EQ(after.free_pages, before.free_pages); /* frames and tables all back */
 }
+
+/* Lengths near 2^64 rounded to 0 pages: mmap succeeded with nothing mapped,
+ * munmap returned 0 and did nothing (regression: mmap_len_wraps). */
+KTEST(uvm_len_wraps)
+{
+	struct pmm_stats before, after;
+
+	pmm_stats(&before);
+	memset(&uproc, 0, sizeof(uproc));
+	KT_EQ(paging_space_create(&uproc.as.space), 0);
+	uproc.mmap_next = USER_MMAP_BASE;
+	KT_EQ(uvm_mmap(&uproc, UINT64_MAX, PROT_READ), -ENOMEM);
+	KT_EQ(uvm_mmap(&uproc, UINT64_MAX - PAGE_SIZE + 2, PROT_READ), -ENOMEM);
+	KT_EQ(uproc.mmap_next, USER_MMAP_BASE); /* nothing carved */
+	KT_EQ(uvm_mmap(&uproc, PAGE_SIZE, PROT_READ | PROT_WRITE), (long)USER_MMAP_BASE);
+	KT_EQ(uvm_munmap(&uproc, USER_MMAP_BASE, UINT64_MAX), -EINVAL);
+	KT_EQ(copy_to_user(&uproc, USER_MMAP_BASE, "x", 1), 0); /* still mapped */
+	KT_EQ(uvm_munmap(&uproc, USER_MMAP_BASE, PAGE_SIZE), 0);
+	uvm_free(&uproc);
+	pmm_stats(&after);
+	KT_EQ(after.free_pages, before.free_pages);
+}
+
+#define SG_PAGES (ASYNC_SG_MAX + 1)
+
+/* A pin needs one scatter-gather range per run of contiguous frames: a range
+ * of ASYNC_SG_MAX + 1 scattered pages is -EINVAL and holds no pin. */
+KTEST(user_pin_sg_limit)
+{
+	static uint64_t frames[2 * SG_PAGES];
+	struct async_sg sg[ASYNC_SG_MAX];
+	struct pmm_stats before, after;
+
+	pmm_stats(&before);
+	memset(&uproc, 0, sizeof(uproc));
+	KT_EQ(paging_space_create(&uproc.as.space), 0);
+	for (unsigned i = 0; i < 2 * SG_PAGES; i++)
+		KT_ASSERT((frames[i] = pmm_alloc_zeroed()) != 0);
+	for (unsigned i = 0; i < SG_PAGES; i++) /* every other frame: none adjacent */
+		KT_EQ(
+		    paging_map(&uproc.as.space, UVA + i * PAGE_SIZE, frames[2 * i], PTE_U | PTE_W),
+		    0);
+	for (unsigned i = 0; i + 1 < SG_PAGES; i++)
+		KT_ASSERT(frames[2 * i + 2] != frames[2 * i] + PAGE_SIZE); /* the test's premise */
+	KT_EQ(async_port_user_pin(&uproc.as, UVA, SG_PAGES * PAGE_SIZE, ASYNC_BUF_WRITE, sg,
+				  ASYNC_SG_MAX),
+	      -EINVAL);
+	KT_EQ(uproc.as.pins, 0);
+	KT_EQ(async_port_user_pin(&uproc.as, UVA, ASYNC_SG_MAX * PAGE_SIZE, ASYNC_BUF_WRITE, sg,
+				  ASYNC_SG_MAX),
+	      ASYNC_SG_MAX);
+	async_port_user_unpin(&uproc.as, sg, ASYNC_SG_MAX);
+	KT_EQ(uproc.as.pins, 0);
+	uvm_free(&uproc); /* frees the mapped frames */
+	for (unsigned i = 0; i < SG_PAGES; i++)
+		pmm_free_page(frames[2 * i + 1]);
+	pmm_stats(&after);
+	KT_EQ(after.free_pages, before.free_pages);
+}
