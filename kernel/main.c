@@ -75,12 +75,26 @@ static bool have_initrd(void)
 	return n > 0;
 }
 
-static void mount_or_die(const char *src, const char *path, const char *type)
+/*
+ * Mounts the root (the initrd), /dev and /tmp. A corrupt initrd is bad input,
+ * not a kernel bug: it is reported and the kernel goes on without init.
+ */
+static int mount_filesystems(void)
 {
-	int err = vfs_mount(src, path, type, 0);
+	static const struct {
+		const char *src, *path, *type;
+	} mounts[] = {{"initrd", "/", "initrd"}, {"devfs", "/dev", "devfs"}, {"tmpfs", "/tmp", "tmpfs"}};
+	int err;
 
-	if (err)
-		panic("cannot mount %s on %s: error %d", type, path, err);
+	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+		err = vfs_mount(mounts[i].src, mounts[i].path, mounts[i].type, 0);
+		if (err) {
+			klog(LOG_ERR, "cannot mount %s on %s: error %d; no init\n", mounts[i].type,
+			     mounts[i].path, err);
+			return err;
+		}
+	}
+	return 0;
 }
 
 /* Runs init on the console and powers off with its status; returns if it cannot start. */
@@ -92,9 +106,8 @@ static void run_init(void)
 	struct file *console;
 	int err, pid, status;
 
-	mount_or_die("initrd", "/", "initrd");
-	mount_or_die("devfs", "/dev", "devfs");
-	mount_or_die("tmpfs", "/tmp", "tmpfs");
+	if (mount_filesystems())
+		return;
 	err = vfs_open("/dev/console", O_RDWR, 0, &console);
 	if (err)
 		panic("cannot open /dev/console: error %d", err);

@@ -267,6 +267,12 @@ static int __ring_drain(struct async_waiter *w, struct async_event *ev, unsigned
 	return (int)n;
 }
 
+/* @a + @b, or UINT64_MAX (no deadline) if that does not fit. */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 int async_wait_event(struct async_waiter *w, struct async_event *ev, unsigned max,
 		     uint64_t timeout_ns)
 {
@@ -277,7 +283,7 @@ int async_wait_event(struct async_waiter *w, struct async_event *ev, unsigned ma
 	if (max == 0)
 		return -EINVAL;
 	if (timeout_ns != ASYNC_WAIT_FOREVER)
-		deadline = async_port_now_ns() + timeout_ns;
+		deadline = sat_add(async_port_now_ns(), timeout_ns);
 	flags = async_spin_lock_irqsave(&w->lock);
 	w->waits++;
 	while (w->count == 0) {

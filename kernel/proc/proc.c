@@ -356,7 +356,9 @@ int proc_sleep_ns(uint64_t ns)
 static int fault_reason(uint64_t vector)
 {
 	switch (vector) {
-	case 0:
+	case 0:	 /* #DE */
+	case 16: /* #MF: x87 floating-point error */
+	case 19: /* #XM: SIMD floating-point error */
 		return PROC_KILL_FPE;
 	case 6:
 		return PROC_KILL_ILL;

@@ -156,6 +156,23 @@ static void test_sleeping_waiter_is_woken(void)
 	UT_EQ(async_waiter_destroy(w), 0);
 }
 
+/* Regression: now + timeout wrapped, so a huge (but finite) timeout returned 0 at once. */
+static void test_huge_timeout_does_not_wrap(void)
+{
+	struct async_waiter *w;
+	struct poster p = {.delay = 20000};
+	pthread_t th;
+	struct async_event ev;
+
+	UT_EQ(async_waiter_create(1, &w), 0);
+	UT_EQ(async_waiter_arm(w, 0, &p.h), 0);
+	pthread_create(&th, NULL, post_later, &p);
+	UT_EQ(async_wait_event(w, &ev, 1, ASYNC_WAIT_FOREVER - 1), 1);
+	UT_EQ(ev.result, 77);
+	pthread_join(th, NULL);
+	UT_EQ(async_waiter_destroy(w), 0);
+}
+
 static void test_bad_arguments(void)
 {
 	struct async_waiter *w;
@@ -192,6 +209,7 @@ static const struct utest tests[] = {
     UTEST(test_batch_wait_returns_many),
     UTEST(test_multishot_more_flag_and_backpressure),
     UTEST(test_sleeping_waiter_is_woken),
+    UTEST(test_huge_timeout_does_not_wrap),
     UTEST(test_bad_arguments),
     UTEST(test_create_fails_cleanly_without_blocks),
 };
