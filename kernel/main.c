@@ -52,7 +52,8 @@ static void log_modules(void)
 	const struct boot_module *m = kernel_modules(&n);
 
 	for (size_t i = 0; i < n; i++)
-		klog(LOG_INFO, "module %zu: 0x%lx-0x%lx '%s'\n", i, m[i].start, m[i].end, m[i].name);
+		klog(LOG_INFO, "module %zu: 0x%lx-0x%lx '%s'\n", i, m[i].start, m[i].end,
+		     m[i].name);
 }
 
 static void echo_console(void)
@@ -83,7 +84,8 @@ static int mount_filesystems(void)
 {
 	static const struct {
 		const char *src, *path, *type;
-	} mounts[] = {{"initrd", "/", "initrd"}, {"devfs", "/dev", "devfs"}, {"tmpfs", "/tmp", "tmpfs"}};
+	} mounts[] = {
+	    {"initrd", "/", "initrd"}, {"devfs", "/dev", "devfs"}, {"tmpfs", "/tmp", "tmpfs"}};
 	int err;
 
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {

@@ -24,12 +24,13 @@
 #include <stdint.h>
 
 enum tio_opcode {
-	TIO_OP_NOP = 0,	    /* completes at once with result 0 (or after timeout_ns) */
-	TIO_OP_READ = 1,    /* fd, addr/len, offset (TIO_OFFSET_CUR: file position) */
-	TIO_OP_WRITE = 2,   /* fd, addr/len, offset */
-	TIO_OP_RECV = 3,    /* fd, addr/len or TIO_SQE_PBQ; result 0 = peer closed */
-	TIO_OP_SEND = 4,    /* fd, addr/len */
-	TIO_OP_ACCEPT = 5,  /* fd = listening socket; result = new fd; aux = struct tio_sockaddr_in * or 0 */
+	TIO_OP_NOP = 0,	  /* completes at once with result 0 (or after timeout_ns) */
+	TIO_OP_READ = 1,  /* fd, addr/len, offset (TIO_OFFSET_CUR: file position) */
+	TIO_OP_WRITE = 2, /* fd, addr/len, offset */
+	TIO_OP_RECV = 3,  /* fd, addr/len or TIO_SQE_PBQ; result 0 = peer closed */
+	TIO_OP_SEND = 4,  /* fd, addr/len */
+	TIO_OP_ACCEPT =
+	    5, /* fd = listening socket; result = new fd; aux = struct tio_sockaddr_in * or 0 */
 	TIO_OP_CONNECT = 6, /* fd, addr = struct tio_sockaddr_in *, len = its size */
 	TIO_OP_FSYNC = 7,   /* fd */
 	TIO_OP_OPEN = 8,    /* addr = path, len = open flags, offset = mode; result = fd */
@@ -48,10 +49,10 @@ enum tio_opcode {
 
 /* One submission. Fields an opcode does not use must be zero (-EINVAL otherwise). */
 struct tio_sqe {
-	uint32_t opcode;     /* enum tio_opcode */
-	uint32_t flags;	     /* TIO_SQE_* */
+	uint32_t opcode; /* enum tio_opcode */
+	uint32_t flags;	 /* TIO_SQE_* */
 	int32_t fd;
-	uint32_t buf_index;  /* registered buffer index or queue fd, per flags */
+	uint32_t buf_index; /* registered buffer index or queue fd, per flags */
 	uint64_t addr;
 	uint64_t len;
 	uint64_t offset;

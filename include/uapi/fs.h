@@ -32,7 +32,7 @@
 
 struct tio_stat {
 	uint64_t ino;
-	uint32_t mode;	  /* S_IF* | permission bits */
+	uint32_t mode; /* S_IF* | permission bits */
 	uint32_t nlink;
 	uint64_t size;	  /* bytes; for a block device, its capacity */
 	uint64_t blocks;  /* 512-byte units allocated */
@@ -59,11 +59,11 @@ struct tio_dirent {
 
 struct tio_statfs {
 	char fstype[16];
-	char source[32];  /* device path, or "initrd" */
-	uint64_t bsize;	  /* block size */
-	uint64_t blocks;  /* total */
-	uint64_t bfree;	  /* free */
-	uint32_t flags;	  /* TIO_MNT_* */
+	char source[32]; /* device path, or "initrd" */
+	uint64_t bsize;	 /* block size */
+	uint64_t blocks; /* total */
+	uint64_t bfree;	 /* free */
+	uint32_t flags;	 /* TIO_MNT_* */
 	uint32_t pad;
 };
 #define TIO_MNT_RDONLY 0x1

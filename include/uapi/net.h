@@ -7,10 +7,10 @@
 
 #include <stdint.h>
 
-#define AF_INET	    2
-#define SOCK_STREAM 1
-#define SOCK_DGRAM  2
-#define SOCK_RAW    3 /* with IPPROTO_ICMP: ping */
+#define AF_INET	     2
+#define SOCK_STREAM  1
+#define SOCK_DGRAM   2
+#define SOCK_RAW     3 /* with IPPROTO_ICMP: ping */
 #define IPPROTO_ICMP 1
 
 #define SHUT_RD	  0
@@ -34,7 +34,7 @@ struct tio_sockaddr_in {
 struct tio_ifreq {
 	char name[16];
 	uint8_t mac[6];
-	uint16_t flags; /* TIO_IFF_* */
+	uint16_t flags;			 /* TIO_IFF_* */
 	uint32_t addr, netmask, gateway; /* network order */
 	uint32_t mtu;
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;

@@ -299,7 +299,7 @@ KTEST(async_chain_introspect)
 	KT_ASSERT(stats_has("  #4 sys: -, "));
 	KT_ASSERT(stats_has("[spilled]"));
 	fmt_snprintf(line, sizeof(line), "async heap kernel: chunks %u in use 1 ",
-		  (unsigned)(ASYNC_KERNEL_HEAP_BYTES / ASYNC_SPILL_CHUNK));
+		     (unsigned)(ASYNC_KERNEL_HEAP_BYTES / ASYNC_SPILL_CHUNK));
 	KT_ASSERT(stats_has(line));
 	/* In the second run: the re-armed frames show again, fat says so. */
 	thread_sleep_until(t0 + CHAIN_DEV_NS + CHAIN_DEV_NS / 3);

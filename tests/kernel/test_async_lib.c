@@ -165,7 +165,7 @@ static int idle_diff(const struct kt_async_idle *idle, char *why, size_t len)
 		async_pool_stats(idle->pool[i], &s);
 		if (s.in_use != idle->in_use[i]) {
 			fmt_snprintf(why, len, "pool %s in use %u, idle %u", s.name, s.in_use,
-				  idle->in_use[i]);
+				     idle->in_use[i]);
 			return -EBUSY;
 		}
 	}

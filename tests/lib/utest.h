@@ -28,7 +28,10 @@ struct utest {
 	void (*fn)(void);
 };
 
-#define UTEST(fn) {#fn, fn}
+#define UTEST(fn)                                                                                  \
+	{                                                                                          \
+#fn, fn                                                                            \
+	}
 
 extern jmp_buf utest_jmp;
 extern char utest_msg[512];

@@ -18,7 +18,7 @@
 #define SAME(...)                                                                                  \
 	do {                                                                                       \
 		char a_[128], b_[128];                                                             \
-		int na_ = fmt_snprintf(a_, sizeof(a_), __VA_ARGS__);                              \
+		int na_ = fmt_snprintf(a_, sizeof(a_), __VA_ARGS__);                               \
 		int nb_ = snprintf(b_, sizeof(b_), __VA_ARGS__);                                   \
 		if (na_ != nb_ || strcmp(a_, b_))                                                  \
 			UT_FAIL("format %.60s: got \"%.120s\" (%d), want \"%.120s\" (%d)",         \
