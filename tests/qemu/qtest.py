@@ -240,6 +240,42 @@ class Session:
         return r
 
 
+# ---- The shell on the test initrd: helpers shared by the shell-driven suites ----
+
+SHELL_BOOT_LIMIT = 60
+
+
+def initrd(t):
+    """build/test-initrd.img (the user programs plus tests/qemu/progs), or skip."""
+    path = os.path.join(t.build, "test-initrd.img")
+    if not os.path.isfile(path):
+        t.skip("build/test-initrd.img not built")
+    return path
+
+
+def shell(t, lines, timeout=SHELL_BOOT_LIMIT, status=0):
+    """Runs @lines (then poweroff) in the shell; returns the transcript."""
+    script = "".join(line + "\n" for line in lines) + "poweroff\n"
+    r = t.qemu("--initrd", initrd(t), input=script, timeout=timeout)
+    t.expect_status(r, status)
+    return r.out
+
+
+def output_of(t, out, line):
+    """What the shell printed for @line: text between its echo and the next prompt."""
+    start = out.find("# " + line + "\n")
+    t.check(start >= 0, "line %r not in the transcript" % line[:60])
+    start += len(line) + 3
+    end = out.find("\n# ", start - 1)
+    return out[start:end + 1 if end >= 0 else len(out)]
+
+
+def pool_counts(text):
+    """{pool: in use} from a `stats` output."""
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^(\S+)\s+(\d+)\s+(\d+|-)\s+(\d+)\s+(\d+)$", text, re.M)}
+
+
 def _text(b):
     return (b or b"").decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
 

@@ -9,38 +9,10 @@ values that differ. Floating-point exceptions that a program unmasks must
 kill that program alone (#MF for x87, #XM for SSE) and never the kernel.
 """
 
-import os
 import re
 
 import qtest
-
-BOOT_LIMIT = 60
-
-
-# The three helpers below are test_shell.py's; importing that module would
-# register (and run) its cases in this suite too.
-def initrd(t):
-    path = os.path.join(t.build, "test-initrd.img")
-    if not os.path.isfile(path):
-        t.skip("build/test-initrd.img not built")
-    return path
-
-
-def shell(t, lines, timeout=BOOT_LIMIT, status=0):
-    """Runs @lines (then poweroff) in the shell; returns the transcript."""
-    script = "".join(line + "\n" for line in lines) + "poweroff\n"
-    r = t.qemu("--initrd", initrd(t), input=script, timeout=timeout)
-    t.expect_status(r, status)
-    return r.out
-
-
-def output_of(t, out, line):
-    """What the shell printed for @line: text between its echo and the next prompt."""
-    start = out.find("# " + line + "\n")
-    t.check(start >= 0, "line %r not in the transcript" % line[:60])
-    start += len(line) + 3
-    end = out.find("\n# ", start - 1)
-    return out[start:end + 1 if end >= 0 else len(out)]
+from qtest import initrd, output_of, shell
 
 # A round of `fputest regs` holds its registers across two spins of a few
 # timer ticks each and two sleeps; 8 rounds make a run of well over 100 time

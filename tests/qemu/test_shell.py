@@ -14,32 +14,9 @@ import os
 import re
 
 import qtest
+from qtest import initrd, output_of, pool_counts, shell
 
-BOOT_LIMIT = 60
-
-
-def initrd(t):
-    path = os.path.join(t.build, "test-initrd.img")
-    if not os.path.isfile(path):
-        t.skip("build/test-initrd.img not built")
-    return path
-
-
-def shell(t, lines, timeout=BOOT_LIMIT, status=0):
-    """Runs @lines (then poweroff) in the shell; returns the transcript."""
-    script = "".join(line + "\n" for line in lines) + "poweroff\n"
-    r = t.qemu("--initrd", initrd(t), input=script, timeout=timeout)
-    t.expect_status(r, status)
-    return r.out
-
-
-def output_of(t, out, line):
-    """What the shell printed for @line: text between its echo and the next prompt."""
-    start = out.find("# " + line + "\n")
-    t.check(start >= 0, "line %r not in the transcript" % line[:60])
-    start += len(line) + 3
-    end = out.find("\n# ", start - 1)
-    return out[start:end + 1 if end >= 0 else len(out)]
+BOOT_LIMIT = qtest.SHELL_BOOT_LIMIT
 
 
 def rootfs(*parts):
@@ -201,14 +178,6 @@ def async_syscalls(t):
     t.check(re.search(r"in flight 1 .*\nop \S+ pending .*\n  #0 nop waiting on timeout", parked),
             "stats does not show the parked op and its frame: %r" % parked)
     t.check(re.search(r"in flight 0 ", out[out.rfind("# stats\n"):]), "parked op never ended")
-
-
-def pool_counts(text):
-    """{pool: in use} from a `stats` output."""
-    counts = {}
-    for m in re.finditer(r"^(\S+)\s+(\d+)\s+(\d+|-)\s+(\d+)\s+(\d+)$", text, re.M):
-        counts[m.group(1)] = int(m.group(2))
-    return counts
 
 
 @qtest.case

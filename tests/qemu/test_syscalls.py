@@ -12,28 +12,8 @@ import os
 import re
 
 import qtest
+from qtest import initrd, output_of, pool_counts
 
-
-def initrd(t):
-    path = os.path.join(t.build, "test-initrd.img")
-    if not os.path.isfile(path):
-        t.skip("build/test-initrd.img not built")
-    return path
-
-
-def output_of(t, out, line):
-    """What the shell printed for @line: text between its echo and the next prompt."""
-    start = out.find("# " + line + "\n")
-    t.check(start >= 0, "line %r not in the transcript" % line[:60])
-    start += len(line) + 3
-    end = out.find("\n# ", start - 1)
-    return out[start:end + 1 if end >= 0 else len(out)]
-
-
-def pool_counts(text):
-    """{pool: in use} from a `stats` output."""
-    return {m.group(1): int(m.group(2))
-            for m in re.finditer(r"^(\S+)\s+(\d+)\s+(\d+|-)\s+(\d+)\s+(\d+)$", text, re.M)}
 
 # Bugs found by the review (each failed before its fix), then behaviour the
 # review checked and found sound (pinned so it stays that way).
