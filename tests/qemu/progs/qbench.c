@@ -27,7 +27,7 @@
 #include <tio/start.h>
 #include <tio/sys.h>
 
-#define REPS	      7		       /* runs per benchmark; the median is printed */
+#define REPS	      11	       /* runs per benchmark; the median is printed */
 #define SYSCALL_ITERS 20000	       /* getpid calls per run */
 #define NOP_ITERS     4000	       /* NOP round trips per run */
 #define PENDING_NOPS  200	       /* parked NOPs beside the measured one */
