@@ -37,7 +37,8 @@ RUN_TIMEOUT = 150  # qemu/run's own limit per boot
 PROMPT = r"(?m)^# "
 BENCH_LINE = re.compile(r"^BENCH \S+ \d+ \S+$", re.M)
 # Every line qbench prints; a run missing one of them failed.
-GUEST_BENCHES = ("guest_syscall_ns", "guest_async_nop_roundtrip_ns",
+GUEST_BENCHES = ("guest_syscall_ns", "guest_uname_ns", "guest_user_memset1k_ns",
+                 "guest_async_nop_roundtrip_ns",
                  "guest_async_nop_roundtrip_pending200_ns", "guest_async_batch32_ops_per_s",
                  "guest_async_submit_nop_ns", "guest_async_wait_poll_ns",
                  "guest_tmpfs_write_MBps", "guest_tmpfs_read_MBps", "guest_read_regbuf_MBps",

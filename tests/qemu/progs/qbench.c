@@ -159,6 +159,41 @@ static int batch_once(void)
 }
 
 /* The submit half of a batch alone: BATCH SYS_submit calls, timed; events drained after. */
+/* A syscall that copies a struct out (176 bytes through copy_to_user). */
+static int bench_uname(uint64_t *value)
+{
+	struct tio_utsname u;
+	uint64_t t0 = now();
+
+	for (int i = 0; i < SYSCALL_ITERS; i++) {
+		long err = sys_uname(&u);
+
+		if (err)
+			return fail("uname", err);
+	}
+	*value = per_op(now() - t0, SYSCALL_ITERS);
+	return 0;
+}
+
+/*
+ * No kernel at all: memset of 1 KiB in user mode, the same `rep stosb` the
+ * kernel's memset runs. It calibrates the others: TCG runs string
+ * instructions an iteration at a time, so byte loops dominate under it.
+ */
+static int bench_memset(uint64_t *value)
+{
+	static char buf[1024];
+	uint64_t t0 = now();
+
+	for (int i = 0; i < NOP_ITERS; i++) {
+		memset(buf, i, sizeof(buf));
+		__asm__ volatile("" : : "r"(buf) : "memory"); /* keep every memset */
+	}
+	*value = per_op(now() - t0, NOP_ITERS);
+	return 0;
+}
+
+/* The submit half of a batch alone: BATCH SYS_submit calls, timed; events drained after. */
 static int bench_submit(uint64_t *value)
 {
 	struct tio_sqe sqe = {.opcode = TIO_OP_NOP};
@@ -370,6 +405,8 @@ static int bench_spawn(uint64_t *value)
 
 static const struct bench benches[] = {
     {"guest_syscall_ns", "ns", bench_syscall},
+    {"guest_uname_ns", "ns", bench_uname},
+    {"guest_user_memset1k_ns", "ns", bench_memset},
     {"guest_async_nop_roundtrip_ns", "ns", bench_nop},
     {"guest_async_nop_roundtrip_pending200_ns", "ns", bench_nop_pending},
     {"guest_async_batch32_ops_per_s", "ops/s", bench_batch},
