@@ -7,7 +7,7 @@
  *   qbench        every benchmark: one `BENCH <name> <value> <unit>` line each,
  *                 then "qbench: done"; exit status 0
  *
- * Each benchmark runs REPS times and prints the median; time comes from
+ * Each benchmark runs REPS times (interleaved) and prints the median; time comes from
  * SYS_clock_ns (the TSC, which TCG derives from the host clock). A failed
  * system call prints "qbench: <name>: <what>: <error>" and ends the program
  * with status 1, so the host driver never reads a number from a broken run.
@@ -19,9 +19,7 @@
  * "pending" round trip parks PENDING_NOPS ops, not thousands.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <tio/aio.h>
 #include <tio/start.h>
