@@ -342,7 +342,8 @@ SYSCALL_DECL(wait_event)
 	_Static_assert(sizeof(struct async_event) == sizeof(struct tio_event), "event layout");
 	if (!wf)
 		return -EBADF;
-	memset(ev, 0, sizeof(ev));
+	/* Probe the user array with zeros first, so no event is taken that cannot be delivered. */
+	memset(ev, 0, max * sizeof(ev[0]));
 	if (max == 0 || copy_to_user(p, a[1], ev, max * sizeof(ev[0]))) {
 		file_put(wf);
 		return max ? -EFAULT : -EINVAL;

@@ -49,7 +49,8 @@ void aio_prep_recv_pbq(struct tio_sqe *sqe, int fd, int qfd, int multishot);
 int aio_waiter_create(struct aio_waiter *w, unsigned nslots);
 int aio_waiter_destroy(struct aio_waiter *w);
 int aio_submit(struct aio_waiter *w, unsigned slot, const struct tio_sqe *sqe);
-/* Up to @max events; blocks up to @timeout_ns (0: forever). Count or -errno. */
+/* Up to @max events; waits up to @timeout_ns (0: poll, TIO_WAIT_FOREVER: no limit). Count (0 on
+ * timeout) or -errno. */
 int aio_wait(struct aio_waiter *w, struct tio_event *ev, unsigned max, uint64_t timeout_ns);
 int aio_cancel(struct aio_waiter *w, unsigned slot);
 
