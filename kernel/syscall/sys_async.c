@@ -40,7 +40,7 @@ SYSCALL_DECL(waiter_create)
 {
 	struct async_waiter *w;
 	struct file *f;
-	int err, fd;
+	int err;
 
 	if (a[0] == 0 || a[0] > ASYNC_WAITER_SLOTS_MAX)
 		return -EINVAL;
@@ -53,10 +53,7 @@ SYSCALL_DECL(waiter_create)
 		return -ENOMEM;
 	}
 	f->waiter = w;
-	fd = fd_install(p, f);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install(p, f);
 }
 
 /* ---- Frames of submitted ops ---- */
@@ -196,16 +193,13 @@ static int64_t run_open(struct proc *p, const struct tio_sqe *sqe)
 {
 	char abs[TIO_PATH_MAX];
 	struct file *f;
-	int err = user_path(p, sqe->addr, abs), fd;
+	int err = user_path(p, sqe->addr, abs);
 
 	if (!err)
 		err = vfs_open(abs, (unsigned)sqe->len, (uint32_t)sqe->offset, &f);
 	if (err)
 		return err;
-	fd = fd_install(p, f);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install(p, f);
 }
 
 static int64_t run_stat(struct proc *p, const struct tio_sqe *sqe)
@@ -393,7 +387,6 @@ SYSCALL_DECL(pbq_create)
 {
 	struct async_pbq *q;
 	struct file *f;
-	int fd;
 
 	if (a[0] == 0 || a[0] > ASYNC_PBQ_MAX || a[1] == 0 || a[1] > ASYNC_PBQ_CONSUMERS_MAX)
 		return -EINVAL;
@@ -406,10 +399,7 @@ SYSCALL_DECL(pbq_create)
 		return -ENOMEM;
 	}
 	f->pbq = q;
-	fd = fd_install(p, f);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install(p, f);
 }
 
 SYSCALL_DECL(pbq_provide)

@@ -16,7 +16,7 @@ SYSCALL_DECL(open)
 {
 	char abs[TIO_PATH_MAX];
 	struct file *f;
-	int err = user_path(p, a[0], abs), fd;
+	int err = user_path(p, a[0], abs);
 
 	if (err)
 		return err;
@@ -25,10 +25,7 @@ SYSCALL_DECL(open)
 	err = vfs_open(abs, (unsigned)a[1], (uint32_t)a[2], &f);
 	if (err)
 		return err;
-	fd = fd_install(p, f);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install(p, f);
 }
 
 SYSCALL_DECL(close)

@@ -99,6 +99,7 @@ int fd_install(struct proc *p, struct file *f)
 			p->fds[i] = f;
 			return i;
 		}
+	file_put(f);
 	return -EMFILE;
 }
 

@@ -25,7 +25,7 @@
 
 /* Descriptors: a referenced file, or NULL for a bad or closed one. */
 struct file *fd_get(struct proc *p, uint64_t fd);
-/* Lowest free descriptor for @f (the reference moves in), or -EMFILE. */
+/* Lowest free descriptor for @f (the reference moves in), or -EMFILE (the reference is dropped). */
 int fd_install(struct proc *p, struct file *f);
 /* A user path, made absolute against the cwd: 0 or -EFAULT, -ENAMETOOLONG, -ENOENT. */
 int user_path(struct proc *p, uint64_t upath, char *abs);

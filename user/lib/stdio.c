@@ -63,16 +63,8 @@ int dprintf(int fd, const char *fmt, ...)
 	return n;
 }
 
-int fprintf(int fd, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vdprintf(fd, fmt, ap);
-	va_end(ap);
-	return n;
-}
+/* This runtime's streams are descriptors, so fprintf is dprintf. */
+int fprintf(int fd, const char *fmt, ...) __attribute__((alias("dprintf")));
 
 int printf(const char *fmt, ...)
 {

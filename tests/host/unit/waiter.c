@@ -140,7 +140,8 @@ static void *post_later(void *arg)
 	return NULL;
 }
 
-static void test_sleeping_waiter_is_woken(void)
+/* A thread posts 77 after 20 ms while this one sleeps in wait_event(@timeout_ns). */
+static void wait_for_late_post(uint64_t timeout_ns)
 {
 	struct async_waiter *w;
 	struct poster p = {.delay = 20000};
@@ -150,27 +151,21 @@ static void test_sleeping_waiter_is_woken(void)
 	UT_EQ(async_waiter_create(1, &w), 0);
 	UT_EQ(async_waiter_arm(w, 0, &p.h), 0);
 	pthread_create(&th, NULL, post_later, &p);
-	UT_EQ(async_wait_event(w, &ev, 1, ASYNC_WAIT_FOREVER), 1);
+	UT_EQ(async_wait_event(w, &ev, 1, timeout_ns), 1);
 	UT_EQ(ev.result, 77);
 	pthread_join(th, NULL);
 	UT_EQ(async_waiter_destroy(w), 0);
 }
 
+static void test_sleeping_waiter_is_woken(void)
+{
+	wait_for_late_post(ASYNC_WAIT_FOREVER);
+}
+
 /* Regression: now + timeout wrapped, so a huge (but finite) timeout returned 0 at once. */
 static void test_huge_timeout_does_not_wrap(void)
 {
-	struct async_waiter *w;
-	struct poster p = {.delay = 20000};
-	pthread_t th;
-	struct async_event ev;
-
-	UT_EQ(async_waiter_create(1, &w), 0);
-	UT_EQ(async_waiter_arm(w, 0, &p.h), 0);
-	pthread_create(&th, NULL, post_later, &p);
-	UT_EQ(async_wait_event(w, &ev, 1, ASYNC_WAIT_FOREVER - 1), 1);
-	UT_EQ(ev.result, 77);
-	pthread_join(th, NULL);
-	UT_EQ(async_waiter_destroy(w), 0);
+	wait_for_late_post(ASYNC_WAIT_FOREVER - 1);
 }
 
 static void test_bad_arguments(void)
