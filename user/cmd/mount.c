@@ -3,6 +3,7 @@
  * mount                        - list mounts, "DEV on DIR type TYPE (rw)",
  *                                from the kernel's mount table report.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,10 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		char what[TIO_PATH_MAX + 32];
 
+		if (r == -ENODEV) { /* the kernel knows no filesystem of that type */
+			snprintf(what, sizeof(what), "the %s filesystem", type);
+			return cmd_err_dev("mount", what, r);
+		}
 		snprintf(what, sizeof(what), "mounting %s on %s", argv[o.ind], argv[o.ind + 1]);
 		return cmd_err("mount", what, r);
 	}
