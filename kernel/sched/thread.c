@@ -10,6 +10,7 @@
  * stack, because thread_exit() keeps interrupts masked until it has switched
  * away. An SMP port needs an on-CPU flag that join waits for.
  */
+#include <arch/x86_64/cpu.h>
 #include <async/pool.h>
 #include <kernel/panic.h>
 #include <kernel/param.h>
@@ -46,6 +47,7 @@ static void thread_build_stack(struct thread *t)
 
 	*(uint64_t *)t->stack = THREAD_STACK_CANARY;
 	*--sp = (uint64_t)thread_entry;
+	*--sp = RFLAGS_FIXED; /* every flag clear; sched_thread_start turns IF on */
 	for (int i = 0; i < 6; i++)
 		*--sp = 0; /* rbp (0 ends backtraces), rbx, r12..r15 */
 	t->saved_rsp = (uint64_t)sp;

@@ -15,6 +15,13 @@ EXCEPTIONS = {
     "divzero": r"#DE|divide error",
     "ud": r"#UD|invalid opcode",
     "gp": r"#GP|general protection",
+    "smap": r"#PF|page fault",
+    "smep": r"#PF|page fault",
+}
+# What the #PF report says about a kernel access to a user page (trap.c).
+PROTECTION = {
+    "smap": r"cr2 0+400000 \(protection, read, kernel\)\n\s*SMAP: the kernel touched a user page",
+    "smep": r"cr2 0+400000 \(protection, fetch, kernel\)\n\s*SMEP: the kernel executed a user page",
 }
 REGISTERS = ("rip", "rsp", "rbp", "rax", "rflags")
 
@@ -45,8 +52,10 @@ def check_exception(t, what):
     for reg in REGISTERS:
         t.check(re.search(r"\b%s\b\W*[0-9a-f]{8,16}\b" % reg, r.out, re.I),
                 "register %s not printed with a hex value" % reg)
-    if what == "pagefault":
+    if what in ("pagefault", "smap", "smep"):
         t.check(re.search(r"\bcr2\b\W*[0-9a-f]{8,16}\b", r.out, re.I), "cr2 not printed")
+    if what in PROTECTION:
+        t.check(re.search(PROTECTION[what], r.out), "no %s protection line" % what.upper())
     check_backtrace(t, r.out)
 
 
@@ -74,6 +83,19 @@ def ud(t):
 @qtest.case
 def gp(t):
     check_exception(t, "gp")
+
+
+@qtest.case
+def smap(t):
+    """A kernel read of a user page outside stac/clac: #PF (protection,
+    kernel) named as SMAP; the CPU qemu/run selects has SMAP, so it must fault."""
+    check_exception(t, "smap")
+
+
+@qtest.case
+def smep(t):
+    """Ring 0 calling into a user page: #PF on the fetch, named as SMEP."""
+    check_exception(t, "smep")
 
 
 if __name__ == "__main__":

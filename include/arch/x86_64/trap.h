@@ -1,7 +1,8 @@
 /*
  * arch/x86_64/trap.h - CPU exceptions and hardware interrupts.
  *
- *   arch_trap_init()                  GDT, TSS (IST stack for #DF), SSE on (arch_fpu_init),
+ *   arch_trap_init()                  GDT, TSS (IST stacks for #DF, NMI, #MC), SSE on
+ *                                     (arch_fpu_init), SMEP/SMAP on (arch_cpu_protect_init),
  *                                     IDT, remapped PIC
  *   arch_irq_register(irq, fn, arg)   handler for ISA IRQ 0..15; unmasks it
  *   arch_irq_mask(irq)/unmask(irq)
@@ -24,6 +25,17 @@
 #define IRQ_PIT		0
 #define IRQ_COM1	4
 
+/*
+ * Interrupt stack table: these vectors always switch to a stack of their
+ * own (TSS.ist[n-1]), whatever RSP was. #DF because the stack may be the
+ * fault; NMI and #MC because they can hit any instruction, including the
+ * syscall entry before it has left the user's stack.
+ */
+#define ARCH_IST_DF    1
+#define ARCH_IST_NMI   2
+#define ARCH_IST_MC    3
+#define ARCH_IST_COUNT 3
+
 /* Saved by isr.S, in this order (lowest address first). */
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -35,16 +47,19 @@ struct trap_frame {
 /*
  * Test hook: arm it, run the faulting code; when exception @vector happens
  * on this CPU, the handler records error code and CR2 and longjmps to @env
- * (setjmp returns 1). Only for tests: one catch may be armed at a time.
+ * (setjmp returns 1), with DF and AC clear whatever the trapped code had.
+ * Only for tests: one catch may be armed at a time.
  */
 struct trap_catch {
-	int vector;	/* [I] exception to catch */
-	kjmp_buf env;	/* [I] where to resume */
-	uint64_t error; /* [irq] error code of the caught exception */
-	uint64_t cr2;	/* [irq] faulting address for #PF */
-	uint64_t rip;	/* [irq] address of the faulting instruction */
-	uint64_t frame; /* [irq] where the handler found the trap frame (which stack) */
-	bool caught;	/* [irq] */
+	int vector;		 /* [I] exception to catch */
+	kjmp_buf env;		 /* [I] where to resume */
+	uint64_t error;		 /* [irq] error code of the caught exception */
+	uint64_t cr2;		 /* [irq] faulting address for #PF */
+	uint64_t rip;		 /* [irq] address of the faulting instruction */
+	uint64_t frame;		 /* [irq] where the handler found the trap frame (which stack) */
+	uint64_t rflags;	 /* [irq] RFLAGS of the code that trapped */
+	uint64_t handler_rflags; /* [irq] RFLAGS the handler itself ran with */
+	bool caught;		 /* [irq] */
 };
 
 void arch_trap_init(void);
@@ -66,6 +81,12 @@ void trap_dispatch(struct trap_frame *f);
 void gdt_init(void);
 /* True if @addr lies on the double-fault IST stack (tests). */
 bool arch_on_df_stack(uint64_t addr);
+/* True if @addr lies on IST stack @ist (ARCH_IST_*); the TSS's entry for @ist (tests). */
+bool arch_on_ist_stack(unsigned ist, uint64_t addr);
+uint64_t arch_ist_top(unsigned ist);
+/* NMIs taken so far, and the trap frame address of the last one (tests, diagnostics). */
+uint64_t arch_nmi_count(void);
+uint64_t arch_nmi_last_frame(void);
 void pic_init(void);
 void pic_eoi(unsigned irq);
 bool pic_is_spurious(unsigned irq);

@@ -1,8 +1,11 @@
 /*
  * gdt.c - the GDT and TSS. Segments are flat; the GDT exists for the code
- * selectors (kernel now, user ring 3 next issue: slots are reserved for it)
- * and for the TSS, whose IST1 gives double faults a known-good stack so a
- * kernel stack overflow still reports instead of triple-faulting.
+ * selectors (kernel and user ring 3) and for the TSS, whose IST entries
+ * give three vectors a known-good stack of their own (arch/x86_64/trap.h):
+ * IST1 double faults, so a kernel stack overflow still reports instead of
+ * triple-faulting; IST2 NMI and IST3 #MC, which can arrive at any
+ * instruction, including the syscall entry's first two, which still run on
+ * the user's stack pointer in ring 0.
  * Runs once at boot; nothing here changes afterwards except TSS.rsp0, which
  * the scheduler sets at every switch (arch_set_kernel_stack). The syscall
  * MSRs are set here too: STAR's selector bases must match this GDT's order
@@ -24,8 +27,6 @@
 #define MSR_LSTAR 0xc0000082
 #define MSR_FMASK 0xc0000084
 #define EFER_SCE  0x1
-/* Cleared on syscall entry: IF (the stack is still the user's), TF, DF, AC. */
-#define SYSCALL_FMASK 0x40700
 
 extern uint64_t syscall_kernel_rsp;
 void syscall_entry(void);
@@ -47,7 +48,8 @@ struct gdt_ptr {
 
 static uint64_t gdt[7] __attribute__((aligned(16)));
 static struct tss tss __attribute__((aligned(16)));
-static unsigned char ist_df_stack[PARAM_IST_STACK_SIZE] __attribute__((aligned(16)));
+/* One stack per IST index in use; ist_stacks[i] is IST i+1. */
+static unsigned char ist_stacks[ARCH_IST_COUNT][PARAM_IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static void gdt_set_tss(unsigned slot)
 {
@@ -78,10 +80,24 @@ static void gdt_load(void)
 			 : "rax", "memory");
 }
 
+bool arch_on_ist_stack(unsigned ist, uint64_t addr)
+{
+	const unsigned char *s;
+
+	if (ist < 1 || ist > ARCH_IST_COUNT)
+		return false;
+	s = ist_stacks[ist - 1];
+	return addr >= (uint64_t)s && addr < (uint64_t)s + PARAM_IST_STACK_SIZE;
+}
+
 bool arch_on_df_stack(uint64_t addr)
 {
-	return addr >= (uint64_t)ist_df_stack &&
-	       addr < (uint64_t)ist_df_stack + sizeof(ist_df_stack);
+	return arch_on_ist_stack(ARCH_IST_DF, addr);
+}
+
+uint64_t arch_ist_top(unsigned ist)
+{
+	return ist >= 1 && ist <= 7 ? tss.ist[ist - 1] : 0;
 }
 
 void gdt_init(void)
@@ -92,7 +108,8 @@ void gdt_init(void)
 	gdt[3] = 0x00cff2000000ffff; /* user data (DPL 3) */
 	gdt[4] = 0x00affa000000ffff; /* user code, 64-bit (DPL 3) */
 	memset(&tss, 0, sizeof(tss));
-	tss.ist[0] = (uint64_t)(ist_df_stack + sizeof(ist_df_stack));
+	for (unsigned i = 0; i < ARCH_IST_COUNT; i++)
+		tss.ist[i] = (uint64_t)(ist_stacks[i] + PARAM_IST_STACK_SIZE);
 	tss.iomap_base = sizeof(tss);
 	gdt_set_tss(5);
 	gdt_load();
@@ -109,5 +126,5 @@ void arch_usermode_init(void)
 	arch_wrmsr(MSR_EFER, arch_rdmsr(MSR_EFER) | EFER_SCE);
 	arch_wrmsr(MSR_STAR, ((uint64_t)(GDT_USER_DATA - 8) << 48) | ((uint64_t)GDT_KCODE << 32));
 	arch_wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	arch_wrmsr(MSR_FMASK, SYSCALL_FMASK);
+	arch_wrmsr(MSR_FMASK, RFLAGS_USER_MASK);
 }

@@ -3,7 +3,9 @@
  *
  * Each stub makes the stack look the same (a dummy error code where the CPU
  * pushes none, then the vector number), the common path saves every general
- * register into a struct trap_frame and calls trap_dispatch(frame). On return
+ * register into a struct trap_frame, clears DF and (with SMAP) AC, which an
+ * entry from ring 3 keeps as the program left them (the CPU clears only TF,
+ * NT, RF and IF through an interrupt gate), and calls trap_dispatch(frame). On return
  * it restores the registers and irets; trap_dispatch may have switched to
  * another thread and back in between (preemption), or rewritten the frame
  * (the test catch hook).
@@ -28,7 +30,8 @@ isr_\vec:
 	.text
 isr_common:
 	PUSH_GPRS
-	cld
+	cld				/* the C ABI wants DF clear; ring 3 may have set it */
+	SMAP_CLAC
 	movq %rsp, %rdi
 	call trap_dispatch
 	POP_GPRS

@@ -8,3 +8,4 @@ kernel-y += kernel/arch/x86_64/pic.o
 kernel-y += kernel/arch/x86_64/pit.o
 kernel-y += kernel/arch/x86_64/syscall.o
 kernel-y += kernel/arch/x86_64/fpu.o
+kernel-y += kernel/arch/x86_64/cpu.o

@@ -1,13 +1,20 @@
 /*
  * syscall.S - the ring-3 entry and exit paths (contract: arch/x86_64/usermode.h).
  *
- * syscall_entry: the CPU put the user RIP in rcx and RFLAGS in r11, masked IF
- * (FMASK), and left RSP on the user stack. We switch to the current thread's
- * kernel stack, push a struct trap_frame exactly as isr.S does (so exception
- * reports and the process code read one layout), run syscall_dispatch with
- * interrupts on, and sysretq. Nothing here trusts the user RSP: it is only
- * stored and restored.
+ * syscall_entry: the CPU put the user RIP in rcx and RFLAGS in r11, cleared
+ * the flags in FMASK (RFLAGS_USER_MASK: IF, TF, DF, AC, NT, IOPL; a program
+ * may set any of them but IOPL, and none may reach kernel code), and left RSP
+ * on the user stack. We switch to the current thread's kernel stack, push a
+ * struct trap_frame exactly as isr.S does (so exception reports and the
+ * process code read one layout), run syscall_dispatch with interrupts on,
+ * and sysretq with the program's own RFLAGS (IOPL forced to 0 and IF to 1,
+ * whatever the frame says). Nothing here trusts the user RSP: it is only
+ * stored and restored. TF set by the program stays out of ring 0 (FMASK
+ * clears it before the first kernel instruction, so no single-step trap is
+ * taken there); sysretq gives it back, and the program's next instruction
+ * traps in ring 3 (#DB kills it, trap.c).
  */
+#include <arch/x86_64/cpu.h>
 #include <arch/x86_64/usermode.h>
 #include "frame_asm.h"
 
@@ -40,16 +47,24 @@ syscall_entry:
 	addq $16, %rsp			/* vector, error */
 	movq 0(%rsp), %rcx		/* rip: canonical, checked by syscall_dispatch */
 	movq 16(%rsp), %r11		/* rflags */
+	andq $~RFLAGS_IOPL, %r11
+	orq $(RFLAGS_IF | RFLAGS_FIXED), %r11
 	movq 24(%rsp), %rsp		/* user stack */
 	sysretq
 
-/* void arch_enter_user(uint64_t rip, uint64_t rsp): never returns. */
+/*
+ * void arch_enter_user(uint64_t rip, uint64_t rsp): never returns.
+ * Clears every flag first (IF too: the rest must not be interrupted): iretq
+ * with NT set is a #GP in ring 0, and the program starts with a sane RFLAGS
+ * of its own: IF on, IOPL 0, everything else clear.
+ */
 	.globl arch_enter_user
 arch_enter_user:
-	cli
+	pushq $RFLAGS_FIXED
+	popfq
 	pushq $USER_SS
 	pushq %rsi
-	pushq $0x202			/* IF on */
+	pushq $(RFLAGS_IF | RFLAGS_FIXED)
 	pushq $USER_CS
 	pushq %rdi
 	xorl %eax, %eax

@@ -12,21 +12,41 @@
  * way back to ring 3 after an IRQ, a process that was killed exits instead.
  * That includes #MF and #XM, the floating-point errors that user code
  * unmasks: the kernel itself never executes an x87 or SSE instruction that
- * could raise them (arch/x86_64/fpu.h), so from ring 0 they are bugs.
+ * could raise them (arch/x86_64/fpu.h), so from ring 0 they are bugs; and
+ * #DB: a program that sets RFLAGS.TF is killed by its first single-step
+ * trap (the syscall flag mask keeps TF out of ring 0, so the kernel never
+ * takes one).
+ * Two vectors are nobody's fault and not a process's: an NMI is counted and
+ * ignored from either ring (nothing on this machine sends one for a reason;
+ * QEMU's monitor command `nmi` does), and a machine check reports and panics
+ * from either ring, since the hardware says it is broken.
+ * #DF, NMI and #MC run on IST stacks of their own (trap.h). The NMI handler
+ * takes no lock and faults on nothing: a fault inside it would iret, unblock
+ * NMIs and let the next one reuse its stack.
  */
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/fpu.h>
+#include <arch/x86_64/mmu.h>
 #include <arch/x86_64/trap.h>
 #include <kernel/console.h>
 #include <kernel/ksyms.h>
+#include <kernel/paging.h>
 #include <kernel/panic.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <uapi/errno.h>
 
 #define IDT_VECTORS 48
+#define VEC_NMI	    2
 #define VEC_DF	    8
 #define VEC_PF	    14
+#define VEC_MC	    18
+
+/* #PF error code bits */
+#define PF_ERR_PRESENT 0x1 /* protection violation, not a missing page */
+#define PF_ERR_WRITE   0x2
+#define PF_ERR_USER    0x4
+#define PF_ERR_FETCH   0x10
 
 struct idt_entry {
 	uint16_t off_lo;
@@ -49,6 +69,8 @@ extern const uint64_t isr_stub_table[IDT_VECTORS];
 static struct idt_entry idt[IDT_VECTORS] __attribute__((aligned(16)));
 static struct irq_slot irq_slots[IRQ_COUNT];
 static struct trap_catch *armed_catch; /* [irq] tests only */
+static uint64_t nmi_count;	       /* [irq] NMIs taken */
+static uint64_t nmi_last_frame;	       /* [irq] where the last one's trap frame was */
 
 static const char *const exception_names[32] = {
     "#DE divide error",
@@ -97,6 +119,21 @@ static void idt_set(unsigned vec, uint64_t handler, uint8_t ist)
 	};
 }
 
+/* The IST index of vector @v (0: stay on the current stack or TSS.rsp0). */
+static uint8_t vector_ist(unsigned v)
+{
+	switch (v) {
+	case VEC_DF:
+		return ARCH_IST_DF;
+	case VEC_NMI:
+		return ARCH_IST_NMI;
+	case VEC_MC:
+		return ARCH_IST_MC;
+	default:
+		return 0;
+	}
+}
+
 void arch_trap_init(void)
 {
 	struct {
@@ -106,8 +143,9 @@ void arch_trap_init(void)
 
 	gdt_init();
 	arch_fpu_init();
+	arch_cpu_protect_init();
 	for (unsigned v = 0; v < IDT_VECTORS; v++)
-		idt_set(v, isr_stub_table[v], v == VEC_DF ? 1 : 0);
+		idt_set(v, isr_stub_table[v], vector_ist(v));
 	__asm__ volatile("lidt %0" : : "m"(p));
 	pic_init();
 }
@@ -135,7 +173,10 @@ static bool trap_try_catch(struct trap_frame *f)
 	c->rip = f->rip;
 	c->frame = (uint64_t)f;
 	c->cr2 = f->vector == VEC_PF ? arch_read_cr2() : 0;
-	/* Resume in klongjmp(c->env, 1), interrupts as they were. */
+	c->rflags = f->rflags;
+	c->handler_rflags = arch_read_rflags();
+	/* Resume in klongjmp(c->env, 1), interrupts as they were; C code wants DF clear. */
+	f->rflags &= ~(uint64_t)(RFLAGS_DF | RFLAGS_AC);
 	f->rip = (uint64_t)klongjmp;
 	f->rdi = (uint64_t)c->env;
 	f->rsi = 1;
@@ -148,6 +189,37 @@ static bool trap_try_catch(struct trap_frame *f)
 	return true;
 }
 
+/* Why a ring-0 page fault on a present user page happened: SMEP, SMAP, or neither. */
+static const char *pf_user_page_reason(const struct trap_frame *f, uint64_t cr2)
+{
+	struct addr_space cur = {.pml4_phys = arch_read_cr3() & PTE_ADDR};
+	uint64_t pte;
+
+	if ((f->error & (PF_ERR_PRESENT | PF_ERR_USER)) != PF_ERR_PRESENT ||
+	    paging_lookup(&cur, cr2, &pte) || !(pte & PTE_U))
+		return NULL;
+	if ((f->error & PF_ERR_FETCH) && arch_smep_enabled())
+		return "SMEP: the kernel executed a user page";
+	if (!(f->error & PF_ERR_FETCH) && arch_smap_enabled() && !(f->rflags & RFLAGS_AC))
+		return "SMAP: the kernel touched a user page outside stac/clac";
+	return NULL;
+}
+
+static void report_page_fault(const struct trap_frame *f)
+{
+	uint64_t cr2 = arch_read_cr2();
+	const char *why = pf_user_page_reason(f, cr2);
+
+	printk("  cr2 %016lx (%s, %s, %s)\n", cr2,
+	       f->error & PF_ERR_PRESENT ? "protection" : "not present",
+	       f->error & PF_ERR_FETCH	 ? "fetch"
+	       : f->error & PF_ERR_WRITE ? "write"
+					 : "read",
+	       f->error & PF_ERR_USER ? "user" : "kernel");
+	if (why)
+		printk("  %s\n", why);
+}
+
 static __attribute__((noreturn)) void trap_report(struct trap_frame *f)
 {
 	uint64_t vec = f->vector;
@@ -156,9 +228,7 @@ static __attribute__((noreturn)) void trap_report(struct trap_frame *f)
 	printk("\nEXCEPTION %s (vector %lu) error code 0x%lx\n", exception_names[vec], vec,
 	       f->error);
 	if (vec == VEC_PF)
-		printk("  cr2 %016lx (%s, %s, %s)\n", arch_read_cr2(),
-		       f->error & 1 ? "protection" : "not present", f->error & 2 ? "write" : "read",
-		       f->error & 4 ? "user" : "kernel");
+		report_page_fault(f);
 	dump_registers(f);
 	printk("backtrace:\n");
 	backtrace_print(f->rip, f->rbp);
@@ -179,15 +249,36 @@ static void irq_dispatch(struct trap_frame *f)
 	sched_irq_exit();
 }
 
+/* NMI context: no lock, no printk (it may have interrupted the console). */
+static void nmi_dispatch(struct trap_frame *f)
+{
+	__atomic_store_n(&nmi_last_frame, (uint64_t)f, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&nmi_count, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t arch_nmi_count(void)
+{
+	return __atomic_load_n(&nmi_count, __ATOMIC_RELAXED);
+}
+
+uint64_t arch_nmi_last_frame(void)
+{
+	return __atomic_load_n(&nmi_last_frame, __ATOMIC_RELAXED);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector == VEC_NMI) {
+		nmi_dispatch(f);
+		return;
+	}
 	if (f->vector >= IRQ_VECTOR_BASE) {
 		irq_dispatch(f);
 		if (f->cs & 3)
 			proc_return_to_user();
 		return;
 	}
-	if (f->cs & 3) {
+	if ((f->cs & 3) && f->vector != VEC_MC) {
 		proc_fault(f->vector, f->error, f->rip, f->vector == VEC_PF ? arch_read_cr2() : 0);
 		return;
 	}

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""The CPU model qemu/run selects, and the protections the kernel turns on.
+
+qemu/run gives TCG `-cpu qemu64,+smep,+smap` and KVM `-cpu host`; the kernel
+turns SMEP and SMAP on when CPUID offers them and says so at boot. A CPU
+without them (an extra `-- -cpu qemu64`, which QEMU takes over the earlier
+one) must still run everything: the interrupt entry's `clac` is skipped there,
+since it is #UD on such a CPU.
+"""
+
+import shlex
+
+import qtest
+from qtest import initrd, output_of
+
+RUN = qtest.ROOT + "/qemu/run"
+
+
+def qemu_argv(t, *args):
+    r = t.run([RUN, "--print-cmd"] + list(args), timeout=30)
+    t.expect_status(r, 0)
+    return shlex.split(r.out)
+
+
+def has_pair(argv, flag, value):
+    return any(a == flag and b == value for a, b in zip(argv, argv[1:]))
+
+
+@qtest.case
+def runner_selects_cpu_with_smep_smap(t):
+    t.need_kernel()
+    argv = qemu_argv(t)
+    t.check(has_pair(argv, "-cpu", "qemu64,+smep,+smap"), "TCG cpu model: %s" % argv)
+    t.check(argv.count("-cpu") == 1, "more than one -cpu: %s" % argv)
+    argv = qemu_argv(t, "--accel", "kvm")
+    t.check(has_pair(argv, "-accel", "kvm") and has_pair(argv, "-cpu", "host"),
+            "KVM cpu model: %s" % argv)
+
+
+@qtest.case
+def boot_turns_smep_smap_on(t):
+    r = t.qemu("--append", "poweroff", timeout=30)
+    t.expect_status(r, 0)
+    t.check("cpu: SMEP on, SMAP on\n" in r.out, "no 'cpu: SMEP on, SMAP on' line: %r"
+            % r.out[:600])
+
+
+@qtest.case
+def cpu_without_smep_smap_runs_user_programs(t):
+    """On a CPU without SMEP/SMAP the kernel says so, leaves them off and runs
+    the shell and flagprobe (interrupts from ring 3 with odd flags) as well."""
+    script = "flagprobe all\necho status $?\npoweroff\n"
+    r = t.qemu("--initrd", initrd(t), "--", "-cpu", "qemu64", input=script, timeout=120)
+    t.expect_status(r, 0)
+    t.check("cpu: SMEP off (not offered by the CPU), SMAP off (not offered by the CPU)\n"
+            in r.out, "no 'SMEP off, SMAP off' line: %r" % r.out[:600])
+    t.check(output_of(t, r.out, "flagprobe all").endswith("flagprobe all: ok\n"),
+            "flagprobe all: %r" % output_of(t, r.out, "flagprobe all"))
+    t.check("# echo status $?\nstatus 0\n" in r.out, "status of flagprobe all")
+
+
+if __name__ == "__main__":
+    qtest.main("cpu")
