@@ -72,6 +72,10 @@ void arch_cpu_protect_init(void)
 	if (arch_smap_on)
 		cr4 |= CR4_SMAP;
 	arch_write_cr4(cr4);
+	/* What the CPU took, not what we asked for: tests and the log trust these. */
+	cr4 = arch_read_cr4();
+	smep_on = cr4 & CR4_SMEP;
+	arch_smap_on = !!(cr4 & CR4_SMAP);
 	klog(LOG_INFO, "cpu: SMEP %s, SMAP %s\n", smep_on ? "on" : "off (not offered by the CPU)",
 	     arch_smap_on ? "on" : "off (not offered by the CPU)");
 }

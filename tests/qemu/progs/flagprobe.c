@@ -5,7 +5,8 @@
  * reach kernel code, must not follow the kernel into another thread at a
  * context switch, and must not make the kernel fault.
  *
- *   flagprobe one FLAG   sets FLAG (nt, ac, df, iopl, tf, all) with
+ *   flagprobe one FLAG   sets FLAG (nt, ac, df, iopl, tf, or combined: the
+ *                        first four at once) with
  *                        pushfq/orq/popfq and, each time with the flag set
  *                        on entry and kept for a spin of several timer
  *                        ticks after the return: sleeps, reads 4 MiB from
@@ -58,7 +59,7 @@ static const struct flag_case cases[] = {
     {"df", RFLAGS_DF, true, false},
     {"iopl", RFLAGS_IOPL, false, false},
     {"tf", RFLAGS_TF, true, true},
-    {"all", RFLAGS_NT | RFLAGS_AC | RFLAGS_DF | RFLAGS_IOPL, true, false},
+    {"combined", RFLAGS_NT | RFLAGS_AC | RFLAGS_DF | RFLAGS_IOPL, true, false},
 };
 
 struct flag_call {
@@ -210,6 +211,6 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "one") && (c = find_case(argv[2])))
 		return one(c);
-	printf("usage: flagprobe one nt|ac|df|iopl|tf|all | all | child\n");
+	printf("usage: flagprobe one nt|ac|df|iopl|tf|combined | all | child\n");
 	return 2;
 }
