@@ -61,23 +61,27 @@ bool arch_cpu_has_smap(void)
 	return ext_features_ebx() & CPUID7_EBX_SMAP;
 }
 
+static const char *feature_state(bool on, bool offered)
+{
+	return on ? "on" : offered ? "off (CR4 refused it)" : "off (not offered by the CPU)";
+}
+
 void arch_cpu_protect_init(void)
 {
+	bool has_smep = arch_cpu_has_smep(), has_smap = arch_cpu_has_smap();
 	uint64_t cr4 = arch_read_cr4();
 
-	smep_on = arch_cpu_has_smep();
-	arch_smap_on = arch_cpu_has_smap();
-	if (smep_on)
+	if (has_smep)
 		cr4 |= CR4_SMEP;
-	if (arch_smap_on)
+	if (has_smap)
 		cr4 |= CR4_SMAP;
 	arch_write_cr4(cr4);
 	/* What the CPU took, not what we asked for: tests and the log trust these. */
 	cr4 = arch_read_cr4();
 	smep_on = cr4 & CR4_SMEP;
 	arch_smap_on = !!(cr4 & CR4_SMAP);
-	klog(LOG_INFO, "cpu: SMEP %s, SMAP %s\n", smep_on ? "on" : "off (not offered by the CPU)",
-	     arch_smap_on ? "on" : "off (not offered by the CPU)");
+	klog(LOG_INFO, "cpu: SMEP %s, SMAP %s\n", feature_state(smep_on, has_smep),
+	     feature_state(arch_smap_on, has_smap));
 }
 
 bool arch_smep_enabled(void)
