@@ -7,6 +7,11 @@
  * any context and any loaded CR3 (the I/O completion of a console read runs
  * in an interrupt), and the permission check is the same code for copies
  * and for pinning.
+ *
+ * SMAP (arch/x86_64/cpu.c): these copies never open its window (no stac/clac)
+ * and need not: they touch the frame through the direct map, a supervisor
+ * mapping, never the user virtual address, so SMAP does not apply to them.
+ * Keep it so: a copy through the user address would fault under SMAP.
  */
 #include <arch/x86_64/mmu.h>
 #include <kernel/proc.h>
