@@ -11,8 +11,9 @@
  *   async_op_submit(op, &h)           run the frames; the op completes exactly once
  *   async_wait_event(w, ev, max, t)   collect (slot, result) events
  * A layer is an ops table (start/resume/cancel/waiting_on). A driver's start
- * returns ASYNC_PENDING and later calls async_op_complete(op, result) from any
- * context; the result unwinds the stack through each frame's resume.
+ * reads t = async_op_token(op), returns ASYNC_PENDING and later calls
+ * async_op_complete(op, t, result) from any context; the result unwinds the
+ * stack through each frame's resume.
  *
  * Do not: keep an op pointer after its completion (it is freed), release a
  * borrowed buffer while a device holds it (panic: kernel bug), block in a
@@ -153,7 +154,8 @@ struct async_op *async_op_alloc(struct async_heap *heap);
  */
 void *async_push(struct async_op *op, const struct async_layer *layer);
 int64_t async_op_push_error(const struct async_op *op);
-/* Reserves spill room for @bytes more of frames now, so later pushes cannot fail. */
+/* Reserves spill room for @bytes more of frames now, so later pushes cannot fail. The room
+ * stays the op's until it is freed: chunks its pops empty go back to its reserve. */
 int async_op_reserve(struct async_op *op, size_t bytes);
 /* The op fails with -ETIMEDOUT unless it completes before @deadline_ns. */
 void async_op_set_deadline(struct async_op *op, uint64_t deadline_ns);
@@ -168,11 +170,25 @@ int async_op_submit(struct async_op *op, const struct async_handle *h);
 /* As above, but completion calls @done (any context) instead of posting. */
 int async_op_submit_fn(struct async_op *op,
 		       void (*done)(struct async_op *op, int64_t res, void *arg), void *arg);
-/* The pending frame's work finished with @result. Any context; once per ASYNC_PENDING. */
-void async_op_complete(struct async_op *op, int64_t result);
+/*
+ * The token of the op's current pending period. A step that returns
+ * ASYNC_PENDING reads it before it hands the op to a device or queue (which
+ * may complete it at once) and keeps it with the request; its cancel hook
+ * completes with the same token. Any context.
+ */
+uint32_t async_op_token(const struct async_op *op);
+/*
+ * The pending frame's work finished with @result; @token names the pending
+ * period (async_op_token). Any context; once per ASYNC_PENDING. A completion
+ * whose token is not the current period's (a double or late completion) is
+ * counted (stale_completions), warned about once and dropped.
+ */
+void async_op_complete(struct async_op *op, uint32_t token, int64_t result);
 /* A multishot op posts a non-final event (see async_waiter_post for -EAGAIN). */
 int async_op_post_more(struct async_op *op, int64_t result, unsigned flags, unsigned buf);
-/* Requests cancellation with @reason (-ECANCELED, -ETIMEDOUT); first reason wins. */
+/* Requests cancellation with @reason (-ECANCELED, -ETIMEDOUT); first reason wins. A cancel
+ * before the op starts is kept: the op starts cancelled (pushes refuse, the pending frame's
+ * cancel hook runs). */
 void async_op_cancel(struct async_op *op, int reason);
 /* 0, or the reason the op was cancelled: layers stop re-arming when set. */
 int async_op_cancel_reason(const struct async_op *op);
@@ -184,11 +200,15 @@ void async_op_put(struct async_op *op);
  * Core-wide counters: submitted/completed ops; sync_completions, completions
  * that arrived while the op's owner was still running it; spilled_frames;
  * rearms, resumes that started more work below instead of passing a result
- * up (each further fragment of a fragmented read); cancels; timeouts.
+ * up (each further fragment of a fragmented read); cancels; timeouts;
+ * deferred, starts and completions raised inside a running trampoline and
+ * handed to it instead of nesting (a mutex hand-off, a join's fan-in);
+ * stale_completions, completions dropped for naming another pending period.
  */
 struct async_op_stats {
 	unsigned long submitted, completed, sync_completions, spilled_frames, rearms, cancels,
 	    timeouts;
+	unsigned long deferred, stale_completions;
 };
 void async_op_stats(struct async_op_stats *out);
 /* Kernel memory one in-flight op costs: its pool object (inline stack included),

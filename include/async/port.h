@@ -54,6 +54,16 @@ void async_port_timer_arm(struct async_port_timer *t, uint64_t deadline_ns);
 /* Returns true if the timer was pending and now will not run; false if it ran or is running. */
 bool async_port_timer_cancel(struct async_port_timer *t);
 
+/* ---- Execution context ---- */
+/*
+ * A pointer-sized slot private to the running execution context, NULL until
+ * the core stores into it: one per thread. An interrupt handler may get the
+ * slot of the thread it interrupted (the Tessera kernel does): the core then
+ * hands the handler's work to that thread's running trampoline. The core keeps
+ * its per-context run list there (kernel/async/op.c). Any context.
+ */
+void **async_port_context_slot(void);
+
 /* ---- Threads: the worker pool's threads, started once at init ---- */
 int async_port_thread_start(const char *name, void (*fn)(void *arg), void *arg);
 

@@ -60,6 +60,7 @@ struct thread {
 	struct proc *proc;	    /* [O] the process this thread runs, NULL for kernel threads */
 	bool user_fpu;		    /* [S] has x87/SSE state: set with a process's space */
 	struct arch_fpu_area fpu; /* [S] that state, valid iff user_fpu and not sched's fpu owner */
+	void *async_ctx;	  /* [O] the async core's context slot (async_port_context_slot) */
 };
 
 /* Turns the boot context into the first thread and starts the idle thread. */

@@ -52,6 +52,8 @@ struct async_op {
 	struct async_frame *top;     /* [O] top frame, NULL when the stack is empty */
 	struct async_spill *spill;   /* [O] top spill chunk, NULL while frames fit inline */
 	struct async_spill *reserve; /* [O] pre-taken chunks (async_op_reserve) */
+	unsigned reserved;	     /* [O] chunks async_op_reserve took: kept for the op's life */
+	unsigned held;		     /* [O] chunks the op holds: its spill chain + its reserve */
 	uint32_t inline_used;	     /* [O] bytes of stack[] in use */
 	uint32_t nframes;	     /* [O] */
 	struct async_handle handle;  /* [I] where the final event goes, if !done */
@@ -59,6 +61,16 @@ struct async_op {
 	void *done_arg;						   /* [I] */
 	uint64_t submit_ns;					   /* [I] */
 	uint64_t deadline_ns;					   /* [I] 0: none */
+	/*
+	 * [L] token of the current pending period (async_op_token): a completion
+	 * naming another one is stale. Bumped when a completion is accepted, and
+	 * kept across free and reuse, so a completion from the op's previous life
+	 * does not match either. Written under the lock, read atomically.
+	 */
+	uint32_t period;
+	bool run_resume;	   /* [O] deferred step: resume the top frame with run_value */
+	int64_t run_value;	   /* [O] deferred step: its value (see op_run in op.c) */
+	struct async_op *run_next; /* [O] link on a context's run list, valid iff deferred */
 	struct async_port_timer timer;
 	struct async_op *live_prev, *live_next; /* [G] every allocated op */
 	unsigned char stack[ASYNC_STACK_BYTES] __attribute__((aligned(16)));

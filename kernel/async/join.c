@@ -12,7 +12,8 @@
  *   join_child_done: each child's result is recorded; the first result that
  *     settles the policy makes the join DECIDED (result fixed); a DECIDED,
  *     STARTED join cancels the children still running (once)
- *   the last child done: async_op_complete(parent, result) -> the frame pops
+ *   the last child done: async_op_complete(parent, token, result) -> the frame
+ *     pops (run after the child's trampoline lets go, not nested in it)
  *
  * Guarantees: the parent resumes only after EVERY child completed, so no
  * child still touches the parent's buffers; the result is fixed by the first
@@ -34,6 +35,7 @@ struct join_state {
 	bool started, decided, cancelled_rest;	/* [L] */
 	int64_t result;				/* [L] valid iff decided */
 	int64_t first_ok, first_err, sum;	/* [L] */
+	uint32_t token;				/* [I] the parent's pending period */
 	struct async_op *child[ASYNC_JOIN_MAX]; /* [L] NULL once that child completed */
 };
 ASYNC_FRAME_STATE_CHECK(struct join_state);
@@ -131,6 +133,7 @@ static void join_child_done(struct async_op *child, int64_t r, void *arg)
 	struct async_op *parent = st->parent, *live[ASYNC_JOIN_MAX];
 	unsigned long flags = async_spin_lock_irqsave(&parent->lock);
 	unsigned i, nlive = 0;
+	uint32_t token = st->token;
 	int64_t result;
 	bool all;
 
@@ -149,7 +152,7 @@ static void join_child_done(struct async_op *child, int64_t r, void *arg)
 	/* From here on @st may be gone (see __join_collect). */
 	join_cancel_collected(live, nlive, -ECANCELED);
 	if (all)
-		async_op_complete(parent, result);
+		async_op_complete(parent, token, result);
 }
 
 static int64_t join_start(struct async_op *op, void *state)
@@ -160,7 +163,10 @@ static int64_t join_start(struct async_op *op, void *state)
 	unsigned i, nlive = 0;
 
 	/* The parent is busy in this step, so its frame stays put even if every
-	 * child completes synchronously: their completion of the parent waits. */
+	 * child completes synchronously: their completion of the parent waits.
+	 * Children submitted here run once this step has returned (op.c defers
+	 * them to the running trampoline). */
+	st->token = async_op_token(op);
 	for (i = 0; i < st->n; i++) {
 		struct async_op *child = st->child[i];
 
@@ -225,6 +231,8 @@ int64_t async_join(struct async_op *parent, const struct async_join_spec *spec)
 		err = spec->setup(st->child[i], i, spec->arg);
 		if (!err && st->child[i]->push_err)
 			err = (int)st->child[i]->push_err;
+		if (!err && !st->child[i]->top)
+			err = -EINVAL; /* the setup pushed nothing: the child has no work */
 		if (err) {
 			i++;
 			goto out_discard_children;

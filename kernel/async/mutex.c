@@ -10,8 +10,9 @@
  *   start: mutex free -> HELD by this op (frame pops at once, result 0)
  *          mutex held -> QUEUED at the tail (FIFO), the op pends
  *   async_mutex_unlock: QUEUED head -> OWNER by hand-off (held stays true, so
- *          nobody can barge in), async_op_complete(op, 0)
- *   cancel hook: QUEUED -> removed, async_op_complete(op, -ECANCELED);
+ *          nobody can barge in), async_op_complete(op, token, 0), which runs
+ *          the next waiter after the unlocker's step, never nested in it
+ *   cancel hook: QUEUED -> removed, async_op_complete(op, token, -ECANCELED);
  *          already handed off -> nothing (the hand-off's 0 wins the race)
  *
  * Ordering: the queue links frames of pending ops; a pending op's frames do
@@ -25,6 +26,7 @@ struct mutex_wait {
 	struct async_op *op;	  /* [I] */
 	struct async_frame *self; /* [I] this frame, as linked on the queue */
 	struct async_frame *next; /* [L] m->lock: next waiter */
+	uint32_t token;		  /* [L] the op's pending period, valid iff queued */
 	bool queued;		  /* [L] */
 };
 ASYNC_FRAME_STATE_CHECK(struct mutex_wait);
@@ -75,12 +77,12 @@ static int64_t mutex_start(struct async_op *op, void *state)
 	struct async_mutex *m = w->m;
 	unsigned long flags = async_spin_lock_irqsave(&m->lock);
 
-	(void)op;
 	if (!m->held) {
 		m->held = true;
 		async_spin_unlock_irqrestore(&m->lock, flags);
 		return 0;
 	}
+	w->token = async_op_token(op);
 	w->queued = true;
 	if (m->tail)
 		wait_of(m->tail)->next = w->self;
@@ -123,6 +125,7 @@ void async_mutex_unlock(struct async_mutex *m)
 	unsigned long flags = async_spin_lock_irqsave(&m->lock);
 	struct async_frame *f = m->head;
 	struct async_op *op;
+	uint32_t token;
 
 	if (!m->held)
 		async_port_panic("async mutex %p unlocked while not held", (void *)m);
@@ -132,9 +135,12 @@ void async_mutex_unlock(struct async_mutex *m)
 		return;
 	}
 	op = wait_of(f)->op;
+	token = wait_of(f)->token;
 	__mutex_unlink(m, f);
 	async_spin_unlock_irqrestore(&m->lock, flags);
-	async_op_complete(op, 0);
+	/* Inside a trampoline (an unlock from a step) the core defers the next
+	 * waiter's run to it: a chain of hand-offs does not nest. */
+	async_op_complete(op, token, 0);
 }
 
 static void mutex_cancel(struct async_op *op, void *state)
@@ -147,5 +153,5 @@ static void mutex_cancel(struct async_op *op, void *state)
 		__mutex_unlink(w->m, w->self);
 	async_spin_unlock_irqrestore(&w->m->lock, flags);
 	if (was_queued)
-		async_op_complete(op, async_op_cancel_reason(op));
+		async_op_complete(op, w->token, async_op_cancel_reason(op));
 }

@@ -4,14 +4,18 @@
  *
  * Interface: see async/async.h (async_op_*, async_introspect*). Layers return
  * ASYNC_CALL / ASYNC_PENDING / a result from start and resume; drivers call
- * async_op_complete() once per ASYNC_PENDING, from any context.
+ * async_op_complete() once per ASYNC_PENDING, from any context, naming the
+ * pending period by the token the pending step read (async_op_token).
  *
  * Op lifecycle (state, the function making each transition):
  *
  *   FREE --async_op_alloc--> PREPARING --async_op_submit--> SUBMITTED
  *   PREPARING --async_op_discard / failed submit--> FREE
+ *   PREPARING --async_op_cancel--> PREPARING (the reason is recorded; the op
+ *     starts cancelled: pushes refuse, the first pending frame's hook runs)
  *   SUBMITTED | COMPLETING --a frame returns ASYNC_PENDING, op_park--> PENDING
- *   PENDING --async_op_complete--> COMPLETING (trampoline runs resume steps)
+ *   PENDING --async_op_complete(token of this period)--> COMPLETING (trampoline
+ *     runs resume steps; the period's token is used up)
  *   COMPLETING --resume re-arms (ASYNC_CALL / ASYNC_PENDING)--> ... PENDING
  *   SUBMITTED | COMPLETING --the bottom frame returns a result, op_finish--> COMPLETED
  *   COMPLETED --posted to the waiter slot or done callback--> POSTED
@@ -32,6 +36,22 @@
  * happens synchronously inside a start is taken by the loop in op_drive.
  * The lock's acquire/release orders the frame contents between owners, also
  * between an IRQ handler and a thread or between CPUs.
+ *
+ * No nesting: a step may start or complete another op (a mutex hand-off, a
+ * join's last child completing the parent, a done callback submitting the
+ * next op). Running that op's trampoline right there would nest one C call
+ * chain per op, so a queue of N waiters would need N levels of stack. Instead
+ * each execution context (a thread; an interrupt may share the slot of the
+ * thread it interrupted) keeps a run list while it runs a trampoline, found
+ * through async_port_context_slot(). An op that becomes runnable inside a
+ * trampoline is claimed (busy) and pushed there; the outermost trampoline of
+ * that context runs it after the current op lets go (op_run, runq_drain). C
+ * stack use is then bounded by the code, whatever the data.
+ *
+ * Pending periods: each time an op pends, the step that pends reads its token
+ * (async_op_token) and the completion names it. A completion whose token is
+ * not the current period's (a duplicate, or a late one from an earlier
+ * period) is counted, warned about once and dropped.
  */
 #include "async_int.h"
 
@@ -42,6 +62,16 @@ static struct async_op *live_head; /* [G] */
 
 static struct async_op_stats op_stats; /* [a] relaxed counters */
 unsigned long async_stat_spilled_frames;
+static bool stale_warned; /* [a] the stale-completion warning was printed */
+
+/*
+ * A context's run list, on the C stack of its outermost trampoline. Pushed by
+ * that context (or an interrupt running on it), drained only by it: a LIFO
+ * pushed with compare-and-swap, reversed into FIFO order when drained.
+ */
+struct op_runq {
+	struct async_op *head; /* [a] */
+};
 
 #define STAT_INC(field) __atomic_add_fetch(&op_stats.field, 1, __ATOMIC_RELAXED)
 
@@ -105,8 +135,11 @@ struct async_op *async_op_alloc(struct async_heap *heap)
 
 	if (!op)
 		return NULL;
+	uint32_t period = op->period; /* survives reuse: see async_int.h */
+
 	/* The inline stack needs no clearing: async_push zeroes each frame's state. */
 	memset(op, 0, offsetof(struct async_op, stack));
+	op->period = period + 1;
 	async_spin_init(&op->lock);
 	op->refs = 1;
 	op->state = OP_PREPARING;
@@ -276,6 +309,86 @@ static void op_drive(struct async_op *op, int64_t r)
 	}
 }
 
+/* Runs the step recorded in op->run_* (the caller owns op->busy). */
+static void op_step(struct async_op *op)
+{
+	int64_t r = op->run_value;
+
+	if (op->run_resume)
+		r = frame_resume(op, r);
+	op_drive(op, r);
+}
+
+static void runq_push(struct op_runq *rq, struct async_op *op)
+{
+	struct async_op *head = __atomic_load_n(&rq->head, __ATOMIC_RELAXED);
+
+	do
+		op->run_next = head;
+	while (!__atomic_compare_exchange_n(&rq->head, &head, op, true, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED));
+}
+
+/*
+ * Runs every op deferred to @rq, including those deferred meanwhile, then
+ * withdraws @rq from the context's @slot. The slot is cleared before the last
+ * look at the list: an interrupt that comes after the clear runs its op
+ * itself, one that came before has pushed it where the look sees it.
+ */
+static void runq_drain(struct op_runq *rq, void **slot)
+{
+	struct async_op *batch, *fifo, *next;
+
+	for (;;) {
+		batch = NULL;
+		if (__atomic_load_n(&rq->head, __ATOMIC_RELAXED))
+			batch = __atomic_exchange_n(&rq->head, NULL, __ATOMIC_ACQUIRE);
+		if (!batch) {
+			__atomic_store_n(slot, NULL, __ATOMIC_RELAXED);
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			if (!__atomic_load_n(&rq->head, __ATOMIC_ACQUIRE))
+				return;
+			__atomic_store_n(slot, rq, __ATOMIC_RELAXED);
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			continue;
+		}
+		for (fifo = NULL; batch; batch = next) {
+			next = batch->run_next;
+			batch->run_next = fifo;
+			fifo = batch;
+		}
+		for (; fifo; fifo = next) {
+			next = fifo->run_next; /* op_step may free the op */
+			op_step(fifo);
+		}
+	}
+}
+
+/*
+ * The caller owns op->busy and wants the trampoline run from @value (resumed
+ * into the top frame if @resume). Inside a trampoline of this context the op
+ * is deferred to it; otherwise this becomes the context's outermost
+ * trampoline and runs the op, then everything deferred to it.
+ */
+static void op_run(struct async_op *op, bool resume, int64_t value)
+{
+	void **slot = async_port_context_slot();
+	struct op_runq *running = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	struct op_runq mine = {.head = NULL};
+
+	op->run_resume = resume;
+	op->run_value = value;
+	if (running) {
+		STAT_INC(deferred);
+		runq_push(running, op);
+		return;
+	}
+	__atomic_store_n(slot, &mine, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	op_step(op);
+	runq_drain(&mine, slot);
+}
+
 /* A failed push or an empty stack refuses the op before anything sees it. */
 static int op_refuse(struct async_op *op)
 {
@@ -305,7 +418,7 @@ static void op_start(struct async_op *op)
 		async_port_timer_init(&op->timer, op_timer_fire);
 		async_port_timer_arm(&op->timer, op->deadline_ns);
 	}
-	op_drive(op, ASYNC_CALL);
+	op_run(op, false, ASYNC_CALL);
 }
 
 int async_op_submit(struct async_op *op, const struct async_handle *h)
@@ -338,15 +451,34 @@ int async_op_submit_fn(struct async_op *op,
 	return 0;
 }
 
-void async_op_complete(struct async_op *op, int64_t result)
+uint32_t async_op_token(const struct async_op *op)
+{
+	return __atomic_load_n(&op->period, __ATOMIC_ACQUIRE);
+}
+
+/* A completion that does not belong to the op's current pending period. */
+static void op_stale(struct async_op *op, uint32_t token, int64_t result)
+{
+	STAT_INC(stale_completions);
+	if (!__atomic_exchange_n(&stale_warned, true, __ATOMIC_RELAXED))
+		async_port_log("op %p: dropped a stale or double completion (token %u, "
+			       "current %u, result %lld); further ones are only counted\n",
+			       (void *)op, token, async_op_token(op), (long long)result);
+}
+
+void async_op_complete(struct async_op *op, uint32_t token, int64_t result)
 {
 	unsigned long flags = async_spin_lock_irqsave(&op->lock);
 
-	if (op->have_result || op->state >= OP_COMPLETED) {
+	/* A matching token on an op that cannot be completed: it never pended in
+	 * this period (it finished by returning a result, or is preparing). */
+	if (token != op->period || op->have_result || op->state == OP_PREPARING ||
+	    op->state >= OP_COMPLETED || (!op->busy && op->state != OP_PENDING)) {
 		async_spin_unlock_irqrestore(&op->lock, flags);
-		async_port_panic("async op %p completed twice (second result %lld)", (void *)op,
-				 (long long)result);
+		op_stale(op, token, result);
+		return;
 	}
+	__atomic_store_n(&op->period, op->period + 1, __ATOMIC_RELEASE);
 	if (op->busy) {
 		/* The owner is inside a step (synchronous completion) or a cancel hook. */
 		op->result = result;
@@ -355,17 +487,12 @@ void async_op_complete(struct async_op *op, int64_t result)
 		STAT_INC(sync_completions);
 		return;
 	}
-	if (op->state != OP_PENDING) {
-		async_spin_unlock_irqrestore(&op->lock, flags);
-		async_port_panic("async op %p completed in state %s", (void *)op,
-				 state_names[op->state]);
-	}
 	op->busy = true;
 	op->state = OP_COMPLETING;
 	op->cancel_delivered = false;
 	__async_op_check(op);
 	async_spin_unlock_irqrestore(&op->lock, flags);
-	op_drive(op, frame_resume(op, result));
+	op_run(op, true, result);
 }
 
 int async_op_post_more(struct async_op *op, int64_t result, unsigned flags, unsigned buf)
@@ -379,7 +506,8 @@ void async_op_cancel(struct async_op *op, int reason)
 {
 	unsigned long flags = async_spin_lock_irqsave(&op->lock);
 
-	if (op->state >= OP_COMPLETED || op->state == OP_PREPARING || op->cancel_reason) {
+	/* A preparing op is busy: the reason is recorded and applied when it starts. */
+	if (op->state >= OP_COMPLETED || op->cancel_reason) {
 		async_spin_unlock_irqrestore(&op->lock, flags);
 		return;
 	}
@@ -393,7 +521,7 @@ void async_op_cancel(struct async_op *op, int reason)
 	}
 	op->busy = true;
 	async_spin_unlock_irqrestore(&op->lock, flags);
-	op_drive(op, ASYNC_PENDING);
+	op_run(op, false, ASYNC_PENDING);
 }
 
 void async_op_stats(struct async_op_stats *out)
@@ -405,6 +533,8 @@ void async_op_stats(struct async_op_stats *out)
 	out->rearms = __atomic_load_n(&op_stats.rearms, __ATOMIC_RELAXED);
 	out->cancels = __atomic_load_n(&op_stats.cancels, __ATOMIC_RELAXED);
 	out->timeouts = __atomic_load_n(&op_stats.timeouts, __ATOMIC_RELAXED);
+	out->deferred = __atomic_load_n(&op_stats.deferred, __ATOMIC_RELAXED);
+	out->stale_completions = __atomic_load_n(&op_stats.stale_completions, __ATOMIC_RELAXED);
 }
 
 size_t async_op_bytes(void)
@@ -413,6 +543,12 @@ size_t async_op_bytes(void)
 }
 
 /* ---- Introspection ---- */
+
+/* @now - @then, 0 if @then is later (it started after @now was read) or unset. */
+static uint64_t age_since(uint64_t now, uint64_t then)
+{
+	return then && now > then ? now - then : 0;
+}
 
 /* Reports one op; frames only when it is parked (then nobody may move them). */
 static void introspect_op(struct async_op *op, uint64_t now,
@@ -424,7 +560,7 @@ static void introspect_op(struct async_op *op, uint64_t now,
 	struct async_op_info oi = {
 	    .op = op,
 	    .state = op->busy && op->state != OP_PREPARING ? "running" : state_names[op->state],
-	    .age_ns = op->submit_ns ? now - op->submit_ns : 0,
+	    .age_ns = age_since(now, op->submit_ns),
 	    .cancel_reason = op->cancel_reason,
 	    .nframes = parked ? op->nframes : 0,
 	};
@@ -436,7 +572,7 @@ static void introspect_op(struct async_op *op, uint64_t now,
 		fi.layer = f->layer->name;
 		fi.waiting_on =
 		    f->layer->waiting_on ? f->layer->waiting_on(async_frame_state(f)) : NULL;
-		fi.age_ns = now - f->start_ns;
+		fi.age_ns = age_since(now, f->start_ns);
 		fi.spilled = f->flags & ASYNC_FRAME_SPILLED;
 		frame_fn(&fi, arg);
 	}

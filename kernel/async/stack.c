@@ -8,7 +8,10 @@
  * Layout: frames fill op->stack[] bottom-up. When the next frame does not fit,
  * it and every frame above it go into ASYNC_SPILL_CHUNK chunks taken from the
  * op's heap, chained through async_spill.prev; an emptied chunk goes back at
- * once. Frames never straddle chunks. Each frame records the one below it, so
+ * once, to the op's reserve while the op holds no more chunks than
+ * async_op_reserve took (reserved room stays reserved for the op's life, so
+ * a re-arming op's re-push cannot fail), else to the heap. Frames never
+ * straddle chunks. Each frame records the one below it, so
  * popping and introspection need no search.
  *
  * Concurrency: the stack is [O], touched only by the thread holding op->busy,
@@ -108,12 +111,14 @@ static struct async_spill *spill_grow(struct async_op *op)
 {
 	struct async_spill *s = op->reserve;
 
-	if (s)
+	if (s) {
 		op->reserve = s->prev;
-	else
+	} else {
 		s = __async_heap_take(op->heap);
-	if (!s)
-		return NULL;
+		if (!s)
+			return NULL;
+		op->held++;
+	}
 	s->prev = op->spill;
 	s->used = 0;
 	op->spill = s;
@@ -175,6 +180,18 @@ int64_t async_op_push_error(const struct async_op *op)
 	return op->push_err;
 }
 
+/* An emptied chunk: back to the op's reserve if the reservation needs it, else to the heap. */
+static void spill_shrink(struct async_op *op, struct async_spill *s)
+{
+	if (op->held <= op->reserved) {
+		s->prev = op->reserve;
+		op->reserve = s;
+		return;
+	}
+	op->held--;
+	__async_heap_give(op->heap, s);
+}
+
 void __async_pop(struct async_op *op)
 {
 	struct async_frame *f = op->top;
@@ -190,7 +207,7 @@ void __async_pop(struct async_op *op)
 	s->used -= f->size;
 	if (s->used == 0) {
 		op->spill = s->prev;
-		__async_heap_give(op->heap, s);
+		spill_shrink(op, s);
 	}
 }
 
@@ -222,6 +239,8 @@ int async_op_reserve(struct async_op *op, size_t bytes)
 		}
 		s->prev = op->reserve;
 		op->reserve = s;
+		op->held++;
+		op->reserved++;
 	}
 	return 0;
 }
@@ -237,4 +256,5 @@ void __async_stack_release(struct async_op *op)
 		op->reserve = s->prev;
 		__async_heap_give(op->heap, s);
 	}
+	op->held = op->reserved = 0;
 }

@@ -10,7 +10,7 @@
  *
  * Work item states (a work frame, under wq.lock):
  *   work_start: QUEUED (in the ring) -> a worker takes it: RUNNING -> fn
- *     returns: async_op_complete(op, result)
+ *     returns: async_op_complete(op, token, result)
  *   cancel hook: QUEUED -> its ring entry becomes a hole, complete -ECANCELED;
  *     RUNNING -> nothing: a blocking step cannot be interrupted, the op
  *     completes when it returns (the cancel still reaches the frames below).
@@ -26,6 +26,7 @@ struct work_item {
 	void *arg;		  /* [I] */
 	struct async_op *op;	  /* [I] */
 	unsigned slot;		  /* [L] ring index, valid iff queued */
+	uint32_t token;		  /* [I] the op's pending period, set before queueing */
 	bool queued;		  /* [L] */
 };
 ASYNC_FRAME_STATE_CHECK(struct work_item);
@@ -91,7 +92,7 @@ static void worker_main(void *arg)
 		wq.running--;
 		wq.done++;
 		async_spin_unlock_irqrestore(&wq.lock, flags);
-		async_op_complete(w->op, r);
+		async_op_complete(w->op, w->token, r);
 	}
 }
 
@@ -133,7 +134,7 @@ static int64_t work_start(struct async_op *op, void *state)
 	struct work_item *w = state;
 	unsigned long flags = async_spin_lock_irqsave(&wq.lock);
 
-	(void)op;
+	w->token = async_op_token(op);
 	if (!wq.started) {
 		async_spin_unlock_irqrestore(&wq.lock, flags);
 		return -ENODEV;
@@ -165,7 +166,7 @@ static void work_cancel(struct async_op *op, void *state)
 	}
 	async_spin_unlock_irqrestore(&wq.lock, flags);
 	if (was_queued)
-		async_op_complete(op, async_op_cancel_reason(op));
+		async_op_complete(op, w->token, async_op_cancel_reason(op));
 }
 
 void async_work_stats(struct async_work_stats *out)

@@ -32,6 +32,7 @@
 struct tty_frame {
 	struct vfs_io io;      /* [I] first: filled by the vfs frame */
 	struct async_op *op;   /* [I] */
+	uint32_t token;	       /* [I] the op's pending period, set before it waits */
 	struct list_node node; /* [L] on readers while waiting */
 };
 ASYNC_FRAME_STATE_CHECK(struct tty_frame);
@@ -127,7 +128,7 @@ static void tty_kick(void)
 		spin_unlock_irqrestore(&tty_lock, f);
 		if (!r)
 			return;
-		async_op_complete(r->op, res);
+		async_op_complete(r->op, r->token, res);
 	}
 }
 
@@ -156,6 +157,7 @@ static int64_t tty_start(struct async_op *op, void *state)
 	if (t->io.len == 0)
 		return 0;
 	t->op = op;
+	t->token = async_op_token(op);
 	list_init(&t->node);
 	f = spin_lock_irqsave(&tty_lock);
 	list_add_tail(&readers, &t->node);
@@ -177,7 +179,7 @@ static void tty_cancel(struct async_op *op, void *state)
 	}
 	spin_unlock_irqrestore(&tty_lock, f);
 	if (mine)
-		async_op_complete(op, async_op_cancel_reason(op));
+		async_op_complete(op, t->token, async_op_cancel_reason(op));
 }
 
 static const char *tty_waiting_on(const void *state)

@@ -86,6 +86,17 @@ void async_port_panic(const char *fmt, ...)
 	panic("async: %s", msg);
 }
 
+/* Before the scheduler runs (no current thread), boot code uses this one. */
+static void *boot_context_slot;
+
+/* Per thread; an IRQ handler runs on the interrupted thread's stack and shares its slot. */
+void **async_port_context_slot(void)
+{
+	struct thread *t = thread_current();
+
+	return t ? &t->async_ctx : &boot_context_slot;
+}
+
 void async_port_log(const char *fmt, ...)
 {
 	va_list ap;

@@ -91,8 +91,9 @@ static const struct async_layer sysio_layer = {.name = "sysio",
 					       .resume = sysio_resume};
 
 struct value_frame {
-	int64_t value; /* [I] the result to post */
-	bool park;     /* [I] NOP with a timeout: wait for the deadline or a cancel */
+	int64_t value;	/* [I] the result to post */
+	bool park;	/* [I] NOP with a timeout: wait for the deadline or a cancel */
+	uint32_t token; /* [O] the op's pending period, valid once parked */
 };
 ASYNC_FRAME_STATE_CHECK(struct value_frame);
 
@@ -100,14 +101,17 @@ static int64_t value_start(struct async_op *op, void *state)
 {
 	struct value_frame *s = state;
 
-	(void)op;
-	return s->park ? ASYNC_PENDING : s->value;
+	if (!s->park)
+		return s->value;
+	s->token = async_op_token(op);
+	return ASYNC_PENDING;
 }
 
 static void value_cancel(struct async_op *op, void *state)
 {
-	(void)state;
-	async_op_complete(op, async_op_cancel_reason(op));
+	struct value_frame *s = state;
+
+	async_op_complete(op, s->token, async_op_cancel_reason(op));
 }
 
 static const char *value_waiting_on(const void *state)

@@ -25,6 +25,7 @@ struct tdev_req {
 	uint64_t deadline_ns; /* [I] set by start */
 	uint64_t delay_ns;    /* [I] */
 	int64_t result;	      /* [I] what the device completes with */
+	uint32_t token;	      /* [I] the op's pending period, set by start */
 };
 ASYNC_FRAME_STATE_CHECK(struct tdev_req);
 
@@ -94,14 +95,14 @@ static void tdev_fire(struct ktimer *t)
 				 __ATOMIC_RELAXED);
 	__atomic_store_n(&tdev_stats.last_fire_ns, now, __ATOMIC_RELAXED);
 	TDEV_INC(fired);
-	async_op_complete(rq->op, rq->result);
+	async_op_complete(rq->op, rq->token, rq->result);
 }
 
 static int64_t tdev_start(struct async_op *op, void *state)
 {
 	struct tdev_req *rq = state;
 
-	(void)op;
+	rq->token = async_op_token(op);
 	TDEV_INC(started);
 	rq->deadline_ns = clock_now_ns() + rq->delay_ns;
 	ktimer_init(&rq->timer, tdev_fire);
@@ -117,7 +118,7 @@ static void tdev_cancel(struct async_op *op, void *state)
 	if (!ktimer_cancel(&rq->timer))
 		return; /* already fired: its completion stands */
 	TDEV_INC(aborted);
-	async_op_complete(op, async_op_cancel_reason(op));
+	async_op_complete(op, rq->token, async_op_cancel_reason(op));
 }
 
 /* ---- Pools back to idle ---- */

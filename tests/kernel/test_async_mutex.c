@@ -150,3 +150,98 @@ KTEST(async_mutex_cancel_queued)
 	KT_EQ(async_waiter_destroy(w), 0);
 	KT_ASYNC_IDLE(&idle);
 }
+
+/*
+ * A hand-off chain as long as the op pool allows: ASYNC_OPS_MAX - 1 ops
+ * queue on a mutex this thread holds, and each unlocks as soon as it gets it,
+ * synchronously. The whole chain runs from the one unlock below, on this
+ * thread's 16 KiB kernel stack: every hand-off completion must be deferred to
+ * the running trampoline, not nested in the unlocker's call chain (nested,
+ * the chain needs far more than 16 KiB and runs over the stack's canary).
+ */
+#define CHAIN_OPS (ASYNC_OPS_MAX - 1)
+
+static struct async_mutex chain_m;
+static uintptr_t chain_lowest; /* [O] deepest stack address a hand-off handler ran at */
+static unsigned chain_handoffs;
+
+static int64_t chain_start(struct async_op *op, void *state)
+{
+	(void)state;
+	return async_mutex_lock(&chain_m, op);
+}
+
+static int64_t chain_resume(struct async_op *op, void *state, int64_t r)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+
+	(void)op;
+	(void)state;
+	if (here < chain_lowest)
+		chain_lowest = here;
+	chain_handoffs++;
+	if (r == 0)
+		async_mutex_unlock(&chain_m);
+	return r;
+}
+
+static const struct async_layer chain_layer = {
+    .name = "chain",
+    .start = chain_start,
+    .resume = chain_resume,
+};
+
+/* A fresh kernel thread (16 KiB stack, canary at its bottom) releases the mutex. */
+static void chain_unlocker(void *arg)
+{
+	uintptr_t base = (uintptr_t)__builtin_frame_address(0);
+
+	chain_lowest = base;
+	async_mutex_unlock(&chain_m); /* the whole chain runs from here */
+	*(uintptr_t *)arg = base - chain_lowest;
+	thread_exit(0);
+}
+
+KTEST(async_mutex_handoff_chain_runs_in_bounded_stack)
+{
+	static uint8_t seen[CHAIN_OPS];
+	struct kt_async_idle idle;
+	struct async_waiter *w;
+	struct async_event ev;
+	struct thread *t;
+	uintptr_t depth = 0;
+	int code = -1;
+	unsigned i;
+
+	kt_async_idle_take(&idle);
+	async_mutex_init(&chain_m);
+	memset(seen, 0, sizeof(seen));
+	chain_handoffs = 0;
+	KT_EQ(async_waiter_create(CHAIN_OPS, &w), 0);
+	KT_ASSERT(async_mutex_trylock(&chain_m));
+	for (i = 0; i < CHAIN_OPS; i++) {
+		struct async_op *op = async_op_alloc(NULL);
+
+		KT_ASSERT(op != NULL);
+		KT_ASSERT(async_push(op, &chain_layer) != NULL);
+		kt_async_submit(w, i, op);
+	}
+	KT_EQ(chain_m.contended, CHAIN_OPS);
+	KT_EQ(thread_create("mutex-chain", chain_unlocker, &depth, 0, &t), 0);
+	KT_EQ(thread_join(t, &code), 0); /* the scheduler checked its stack canary */
+	KT_EQ(code, 0);
+	KT_EQ(chain_handoffs, CHAIN_OPS);
+	KT_ASSERT(!chain_m.held && !chain_m.head && !chain_m.tail);
+	/* A few frames of the core, whatever the chain's length. */
+	if (depth >= 4096)
+		ktest_fail(__FILE__, __LINE__, "the chain ran %lu bytes deep", depth);
+	for (i = 0; i < CHAIN_OPS; i++) {
+		KT_EQ(async_wait_event(w, &ev, 1, 0), 1);
+		KT_EQ(ev.result, 0);
+		KT_ASSERT(ev.slot < CHAIN_OPS && !seen[ev.slot]);
+		seen[ev.slot] = 1;
+	}
+	KT_EQ(async_wait_event(w, &ev, 1, 0), 0);
+	KT_EQ(async_waiter_destroy(w), 0);
+	KT_ASYNC_IDLE(&idle);
+}

@@ -12,18 +12,20 @@
 #include <stdlib.h>
 
 static struct async_op *parked; /* the op the bench device holds */
+static uint32_t parked_token;	/* its pending period */
 
 static int64_t dev_start(struct async_op *op, void *state)
 {
 	(void)state;
 	parked = op;
+	parked_token = async_op_token(op);
 	return ASYNC_PENDING;
 }
 
 static void dev_cancel(struct async_op *op, void *state)
 {
 	(void)state;
-	async_op_complete(op, async_op_cancel_reason(op));
+	async_op_complete(op, async_op_token(op), async_op_cancel_reason(op));
 }
 
 static const struct async_layer dev_layer = {
@@ -58,7 +60,7 @@ static double roundtrip_ns(unsigned pending, unsigned iters)
 	t0 = async_port_now_ns();
 	for (i = 0; i < iters; i++) {
 		submit_dev(w, 0, NULL);
-		async_op_complete(parked, 1);
+		async_op_complete(parked, parked_token, 1);
 		if (async_wait_event(w, &ev, 1, 0) != 1 || ev.slot != 0)
 			exit(1);
 	}
@@ -76,6 +78,7 @@ static double batch32_ops_per_s(unsigned iters)
 	struct async_waiter *w;
 	struct async_event ev[32];
 	struct async_op *held[32];
+	uint32_t held_token[32];
 	uint64_t t0, t1;
 	unsigned i, j;
 	int got;
@@ -87,9 +90,10 @@ static double batch32_ops_per_s(unsigned iters)
 		for (j = 0; j < 32; j++) {
 			submit_dev(w, j, NULL);
 			held[j] = parked;
+			held_token[j] = parked_token;
 		}
 		for (j = 0; j < 32; j++)
-			async_op_complete(held[j], 1);
+			async_op_complete(held[j], held_token[j], 1);
 		for (got = 0; got < 32;)
 			got += async_wait_event(w, ev, 32, 0);
 	}

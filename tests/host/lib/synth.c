@@ -7,6 +7,7 @@
 struct synth_state {
 	struct async_op *op;
 	int64_t result;
+	uint32_t token; /* the op's pending period, read by start */
 	enum synth_mode mode;
 	bool listed;
 	struct synth_state *next;
@@ -59,11 +60,12 @@ static int64_t synth_start(struct async_op *op, void *state)
 {
 	struct synth_state *s = state;
 
+	s->token = async_op_token(op);
 	switch (s->mode) {
 	case SYNTH_RETURN:
 		return s->result;
 	case SYNTH_SYNC:
-		async_op_complete(op, s->result);
+		async_op_complete(op, s->token, s->result);
 		return ASYNC_PENDING;
 	default:
 		pthread_mutex_lock(&list_lock);
@@ -109,13 +111,14 @@ static void synth_cancel(struct async_op *op, void *state)
 		__unlist(s);
 	pthread_mutex_unlock(&list_lock);
 	if (was)
-		async_op_complete(op, async_op_cancel_reason(op));
+		async_op_complete(op, s->token, async_op_cancel_reason(op));
 }
 
 static bool complete_nth(unsigned n, int64_t override)
 {
 	struct synth_state *s;
 	struct async_op *op;
+	uint32_t token;
 	int64_t r;
 
 	pthread_mutex_lock(&list_lock);
@@ -127,9 +130,10 @@ static bool complete_nth(unsigned n, int64_t override)
 		s = s->next;
 	__unlist(s);
 	op = s->op;
+	token = s->token;
 	r = override ? override : s->result;
 	pthread_mutex_unlock(&list_lock);
-	async_op_complete(op, r);
+	async_op_complete(op, token, r);
 	return true;
 }
 

@@ -400,6 +400,13 @@ void async_port_panic(const char *fmt, ...)
 	abort();
 }
 
+void **async_port_context_slot(void)
+{
+	static __thread void *slot;
+
+	return &slot;
+}
+
 void async_port_log(const char *fmt, ...)
 {
 	va_list ap;

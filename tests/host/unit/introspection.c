@@ -2,6 +2,7 @@
 #include "synth.h"
 #include "utest.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -101,7 +102,80 @@ static void test_print_names_spilled_frames(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+/*
+ * Ages must not wrap when an op starts after the walk read the clock. The
+ * walk visits the newest op first; while it is there, another thread submits
+ * an older, still-preparing op, which the walk then reports.
+ */
+static struct async_op *late_op;
+static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t late_cond = PTHREAD_COND_INITIALIZER;
+static bool late_go, late_submitted;
+static uint64_t late_max_age;
+static unsigned late_seen;
+
+static void *late_submitter(void *arg)
+{
+	struct async_handle *h = arg;
+
+	pthread_mutex_lock(&late_lock);
+	while (!late_go)
+		pthread_cond_wait(&late_cond, &late_lock);
+	pthread_mutex_unlock(&late_lock);
+	async_op_submit(late_op, h);
+	pthread_mutex_lock(&late_lock);
+	late_submitted = true;
+	pthread_cond_broadcast(&late_cond);
+	pthread_mutex_unlock(&late_lock);
+	return NULL;
+}
+
+static void on_op_submit_late(const struct async_op_info *oi, void *arg)
+{
+	(void)arg;
+	if (late_seen++ == 0) {
+		/* The newest op: let the older one start now, after the clock was read. */
+		pthread_mutex_lock(&late_lock);
+		late_go = true;
+		pthread_cond_broadcast(&late_cond);
+		while (!late_submitted)
+			pthread_cond_wait(&late_cond, &late_lock);
+		pthread_mutex_unlock(&late_lock);
+		return;
+	}
+	if (oi->age_ns > late_max_age)
+		late_max_age = oi->age_ns;
+}
+
+static void test_age_does_not_wrap_when_op_starts_after_now(void)
+{
+	struct async_handle h;
+	struct async_op *newest;
+	pthread_t t;
+
+	UT_EQ(async_waiter_create(1, &w), 0);
+	UT_EQ(async_waiter_arm(w, 0, &h), 0);
+	late_op = async_op_alloc(NULL);
+	UT_EQ(synth_push(late_op, SYNTH_DEFERRED, 3), 0);
+	newest = async_op_alloc(NULL);
+	UT_EQ(pthread_create(&t, NULL, late_submitter, &h), 0);
+	late_seen = 0;
+	late_max_age = 0;
+	async_introspect(on_op_submit_late, NULL, NULL);
+	pthread_join(t, NULL);
+	async_op_discard(newest);
+	UT_ASSERT(synth_complete_next(0));
+	UT_EQ(wait_one(w).result, 3);
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+	UT_EQ(late_seen, 2);
+	if (late_max_age > 60ull * 1000000000ull)
+		UT_FAIL("age of an op started after the walk's clock read: %llu ns",
+			(unsigned long long)late_max_age);
+}
+
 static const struct utest tests[] = {
+    UTEST(test_age_does_not_wrap_when_op_starts_after_now),
     UTEST(test_walk_shows_layers_top_first),
     UTEST(test_print_names_spilled_frames),
 };

@@ -1,4 +1,5 @@
 /* join: all / first / quorum policies, cancel-on-error, parent cancel, bad specs. */
+#include "stack_probe.h"
 #include "synth.h"
 #include "utest.h"
 
@@ -209,7 +210,133 @@ static void test_child_pool_exhaustion_is_enomem(void)
 	UT_EQ(finish(), -ENOMEM);
 }
 
+static int setup_nothing(struct async_op *child, unsigned i, void *arg)
+{
+	(void)child;
+	(void)i;
+	(void)arg;
+	return 0; /* a buggy setup: succeeds but gives the child no frame */
+}
+
+static int64_t empty_start(struct async_op *op, void *state)
+{
+	struct async_join_spec spec = {
+	    .policy = ASYNC_JOIN_ALL, .nchildren = 2, .setup = setup_nothing};
+
+	(void)state;
+	return async_join(op, &spec);
+}
+
+static const struct async_layer empty_layer = {.name = "empty-join", .start = empty_start};
+
+/* Used to panic when join_start submitted the frameless child. */
+static void test_setup_pushing_nothing_fails_einval(void)
+{
+	struct async_handle h;
+	struct async_op *op = async_op_alloc(NULL);
+
+	UT_EQ(async_waiter_create(1, &w), 0);
+	UT_EQ(async_waiter_arm(w, 0, &h), 0);
+	UT_ASSERT(async_push(op, &empty_layer));
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_EQ(finish(), -EINVAL);
+}
+
+/*
+ * Join fan-in: a chain of joins @depth deep, each with ASYNC_JOIN_MAX
+ * children of which one is the next join and the others complete at once.
+ * When the leaf device completes, every level's parent completes in turn;
+ * were each parent completed inside its last child's call chain, the C stack
+ * would grow by one level per join.
+ */
+static struct stack_probe nest_probe;
+
+struct nest_state {
+	unsigned depth;
+};
+
+static int64_t nest_start(struct async_op *op, void *state);
+
+static int64_t nest_resume(struct async_op *op, void *state, int64_t r)
+{
+	(void)op;
+	(void)state;
+	stack_probe_note(&nest_probe);
+	return r;
+}
+
+static const struct async_layer nest_layer = {
+    .name = "nest",
+    .state_size = sizeof(struct nest_state),
+    .start = nest_start,
+    .resume = nest_resume,
+};
+
+static int nest_setup(struct async_op *child, unsigned i, void *arg)
+{
+	struct nest_state *parent = arg, *s;
+
+	if (i > 0)
+		return synth_push(child, SYNTH_SYNC, 0);
+	s = async_push(child, &nest_layer);
+	if (!s)
+		return (int)async_op_push_error(child);
+	s->depth = parent->depth - 1;
+	return 0;
+}
+
+static int64_t nest_start(struct async_op *op, void *state)
+{
+	struct nest_state *s = state;
+	struct async_join_spec spec = {
+	    .policy = ASYNC_JOIN_ALL, .nchildren = ASYNC_JOIN_MAX, .setup = nest_setup, .arg = s};
+	int err;
+
+	if (s->depth == 0) {
+		err = synth_push(op, SYNTH_DEFERRED, 1);
+		return err ? err : ASYNC_CALL;
+	}
+	return async_join(op, &spec);
+}
+
+static uintptr_t join_chain_depth(unsigned depth)
+{
+	struct async_handle h;
+	struct async_op *op = async_op_alloc(NULL);
+	struct nest_state *s;
+	struct async_event ev;
+
+	UT_EQ(async_waiter_create(1, &w), 0);
+	UT_EQ(async_waiter_arm(w, 0, &h), 0);
+	s = async_push(op, &nest_layer);
+	UT_ASSERT(s);
+	s->depth = depth;
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_EQ(synth_deferred_count(), 1);
+	stack_probe_begin(&nest_probe);
+	UT_ASSERT(synth_complete_next(0));  /* the leaf: every level completes from here */
+	UT_EQ(nest_probe.notes, depth + 1); /* every level and the leaf */
+	ev = wait_one(w);
+	UT_EQ(ev.result, 1);
+	UT_EQ(async_wait_event(w, &ev, 1, 0), 0);
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+	return stack_probe_depth(&nest_probe);
+}
+
+static void test_join_fan_in_stack_depth_is_bounded(void)
+{
+	uintptr_t small = join_chain_depth(10), big = join_chain_depth(700);
+
+	UT_ASSERT(small < 16384);
+	if (big > small + 512)
+		UT_FAIL("10 joins deep: %lu bytes of stack, 700 deep: %lu bytes",
+			(unsigned long)small, (unsigned long)big);
+}
+
 static const struct utest tests[] = {
+    UTEST(test_setup_pushing_nothing_fails_einval),
+    UTEST(test_join_fan_in_stack_depth_is_bounded),
     UTEST(test_all_sums_results),
     UTEST(test_all_waits_for_every_child_on_error),
     UTEST(test_cancel_on_error_cancels_the_rest),

@@ -1,4 +1,5 @@
 /* mutex: async lock is FIFO, hands off on unlock, cancellable while queued. */
+#include "stack_probe.h"
 #include "synth.h"
 #include "utest.h"
 
@@ -124,10 +125,87 @@ static void test_unlock_unheld_panics(void)
 	UT_ASSERT(panics(unlock_unheld, NULL));
 }
 
+/*
+ * A hand-off chain: N ops queue on the mutex and each unlocks as soon as it
+ * gets it, synchronously. Every hand-off completes the next waiter; were that
+ * completion run inside the unlocker's call chain, the C stack would grow by
+ * one level per waiter. The probe measures how deep the handlers run.
+ */
+static struct stack_probe hop_probe;
+static unsigned long hop_done, hop_bad;
+
+static int64_t hop_start(struct async_op *op, void *state)
+{
+	(void)state;
+	return async_mutex_lock(&m, op);
+}
+
+static int64_t hop_resume(struct async_op *op, void *state, int64_t r)
+{
+	(void)op;
+	(void)state;
+	stack_probe_note(&hop_probe);
+	if (r == 0)
+		async_mutex_unlock(&m);
+	return r;
+}
+
+static const struct async_layer hop_layer = {
+    .name = "hop",
+    .start = hop_start,
+    .resume = hop_resume,
+};
+
+static void hop_finished(struct async_op *op, int64_t res, void *arg)
+{
+	(void)op;
+	(void)arg;
+	if (res != 0)
+		hop_bad++;
+	hop_done++;
+}
+
+/* Queues @n hop ops behind a held mutex, releases it, returns the stack depth reached. */
+static uintptr_t handoff_chain_depth(unsigned n)
+{
+	unsigned i;
+
+	async_mutex_init(&m);
+	hop_done = hop_bad = 0;
+	UT_ASSERT(async_mutex_trylock(&m));
+	for (i = 0; i < n; i++) {
+		struct async_op *op = async_op_alloc(NULL);
+
+		UT_ASSERT(op);
+		UT_ASSERT(async_push(op, &hop_layer));
+		UT_EQ(async_op_submit_fn(op, hop_finished, NULL), 0);
+	}
+	UT_EQ(m.contended, n);
+	stack_probe_begin(&hop_probe);
+	async_mutex_unlock(&m); /* the whole chain runs from here */
+	UT_EQ(hop_probe.notes, n);
+	UT_EQ(hop_done, n);
+	UT_EQ(hop_bad, 0);
+	UT_ASSERT(!m.held && !m.head && !m.tail);
+	UT_EQ(pools_in_use(), 0);
+	return stack_probe_depth(&hop_probe);
+}
+
+static void test_handoff_chain_stack_depth_is_bounded(void)
+{
+	uintptr_t small = handoff_chain_depth(10), big = handoff_chain_depth(10000);
+
+	/* Bounded by the code: the same for 10 and 10,000 waiters (slack for
+	 * alignment), and far below one waiter's worth of frames times 10,000. */
+	UT_ASSERT(small < 16384);
+	if (big > small + 512)
+		UT_FAIL("10 waiters: %lu bytes of stack, 10000 waiters: %lu bytes",
+			(unsigned long)small, (unsigned long)big);
+}
+
 static const struct utest tests[] = {
-    UTEST(test_fifo_handoff),
-    UTEST(test_cancel_while_queued),
-    UTEST(test_trylock),
+    UTEST(test_fifo_handoff),	      UTEST(test_handoff_chain_stack_depth_is_bounded),
+    UTEST(test_cancel_while_queued),  UTEST(test_trylock),
     UTEST(test_unlock_unheld_panics),
 };
 UTEST_MAIN("mutex", tests)

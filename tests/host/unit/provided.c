@@ -88,7 +88,7 @@ static void test_multishot_receive_names_the_buffer(void)
 	UT_EQ(deliver(st, "hello", 5), 0);
 	UT_EQ(deliver(st, "world!", 6), 0);
 	UT_EQ(deliver(st, "x", 1), -EAGAIN); /* no buffer left: the source keeps its data */
-	async_op_complete(recv_op, 0);	     /* the stream ends */
+	async_op_complete(recv_op, async_op_token(recv_op), 0); /* the stream ends */
 	UT_EQ(async_wait_event(w, ev, 4, 0), 3);
 	UT_EQ(ev[0].flags, ASYNC_EV_MORE | ASYNC_EV_BUF);
 	UT_EQ(ev[0].buf, 5);

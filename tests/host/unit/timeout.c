@@ -110,6 +110,30 @@ static void test_cancel_deferred_and_after_completion(void)
 
 static void test_timeout_cancels_join_children(void);
 
+/*
+ * A cancel that reaches an op before it starts (still PREPARING: a waiter
+ * cancel between the slot binding and the start, or the preparer itself)
+ * is recorded and applied when the op starts: it completes -ECANCELED,
+ * exactly once.
+ */
+static void test_cancel_before_start_is_not_lost(void)
+{
+	struct async_handle h;
+	struct async_op *op = async_op_alloc(NULL);
+	struct async_op_stats before, after;
+
+	UT_EQ(async_waiter_create(1, &w), 0);
+	UT_EQ(build_deferred(op), 0);
+	UT_EQ(async_waiter_arm(w, 0, &h), 0);
+	async_op_stats(&before);
+	async_op_cancel(op, -ECANCELED);
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_EQ(wait_one(w).result, -ECANCELED);
+	async_op_stats(&after);
+	UT_EQ(after.cancels - before.cancels, 1);
+	done();
+}
+
 static const struct utest tests[] = {
     UTEST(test_deadline_times_out),
     UTEST(test_completion_before_deadline_disarms_timer),
@@ -117,6 +141,7 @@ static const struct utest tests[] = {
     UTEST(test_cancel_stops_rearming_loop),
     UTEST(test_cancel_deferred_and_after_completion),
     UTEST(test_timeout_cancels_join_children),
+    UTEST(test_cancel_before_start_is_not_lost),
 };
 
 static int child_setup(struct async_op *child, unsigned i, void *arg)
