@@ -63,7 +63,9 @@ struct async_waiter_stats {
 int async_waiter_create(unsigned nslots, struct async_waiter **out);
 /* -EBUSY while any slot is armed: cancel and drain first. No thread may be waiting on it. */
 int async_waiter_destroy(struct async_waiter *w);
-/* Free -> armed, new generation. -EINVAL bad slot, -EBUSY slot in use. */
+/* Free -> armed, new generation, one ring entry reserved for the final event.
+ * -EINVAL bad slot, -EBUSY slot in use, -EAGAIN the ring is full (uncollected
+ * multishot events plus the other armed slots' reservations): collect events. */
 int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle *h);
 /* Armed -> free, for a handle whose op was never submitted. */
 void async_waiter_disarm(const struct async_handle *h);
