@@ -91,6 +91,25 @@ static void test_destroy_drops_the_queue_references(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+/* A released buffer leaves the queue on the way: take hands out the next live one. */
+static void test_take_skips_released_buffers(void)
+{
+	struct async_pbq *q = async_pbq_create(1, 4);
+	struct async_buf *gone = async_buf_owned(64), *live = async_buf_owned(64), *got = NULL;
+
+	UT_EQ(async_pbq_provide(q, 0, gone), 0);
+	UT_EQ(async_pbq_provide(q, 1, live), 0);
+	async_buf_release(gone);
+	UT_EQ(async_pbq_take(q, 0, &got), 1);
+	UT_ASSERT(got == live);
+	UT_EQ(async_pbq_available(q), 0);
+	async_buf_unborrow(got);
+	UT_EQ(async_pbq_recycle(q, 1), 0);
+	async_pbq_destroy(q);
+	async_buf_release(live);
+	UT_EQ(pools_in_use(), 0);
+}
+
 /* Take, recycle, take again: the same buffer comes back with its id. */
 static void test_take_recycle_take_again(void)
 {
@@ -183,6 +202,7 @@ static const struct utest tests[] = {
     UTEST(test_take_credits_and_recycle),
     UTEST(test_released_buffer_is_not_handed_out_reused),
     UTEST(test_destroy_drops_the_queue_references),
+    UTEST(test_take_skips_released_buffers),
     UTEST(test_take_recycle_take_again),
     UTEST(test_multishot_receive_names_the_buffer),
 };
