@@ -1,7 +1,8 @@
 /*
  * async_stress - submitters, completers, cancellers and an introspector racing
  * on shared waiters: thousands of ops of every kind (deferred, synchronous,
- * fragmented loops, joins, deadlines, the async mutex, worker steps).
+ * fragmented loops, joins, deadlines, the async mutex, worker steps, multishot
+ * ops fed by a producer thread while slots are armed around them).
  *
  * Checks: every submitted op posts exactly one final event to its own slot
  * with a plausible result; afterwards every pool is back to zero.
@@ -229,12 +230,112 @@ static const struct async_layer lookup_layer = {
     .start = lookup_start,
 };
 
-enum { K_DEFERRED, K_SYNC, K_LOOP, K_JOIN, K_FIRST, K_DEADLINE, K_MUTEX, K_WORKER, K_KINDS };
+/*
+ * Multishot: the op pends; the producer thread posts 1..8 events with
+ * ASYNC_EV_MORE to it (racing the submitters that arm slots, which the ring's
+ * final-event reservations must keep apart) and then completes it with its
+ * slot number. A cancel or a deadline ends it early.
+ */
+#define MULTI_MAX (SUBMITTERS * SLOTS)
+static pthread_mutex_t multi_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	struct async_op *op; /* [multi_lock] pending multishot op, NULL: none */
+	unsigned left;	     /* [multi_lock] events still to post before the final one */
+	int64_t final;	     /* [multi_lock] its final result */
+} multi[MULTI_MAX];
 
-static int build(struct async_op *op, int kind, unsigned slot, int64_t *expect)
+struct multi_state {
+	unsigned idx; /* submitter * SLOTS + slot */
+	unsigned events;
+	int64_t final;
+};
+
+static int64_t multi_start(struct async_op *op, void *state)
+{
+	struct multi_state *m = state;
+
+	pthread_mutex_lock(&multi_lock);
+	multi[m->idx].op = op;
+	multi[m->idx].left = m->events;
+	multi[m->idx].final = m->final;
+	pthread_mutex_unlock(&multi_lock);
+	return ASYNC_PENDING;
+}
+
+static void multi_cancel(struct async_op *op, void *state)
+{
+	struct multi_state *m = state;
+	bool was;
+
+	pthread_mutex_lock(&multi_lock);
+	was = multi[m->idx].op == op;
+	if (was)
+		multi[m->idx].op = NULL;
+	pthread_mutex_unlock(&multi_lock);
+	if (was)
+		async_op_complete(op, async_op_cancel_reason(op));
+}
+static const struct async_layer multi_layer = {
+    .name = "multi",
+    .state_size = sizeof(struct multi_state),
+    .start = multi_start,
+    .cancel = multi_cancel,
+};
+
+static unsigned long more_posted, more_refused; /* [multi_lock] */
+
+/* One event for multishot op @idx, if there is one; its final one after the last. */
+static void multi_produce(unsigned idx)
+{
+	struct async_op *done = NULL;
+	int64_t final = 0;
+	int r;
+
+	pthread_mutex_lock(&multi_lock);
+	if (multi[idx].op && multi[idx].left) {
+		r = async_op_post_more(multi[idx].op, multi[idx].left, 0, 0);
+		if (r == 0) {
+			more_posted++;
+			multi[idx].left--;
+		} else if (r == -EAGAIN) {
+			more_refused++; /* the ring is full: keep the data, try later */
+		} else {
+			fail("post_more", idx, r);
+		}
+	} else if (multi[idx].op) {
+		done = multi[idx].op;
+		final = multi[idx].final;
+		multi[idx].op = NULL;
+	}
+	pthread_mutex_unlock(&multi_lock);
+	if (done)
+		async_op_complete(done, final);
+}
+
+enum {
+	K_DEFERRED,
+	K_SYNC,
+	K_LOOP,
+	K_JOIN,
+	K_FIRST,
+	K_DEADLINE,
+	K_MUTEX,
+	K_WORKER,
+	K_MULTI,
+	K_KINDS
+};
+
+static int build(struct async_op *op, int kind, unsigned idx, unsigned slot, int64_t *expect)
 {
 	*expect = slot;
 	switch (kind) {
+	case K_MULTI: {
+		struct multi_state *m = async_push(op, &multi_layer);
+
+		if (m)
+			*m = (struct multi_state){idx, 1 + slot % 8, slot};
+		return m ? 0 : -ENOMEM;
+	}
 	case K_DEFERRED:
 		return synth_push(op, SYNTH_DEFERRED, slot);
 	case K_SYNC:
@@ -275,7 +376,7 @@ struct submitter {
 	unsigned seed;
 	bool outstanding[SLOTS];
 	int64_t expect[SLOTS];
-	unsigned long submitted, completed;
+	unsigned long submitted, completed, more;
 	bool lost; /* gave up waiting for events: their slots stay armed */
 };
 static unsigned submitters_done; /* [a] */
@@ -286,17 +387,20 @@ static void submit_one(struct submitter *s, unsigned slot)
 	struct async_handle h;
 	struct async_op *op;
 
-	int kind = rand_r(&s->seed) % K_KINDS;
+	int kind = rand_r(&s->seed) % K_KINDS, err;
 
-	if (async_waiter_arm(w, slot, &h))
-		return fail("arm", slot, 0);
+	err = async_waiter_arm(w, slot, &h);
+	if (err == -EAGAIN)
+		return; /* multishot events fill the ring: collect them first */
+	if (err)
+		return fail("arm", slot, err);
 	trace(s->id, slot, "armed, generation", h.gen, 0);
 	op = async_op_alloc(NULL);
 	if (!op) {
 		async_waiter_disarm(&h);
 		return;
 	}
-	if (build(op, kind, slot, &s->expect[slot])) {
+	if (build(op, kind, s->id * SLOTS + slot, slot, &s->expect[slot])) {
 		async_op_discard(op);
 		async_waiter_disarm(&h);
 		return;
@@ -318,6 +422,11 @@ static void check_event(struct submitter *s, const struct async_event *ev)
 {
 	if (ev->slot >= SLOTS || !s->outstanding[ev->slot])
 		return fail("event_for_idle_slot", ev->slot, ev->result);
+	if (ev->flags & ASYNC_EV_MORE) {
+		trace(s->id, ev->slot, "multishot event: result", (long)ev->result, 0);
+		s->more++;
+		return;
+	}
 	trace(s->id, ev->slot, "final event: result, flags", (long)ev->result, ev->flags);
 	trace_outstanding(s->id, ev->slot, NULL, false);
 	if (ev->result != s->expect[ev->slot] && ev->result != -ECANCELED &&
@@ -373,6 +482,18 @@ static void *completer_main(void *arg)
 	while (!STOPPED(stop_all)) {
 		if (!synth_complete_pick((unsigned)rand_r(&seed)))
 			usleep(50);
+	}
+	return NULL;
+}
+
+static void *producer_main(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+
+	while (!STOPPED(stop_all)) {
+		multi_produce((unsigned)rand_r(&seed) % MULTI_MAX);
+		if (rand_r(&seed) % 8 == 0)
+			usleep(20);
 	}
 	return NULL;
 }
@@ -449,7 +570,8 @@ int main(int argc, char **argv)
 	double seconds = argc > 1 ? atof(argv[1]) : 8;
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	static struct submitter subs[SUBMITTERS];
-	pthread_t sub_th[SUBMITTERS], other[4];
+	pthread_t sub_th[SUBMITTERS], other[5];
+	unsigned long more_collected = 0;
 	int i, passed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -470,6 +592,7 @@ int main(int argc, char **argv)
 	pthread_create(&other[1], NULL, completer_main, (void *)2);
 	pthread_create(&other[2], NULL, canceller_main, (void *)3);
 	pthread_create(&other[3], NULL, introspector_main, NULL);
+	pthread_create(&other[4], NULL, producer_main, (void *)4);
 	usleep((useconds_t)(seconds * 1e6));
 	__atomic_store_n(&stop_submitting, 1, __ATOMIC_RELEASE);
 	watchdog(name);
@@ -480,13 +603,20 @@ int main(int argc, char **argv)
 			fail("exactly_once", (long)subs[i].submitted, (long)subs[i].completed);
 	}
 	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		pthread_join(other[i], NULL);
+	/* Every multishot event posted was collected once (the threads are joined). */
+	for (i = 0; i < SUBMITTERS; i++)
+		more_collected += subs[i].more;
+	if (more_collected != more_posted)
+		fail("multishot_exactly_once", (long)more_posted, (long)more_collected);
 	for (i = 0; i < SUBMITTERS; i++)
 		if (async_waiter_destroy(waiters[i]))
 			fail("waiter_destroy", i, 0);
 	if (failures == 0) {
-		printf("# %s: %lu ops, %lu cancels\n", name, total_ops, total_cancels);
+		printf("# %s: %lu ops, %lu cancels, %lu multishot events (%lu refused: ring "
+		       "full)\n",
+		       name, total_ops, total_cancels, more_posted, more_refused);
 		printf("TEST PASS %s/exactly_once\n", name);
 		passed++;
 	}
