@@ -64,7 +64,9 @@ struct async_waiter_stats {
 int async_waiter_create(unsigned nslots, struct async_waiter **out);
 /* -EBUSY while any slot is armed: cancel and drain first. No thread may be waiting on it. */
 int async_waiter_destroy(struct async_waiter *w);
-/* Free -> armed, new generation. -EINVAL bad slot, -EBUSY slot in use. */
+/* Free -> armed, new generation, one ring entry reserved for the final event.
+ * -EINVAL bad slot, -EBUSY slot in use, -EAGAIN the ring is full (uncollected
+ * multishot events plus the other armed slots' reservations): collect events. */
 int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle *h);
 /* Armed -> free, for a handle whose op was never submitted. */
 void async_waiter_disarm(const struct async_handle *h);
@@ -305,6 +307,13 @@ void async_buf_unborrow(struct async_buf *buf);
  * unpin / free waits for the last unborrow.
  */
 void async_buf_release(struct async_buf *buf);
+/*
+ * A holder other than the owner and the devices (a provided-buffer queue)
+ * keeps the descriptor, and its memory or pins, until it puts it: 0, or
+ * -EBADF when the owner already released it. Any context.
+ */
+int async_buf_get(struct async_buf *buf);
+void async_buf_put(struct async_buf *buf);
 bool async_buf_is_borrowed(const struct async_buf *buf);
 size_t async_buf_len(const struct async_buf *buf);
 unsigned async_buf_kind(const struct async_buf *buf);
@@ -328,14 +337,23 @@ void async_regbuf_destroy(struct async_regbuf_table *t);
 /* Provided-buffer queues: a receive takes a buffer when data arrives. */
 struct async_pbq;
 struct async_pbq *async_pbq_create(unsigned nconsumers, unsigned credits_each);
-/* Gives (back) buffer @id; -EEXIST if it is already queued or taken, -EINVAL bad id. */
+/*
+ * Gives buffer @id to the queue, which holds a reference (async_buf_get) until
+ * the buffer leaves it: the owner may release its own at any time, and the
+ * queue then drops the buffer instead of handing it out. -EEXIST if @id is
+ * already queued or taken (give a taken one back with async_pbq_recycle),
+ * -EINVAL bad id, -EBADF @buf already released.
+ */
 int async_pbq_provide(struct async_pbq *q, unsigned id, struct async_buf *buf);
 /* Takes the oldest queued buffer for @consumer: its id (for the event's @buf), or
  * -EAGAIN when empty or out of credit. The buffer comes borrowed for
- * ASYNC_BUF_WRITE: unborrow it once the device has written the data. */
+ * ASYNC_BUF_WRITE: unborrow it once the device has written the data. Queued
+ * buffers that were released or cannot be written leave the queue on the way. */
 int async_pbq_take(struct async_pbq *q, unsigned consumer, struct async_buf **buf);
-/* The consumer's completion was posted and the user has buffer @id: credit back. */
+/* The user is done with taken buffer @id: it is queued again and its
+ * consumer's credit comes back. -EINVAL if @id is not taken. */
 int async_pbq_recycle(struct async_pbq *q, unsigned id);
+/* Drops the queue's reference on every buffer it holds (queued or taken). */
 void async_pbq_destroy(struct async_pbq *q);
 unsigned async_pbq_available(struct async_pbq *q);
 

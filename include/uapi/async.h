@@ -10,13 +10,24 @@
  * Buffers: by default the kernel pins the user range [addr, addr+len) for the
  * life of the op. With TIO_SQE_REGBUF, @buf_index names a buffer registered
  * once with SYS_buf_register (pinned once, cheap per op); @addr is then an
- * offset into it. With TIO_SQE_PBQ (receive only), the kernel takes a buffer
- * from the provided-buffer queue @buf_index when data arrives and the event
- * carries TIO_EV_BUF and the buffer id; give it back with SYS_pbq_provide.
+ * offset into it. With TIO_SQE_PBQ (RECV, and READ with TIO_SQE_MULTISHOT),
+ * the kernel takes a buffer from the provided-buffer queue @buf_index when
+ * data arrives and the event carries TIO_EV_BUF and the buffer id. Buffers
+ * are given to a queue once with SYS_pbq_provide (an id already given is
+ * -EEXIST); after reading an event's buffer, give it back with
+ * SYS_pbq_recycle(qfd, id) (-EINVAL if that id is not taken).
  *
- * Multishot (TIO_SQE_MULTISHOT, for ACCEPT and RECV with TIO_SQE_PBQ): one
- * submission posts an event per connection/datagram with TIO_EV_MORE, until
- * a final event (error, EOF or cancel) frees the slot.
+ * Multishot (TIO_SQE_MULTISHOT, for ACCEPT, and RECV or READ with
+ * TIO_SQE_PBQ): one submission posts an event per connection / datagram /
+ * chunk with TIO_EV_MORE, until a final event (error, EOF or cancel) frees
+ * the slot. A provided-buffer READ (fd, buf_index = queue, offset, len; addr
+ * zero; TIO_OFFSET_CUR is -EINVAL) reads up to @len bytes from @offset, one
+ * buffer per chunk; its final event is 0 (all read, or end of file),
+ * -ENOBUFS (no buffer queued: recycle and resubmit after the bytes
+ * delivered), -EAGAIN (the event ring was full: the last chunk was dropped,
+ * collect events and resubmit after the bytes delivered), or an error.
+ * SYS_submit is -EAGAIN while the waiter's event ring is full (uncollected
+ * multishot events plus one entry kept for each armed slot's final event).
  */
 #ifndef UAPI_ASYNC_H
 #define UAPI_ASYNC_H

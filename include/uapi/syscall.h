@@ -77,6 +77,7 @@
 #define SYS_buf_unregister 75 /* (unsigned index) -> 0 */
 #define SYS_pbq_create	   76 /* (unsigned nbufs, unsigned nconsumers) -> queue fd */
 #define SYS_pbq_provide	   77 /* (int qfd, unsigned id, void *addr, size_t len) -> 0 */
+#define SYS_pbq_recycle	   78 /* (int qfd, unsigned id) -> 0: a taken buffer goes back */
 
 #define SYS_COUNT 80 /* one past the highest number */
 

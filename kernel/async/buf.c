@@ -5,17 +5,23 @@
  *
  * Interface: async_buf_borrowed/user/owned create, async_buf_borrow and
  * async_buf_unborrow bracket device use, async_buf_release ends ownership.
+ * async_buf_get/async_buf_put let a holder that is neither the owner nor a
+ * device (a provided-buffer queue) keep the descriptor alive, so a released
+ * descriptor is never reused under it.
  *
  * Buffer state machine (under buf->lock):
  *
  *   LIVE(borrows = 0) --async_buf_borrow--> LIVE(borrows + 1)
  *   LIVE(borrows > 0) --async_buf_unborrow--> LIVE(borrows - 1)
- *   LIVE(0) --async_buf_release--> gone (unpinned / freed at once)
+ *   LIVE --async_buf_get / async_buf_put--> LIVE(holds + 1 / - 1)
+ *   LIVE(0, holds 0) --async_buf_release--> gone (unpinned / freed at once)
  *   LIVE(>0) --async_buf_release--> borrowed kind: panic (the memory goes away
  *            under a device: a kernel bug); user, owned: RELEASED
- *   RELEASED --last async_buf_unborrow--> gone (unpin only now: the device is done)
+ *   LIVE(0, holds > 0) --async_buf_release--> RELEASED
+ *   RELEASED --last async_buf_unborrow or async_buf_put--> gone (unpin only
+ *            now: no device and no holder is left)
  *
- * A RELEASED buffer cannot be borrowed again (-EBADF).
+ * A RELEASED buffer cannot be borrowed again (-EBADF), nor held (-EBADF).
  */
 #include "async_int.h"
 
@@ -25,6 +31,7 @@ struct async_buf {
 	unsigned access;		  /* [I] ASYNC_BUF_READ | ASYNC_BUF_WRITE allowed */
 	bool released;			  /* [L] the owner let go */
 	unsigned borrows;		  /* [L] device requests using it */
+	unsigned holds;			  /* [L] holders keeping the descriptor (async_buf_get) */
 	void *data;			  /* [I] kernel mapping, NULL for user buffers */
 	size_t len;			  /* [I] */
 	struct async_port_as *as;	  /* [I] user buffers: where it is pinned */
@@ -136,6 +143,12 @@ int async_buf_borrow(struct async_buf *b, unsigned access)
 	return err;
 }
 
+/* Nobody is left: the owner let go, no device borrows it, nobody holds it. Under b->lock. */
+static bool __buf_unused(const struct async_buf *b)
+{
+	return b->released && b->borrows == 0 && b->holds == 0;
+}
+
 void async_buf_unborrow(struct async_buf *b)
 {
 	unsigned long flags = async_spin_lock_irqsave(&b->lock);
@@ -145,7 +158,37 @@ void async_buf_unborrow(struct async_buf *b)
 		async_spin_unlock_irqrestore(&b->lock, flags);
 		async_port_panic("async buf %p: unborrowed more often than borrowed", (void *)b);
 	}
-	last = --b->borrows == 0 && b->released;
+	b->borrows--;
+	last = __buf_unused(b);
+	async_spin_unlock_irqrestore(&b->lock, flags);
+	if (last)
+		buf_destroy(b);
+}
+
+int async_buf_get(struct async_buf *b)
+{
+	unsigned long flags = async_spin_lock_irqsave(&b->lock);
+	int err = 0;
+
+	if (b->released)
+		err = -EBADF;
+	else
+		b->holds++;
+	async_spin_unlock_irqrestore(&b->lock, flags);
+	return err;
+}
+
+void async_buf_put(struct async_buf *b)
+{
+	unsigned long flags = async_spin_lock_irqsave(&b->lock);
+	bool last;
+
+	if (b->holds == 0) {
+		async_spin_unlock_irqrestore(&b->lock, flags);
+		async_port_panic("async buf %p: put more often than got", (void *)b);
+	}
+	b->holds--;
+	last = __buf_unused(b);
 	async_spin_unlock_irqrestore(&b->lock, flags);
 	if (last)
 		buf_destroy(b);
@@ -167,7 +210,7 @@ void async_buf_release(struct async_buf *b)
 				 (void *)b, b->borrows);
 	}
 	b->released = true;
-	now = b->borrows == 0;
+	now = __buf_unused(b);
 	async_spin_unlock_irqrestore(&b->lock, flags);
 	if (now)
 		buf_destroy(b);

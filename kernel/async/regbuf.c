@@ -9,10 +9,15 @@
  *   --get (borrow per op)--> REGISTERED, borrowed; --unregister--> EMPTY at
  *   once, and the buffer is unpinned after its last unborrow (async_buf_release).
  *
- * Provided buffer id: NONE --provide--> QUEUED --take (consumer c, one credit
- *   of c, borrowed for the device)--> TAKEN --recycle (the user consumed the
- *   data; credit back)--> QUEUED. Credits bound how many buffers one consumer
- *   (a socket, a stream) holds, so one source cannot drain the queue.
+ * Provided buffer id: NONE --provide (the queue gets a reference)--> QUEUED
+ *   --take (consumer c, one credit of c, borrowed for the device)--> TAKEN
+ *   --recycle (the user consumed the data; credit back)--> QUEUED.
+ *   QUEUED --take finds it released or read-only (reference put)--> NONE;
+ *   QUEUED, TAKEN --destroy (reference put)--> gone. Credits bound how many
+ *   buffers one consumer (a socket, a stream) holds, so one source cannot
+ *   drain the queue. The reference is why a buffer the owner released while
+ *   queued can never be reused under the queue and handed to a consumer as
+ *   somebody else's live buffer.
  *
  * Lock order: table or queue lock, then a buffer's lock.
  */
@@ -29,7 +34,7 @@ enum { PBQ_NONE, PBQ_QUEUED, PBQ_TAKEN };
 struct async_pbq {
 	async_spinlock_t lock;
 	unsigned nconsumers, credits;		/* [I] */
-	struct async_buf *buf[ASYNC_PBQ_MAX];	/* [L] by id */
+	struct async_buf *buf[ASYNC_PBQ_MAX];	/* [L] by id, a held reference iff not NONE */
 	uint8_t where[ASYNC_PBQ_MAX];		/* [L] PBQ_* */
 	uint8_t taker[ASYNC_PBQ_MAX];		/* [L] consumer, valid iff TAKEN */
 	uint16_t ring[ASYNC_PBQ_MAX];		/* [L] FIFO of queued ids */
@@ -148,10 +153,13 @@ static void __pbq_enqueue(struct async_pbq *q, unsigned id)
 int async_pbq_provide(struct async_pbq *q, unsigned id, struct async_buf *buf)
 {
 	unsigned long flags;
-	int err = 0;
+	int err;
 
 	if (id >= ASYNC_PBQ_MAX || !buf)
 		return -EINVAL;
+	err = async_buf_get(buf);
+	if (err)
+		return err;
 	flags = async_spin_lock_irqsave(&q->lock);
 	if (q->where[id] != PBQ_NONE) {
 		err = -EEXIST;
@@ -160,37 +168,56 @@ int async_pbq_provide(struct async_pbq *q, unsigned id, struct async_buf *buf)
 		__pbq_enqueue(q, id);
 	}
 	async_spin_unlock_irqrestore(&q->lock, flags);
+	if (err)
+		async_buf_put(buf);
 	return err;
+}
+
+/*
+ * Pops the oldest queued id and borrows its buffer for the device; caller
+ * holds q->lock and checked that one is queued. A buffer that cannot be
+ * borrowed (released by its owner, read-only) leaves the queue: it is
+ * returned through @drop for the caller to put after unlocking, and the
+ * result is -EAGAIN.
+ */
+static int __pbq_pop(struct async_pbq *q, unsigned consumer, struct async_buf **buf,
+		     struct async_buf **drop)
+{
+	unsigned id = q->ring[q->head];
+
+	q->head = (q->head + 1) % ASYNC_PBQ_MAX;
+	q->count--;
+	if (async_buf_borrow(q->buf[id], ASYNC_BUF_WRITE)) {
+		*drop = q->buf[id];
+		q->buf[id] = NULL;
+		q->where[id] = PBQ_NONE;
+		return -EAGAIN;
+	}
+	q->where[id] = PBQ_TAKEN;
+	q->taker[id] = (uint8_t)consumer;
+	q->held[consumer]++;
+	*buf = q->buf[id];
+	return (int)id;
 }
 
 int async_pbq_take(struct async_pbq *q, unsigned consumer, struct async_buf **buf)
 {
+	struct async_buf *drop;
 	unsigned long flags;
-	unsigned id;
-	int err;
+	int id = -EAGAIN;
 
 	if (consumer >= q->nconsumers)
 		return -EINVAL;
-	flags = async_spin_lock_irqsave(&q->lock);
-	if (q->count == 0 || q->held[consumer] >= q->credits) {
+	do {
+		drop = NULL;
+		flags = async_spin_lock_irqsave(&q->lock);
+		if (q->count && q->held[consumer] < q->credits)
+			id = __pbq_pop(q, consumer, buf, &drop);
 		async_spin_unlock_irqrestore(&q->lock, flags);
-		return -EAGAIN;
-	}
-	id = q->ring[q->head];
-	err = async_buf_borrow(q->buf[id], ASYNC_BUF_WRITE);
-	if (err) {
-		/* The owner released it or it is read-only: it leaves the queue. */
-		q->where[id] = PBQ_NONE;
-	} else {
-		q->where[id] = PBQ_TAKEN;
-		q->taker[id] = (uint8_t)consumer;
-		q->held[consumer]++;
-		*buf = q->buf[id];
-	}
-	q->head = (q->head + 1) % ASYNC_PBQ_MAX;
-	q->count--;
-	async_spin_unlock_irqrestore(&q->lock, flags);
-	return err ? err : (int)id;
+		if (drop)
+			async_buf_put(drop); /* may free it: not under the queue lock */
+	} while (drop);
+	return id;
 }
 
 int async_pbq_recycle(struct async_pbq *q, unsigned id)
@@ -222,5 +249,12 @@ unsigned async_pbq_available(struct async_pbq *q)
 
 void async_pbq_destroy(struct async_pbq *q)
 {
+	unsigned id;
+
+	/* Nobody else may use @q any more: no lock needed. A taken buffer a
+	 * device still borrows lives on until its last unborrow. */
+	for (id = 0; id < ASYNC_PBQ_MAX; id++)
+		if (q->where[id] != PBQ_NONE)
+			async_buf_put(q->buf[id]);
 	async_pool_free(&async_pbq_pool, q);
 }

@@ -7,7 +7,8 @@
  *
  * Slot state machine (transition: function):
  *
- *   FREE --async_waiter_arm--> ARMED (generation + 1, handle handed out)
+ *   FREE --async_waiter_arm--> ARMED (generation + 1, handle handed out, a ring
+ *        entry reserved for the final event; -EAGAIN when none is left)
  *   ARMED --async_waiter_disarm--> FREE           (op never submitted)
  *   ARMED --post with ASYNC_EV_MORE--> ARMED      (one more event in the ring)
  *   ARMED --post, final--> POSTED                 (final event in the ring)
@@ -19,8 +20,11 @@
  *
  * Ring sizing: the ring has room for at least one event per slot, and every
  * ARMED slot keeps one entry reserved for its final event (count + armed <=
- * capacity always holds). So a final post never fails, and a multishot post
- * fails with -EAGAIN only when it would eat into those reservations.
+ * capacity always holds). The reservation is taken at arm time: arming fails
+ * with -EAGAIN while the ring (multishot events not yet collected plus the
+ * armed slots' reservations) is full, so a final post never fails, and a
+ * multishot post fails with -EAGAIN only when it would eat into the
+ * reservations.
  *
  * Ordering: the ring, slots and counters are under w->lock. A poster appends
  * and broadcasts while holding the lock; a sleeper checks the ring and goes to
@@ -147,6 +151,13 @@ int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle 
 	if (s->state != SLOT_FREE) {
 		async_spin_unlock_irqrestore(&w->lock, flags);
 		return -EBUSY;
+	}
+	/* Reserve the final event's ring entry now: multishot events may have
+	 * filled the ring, and a final post must never find it full. */
+	if (w->count + w->narmed >= w->ring_cap) {
+		w->overflows++;
+		async_spin_unlock_irqrestore(&w->lock, flags);
+		return -EAGAIN;
 	}
 	s->state = SLOT_ARMED;
 	s->gen++;

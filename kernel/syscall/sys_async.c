@@ -10,7 +10,9 @@
  * -ETIMEDOUT) or a cancel (-ECANCELED). OPEN, STAT and FSYNC run at submit
  * (every filesystem is in memory) and post their result through the slot
  * like any op. RECV, SEND, ACCEPT and CONNECT are -ENOSYS until the network
- * exists; so are TIO_SQE_PBQ and TIO_SQE_MULTISHOT, which only they use.
+ * exists. READ with TIO_SQE_PBQ | TIO_SQE_MULTISHOT reads into provided
+ * buffers (sys_pbq.c); those flags on any other opcode are -EINVAL (RECV
+ * and ACCEPT, which will take them too, are -ENOSYS as a whole).
  * A user buffer of one op must fit ASYNC_SG_MAX physical ranges (at least
  * 60 KiB): longer ones are -EINVAL (the synchronous calls split instead).
  */
@@ -242,13 +244,32 @@ static const unsigned char sqe_fields[TIO_OP_COUNT] = {
     [TIO_OP_STAT] = SQE_ADDR | SQE_AUX,
 };
 
+/* A provided-buffer read names the queue in buf_index instead of a buffer address. */
+#define SQE_PBQ_READ	 (SQE_FD | SQE_LEN | SQE_OFFSET | SQE_INDEX)
+#define TIO_SQE_PBQ_READ (TIO_SQE_PBQ | TIO_SQE_MULTISHOT)
+
 static bool sqe_unused_fields(const struct tio_sqe *s)
 {
 	unsigned used = sqe_fields[s->opcode] | ((s->flags & TIO_SQE_REGBUF) ? SQE_INDEX : 0);
 
+	if (s->flags & TIO_SQE_PBQ)
+		used = SQE_PBQ_READ;
 	return (!(used & SQE_FD) && s->fd) || (!(used & SQE_ADDR) && s->addr) ||
 	       (!(used & SQE_LEN) && s->len) || (!(used & SQE_OFFSET) && s->offset) ||
 	       (!(used & SQE_AUX) && s->aux) || (!(used & SQE_INDEX) && s->buf_index);
+}
+
+/* REGBUF on READ/WRITE; PBQ and MULTISHOT together on READ only, without REGBUF. */
+static bool sqe_flags_bad(const struct tio_sqe *s)
+{
+	uint32_t pbq = s->flags & TIO_SQE_PBQ_READ;
+
+	if (s->flags & ~(uint32_t)(TIO_SQE_REGBUF | TIO_SQE_PBQ_READ))
+		return true;
+	if (pbq &&
+	    (pbq != TIO_SQE_PBQ_READ || s->opcode != TIO_OP_READ || (s->flags & TIO_SQE_REGBUF)))
+		return true;
+	return (s->flags & TIO_SQE_REGBUF) && s->opcode != TIO_OP_READ && s->opcode != TIO_OP_WRITE;
 }
 
 /* Opcode, flags, unused fields and OPEN's flags; the rest is checked while building. */
@@ -257,13 +278,9 @@ static int sqe_check(const struct tio_sqe *s)
 	if (s->opcode >= TIO_OP_COUNT)
 		return -EINVAL;
 	if (s->opcode == TIO_OP_RECV || s->opcode == TIO_OP_SEND || s->opcode == TIO_OP_ACCEPT ||
-	    s->opcode == TIO_OP_CONNECT || (s->flags & (TIO_SQE_PBQ | TIO_SQE_MULTISHOT)))
+	    s->opcode == TIO_OP_CONNECT)
 		return -ENOSYS;
-	if (s->flags & ~(uint32_t)TIO_SQE_REGBUF)
-		return -EINVAL;
-	if ((s->flags & TIO_SQE_REGBUF) && s->opcode != TIO_OP_READ && s->opcode != TIO_OP_WRITE)
-		return -EINVAL;
-	if (sqe_unused_fields(s))
+	if (sqe_flags_bad(s) || sqe_unused_fields(s))
 		return -EINVAL;
 	if (s->opcode == TIO_OP_OPEN && (s->len & ~SYS_OPEN_FLAGS))
 		return -EINVAL;
@@ -276,6 +293,8 @@ static int build_op(struct proc *p, struct async_op *op, const struct tio_sqe *s
 	case TIO_OP_NOP:
 		return push_value(op, 0, sqe->timeout_ns != 0);
 	case TIO_OP_READ:
+		if (sqe->flags & TIO_SQE_PBQ)
+			return sys_pbq_read_push(p, op, sqe);
 		return build_rw(p, op, sqe, false);
 	case TIO_OP_WRITE:
 		return build_rw(p, op, sqe, true);

@@ -62,6 +62,7 @@ static long (*const syscall_table[SYS_COUNT])(struct proc *p, const uint64_t *a)
     [SYS_buf_unregister] = sys_buf_unregister,
     [SYS_pbq_create] = sys_pbq_create,
     [SYS_pbq_provide] = sys_pbq_provide,
+    [SYS_pbq_recycle] = sys_pbq_recycle,
 };
 
 void syscall_dispatch(struct trap_frame *f)

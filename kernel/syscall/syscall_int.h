@@ -77,5 +77,10 @@ SYSCALL_DECL(buf_register);
 SYSCALL_DECL(buf_unregister);
 SYSCALL_DECL(pbq_create);
 SYSCALL_DECL(pbq_provide);
+/* sys_pbq.c */
+SYSCALL_DECL(pbq_recycle);
+struct tio_sqe;
+/* READ with TIO_SQE_PBQ | TIO_SQE_MULTISHOT: pushes the op's frame, or a negative errno. */
+int sys_pbq_read_push(struct proc *p, struct async_op *op, const struct tio_sqe *sqe);
 
 #endif

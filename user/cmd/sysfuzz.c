@@ -91,6 +91,7 @@ static const struct fuzz_call calls[SYS_COUNT] = {
     [SYS_buf_unregister] = {"buf_unregister", K_PLAIN},
     [SYS_pbq_create] = {"pbq_create", K_PLAIN},
     [SYS_pbq_provide] = {"pbq_provide", K_PLAIN},
+    [SYS_pbq_recycle] = {"pbq_recycle", K_PLAIN},
 };
 
 struct fuzz_count {
@@ -240,7 +241,8 @@ static void make_args(int n, long a[6])
 	if (calls[n].kind == K_BLOCKING || n == SYS_close || n == SYS_dup2 || n == SYS_ioctl ||
 	    n == SYS_fstat || n == SYS_lseek || n == SYS_getdents || n == SYS_fsync ||
 	    n == SYS_shutdown || n == SYS_getsockname || n == SYS_bind || n == SYS_listen ||
-	    n == SYS_submit || n == SYS_wait_event || n == SYS_cancel || n == SYS_pbq_provide)
+	    n == SYS_submit || n == SYS_wait_event || n == SYS_cancel || n == SYS_pbq_provide ||
+	    n == SYS_pbq_recycle)
 		a[0] = rnd_fd(calls[n].kind == K_BLOCKING);
 	if (n == SYS_dup2)
 		a[1] = 3 + (long)(rnd() % 60);

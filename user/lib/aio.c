@@ -130,7 +130,7 @@ int aio_pbq_create(struct aio_pbq *q, unsigned nbufs, size_t bufsize, unsigned n
 	q->nbufs = nbufs;
 	q->bufsize = bufsize;
 	for (unsigned id = 0; id < nbufs; id++) {
-		err = aio_pbq_recycle(q, id);
+		err = (int)sys_pbq_provide(q->fd, id, aio_pbq_buf(q, id), bufsize);
 		if (err < 0)
 			goto out_close;
 	}
@@ -160,5 +160,5 @@ int aio_pbq_recycle(struct aio_pbq *q, unsigned id)
 {
 	if (id >= q->nbufs)
 		return -EINVAL;
-	return (int)sys_pbq_provide(q->fd, id, aio_pbq_buf(q, id), q->bufsize);
+	return (int)sys_pbq_recycle(q->fd, id);
 }

@@ -44,6 +44,17 @@ void aio_prep_connect(struct tio_sqe *sqe, int fd, const struct tio_sockaddr_in 
 	sqe->len = sizeof(*sa);
 }
 
+void aio_prep_read_pbq(struct tio_sqe *sqe, int fd, int qfd, uint64_t off, uint64_t len)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = TIO_OP_READ;
+	sqe->fd = fd;
+	sqe->flags = TIO_SQE_PBQ | TIO_SQE_MULTISHOT;
+	sqe->buf_index = (uint32_t)qfd;
+	sqe->offset = off;
+	sqe->len = len;
+}
+
 void aio_prep_recv_pbq(struct tio_sqe *sqe, int fd, int qfd, int multishot)
 {
 	memset(sqe, 0, sizeof(*sqe));

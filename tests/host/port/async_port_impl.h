@@ -47,6 +47,8 @@ long host_as_pinned(struct async_port_as *as);
 void host_fail_pin_after(unsigned n);
 /* Fault injection: the @n-th pool allocation from now fails (0: never). */
 void host_fail_alloc_after(unsigned n);
+/* Allocations left before the injected failure (0: none pending). */
+unsigned host_fail_alloc_pending(void);
 /* Panics become test failures: set a handler that longjmps (NULL: abort). */
 void host_set_panic_hook(void (*fn)(const char *msg));
 /* Count of timers currently armed on the timer thread. */

@@ -363,6 +363,11 @@ void host_fail_alloc_after(unsigned n)
 	__atomic_store_n(&alloc_countdown, n, __ATOMIC_RELAXED);
 }
 
+unsigned host_fail_alloc_pending(void)
+{
+	return __atomic_load_n(&alloc_countdown, __ATOMIC_RELAXED);
+}
+
 bool async_pool_fault(const struct async_pool *p)
 {
 	unsigned n = __atomic_load_n(&alloc_countdown, __ATOMIC_RELAXED);

@@ -35,6 +35,101 @@ static void test_take_credits_and_recycle(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+/*
+ * Regression: the queue held no reference to its buffers. The owner released
+ * a queued buffer, its descriptor went back to the pool, the next buffer
+ * allocated reused it, and take handed that unrelated live buffer to the
+ * consumer (borrowed for writing: a device would have scribbled on it).
+ */
+static void test_released_buffer_is_not_handed_out_reused(void)
+{
+	struct async_pbq *q = async_pbq_create(1, 4);
+	struct async_buf *mine = async_buf_owned(64), *other, *got = NULL;
+
+	UT_ASSERT(q && mine);
+	UT_EQ(async_pbq_provide(q, 0, mine), 0);
+	async_buf_release(mine); /* the queue's reference keeps the descriptor */
+	other = async_buf_owned(64);
+	UT_ASSERT(other);
+	UT_EQ(async_pbq_take(q, 0, &got), -EAGAIN); /* the released one left the queue */
+	UT_ASSERT(got == NULL);
+	UT_ASSERT(!async_buf_is_borrowed(other));
+	UT_EQ(async_pbq_available(q), 0);
+	async_buf_release(other);
+	async_pbq_destroy(q);
+	UT_EQ(pools_in_use(), 0);
+}
+
+/* The queue's reference goes with the queue: queued buffers the owner
+ * released are freed by destroy, a taken one at its last unborrow. */
+static void test_destroy_drops_the_queue_references(void)
+{
+	struct async_pbq *q = async_pbq_create(1, 4);
+	struct async_buf *b[3] = {async_buf_owned(64), async_buf_owned(64), async_buf_owned(64)};
+	struct async_buf *got;
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		UT_EQ(async_pbq_provide(q, i, b[i]), 0);
+		async_buf_release(b[i]);
+	}
+	UT_EQ(async_buf_get(b[0]), -EBADF); /* released: nobody new may hold it */
+	UT_EQ(async_pbq_provide(q, 7, b[0]), -EBADF);
+	UT_EQ(async_pbq_take(q, 0, &got), -EAGAIN); /* all three were released */
+	UT_EQ(pools_in_use_now(), 1);		    /* only the queue itself */
+	async_pbq_destroy(q);
+	UT_EQ(pools_in_use(), 0);
+
+	q = async_pbq_create(1, 4);
+	b[0] = async_buf_owned(64);
+	UT_EQ(async_pbq_provide(q, 3, b[0]), 0);
+	UT_EQ(async_pbq_take(q, 0, &got), 3); /* a device borrows it */
+	async_buf_release(b[0]);
+	async_pbq_destroy(q);
+	UT_ASSERT(pools_in_use_now() > 0); /* the device still writes into it */
+	async_buf_unborrow(got);
+	UT_EQ(pools_in_use(), 0);
+}
+
+/* A released buffer leaves the queue on the way: take hands out the next live one. */
+static void test_take_skips_released_buffers(void)
+{
+	struct async_pbq *q = async_pbq_create(1, 4);
+	struct async_buf *gone = async_buf_owned(64), *live = async_buf_owned(64), *got = NULL;
+
+	UT_EQ(async_pbq_provide(q, 0, gone), 0);
+	UT_EQ(async_pbq_provide(q, 1, live), 0);
+	async_buf_release(gone);
+	UT_EQ(async_pbq_take(q, 0, &got), 1);
+	UT_ASSERT(got == live);
+	UT_EQ(async_pbq_available(q), 0);
+	async_buf_unborrow(got);
+	UT_EQ(async_pbq_recycle(q, 1), 0);
+	async_pbq_destroy(q);
+	async_buf_release(live);
+	UT_EQ(pools_in_use(), 0);
+}
+
+/* Take, recycle, take again: the same buffer comes back with its id. */
+static void test_take_recycle_take_again(void)
+{
+	struct async_pbq *q = async_pbq_create(1, 1);
+	struct async_buf *b = async_buf_owned(64), *got;
+
+	UT_EQ(async_pbq_provide(q, 4, b), 0);
+	UT_EQ(async_pbq_take(q, 0, &got), 4);
+	async_buf_unborrow(got);
+	UT_EQ(async_pbq_take(q, 0, &got), -EAGAIN);
+	UT_EQ(async_pbq_provide(q, 4, b), -EEXIST); /* giving back is recycle's job */
+	UT_EQ(async_pbq_recycle(q, 4), 0);
+	UT_EQ(async_pbq_take(q, 0, &got), 4);
+	UT_ASSERT(got == b);
+	async_buf_unborrow(got);
+	async_pbq_destroy(q);
+	async_buf_release(b);
+	UT_EQ(pools_in_use(), 0);
+}
+
 /* A multishot receive: each arriving packet takes a buffer and posts an event. */
 struct recv_state {
 	struct async_pbq *q;
@@ -105,6 +200,10 @@ static void test_multishot_receive_names_the_buffer(void)
 
 static const struct utest tests[] = {
     UTEST(test_take_credits_and_recycle),
+    UTEST(test_released_buffer_is_not_handed_out_reused),
+    UTEST(test_destroy_drops_the_queue_references),
+    UTEST(test_take_skips_released_buffers),
+    UTEST(test_take_recycle_take_again),
     UTEST(test_multishot_receive_names_the_buffer),
 };
 UTEST_MAIN("provided", tests)

@@ -126,6 +126,49 @@ static void test_multishot_more_flag_and_backpressure(void)
 	UT_EQ(async_waiter_destroy(w), 0);
 }
 
+/*
+ * Regression: arming did not reserve the final event's ring entry, so a slot
+ * armed after a multishot flood filled the ring overran it with the last final
+ * post (an assertion, or without asserts another slot's final event
+ * overwritten). The arm must be refused, and every armed slot's final event
+ * must arrive, with its own slot and result.
+ */
+static void test_final_events_survive_multishot_flood(void)
+{
+	struct async_waiter *w;
+	struct async_handle h[4], late;
+	struct async_event ev[64];
+	int more = 0, n, finals = 0, i;
+
+	UT_EQ(async_waiter_create(4, &w), 0); /* ring of 64 entries */
+	for (i = 0; i < 3; i++)
+		UT_EQ(async_waiter_arm(w, (unsigned)i, &h[i]), 0);
+	while (async_waiter_post(&h[0], more, ASYNC_EV_MORE, 0) == 0)
+		more++;
+	UT_EQ(more, 61); /* three entries stay reserved */
+	UT_EQ(async_waiter_arm(w, 3, &h[3]), -EAGAIN);
+	for (i = 2; i >= 0; i--)
+		UT_EQ(async_waiter_post(&h[i], 100 + i, 0, 0), 0);
+	n = async_wait_event(w, ev, 64, 0);
+	UT_EQ(n, 64);
+	for (i = 0; i < n; i++) {
+		if (ev[i].flags & ASYNC_EV_MORE) {
+			UT_EQ(ev[i].slot, 0);
+			continue;
+		}
+		UT_EQ(ev[i].result, 100 + (int)ev[i].slot);
+		finals |= 1 << ev[i].slot;
+	}
+	UT_EQ(finals, 7);
+	/* The ring drained: slot 3 arms now, and its final event arrives too. */
+	UT_EQ(async_waiter_arm(w, 3, &late), 0);
+	UT_EQ(async_waiter_post(&late, 103, 0, 0), 0);
+	ev[0] = wait_one(w);
+	UT_EQ(ev[0].slot, 3);
+	UT_EQ(ev[0].result, 103);
+	UT_EQ(async_waiter_destroy(w), 0);
+}
+
 struct poster {
 	struct async_handle h;
 	useconds_t delay;
@@ -203,6 +246,7 @@ static const struct utest tests[] = {
     UTEST(test_timeout_returns_zero),
     UTEST(test_batch_wait_returns_many),
     UTEST(test_multishot_more_flag_and_backpressure),
+    UTEST(test_final_events_survive_multishot_flood),
     UTEST(test_sleeping_waiter_is_woken),
     UTEST(test_huge_timeout_does_not_wrap),
     UTEST(test_bad_arguments),

@@ -15,7 +15,7 @@
  * Provided buffer queues (struct aio_pbq) own their memory: nbufs buffers of
  * bufsize bytes, all given to the kernel at creation; after a TIO_EV_BUF
  * event, read aio_pbq_buf(q, ev.buf) and then hand it back with
- * aio_pbq_recycle().
+ * aio_pbq_recycle() (SYS_pbq_recycle: the buffer is queued again).
  */
 #ifndef TIO_AIO_H
 #define TIO_AIO_H
@@ -44,6 +44,8 @@ void aio_prep_rw_fixed(struct tio_sqe *sqe, uint32_t op, int fd, unsigned buf_in
 void aio_prep_accept(struct tio_sqe *sqe, int fd, struct tio_sockaddr_in *peer, int multishot);
 void aio_prep_connect(struct tio_sqe *sqe, int fd, const struct tio_sockaddr_in *sa);
 void aio_prep_recv_pbq(struct tio_sqe *sqe, int fd, int qfd, int multishot);
+/* Multishot read of up to @len bytes from @off into buffers of queue @qfd (uapi/async.h). */
+void aio_prep_read_pbq(struct tio_sqe *sqe, int fd, int qfd, uint64_t off, uint64_t len);
 
 /* Waiters */
 int aio_waiter_create(struct aio_waiter *w, unsigned nslots);

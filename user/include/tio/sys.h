@@ -260,5 +260,9 @@ static inline long sys_pbq_provide(int qfd, unsigned id, void *addr, size_t len)
 {
 	return SYS4(SYS_pbq_provide, qfd, id, addr, len);
 }
+static inline long sys_pbq_recycle(int qfd, unsigned id)
+{
+	return SYS2(SYS_pbq_recycle, qfd, id);
+}
 
 #endif

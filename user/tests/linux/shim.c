@@ -132,6 +132,7 @@ struct shim_pbq {
 	unsigned nbufs;
 	char *addr[SHIM_PBQ_MAX]; /* provided buffers by id; NULL: taken */
 	uint64_t len[SHIM_PBQ_MAX];
+	char *home[SHIM_PBQ_MAX];    /* each id's buffer, queued or taken (recycle puts it back) */
 	uint16_t fifo[SHIM_PBQ_MAX]; /* ids in the order provided */
 	unsigned head, count;
 };
@@ -353,10 +354,27 @@ static long pbq_provide(long qfd, long id, long addr, long len)
 
 	if (!q)
 		return -EBADF;
-	if ((unsigned long)id >= q->nbufs || q->addr[id] || !addr || len <= 0)
+	if ((unsigned long)id >= q->nbufs || !addr || len <= 0)
 		return -EINVAL;
+	if (q->home[id])
+		return -EEXIST;
+	q->home[id] = (char *)addr;
 	q->addr[id] = (char *)addr;
 	q->len[id] = (uint64_t)len;
+	q->fifo[(q->head + q->count++) % SHIM_PBQ_MAX] = (uint16_t)id;
+	return 0;
+}
+
+/* A taken buffer goes back to the queue, as SYS_pbq_recycle does. */
+static long pbq_recycle(long qfd, long id)
+{
+	struct shim_pbq *q = pbq_of(qfd);
+
+	if (!q)
+		return -EBADF;
+	if ((unsigned long)id >= q->nbufs || !q->home[id] || q->addr[id])
+		return -EINVAL;
+	q->addr[id] = q->home[id];
 	q->fifo[(q->head + q->count++) % SHIM_PBQ_MAX] = (uint16_t)id;
 	return 0;
 }
@@ -667,6 +685,8 @@ long sys_call6(long n, long a, long b, long c, long d, long e, long f)
 		return pbq_create(a);
 	case SYS_pbq_provide:
 		return pbq_provide(a, b, c, d);
+	case SYS_pbq_recycle:
+		return pbq_recycle(a, b);
 	case SYS_buf_unregister:
 		return (unsigned long)a < SHIM_BUFS ? (bufs[a].addr = NULL, 0) : -EINVAL;
 	}
