@@ -175,11 +175,11 @@ static void check_read(const struct async_event *ev)
 	rd.done++;
 }
 
-static void reader_open(enum evloop_mode mode)
+static void reader_open(enum evloop_mode mode, unsigned latency)
 {
 	memset(&rd, 0, sizeof(rd));
 	ramdisk_init();
-	ramdisk_set_latency(1);
+	ramdisk_set_latency(latency);
 	evloop_set_device(ramdisk_irq);
 	UT_EQ(evloop_start(mode, TICK_NS), 0);
 	UT_EQ(async_waiter_create(SLOTS, &rd.w), 0);
@@ -206,14 +206,15 @@ static int next_events(enum evloop_mode mode, struct async_event *ev, unsigned m
 	return n;
 }
 
-static void thousand_reads(enum evloop_mode mode)
+/* 1,000 reads, WINDOW in flight; returns how many completed inside their submission. */
+static unsigned long thousand_reads(enum evloop_mode mode, unsigned latency)
 {
 	struct async_event ev[16];
 	struct async_op_stats st0, st1;
 	unsigned long locks;
 	int n, i;
 
-	reader_open(mode);
+	reader_open(mode, latency);
 	async_op_stats(&st0);
 	locks = evloop_lock_calls();
 	for (i = 0; i < WINDOW; i++)
@@ -235,16 +236,24 @@ static void thousand_reads(enum evloop_mode mode)
 	       (double)(evloop_lock_calls() - locks) / READS);
 	UT_EQ(rd.submitted, READS);
 	reader_close();
+	return st1.sync_completions - st0.sync_completions;
 }
 
 static void signal_1000_reads_on_one_waiter(void)
 {
-	thousand_reads(EVLOOP_SIGNAL);
+	thousand_reads(EVLOOP_SIGNAL, 1);
 }
 
 static void poll_1000_reads_on_one_waiter(void)
 {
-	thousand_reads(EVLOOP_POLL);
+	thousand_reads(EVLOOP_POLL, 1);
+}
+
+/* Plan item (a): the device completes inside its start, every time; no recursion, one event each.
+ */
+static void poll_1000_reads_completed_inside_start(void)
+{
+	UT_EQ(thousand_reads(EVLOOP_POLL, 0), READS);
 }
 
 /*
@@ -259,7 +268,7 @@ static void poll_timeout_0_drives_nothing(void)
 	unsigned long locks, empty_pumps = 0;
 	int i;
 
-	reader_open(EVLOOP_POLL);
+	reader_open(EVLOOP_POLL, 1);
 	locks = evloop_lock_calls();
 	submit_read(0, 0);
 	while (evloop_pump() == 0) /* an empty pump costs one device lock round trip */
@@ -284,8 +293,7 @@ static void past_deadline_times_out(enum evloop_mode mode)
 {
 	struct async_event ev;
 
-	reader_open(mode);
-	ramdisk_set_latency(1000000); /* only the timer can end it */
+	reader_open(mode, 1000000); /* only the timer can end it */
 	submit_read(0, async_port_now_ns() - 1);
 	UT_EQ(async_wait_event(rd.w, &ev, 1, LONG_WAIT), 1);
 	UT_EQ(ev.result, -ETIMEDOUT);
@@ -304,9 +312,14 @@ static void poll_past_deadline_times_out(void)
 }
 
 static const struct utest tests[] = {
-    UTEST(registry_sees_every_pool),	    UTEST(no_threads_blocking_step_fails_with_enodev),
-    UTEST(nop_op_completes_inside_submit),  UTEST(poll_timeout_0_drives_nothing),
-    UTEST(signal_past_deadline_times_out),  UTEST(poll_past_deadline_times_out),
-    UTEST(signal_1000_reads_on_one_waiter), UTEST(poll_1000_reads_on_one_waiter),
+    UTEST(registry_sees_every_pool),
+    UTEST(no_threads_blocking_step_fails_with_enodev),
+    UTEST(nop_op_completes_inside_submit),
+    UTEST(poll_timeout_0_drives_nothing),
+    UTEST(signal_past_deadline_times_out),
+    UTEST(poll_past_deadline_times_out),
+    UTEST(signal_1000_reads_on_one_waiter),
+    UTEST(poll_1000_reads_on_one_waiter),
+    UTEST(poll_1000_reads_completed_inside_start),
 };
 UTEST_MAIN("eventloop", tests)

@@ -37,7 +37,7 @@ static struct {
 	struct rd_req *head;	 /* [L] queued requests, any order */
 	unsigned queued;	 /* [L] */
 	unsigned long ticks;	 /* [L] interrupts so far */
-	unsigned latency;	 /* [L] ticks before a request completes, >= 1 */
+	unsigned latency;	 /* [L] ticks before a request completes; 0: inside start */
 	unsigned long submitted; /* [L] varies the latency by 0..2 ticks */
 } rd = {.lock = ASYNC_SPINLOCK_INIT, .latency = 1};
 
@@ -53,7 +53,7 @@ void ramdisk_set_latency(unsigned ticks)
 {
 	unsigned long f = async_spin_lock_irqsave(&rd.lock);
 
-	rd.latency = ticks ? ticks : 1;
+	rd.latency = ticks;
 	async_spin_unlock_irqrestore(&rd.lock, f);
 }
 
@@ -87,6 +87,13 @@ static void rd_finish(struct rd_req *r, int64_t result)
 	async_op_complete(op, result);
 }
 
+/* The transfer itself, then the completion. */
+static void rd_transfer(struct rd_req *r)
+{
+	memcpy(async_buf_data(r->buf), disk[r->sector], (size_t)r->n * RAMDISK_SECTOR);
+	rd_finish(r, (int64_t)r->n * RAMDISK_SECTOR);
+}
+
 static int64_t rd_start(struct async_op *op, void *state)
 {
 	struct rd_req *r = state;
@@ -97,6 +104,12 @@ static int64_t rd_start(struct async_op *op, void *state)
 	if (err)
 		return err;
 	f = async_spin_lock_irqsave(&rd.lock);
+	if (rd.latency == 0) {
+		/* Completed before start returns: the core keeps the result for later. */
+		async_spin_unlock_irqrestore(&rd.lock, f);
+		rd_transfer(r);
+		return ASYNC_PENDING;
+	}
 	r->due = rd.ticks + rd.latency + rd.submitted++ % 3;
 	r->queued = true;
 	r->next = rd.head;
@@ -151,8 +164,7 @@ unsigned ramdisk_irq(void)
 	async_spin_unlock_irqrestore(&rd.lock, f);
 	for (r = done; r; r = next, n++) {
 		next = r->next; /* before the completion frees the frame */
-		memcpy(async_buf_data(r->buf), disk[r->sector], (size_t)r->n * RAMDISK_SECTOR);
-		rd_finish(r, (int64_t)r->n * RAMDISK_SECTOR);
+		rd_transfer(r);
 	}
 	return n;
 }

@@ -23,7 +23,10 @@ struct part {
 
 /* Sector @s starts with the text "sector <s>" (decimal), then zeroes. */
 void ramdisk_init(void);
-/* Requests complete @ticks interrupts after they were queued (at least 1). */
+/*
+ * Requests complete @ticks interrupts after they were queued, plus 0..2 ticks
+ * of jitter; with 0 they complete synchronously, inside the device's start.
+ */
 void ramdisk_set_latency(unsigned ticks);
 /* The device's interrupt handler (evloop_set_device): completes due requests. */
 unsigned ramdisk_irq(void);
