@@ -58,5 +58,7 @@ unsigned host_timers_pending(void);
 void host_fail_thread_start_after(unsigned n);
 /* Threads async_port_thread_start has started since the program began. */
 unsigned host_threads_started(void);
+/* @fn (NULL: none) runs at the start of every async_port_thread_start call. */
+void host_set_thread_start_hook(void (*fn)(void));
 
 #endif

@@ -212,6 +212,13 @@ unsigned host_threads_started(void)
 	return __atomic_load_n(&threads_started, __ATOMIC_RELAXED);
 }
 
+static void (*thread_start_hook)(void);
+
+void host_set_thread_start_hook(void (*fn)(void))
+{
+	thread_start_hook = fn;
+}
+
 /* True if this start must fail; the countdown stops at 1 so later starts fail too. */
 static bool thread_start_should_fail(void)
 {
@@ -231,6 +238,8 @@ int async_port_thread_start(const char *name, void (*fn)(void *arg), void *arg)
 	pthread_t th;
 
 	(void)name;
+	if (thread_start_hook)
+		thread_start_hook();
 	if (thread_start_should_fail())
 		return -ENOSYS;
 	ts = malloc(sizeof(*ts));

@@ -86,7 +86,19 @@ static void test_failed_start_leaves_no_workers(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
-/* One worker started, the next start failed: a later init starts only the missing ones. */
+static int nested_init_result = 1;
+
+/* Runs inside async_port_thread_start, i.e. while an init is starting threads. */
+static void init_while_starting(void)
+{
+	host_set_thread_start_hook(NULL); /* once */
+	nested_init_result = async_workers_init();
+}
+
+/*
+ * One worker started, the next start failed: a later init starts only the
+ * missing ones, and an init while another one is starting threads is -EBUSY.
+ */
 static void test_partial_start_is_completed_by_retry(void)
 {
 	unsigned before = host_threads_started();
@@ -99,7 +111,10 @@ static void test_partial_start_is_completed_by_retry(void)
 	UT_EQ(wait_one(w).result, 7);
 	UT_EQ(async_waiter_destroy(w), 0);
 	host_fail_thread_start_after(0);
+	host_set_thread_start_hook(init_while_starting);
 	UT_EQ(async_workers_init(), 0);
+	host_set_thread_start_hook(NULL);
+	UT_EQ(nested_init_result, -EBUSY);
 	UT_EQ(host_threads_started(), before + ASYNC_WORKERS);
 	UT_EQ(async_workers_init(), 0);
 	UT_EQ(host_threads_started(), before + ASYNC_WORKERS); /* nothing more */
