@@ -57,6 +57,8 @@ void evloop_stop(void);
 void evloop_set_device(unsigned (*irq)(void));
 /* Poll mode: runs due timers and the device once; returns how many things ran. */
 unsigned evloop_pump(void);
+/* Port timers armed now. */
+unsigned evloop_timers_pending(void);
 /* async_spin_lock_irqsave calls so far: lock round trips, for docs/porting.md. */
 unsigned long evloop_lock_calls(void);
 

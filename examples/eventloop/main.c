@@ -8,6 +8,7 @@
  *   nop_op_completes_inside_submit        and its lock round trips
  *   poll_timeout_0_drives_nothing         async_wait_event(.., 0) runs no pump
  *   {signal,poll}_past_deadline_times_out a deadline already past
+ *   signal_completion_before_deadline_disarms_timer
  *   {signal,poll}_1000_reads_on_one_waiter  partition over ramdisk, 48 in flight
  *
  * After each case every pool is idle again.
@@ -301,6 +302,19 @@ static void past_deadline_times_out(enum evloop_mode mode)
 	reader_close();
 }
 
+/* A completion before the deadline disarms the timer and the op goes back to its pool. */
+static void signal_completion_before_deadline_disarms_timer(void)
+{
+	struct async_event ev;
+
+	reader_open(EVLOOP_SIGNAL, 1);
+	submit_read(0, async_port_now_ns() + LONG_WAIT);
+	UT_EQ(async_wait_event(rd.w, &ev, 1, LONG_WAIT), 1);
+	check_read(&ev);
+	UT_EQ(evloop_timers_pending(), 0);
+	reader_close();
+}
+
 static void signal_past_deadline_times_out(void)
 {
 	past_deadline_times_out(EVLOOP_SIGNAL);
@@ -316,6 +330,7 @@ static const struct utest tests[] = {
     UTEST(no_threads_blocking_step_fails_with_enodev),
     UTEST(nop_op_completes_inside_submit),
     UTEST(poll_timeout_0_drives_nothing),
+    UTEST(signal_completion_before_deadline_disarms_timer),
     UTEST(signal_past_deadline_times_out),
     UTEST(poll_past_deadline_times_out),
     UTEST(signal_1000_reads_on_one_waiter),

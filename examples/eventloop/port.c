@@ -146,6 +146,18 @@ bool async_port_timer_cancel(struct async_port_timer *t)
 	return was;
 }
 
+unsigned evloop_timers_pending(void)
+{
+	unsigned long f = irq_save();
+	struct async_port_timer *t;
+	unsigned n = 0;
+
+	for (t = timers; t; t = t->next)
+		n++;
+	irq_restore(f);
+	return n;
+}
+
 /* Runs every due timer; the interrupt is masked. */
 static unsigned run_timers(uint64_t now)
 {
