@@ -34,11 +34,16 @@
 #include <stdlib.h>
 #include <time.h>
 
-static enum evloop_mode mode;
-static sigset_t irq_set;		/* {SIGALRM} */
-static timer_t tick_timer;		/* EVLOOP_SIGNAL only */
-static uint64_t tick_ns;		/* poll mode sleeps this long when idle */
-static unsigned (*device_irq)(void);	/* [I] while the loop runs */
+/*
+ * Lock legend: [I] set by evloop_start, before the first tick; [irq] shared
+ * with the interrupt handler, so touched only with SIGALRM masked (the calls
+ * that mask and unmask are also compiler barriers).
+ */
+static enum evloop_mode mode;		/* [I] */
+static sigset_t irq_set;		/* [I] {SIGALRM} */
+static timer_t tick_timer;		/* [I] EVLOOP_SIGNAL only */
+static uint64_t tick_ns;		/* [I] poll mode sleeps this long when idle */
+static unsigned (*device_irq)(void);	/* set before evloop_start */
 static struct async_port_timer *timers; /* [irq] armed timers: touched masked */
 static unsigned lock_depth;		/* [irq] core locks held now */
 static unsigned long lock_calls;	/* [irq] */
