@@ -2,9 +2,9 @@
  * worker.c - a bounded pool of threads that run blocking steps (a metadata
  * lookup, a synchronous driver) as a frame of an async op.
  *
- * Interface: async_workers_init() once from thread context; then from a layer
- * step `return async_work(op, fn, arg);` and the layer resumes with fn's
- * return value. Back-pressure: a full queue (ASYNC_WORK_QUEUE steps) fails the
+ * Interface: async_workers_init() from thread context (again if it failed);
+ * then from a layer step `return async_work(op, fn, arg);` and the layer
+ * resumes with fn's return value. Back-pressure: a full queue (ASYNC_WORK_QUEUE steps) fails the
  * step with -EAGAIN at once; nothing waits for room (the submitter may be in
  * IRQ context). While no worker thread runs (before async_workers_init, or
  * when every thread start failed) the step fails at once with -ENODEV.
