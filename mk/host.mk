@@ -99,10 +99,10 @@ async-freestanding-check: $(FREESTANDING_OBJS)
 # adopter may use, --gc-sections with -z start-stop-gc. The expected pool count is
 # counted from the sources, so the object is rebuilt when a core source changes.
 LINK_GC_FLAGS := -Wl,--gc-sections -Wl,-z,start-stop-gc
-LINK_GC_POOLS = $(shell cat $(async-y:.o=.c) tests/host/link/pool_registry_gc.c | \
+LINK_GC_POOLS = $(shell cat $(async-y:.o=.c) $(HOST_SUPPORT:.o=.c) tests/host/link/pool_registry_gc.c | \
 		  grep -c '^ASYNC_POOL_DEFINE')
 $(HOST_DIR)/o/tests/host/link/pool_registry_gc.o: HOST_CFLAGS += -DEXPECTED_POOLS=$(LINK_GC_POOLS)
-$(HOST_DIR)/o/tests/host/link/pool_registry_gc.o: $(async-y:.o=.c)
+$(HOST_DIR)/o/tests/host/link/pool_registry_gc.o: $(async-y:.o=.c) $(HOST_SUPPORT:.o=.c)
 $(HOST_DIR)/tests/pool_registry_gc: $(HOST_DIR)/o/tests/host/link/pool_registry_gc.o \
 				    $(call host-objs,o,$(HOST_UNIT_SUPPORT))
 	@mkdir -p $(dir $@)

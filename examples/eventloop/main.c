@@ -47,7 +47,7 @@ static void count_pool(struct async_pool *p, void *arg)
 	(*(unsigned *)arg)++;
 }
 
-/* EVLOOP_EXPECTED_POOLS: the ASYNC_POOL_DEFINE lines of the core, counted by the build. */
+/* EVLOOP_EXPECTED_POOLS: the ASYNC_POOL_DEFINE lines of what is linked, counted by the build. */
 static void registry_sees_every_pool(void)
 {
 	unsigned seen = 0;

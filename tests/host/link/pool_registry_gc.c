@@ -6,7 +6,8 @@
  * pools and every "all pools idle" check would pass without checking anything.
  *
  * EXPECTED_POOLS comes from the build: the ASYNC_POOL_DEFINE lines of the core
- * sources and of this file, so a pool added to the core is counted too.
+ * sources, the host port and synth sources, and this file, so a pool added to
+ * any of them is counted too.
  */
 #include "synth.h"
 #include "utest.h"
