@@ -19,6 +19,7 @@ Q       := $(if $(filter 1,$(V)),,@)
 all:
 
 include mk/host.mk
+include examples/eventloop/eventloop.mk
 include mk/kernel.mk
 include mk/user.mk
 include tests/qemu/progs/progs.mk

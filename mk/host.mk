@@ -94,3 +94,32 @@ async-freestanding-check: $(FREESTANDING_OBJS)
 	@echo "  async core compiles freestanding: $(words $(FREESTANDING_OBJS)) files"
 
 .SECONDARY:
+
+# Link-time check (tests/host/link/): the pool registry must survive the link an
+# adopter may use, --gc-sections with -z start-stop-gc. The expected pool count is
+# counted from the sources, so the object is rebuilt when a core source changes.
+LINK_GC_FLAGS := -Wl,--gc-sections -Wl,-z,start-stop-gc
+LINK_GC_POOLS = $(shell cat $(async-y:.o=.c) $(HOST_SUPPORT:.o=.c) tests/host/link/pool_registry_gc.c | \
+		  grep -c '^ASYNC_POOL_DEFINE')
+$(HOST_DIR)/o/tests/host/link/pool_registry_gc.o: HOST_CFLAGS += -DEXPECTED_POOLS=$(LINK_GC_POOLS)
+$(HOST_DIR)/o/tests/host/link/pool_registry_gc.o: $(async-y:.o=.c) $(HOST_SUPPORT:.o=.c)
+$(HOST_DIR)/tests/pool_registry_gc: $(HOST_DIR)/o/tests/host/link/pool_registry_gc.o \
+				    $(call host-objs,o,$(HOST_UNIT_SUPPORT))
+	@mkdir -p $(dir $@)
+	@echo "  HOSTLD  $@ (gc-sections)"
+	$(Q)$(HOSTCC) $^ -o $@ $(LINK_GC_FLAGS) $(HOST_LDLIBS)
+host: $(HOST_DIR)/tests/pool_registry_gc
+
+# Link-time check: a file built with other async/config.h limits than the core must
+# not link (the configuration signature in async/pool.h). `make all` fails if it does.
+LINK_CHECK_DIR := $(HOST_DIR)/link
+$(LINK_CHECK_DIR)/config_mismatch.ok: tests/host/link/config_mismatch.c $(call host-objs,o)
+	@mkdir -p $(dir $@)
+	$(Q)if $(HOSTCC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -DASYNC_JOIN_MAX=3 $^ -o \
+		$(LINK_CHECK_DIR)/config_mismatch $(HOST_LDLIBS) >$(LINK_CHECK_DIR)/config_mismatch.log 2>&1; \
+		then echo "config_mismatch linked: a -D mismatch is not a link error"; exit 1; fi
+	$(Q)grep -q "undefined reference to .async_config_" $(LINK_CHECK_DIR)/config_mismatch.log || \
+		{ cat $(LINK_CHECK_DIR)/config_mismatch.log; exit 1; }
+	@echo "  async config mismatch is a link error"
+	@touch $@
+host: $(LINK_CHECK_DIR)/config_mismatch.ok

@@ -16,12 +16,34 @@
  *
  * Every pool registers itself in the "async_pools" linker section, so a pool
  * that was never used still shows in `stats`. Kernel linker scripts must keep
- * that section and define __start_async_pools/__stop_async_pools.
+ * that section and define __start_async_pools/__stop_async_pools. The
+ * registrations are marked retain, so --gc-sections keeps them even with
+ * -z start-stop-gc (without retain that link silently drops some or all of
+ * them). An image with no such section at all fails to link, as pool.c refers
+ * to its bounds strongly. async_pool_count() says how many pools the registry
+ * sees: a port's first check (docs/porting.md).
+ *
+ * Configuration: every file that includes this header refers to one symbol
+ * whose name spells the values of async/config.h (async_config_<values>),
+ * and pool.c defines it. A file built with other -D limits than the core
+ * therefore fails to link instead of disagreeing about sizes at run time.
+ * The limits must be plain decimal numbers for this reason.
  */
 #ifndef ASYNC_POOL_H
 #define ASYNC_POOL_H
 
+#include <async/config.h>
 #include <async/port.h>
+
+/* SHF_GNU_RETAIN (GCC 11, Clang 13, binutils 2.36); older tools fail at link instead. */
+#if defined(__has_attribute)
+#if __has_attribute(retain)
+#define ASYNC_POOL_RETAIN __attribute__((retain))
+#endif
+#endif
+#ifndef ASYNC_POOL_RETAIN
+#define ASYNC_POOL_RETAIN
+#endif
 
 /*
  * Lock legend: [I] immutable after definition, [L] under @lock.
@@ -72,7 +94,7 @@ struct async_pool_stats {
 	    .lock = ASYNC_SPINLOCK_INIT,                                                           \
 	};                                                                                         \
 	static struct async_pool *const var##_registration                                         \
-	    __attribute__((section("async_pools"), used)) = &var
+	    __attribute__((section("async_pools"), used)) ASYNC_POOL_RETAIN = &var
 
 void *async_pool_alloc(struct async_pool *p);
 void *async_pool_zalloc(struct async_pool *p);
@@ -82,11 +104,29 @@ bool async_pool_contains(const struct async_pool *p, const void *obj);
 void async_pool_stats(struct async_pool *p, struct async_pool_stats *out);
 /* Calls @fn for every pool in the image, in link order. */
 void async_pool_foreach(void (*fn)(struct async_pool *p, void *arg), void *arg);
+/* Pools the registry sees: every ASYNC_POOL_DEFINE linked into the image. */
+unsigned async_pool_count(void);
 /*
  * Fault injection: consulted by every allocation; true makes it fail as if
  * @p were exhausted (counted in failures). The default (weak) never fails;
  * a test port overrides it with a strong definition to exercise error paths.
  */
 bool async_pool_fault(const struct async_pool *p);
+
+/* The configuration signature (see the head of this file); defined in pool.c. */
+#define ASYNC__CONFIG_SIG_(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v)       \
+	async_config_##a##_##b##_##c##_##d##_##e##_##f##_##g##_##h##_##i##_##j##_##k##_##l##_##m##_##n##_##o##_##p##_##q##_##r##_##s##_##t##_##u##_##v
+#define ASYNC__CONFIG_SIG(...) ASYNC__CONFIG_SIG_(__VA_ARGS__)
+#define ASYNC_CONFIG_SIG                                                                           \
+	ASYNC__CONFIG_SIG(ASYNC_STACK_BYTES, ASYNC_FRAME_STATE_MAX, ASYNC_OPS_MAX,                 \
+			  ASYNC_WAITERS_MAX, ASYNC_SLOT_BLOCKS_MAX, ASYNC_SLOTS_PER_BLOCK,         \
+			  ASYNC_WAITER_SLOTS_MAX, ASYNC_SPILL_CHUNK, ASYNC_KERNEL_HEAP_BYTES,      \
+			  ASYNC_JOIN_MAX, ASYNC_BUFS_MAX, ASYNC_OWNED_BUF_BYTES,                   \
+			  ASYNC_OWNED_BUFS_MAX, ASYNC_SG_MAX, ASYNC_PAGE_SIZE, ASYNC_REGBUF_MAX,   \
+			  ASYNC_REGBUF_TABLES_MAX, ASYNC_PBQ_MAX, ASYNC_PBQ_QUEUES_MAX,            \
+			  ASYNC_PBQ_CONSUMERS_MAX, ASYNC_WORKERS, ASYNC_WORK_QUEUE)
+extern const char ASYNC_CONFIG_SIG;
+/* One pointer per file: an undefined reference at link time if the limits differ. */
+static const char *const async_config_sig_ref __attribute__((used)) = &ASYNC_CONFIG_SIG;
 
 #endif

@@ -6,6 +6,7 @@
  * declared below. Ports in this tree:
  *   kernel/port/      the Tessera kernel (spinlocks that mask IRQs, wait queues)
  *   tests/host/port/  POSIX threads, for unit, stress and fuzz tests on the host
+ *   examples/eventloop/  one thread: a timer signal is the interrupt, or polling
  * docs/porting.md walks through writing one for another kernel.
  *
  * What <async_port_impl.h> must define:
@@ -38,6 +39,9 @@ void async_port_cond_init(struct async_port_cond *c);
  * (UINT64_MAX: no deadline); re-takes @l before returning. Spurious returns
  * are allowed: callers re-check their condition. Returns -ETIMEDOUT if the
  * deadline passed, else 0.
+ * @l is the only core lock held; while it is released, completions may post
+ * to the caller's own waiter (an event loop may run them in here). *@flags
+ * must then hold what the unlock of @l restores: the state before its lock.
  */
 int async_port_cond_wait(struct async_port_cond *c, async_spinlock_t *l, unsigned long *flags,
 			 uint64_t deadline_ns);
@@ -48,7 +52,12 @@ void async_port_cond_broadcast(struct async_port_cond *c);
 uint64_t async_port_now_ns(void);
 
 /* ---- One-shot timers ---- */
-/* @fn runs once per arm in IRQ or timer-thread context, with no core lock held. */
+/*
+ * @fn runs once per arm in IRQ or timer-thread context, with no core lock held.
+ * @fn may free the object holding @t: the port must not touch @t after calling
+ * it. A deadline already past still runs @fn (at the next tick). The core never
+ * re-arms a pending timer nor arms one from inside @fn.
+ */
 void async_port_timer_init(struct async_port_timer *t, void (*fn)(struct async_port_timer *t));
 void async_port_timer_arm(struct async_port_timer *t, uint64_t deadline_ns);
 /* Returns true if the timer was pending and now will not run; false if it ran or is running. */
@@ -65,6 +74,7 @@ bool async_port_timer_cancel(struct async_port_timer *t);
 void **async_port_context_slot(void);
 
 /* ---- Threads: the worker pool's threads, started once at init ---- */
+/* An error (-ENOSYS without threads) is async_workers_init's; blocking steps then get -ENODEV. */
 int async_port_thread_start(const char *name, void (*fn)(void *arg), void *arg);
 
 /* ---- User page pinning (optional: buffers of user memory) ---- */

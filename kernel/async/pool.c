@@ -9,8 +9,17 @@
 
 #define BITS_PER_WORD (8 * sizeof(unsigned long))
 
-extern struct async_pool *const __start_async_pools[] __attribute__((weak));
-extern struct async_pool *const __stop_async_pools[] __attribute__((weak));
+/*
+ * Strong references on purpose: an image without the registry section fails
+ * to link (undefined __start_async_pools) rather than running with an empty
+ * registry. A section only partly kept is not caught here: the registrations
+ * are retained (async/pool.h) and async_pool_count() lets a port check.
+ */
+extern struct async_pool *const __start_async_pools[];
+extern struct async_pool *const __stop_async_pools[];
+
+/* Every file built with the same async/config.h values links against this. */
+const char ASYNC_CONFIG_SIG = 0;
 
 static unsigned pool_index(const struct async_pool *p, const void *obj)
 {
@@ -126,10 +135,14 @@ void async_pool_foreach(void (*fn)(struct async_pool *p, void *arg), void *arg)
 {
 	struct async_pool *const *it;
 
-	if (!__start_async_pools)
-		return;
 	/* The linker places both symbols around one section: one object in fact. */
 	// cppcheck-suppress comparePointers
 	for (it = __start_async_pools; it < __stop_async_pools; it++)
 		fn(*it, arg);
+}
+
+unsigned async_pool_count(void)
+{
+	// cppcheck-suppress comparePointers
+	return (unsigned)(__stop_async_pools - __start_async_pools);
 }

@@ -2,11 +2,18 @@
  * worker.c - a bounded pool of threads that run blocking steps (a metadata
  * lookup, a synchronous driver) as a frame of an async op.
  *
- * Interface: async_workers_init() once from thread context; then from a layer
- * step `return async_work(op, fn, arg);` and the layer resumes with fn's
- * return value. Back-pressure: a full queue (ASYNC_WORK_QUEUE steps) fails the
+ * Interface: async_workers_init() from thread context (again if it failed);
+ * then from a layer step `return async_work(op, fn, arg);` and the layer
+ * resumes with fn's return value. Back-pressure: a full queue (ASYNC_WORK_QUEUE steps) fails the
  * step with -EAGAIN at once; nothing waits for room (the submitter may be in
- * IRQ context). Before async_workers_init the step fails with -ENODEV.
+ * IRQ context). While no worker thread runs (before async_workers_init, or
+ * when every thread start failed) the step fails at once with -ENODEV.
+ *
+ * Start-up: async_workers_init starts threads until ASYNC_WORKERS run. If the
+ * port cannot start one, it returns that error and the core stays as it is:
+ * the threads already started keep serving the queue, none is counted that
+ * did not start, and the next call starts only the missing ones. A call while
+ * another is starting threads returns -EBUSY.
  *
  * Work item states (a work frame, under wq.lock):
  *   work_start: QUEUED (in the ring) -> a worker takes it: RUNNING -> fn
@@ -34,7 +41,9 @@ ASYNC_FRAME_STATE_CHECK(struct work_item);
 static struct {
 	async_spinlock_t lock;
 	struct async_port_cond cond;
-	bool started;				  /* [L] */
+	bool cond_ready;  /* [L] cond initialised (by the first init) */
+	bool starting;	  /* [L] an init is starting threads */
+	unsigned threads; /* [L] worker threads started; steps queue iff > 0 */
 	struct work_item *ring[ASYNC_WORK_QUEUE]; /* [L] NULL: a cancelled item's hole */
 	unsigned head, count;			  /* [L] count includes holes */
 	unsigned running;			  /* [L] */
@@ -99,22 +108,28 @@ static void worker_main(void *arg)
 int async_workers_init(void)
 {
 	unsigned long flags = async_spin_lock_irqsave(&wq.lock);
-	bool first = !wq.started;
-	unsigned i;
-	int err;
+	int err = 0;
 
-	if (first)
-		async_port_cond_init(&wq.cond);
-	wq.started = true;
-	async_spin_unlock_irqrestore(&wq.lock, flags);
-	if (!first)
-		return 0;
-	for (i = 0; i < ASYNC_WORKERS; i++) {
-		err = async_port_thread_start("async-worker", worker_main, NULL);
-		if (err)
-			return err;
+	if (wq.starting) {
+		async_spin_unlock_irqrestore(&wq.lock, flags);
+		return -EBUSY;
 	}
-	return 0;
+	if (!wq.cond_ready) {
+		async_port_cond_init(&wq.cond);
+		wq.cond_ready = true;
+	}
+	wq.starting = true;
+	/* A thread is counted only once it exists: a failed start leaves nothing behind. */
+	while (wq.threads < ASYNC_WORKERS && !err) {
+		async_spin_unlock_irqrestore(&wq.lock, flags);
+		err = async_port_thread_start("async-worker", worker_main, NULL);
+		flags = async_spin_lock_irqsave(&wq.lock);
+		if (!err)
+			wq.threads++;
+	}
+	wq.starting = false;
+	async_spin_unlock_irqrestore(&wq.lock, flags);
+	return err;
 }
 
 int64_t async_work(struct async_op *op, int64_t (*fn)(void *arg), void *arg)
@@ -135,7 +150,7 @@ static int64_t work_start(struct async_op *op, void *state)
 	unsigned long flags = async_spin_lock_irqsave(&wq.lock);
 
 	w->token = async_op_token(op);
-	if (!wq.started) {
+	if (wq.threads == 0) {
 		async_spin_unlock_irqrestore(&wq.lock, flags);
 		return -ENODEV;
 	}

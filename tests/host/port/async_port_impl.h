@@ -53,5 +53,14 @@ unsigned host_fail_alloc_pending(void);
 void host_set_panic_hook(void (*fn)(const char *msg));
 /* Count of timers currently armed on the timer thread. */
 unsigned host_timers_pending(void);
+/*
+ * Fault injection: the @n-th async_port_thread_start from now, and every one
+ * after it, fails with -ENOSYS, as on a kernel without threads (0: never).
+ */
+void host_fail_thread_start_after(unsigned n);
+/* Threads async_port_thread_start has started since the program began. */
+unsigned host_threads_started(void);
+/* @fn (NULL: none) runs at the start of every async_port_thread_start call. */
+void host_set_thread_start_hook(void (*fn)(void));
 
 #endif

@@ -199,12 +199,50 @@ static void *thread_trampoline(void *p)
 	return NULL;
 }
 
+static unsigned thread_fail_countdown; /* [a] 1: the next start fails, and every later one */
+static unsigned threads_started;       /* [a] */
+
+void host_fail_thread_start_after(unsigned n)
+{
+	__atomic_store_n(&thread_fail_countdown, n, __ATOMIC_RELAXED);
+}
+
+unsigned host_threads_started(void)
+{
+	return __atomic_load_n(&threads_started, __ATOMIC_RELAXED);
+}
+
+static void (*thread_start_hook)(void);
+
+void host_set_thread_start_hook(void (*fn)(void))
+{
+	thread_start_hook = fn;
+}
+
+/* True if this start must fail; the countdown stops at 1 so later starts fail too. */
+static bool thread_start_should_fail(void)
+{
+	unsigned n = __atomic_load_n(&thread_fail_countdown, __ATOMIC_RELAXED);
+
+	while (n > 1) {
+		if (__atomic_compare_exchange_n(&thread_fail_countdown, &n, n - 1, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return false;
+	}
+	return n == 1;
+}
+
 int async_port_thread_start(const char *name, void (*fn)(void *arg), void *arg)
 {
-	struct thread_start *ts = malloc(sizeof(*ts));
+	struct thread_start *ts;
 	pthread_t th;
 
 	(void)name;
+	if (thread_start_hook)
+		thread_start_hook();
+	if (thread_start_should_fail())
+		return -ENOSYS;
+	ts = malloc(sizeof(*ts));
 	if (!ts)
 		return -ENOMEM;
 	ts->fn = fn;
@@ -214,6 +252,7 @@ int async_port_thread_start(const char *name, void (*fn)(void *arg), void *arg)
 		return -ENOMEM;
 	}
 	pthread_detach(th);
+	__atomic_add_fetch(&threads_started, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -65,6 +65,62 @@ static void test_not_started_is_enodev(void)
 	UT_EQ(async_waiter_destroy(w), 0);
 }
 
+/*
+ * A kernel without threads: every start fails. The core must not pretend the
+ * workers exist: a step fails at once with -ENODEV (it used to queue forever),
+ * and a second init really retries (it used to return 0).
+ */
+static void test_failed_start_leaves_no_workers(void)
+{
+	unsigned before = host_threads_started();
+
+	host_fail_thread_start_after(1);
+	UT_EQ(async_workers_init(), -ENOSYS);
+	UT_EQ(async_workers_init(), -ENOSYS); /* retried, still failing */
+	UT_EQ(host_threads_started(), before);
+	UT_EQ(async_waiter_create(1, &w), 0);
+	submit_lookup(0, 1);
+	UT_EQ(wait_one(w).result, -ENODEV);
+	UT_EQ(async_waiter_destroy(w), 0);
+	host_fail_thread_start_after(0);
+	UT_EQ(pools_in_use(), 0);
+}
+
+static int nested_init_result = 1;
+
+/* Runs inside async_port_thread_start, i.e. while an init is starting threads. */
+static void init_while_starting(void)
+{
+	host_set_thread_start_hook(NULL); /* once */
+	nested_init_result = async_workers_init();
+}
+
+/*
+ * One worker started, the next start failed: a later init starts only the
+ * missing ones, and an init while another one is starting threads is -EBUSY.
+ */
+static void test_partial_start_is_completed_by_retry(void)
+{
+	unsigned before = host_threads_started();
+
+	host_fail_thread_start_after(2);
+	UT_EQ(async_workers_init(), -ENOSYS);
+	UT_EQ(host_threads_started(), before + 1);
+	UT_EQ(async_waiter_create(1, &w), 0);
+	submit_lookup(0, 7); /* the one running worker serves it */
+	UT_EQ(wait_one(w).result, 7);
+	UT_EQ(async_waiter_destroy(w), 0);
+	host_fail_thread_start_after(0);
+	host_set_thread_start_hook(init_while_starting);
+	UT_EQ(async_workers_init(), 0);
+	host_set_thread_start_hook(NULL);
+	UT_EQ(nested_init_result, -EBUSY);
+	UT_EQ(host_threads_started(), before + ASYNC_WORKERS);
+	UT_EQ(async_workers_init(), 0);
+	UT_EQ(host_threads_started(), before + ASYNC_WORKERS); /* nothing more */
+	UT_EQ(pools_in_use(), 0);
+}
+
 static void test_steps_run_on_workers(void)
 {
 	struct async_event ev[64];
@@ -128,6 +184,9 @@ static void test_full_queue_is_eagain_and_queued_cancel(void)
 
 static const struct utest tests[] = {
     UTEST(test_not_started_is_enodev),
+    /* These two start the workers; they must run before any other init. */
+    UTEST(test_failed_start_leaves_no_workers),
+    UTEST(test_partial_start_is_completed_by_retry),
     UTEST(test_steps_run_on_workers),
     UTEST(test_full_queue_is_eagain_and_queued_cancel),
 };
