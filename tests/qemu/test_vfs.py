@@ -68,7 +68,7 @@ def rename_race_keeps_tree_connected(t):
 @qtest.case
 def umount_race_open_stat_chdir(t):
     """A process opens, writes, stats, lists, mkdirs and chdirs in /tmp for
-    3 s (thousands of rounds) while another umounts and remounts /tmp, pausing
+    3 s and at least 2000 rounds while another umounts and remounts /tmp, pausing
     1 ms after each so the first one runs in between: every umount is 0 or
     -EBUSY, the kernel runs on (a vnode used after its filesystem was freed
     faults), the pools are idle after."""

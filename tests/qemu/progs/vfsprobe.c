@@ -8,12 +8,13 @@
  *                              from "/" and removable. Each mover prints "mover X:
  *                              M moves, R refused", then "renamerace ok" or FAIL
  *   vfsprobe umountrace DIR MS a child opens, writes, stats, lists, mkdirs and chdirs
- *                              in the tmpfs at DIR for MS milliseconds while this
- *                              process umounts and remounts it; every umount is 0 or
- *                              -EBUSY, every file call 0 or an error that a missing
- *                              file explains. The child prints "churn: R rounds, the
- *                              file there after M", then "umountrace ok U B" (umounts
- *                              done, busy) or FAIL
+ *                              in the tmpfs at DIR for MS milliseconds (and at least
+ *                              CHURN_MIN_ROUNDS rounds) while this process umounts and
+ *                              remounts it; every umount is 0 or -EBUSY, every file
+ *                              call 0 or an error that a missing file explains. The
+ *                              child prints "churn: R rounds, the file there after
+ *                              M", then "umountrace ok U B" (umounts done, busy) or
+ *                              FAIL
  *   vfsprobe mounts            the deterministic checks, one line each:
  *                              "mounts ok <name>" or "mounts FAIL <name>: <check> (line N)"
  *   vfsprobe churn DIR MS, mover FROM TO MS, sleep: the children of the above
@@ -121,7 +122,8 @@ static bool file_error_ok(long r)
 	return r >= 0 || r == -ENOENT || r == -EROFS;
 }
 
-#define CHURN_DEPTH 6 /* directories under DIR: walks spend their time holding them */
+#define CHURN_DEPTH	 6    /* directories under DIR: walks spend their time holding them */
+#define CHURN_MIN_ROUNDS 2000 /* however slow the machine, this many rounds at least */
 
 /* mkdir DIR/d/d/...: each level exists, or the filesystem went away meanwhile. */
 static int churn_mkdirs(const char *dir)
@@ -208,7 +210,7 @@ static int churn(const char *dir, long ms)
 
 	snprintf(file, sizeof(file), "%s/f", dir);
 	snprintf(deep, sizeof(deep), "%s/d/d/d/d/d/d/nothing", dir);
-	for (; sys_clock_ns() < deadline; rounds++) {
+	for (; rounds < CHURN_MIN_ROUNDS || sys_clock_ns() < deadline; rounds++) {
 		int line = churn_round(dir, file, deep);
 
 		if (line) {
