@@ -1,17 +1,21 @@
 /*
  * tmpfs.c - a small read-write filesystem in memory.
  *
- * Nodes come from one static pool, file data from a static pool of 4 KiB
- * blocks (PARAM_TMPFS_BLOCKS), each file holding up to PARAM_TMPFS_FILE_BLOCKS
- * of them through a direct block table; holes read as zeros. One instance
- * exists (a second mount is -EBUSY).
+ * Every mount is a separate instance (struct tmpfs_sb: its own root and
+ * inode numbers); the instances share the static pools: nodes, and file data
+ * in 4 KiB blocks (PARAM_TMPFS_BLOCKS), each file holding up to
+ * PARAM_TMPFS_FILE_BLOCKS of them through a direct block table; holes read
+ * as zeros.
  *
- * Lifetime: a node linked into its directory holds one vnode reference for
- * that link (dropped by remove or by a rename over it); open files and walks
- * hold the others. The last vnode_put frees it (tmpfs_release), so an open
- * file survives its unlink and there is one place that frees.
- * Locking: one spinlock ([T]) over the tree, sizes and block tables; the
- * I/O frame copies under it (at most one op's chunk, see the syscalls).
+ * Lifetime: a node linked into its directory holds one reference of the
+ * filesystem's own for that link (vnode_fs_put by remove or by a rename over
+ * it), the root one for the mount; open files, walks and cwds hold counted
+ * ones (fs/vfs.h). The last put frees it (tmpfs_release), so an open file
+ * survives its unlink and there is one place that frees. Umount runs only
+ * when no counted reference is left (the VFS checks), so it frees the tree.
+ * Locking: one spinlock ([T]) over every instance's tree, sizes and block
+ * tables; the I/O frame copies under it (at most one op's chunk, see the
+ * syscalls).
  */
 #include <fs/vfs.h>
 #include <kernel/param.h>
@@ -34,12 +38,17 @@ struct tmpfs_node {
 	struct tmpfs_block *blocks[PARAM_TMPFS_FILE_BLOCKS]; /* [T] NULL: hole */
 };
 
+/* One mounted instance (vfs_mount.priv). */
+struct tmpfs_sb {
+	struct tmpfs_node *root; /* [I] */
+	uint64_t next_ino;	 /* [T] */
+};
+
 ASYNC_POOL_DEFINE(tmpfs_node_pool, "tmpfs_node", struct tmpfs_node, PARAM_TMPFS_NODES);
 ASYNC_POOL_DEFINE(tmpfs_block_pool, "tmpfs_block", struct tmpfs_block, PARAM_TMPFS_BLOCKS);
+ASYNC_POOL_DEFINE(tmpfs_sb_pool, "tmpfs_sb", struct tmpfs_sb, PARAM_MAX_MOUNTS);
 
 static struct spinlock tmpfs_lock = SPINLOCK_INIT;
-static struct tmpfs_node *tmpfs_root; /* [T] non-NULL while mounted */
-static uint64_t next_ino = 1;	      /* [T] */
 static const struct vnode_ops tmpfs_ops;
 
 static struct tmpfs_node *node_of(struct vnode *v)
@@ -101,15 +110,18 @@ static void __link(struct tmpfs_node *dir, struct tmpfs_node *n, const char *nam
 	n->linked = true;
 }
 
+/* A node of instance @m with the filesystem's own reference (refs 1), not linked. */
 static struct tmpfs_node *node_new(struct vfs_mount *m, uint32_t mode)
 {
 	struct tmpfs_node *n = async_pool_zalloc(&tmpfs_node_pool);
+	struct tmpfs_sb *sb = m->priv;
 	unsigned long f;
 
 	if (!n)
 		return NULL;
 	f = spin_lock_irqsave(&tmpfs_lock);
-	n->vn = (struct vnode){.ops = &tmpfs_ops, .mnt = m, .ino = next_ino++, .mode = mode};
+	n->vn = (struct vnode){
+	    .ops = &tmpfs_ops, .mnt = m, .ino = sb->next_ino++, .mode = mode, .refs = 1};
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	return n;
 }
@@ -117,7 +129,7 @@ static struct tmpfs_node *node_new(struct vfs_mount *m, uint32_t mode)
 /* [T] Is @dir still in the tree (a walk may hold a directory removed since)? */
 static bool node_live(const struct tmpfs_node *dir)
 {
-	return dir->linked || dir == tmpfs_root;
+	return dir->linked; /* the root counts as linked: its mount holds it */
 }
 
 static int tmpfs_lookup(struct vnode *dir, const char *name, struct vnode **out)
@@ -134,16 +146,15 @@ static int tmpfs_lookup(struct vnode *dir, const char *name, struct vnode **out)
 	return 0;
 }
 
-/* Links a new node named @name of @mode into @dir; with a reference in *out if asked. */
+/* Links a new node named @name of @mode into @dir; with a counted reference in *out if asked. */
 static int make_node(struct vnode *dir, const char *name, uint32_t mode, struct vnode **out)
 {
-	struct tmpfs_node *n = node_new(dir->mnt, mode);
+	struct tmpfs_node *n = node_new(dir->mnt, mode); /* refs 1: the link's */
 	unsigned long f;
 	int err = 0;
 
 	if (!n)
 		return -ENOSPC;
-	n->vn.refs = out ? 2 : 1; /* the link's, and the caller's */
 	f = spin_lock_irqsave(&tmpfs_lock);
 	if (!node_live(node_of(dir)))
 		err = -ENOENT; /* the directory was removed meanwhile */
@@ -151,6 +162,9 @@ static int make_node(struct vnode *dir, const char *name, uint32_t mode, struct 
 		err = -EEXIST;
 	else
 		__link(node_of(dir), n, name);
+	/* The caller's, taken before an unlink can drop the link's and free @n. */
+	if (!err && out)
+		vnode_get(&n->vn);
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	if (err) {
 		async_pool_free(&tmpfs_node_pool, n);
@@ -190,7 +204,7 @@ static int tmpfs_remove(struct vnode *dir, const char *name, bool is_dir)
 		__unlink(n); /* its link's reference is dropped after the lock */
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	if (free_it)
-		vnode_put(&n->vn);
+		vnode_fs_put(&n->vn);
 	return err;
 }
 
@@ -226,7 +240,7 @@ static int tmpfs_rename(struct vnode *odir, const char *oname, struct vnode *ndi
 	}
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	if (free_t)
-		vnode_put(&t->vn);
+		vnode_fs_put(&t->vn);
 	return err;
 }
 
@@ -346,21 +360,25 @@ static const struct vnode_ops tmpfs_ops = {
 
 static int tmpfs_mount(struct vfs_mount *m)
 {
+	struct tmpfs_sb *sb = async_pool_zalloc(&tmpfs_sb_pool);
 	struct tmpfs_node *r;
 
-	if (tmpfs_root)
-		return -EBUSY;
-	r = node_new(m, S_IFDIR | 01777);
-	if (!r)
+	if (!sb)
 		return -ENOSPC;
-	r->vn.refs = 1;
-	r->linked = true; /* the mount holds it */
-	tmpfs_root = r;
+	sb->next_ino = 1;
+	m->priv = sb;
+	r = node_new(m, S_IFDIR | 01777);
+	if (!r) {
+		async_pool_free(&tmpfs_sb_pool, sb);
+		return -ENOSPC;
+	}
+	r->linked = true; /* the mount holds it (its reference is the one of node_new) */
+	sb->root = r;
 	m->root = &r->vn;
 	return 0;
 }
 
-/* Frees the whole tree under @n (unmount: no file is open, vfs checked). */
+/* Frees the whole tree under @n (unmount: no counted reference is left, vfs checked). */
 static void tree_free(struct tmpfs_node *n)
 {
 	while (n->child) {
@@ -375,9 +393,12 @@ static void tree_free(struct tmpfs_node *n)
 
 static void tmpfs_umount(struct vfs_mount *m)
 {
-	(void)m;
-	tree_free(tmpfs_root);
-	tmpfs_root = NULL;
+	struct tmpfs_sb *sb = m->priv;
+	unsigned long f = spin_lock_irqsave(&tmpfs_lock);
+
+	tree_free(sb->root);
+	spin_unlock_irqrestore(&tmpfs_lock, f);
+	async_pool_free(&tmpfs_sb_pool, sb);
 }
 
 static void tmpfs_statfs(struct vfs_mount *m, struct tio_statfs *st)

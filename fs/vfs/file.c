@@ -63,11 +63,7 @@ void file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (f->kind == FILE_VNODE) {
-		struct vfs_mount *m = f->vn->mnt; /* a mount table slot: outlives the vnode */
-
-		/* Vnode first: once files reaches 0, umount may free the filesystem's nodes. */
-		vnode_put(f->vn);
-		__atomic_sub_fetch(&m->files, 1, __ATOMIC_RELEASE);
+		vnode_put(f->vn); /* a counted reference: it held the mount */
 	} else if (f->kind == FILE_WAITER) {
 		waiter_drain_destroy(f->waiter);
 	} else if (f->kind == FILE_PBQ) {
@@ -137,9 +133,8 @@ int vfs_open(const char *abs, unsigned flags, uint32_t mode, struct file **out)
 		err = -ENOMEM;
 		goto out_put;
 	}
-	f->vn = v;
+	f->vn = v; /* the lookup's counted reference: it holds the mount */
 	f->flags = flags;
-	__atomic_add_fetch(&v->mnt->files, 1, __ATOMIC_RELAXED);
 	*out = f;
 	return 0;
 out_put:

@@ -10,6 +10,11 @@
  *
  * The mount table is small and changes rarely: one spinlock ([M]) covers it;
  * the walk takes it per step, never across a filesystem call.
+ *
+ * Lifetime (the rule at struct vnode): vnode_get/vnode_put count in the
+ * vnode's mount, umount refuses while that count is not 0. Namespace
+ * changes (rename, remove, mount) take the changed filesystem's rename lock
+ * with lookup_locked() and act only on what they walked under it.
  */
 #include <fs/vfs.h>
 #include <kernel/console.h>
@@ -43,15 +48,59 @@ static const struct vfs_fstype *fstype_find(const char *name)
 	return NULL;
 }
 
-void vnode_get(struct vnode *v)
+void vnode_fs_get(struct vnode *v)
 {
 	__atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
 }
 
-void vnode_put(struct vnode *v)
+void vnode_fs_put(struct vnode *v)
 {
 	if (__atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) == 0 && v->ops->release)
 		v->ops->release(v);
+}
+
+void vnode_get(struct vnode *v)
+{
+	__atomic_add_fetch(&v->mnt->refs, 1, __ATOMIC_RELAXED);
+	vnode_fs_get(v);
+}
+
+void vnode_put(struct vnode *v)
+{
+	struct vfs_mount *m = v->mnt; /* a static slot: valid after the vnode is freed */
+
+	/* The vnode first: once m->refs reaches 0, umount may tear its filesystem down. */
+	vnode_fs_put(v);
+	__atomic_sub_fetch(&m->refs, 1, __ATOMIC_RELEASE);
+}
+
+/* ---- The rename lock: a sleeping lock per mount ---- */
+
+static void rename_lock_init(struct vfs_mount *m)
+{
+	spin_init(&m->rename_guard);
+	m->rename_held = false;
+	waitq_init(&m->rename_wq);
+}
+
+/* The caller holds a counted reference in @m (so it cannot be unmounted). */
+static void rename_lock(struct vfs_mount *m)
+{
+	unsigned long f = spin_lock_irqsave(&m->rename_guard);
+
+	while (m->rename_held)
+		waitq_wait_locked(&m->rename_wq, &m->rename_guard, &f, WAITQ_FOREVER);
+	m->rename_held = true;
+	spin_unlock_irqrestore(&m->rename_guard, f);
+}
+
+static void rename_unlock(struct vfs_mount *m)
+{
+	unsigned long f = spin_lock_irqsave(&m->rename_guard);
+
+	m->rename_held = false;
+	spin_unlock_irqrestore(&m->rename_guard, f);
+	waitq_wake_one(&m->rename_wq);
 }
 
 bool vnode_is_dir(const struct vnode *v)
@@ -175,8 +224,7 @@ static int walk_step(struct vnode *v, const char *name, struct vnode **out)
 	vnode_put(v);
 	if (err)
 		return err;
-	over = mount_over(next);
-	if (over) {
+	while ((over = mount_over(next)) != NULL) { /* mounts may be stacked */
 		vnode_put(next);
 		next = over;
 	}
@@ -184,7 +232,11 @@ static int walk_step(struct vnode *v, const char *name, struct vnode **out)
 	return 0;
 }
 
-int vfs_lookup(const char *abs, struct vnode **out)
+/*
+ * Walks @abs from "/". With @avoid set, a walk that reaches @avoid stops
+ * with -EINVAL: under @avoid's rename lock that means @abs lies inside it.
+ */
+static int walk(const char *abs, const struct vnode *avoid, struct vnode **out)
 {
 	char name[TIO_NAME_MAX + 1];
 	struct vnode *v = root_vnode();
@@ -192,10 +244,14 @@ int vfs_lookup(const char *abs, struct vnode **out)
 
 	if (!v)
 		return -ENOENT;
-	while (*p) {
+	for (;;) {
 		size_t n = 0;
 		int err;
 
+		if (v == avoid) {
+			vnode_put(v);
+			return -EINVAL;
+		}
 		while (*p == '/')
 			p++;
 		if (!*p)
@@ -217,7 +273,12 @@ int vfs_lookup(const char *abs, struct vnode **out)
 	return 0;
 }
 
-int vfs_lookup_parent(const char *abs, struct vnode **dir, char *name)
+int vfs_lookup(const char *abs, struct vnode **out)
+{
+	return walk(abs, NULL, out);
+}
+
+static int walk_parent(const char *abs, const struct vnode *avoid, struct vnode **dir, char *name)
 {
 	char parent[TIO_PATH_MAX];
 	const char *slash = abs;
@@ -234,7 +295,53 @@ int vfs_lookup_parent(const char *abs, struct vnode **dir, char *name)
 	if (!n)
 		parent[0] = '/';
 	strlcpy(name, slash + 1, TIO_NAME_MAX + 1);
-	return vfs_lookup(parent, dir);
+	return walk(parent, avoid, dir);
+}
+
+int vfs_lookup_parent(const char *abs, struct vnode **dir, char *name)
+{
+	return walk_parent(abs, NULL, dir, name);
+}
+
+/* The walk of lookup_locked: @abs itself, or its parent (and last name) if @name. */
+static int lookup_maybe_parent(const char *abs, char *name, struct vnode **out)
+{
+	return name ? walk_parent(abs, NULL, out, name) : walk(abs, NULL, out);
+}
+
+/* Tries before lookup_locked gives up on a path whose filesystem keeps changing. */
+#define LOOKUP_LOCKED_TRIES 8
+
+/*
+ * Looks up @abs (its parent directory, and the last name into @name, if
+ * @name) and takes the rename lock of the filesystem it is in, walking again
+ * under the lock: the vnode returned is where @abs leads while the lock is
+ * held. Undo with rename_unlock((*out)->mnt) and vnode_put(*out). Only a
+ * mount or umount on the path between the two walks (the result lands in
+ * another filesystem) makes it try again.
+ */
+static int lookup_locked(const char *abs, char *name, struct vnode **out)
+{
+	for (unsigned tries = 0; tries < LOOKUP_LOCKED_TRIES; tries++) {
+		struct vnode *first, *again = NULL;
+		int err = lookup_maybe_parent(abs, name, &first);
+
+		if (err)
+			return err;
+		rename_lock(first->mnt);
+		err = lookup_maybe_parent(abs, name, &again);
+		if (!err && again->mnt == first->mnt) {
+			vnode_put(first); /* @again holds the mount now */
+			*out = again;
+			return 0;
+		}
+		rename_unlock(first->mnt);
+		vnode_put(first);
+		if (err)
+			return err;
+		vnode_put(again);
+	}
+	return -EBUSY;
 }
 
 static bool mount_readonly(struct vnode *v)
@@ -273,28 +380,57 @@ static bool is_mountpoint(struct vnode *v)
 	return r;
 }
 
+/* True if a mount lies strictly below the directory at @abs (paths are kept true). */
+static bool has_mount_below(const char *abs)
+{
+	size_t n = strlen(abs);
+	bool r = false;
+	unsigned long f = spin_lock_irqsave(&mount_lock);
+
+	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
+		if (mounts[i].used && !strncmp(mounts[i].path, abs, n) && mounts[i].path[n] == '/')
+			r = true;
+	spin_unlock_irqrestore(&mount_lock, f);
+	return r;
+}
+
+/* Entry @name of directory @dir, without crossing a mount (the covered vnode). */
+static int dir_entry(struct vnode *dir, const char *name, struct vnode **out)
+{
+	if (!vnode_is_dir(dir))
+		return -ENOTDIR;
+	return dir->ops->lookup ? dir->ops->lookup(dir, name, out) : -ENOENT;
+}
+
+/* The checks of remove on entry @v of @dir. */
+static int remove_check(struct vnode *dir, struct vnode *v, bool is_dir)
+{
+	if (is_dir != vnode_is_dir(v))
+		return is_dir ? -ENOTDIR : -EISDIR;
+	if (is_mountpoint(v))
+		return -EBUSY;
+	if (mount_readonly(dir) || !dir->ops->remove)
+		return -EROFS;
+	return 0;
+}
+
 int vfs_remove(const char *abs, bool is_dir)
 {
 	char name[TIO_NAME_MAX + 1];
 	struct vnode *dir, *v;
-	int err = vfs_lookup(abs, &v);
+	int err = lookup_locked(abs, name, &dir);
 
 	if (err)
 		return err;
-	if (is_dir != vnode_is_dir(v))
-		err = is_dir ? -ENOTDIR : -EISDIR;
-	else if (is_mountpoint(v))
-		err = -EBUSY;
-	vnode_put(v);
-	if (err)
-		return err;
-	err = vfs_lookup_parent(abs, &dir, name);
-	if (err)
-		return err;
-	if (mount_readonly(dir) || !dir->ops->remove)
-		err = -EROFS;
-	else
+	/* Under the rename lock: no mount can land on the entry in between. */
+	err = dir_entry(dir, name, &v);
+	if (!err) {
+		err = remove_check(dir, v, is_dir);
+		vnode_put(v);
+	}
+	if (!err)
 		err = dir->ops->remove(dir, name, is_dir);
+	rename_unlock(dir->mnt);
 	vnode_put(dir);
 	return err;
 }
@@ -310,33 +446,71 @@ static int rename_same(const char *abs)
 	return err;
 }
 
+/* The entry that moves: entry @oname of @odir, which is the directory at @from. */
+static int rename_source(struct vnode *odir, const char *oname, const char *from,
+			 struct vnode **src)
+{
+	int err = dir_entry(odir, oname, src);
+
+	if (err)
+		return err;
+	if (is_mountpoint(*src) || has_mount_below(from)) {
+		vnode_put(*src);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* The checks between the new parent @ndir and the target entry @nname. */
+static int rename_target(struct vnode *odir, struct vnode *ndir, const char *nname)
+{
+	struct vnode *t;
+	int err;
+
+	if (!vnode_is_dir(ndir))
+		return -ENOTDIR; /* a file has no entries to link into */
+	if (ndir->mnt != odir->mnt)
+		return -EXDEV;
+	if (mount_readonly(odir) || !odir->ops->rename)
+		return -EROFS;
+	err = dir_entry(ndir, nname, &t);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	err = is_mountpoint(t) ? -EBUSY : 0;
+	vnode_put(t);
+	return err;
+}
+
+/*
+ * Under the source filesystem's rename lock: the source entry, then the walk
+ * to the new parent, which must not pass through the source (a directory
+ * cannot become its own ancestor: that would cut it and its subtree off
+ * from "/", never to be freed).
+ */
 int vfs_rename(const char *from, const char *to)
 {
 	char oname[TIO_NAME_MAX + 1], nname[TIO_NAME_MAX + 1];
-	struct vnode *odir, *ndir;
-	size_t fl = strlen(from);
+	struct vnode *odir, *src, *ndir;
 	int err;
 
-	/* A directory cannot move into itself; onto itself is nothing, if it exists. */
-	if (!strncmp(from, to, fl) && (to[fl] == '/' || to[fl] == '\0'))
-		return strcmp(from, to) ? -EINVAL : rename_same(from);
-	err = vfs_lookup_parent(from, &odir, oname);
+	if (!strcmp(from, to))
+		return rename_same(from);
+	err = lookup_locked(from, oname, &odir);
 	if (err)
 		return err;
-	err = vfs_lookup_parent(to, &ndir, nname);
+	err = rename_source(odir, oname, from, &src);
 	if (err)
-		goto out_put_odir;
-	/* Both parents must be directories: a file has no entries to link into. */
-	if (!vnode_is_dir(odir) || !vnode_is_dir(ndir))
-		err = -ENOTDIR;
-	else if (odir->mnt != ndir->mnt)
-		err = -EXDEV;
-	else if (mount_readonly(odir) || !odir->ops->rename)
-		err = -EROFS;
-	else
-		err = odir->ops->rename(odir, oname, ndir, nname);
-	vnode_put(ndir);
-out_put_odir:
+		goto out_unlock;
+	err = walk_parent(to, src, &ndir, nname);
+	if (!err) {
+		err = rename_target(odir, ndir, nname);
+		if (!err)
+			err = odir->ops->rename(odir, oname, ndir, nname);
+		vnode_put(ndir);
+	}
+	vnode_put(src);
+out_unlock:
+	rename_unlock(odir->mnt);
 	vnode_put(odir);
 	return err;
 }
@@ -351,7 +525,16 @@ static struct vfs_mount *mount_slot(void)
 	return NULL;
 }
 
-/* Publishes @m over @covered unless something already sits there. */
+/* Gives a claimed slot back (its filesystem, if any, is torn down). */
+static void mount_release(struct vfs_mount *m)
+{
+	unsigned long f = spin_lock_irqsave(&mount_lock);
+
+	m->claimed = false;
+	spin_unlock_irqrestore(&mount_lock, f);
+}
+
+/* Publishes @m over @covered unless something already sits there (@m stays claimed then). */
 static int mount_publish(struct vfs_mount *m, struct vnode *covered)
 {
 	unsigned long f = spin_lock_irqsave(&mount_lock);
@@ -360,9 +543,10 @@ static int mount_publish(struct vfs_mount *m, struct vnode *covered)
 	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
 		if (mounts[i].used && mounts[i].covered == covered)
 			err = -EBUSY;
-	if (!err)
+	if (!err) {
 		m->used = true;
-	m->claimed = false;
+		m->claimed = false;
+	}
 	spin_unlock_irqrestore(&mount_lock, f);
 	return err;
 }
@@ -386,80 +570,119 @@ static int mount_prepare(struct vfs_mount *m, const char *source, const char *pa
 	return 0;
 }
 
-int vfs_mount(const char *source, const char *path, const char *type, unsigned flags)
+/* The directory to mount on, with its filesystem's rename lock held (none for "/"). */
+static int mount_covered(const char *path, struct vnode **covered)
 {
-	struct vfs_mount tmp, *m;
-	struct vnode *covered = NULL;
-	unsigned long f;
-	int err = mount_prepare(&tmp, source, path, type, flags);
+	struct vnode *r;
+	int err;
 
+	*covered = NULL;
+	if (!strcmp(path, "/")) {
+		r = root_vnode();
+		if (r)
+			vnode_put(r);
+		return r ? -EBUSY : 0;
+	}
+	err = lookup_locked(path, NULL, covered);
 	if (err)
 		return err;
-	if (strcmp(path, "/")) {
-		err = vfs_lookup(path, &covered);
-		if (err)
-			return err;
-		if (!vnode_is_dir(covered)) {
-			vnode_put(covered);
-			return -ENOTDIR;
-		}
-	} else if ((covered = root_vnode()) != NULL) {
-		vnode_put(covered);
-		return -EBUSY;
-	}
-	f = spin_lock_irqsave(&mount_lock);
+	if (vnode_is_dir(*covered))
+		return 0;
+	rename_unlock((*covered)->mnt);
+	vnode_put(*covered);
+	return -ENOTDIR;
+}
+
+/* Sets up the filesystem in a claimed slot and makes it visible over @covered. */
+static int mount_attach(struct vfs_mount *tmp, struct vnode *covered)
+{
+	struct vfs_mount *m;
+	unsigned long f = spin_lock_irqsave(&mount_lock);
+	int err;
+
 	m = mount_slot();
 	if (m) {
-		*m = tmp;
+		*m = *tmp;
 		m->claimed = true; /* invisible to walks until mount_publish */
 	}
 	spin_unlock_irqrestore(&mount_lock, f);
-	if (!m) {
-		err = -ENOSPC;
-		goto out_put_covered;
-	}
+	if (!m)
+		return -ENOSPC;
+	rename_lock_init(m);
 	m->covered = covered;
 	err = m->type->mount(m);
-	if (err) {
-		m->claimed = false;
-		goto out_put_covered;
-	}
+	if (err)
+		goto out_release;
 	err = mount_publish(m, covered);
 	if (!err)
 		return 0;
 	if (m->type->umount)
 		m->type->umount(m);
-out_put_covered:
-	if (covered)
+out_release:
+	mount_release(m);
+	return err;
+}
+
+/*
+ * The covered directory is found and the new mount published under the
+ * covered filesystem's rename lock, so no rename moves or replaces the
+ * directory in between and m->path stays its path. The filesystem's own
+ * mount runs under that lock too: it must not rename, remove or mount in
+ * the filesystem it is mounted on.
+ */
+int vfs_mount(const char *source, const char *path, const char *type, unsigned flags)
+{
+	struct vfs_mount tmp;
+	struct vnode *covered;
+	int err = mount_prepare(&tmp, source, path, type, flags);
+
+	if (err)
+		return err;
+	err = mount_covered(path, &covered);
+	if (err)
+		return err;
+	err = mount_attach(&tmp, covered);
+	if (!covered)
+		return err;
+	rename_unlock(covered->mnt); /* on success, the mount's reference keeps it */
+	if (err)
 		vnode_put(covered);
 	return err;
 }
 
-static struct vfs_mount *mount_at(const char *abs)
+/* [M] Is @m's root covered by another mount (stacked on it)? */
+static bool __root_covered(const struct vfs_mount *m)
 {
 	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
-		if (mounts[i].used && !strcmp(mounts[i].path, abs))
-			return &mounts[i];
-	return NULL;
-}
-
-static bool has_child_mount(const struct vfs_mount *m)
-{
-	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
-		if (mounts[i].used && mounts[i].covered && mounts[i].covered->mnt == m)
+		if (mounts[i].used && mounts[i].covered == m->root)
 			return true;
 	return false;
 }
 
+/* [M] The topmost mount at @abs (one stacked on another's root hides it). */
+static struct vfs_mount *__mount_at(const char *abs)
+{
+	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
+		if (mounts[i].used && !strcmp(mounts[i].path, abs) && !__root_covered(&mounts[i]))
+			return &mounts[i];
+	return NULL;
+}
+
+/*
+ * A mount with any counted vnode reference (an open file, a walk or call in
+ * progress, a cwd, a mount below whose covered directory is in it) is busy.
+ * Checked under the mount lock, which a walk holds to enter the mount's
+ * root: once refs == 0 is seen here, nothing can reach the filesystem.
+ */
 int vfs_umount(const char *abs)
 {
 	unsigned long f = spin_lock_irqsave(&mount_lock);
-	struct vfs_mount *m = mount_at(abs);
+	struct vfs_mount *m = __mount_at(abs);
 	int err = 0;
 
 	if (!m)
 		err = -EINVAL;
-	else if (!m->covered || __atomic_load_n(&m->files, __ATOMIC_ACQUIRE) || has_child_mount(m))
+	else if (!m->covered || __atomic_load_n(&m->refs, __ATOMIC_ACQUIRE))
 		err = -EBUSY;
 	else {
 		m->used = false;
@@ -471,9 +694,7 @@ int vfs_umount(const char *abs)
 	if (m->type->umount)
 		m->type->umount(m);
 	vnode_put(m->covered);
-	f = spin_lock_irqsave(&mount_lock);
-	m->claimed = false;
-	spin_unlock_irqrestore(&mount_lock, f);
+	mount_release(m);
 	return 0;
 }
 

@@ -5,11 +5,12 @@
  * Interface:
  *   vfs_register_fstype(&t)              a filesystem type for mount
  *   vfs_mount(source, path, type, flags) mounts; unknown type -ENODEV
- *   vfs_umount(path)                     -EBUSY while files are open in it
+ *   vfs_umount(path)                     -EBUSY while any vnode of it is referenced
  *   vfs_resolve(cwd, path, out, cap)     absolute normalised path (., .., //)
  *   vfs_lookup(abs, &vn)                 walks from "/" crossing mounts; a reference
  *   vfs_lookup_parent(abs, &dir, name)   the directory that holds the last component
  *   vnode_get / vnode_put                references; the last put calls ops->release
+ *   vnode_fs_get / vnode_fs_put          a filesystem's own references (see struct vnode)
  *   vfs_open(abs, flags, mode, &file)    a file object (offset, flags) with a reference
  *   file_get / file_put                  references of open files
  *   vfs_io_push(op, file, buf, len, off, write)  pushes the VFS I/O frame on @op
@@ -24,14 +25,25 @@
  * console waits for a line). The synchronous syscalls submit such an op and
  * wait; the async syscalls submit the same op on a user waiter slot.
  *
+ * Namespace changes: rename, rmdir/unlink and mount run under the rename
+ * lock of the filesystem they change (a sleeping lock per mount, as Linux's
+ * s_vfs_rename_mutex), taken before the walks whose results they act on.
+ * Only a rename can change which directory is whose ancestor, so under that
+ * lock the walk to a rename's new parent passes through every ancestor of
+ * it: a walk that meets the directory being moved means "into itself"
+ * (-EINVAL), however the paths are spelt and whatever ran concurrently.
+ * Lock order: a rename lock, then the mount lock, then a filesystem's locks.
+ *
  * Lock legend: [I] immutable after creation, [a] atomic, [M] vfs mount lock,
- * [L] the object's lock, [F] the filesystem's own lock.
+ * [L] the object's lock, [F] the filesystem's own lock, [R] the mount's
+ * rename_guard.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
 
 #include <async/async.h>
 #include <kernel/spinlock.h>
+#include <kernel/waitq.h>
 #include <uapi/async.h>
 #include <uapi/fs.h>
 #include <stdint.h>
@@ -73,33 +85,64 @@ struct vnode_ops {
 	void (*release)(struct vnode *v);
 };
 
+/*
+ * References. @refs counts every reference; the vnode's filesystem frees it
+ * (ops->release) when the last one goes. Two kinds:
+ *  - counted: every vnode handed out of a filesystem, i.e. a walk's current
+ *    step, a lookup's or create's result, an open file's vnode, a process's
+ *    cwd, a mount's covered directory. Taken with vnode_get, dropped with
+ *    vnode_put; each one also counts in mnt->refs, so a filesystem with a
+ *    vnode in use anywhere cannot be unmounted (-EBUSY), and no vnode can
+ *    outlive its filesystem's teardown.
+ *  - the filesystem's own (a directory entry's link, the mount's hold on its
+ *    root): set at creation or taken with vnode_fs_get, dropped with
+ *    vnode_fs_put; they do not pin the mount, the filesystem's umount tears
+ *    them down.
+ * A counted reference is only made from another one (a lookup in a held
+ * directory, vnode_get of a held vnode) or under the mount lock (a walk
+ * entering a mount's root), so once umount has seen mnt->refs == 0 under
+ * the mount lock, no new one can appear.
+ */
 struct vnode {
 	const struct vnode_ops *ops; /* [I] */
 	struct vfs_mount *mnt;	     /* [I] */
 	uint64_t ino;		     /* [I] */
 	uint32_t mode;		     /* [I] S_IF* | permissions */
-	unsigned refs;		     /* [a] */
+	unsigned refs;		     /* [a] counted and the filesystem's own */
 };
 
 struct vfs_fstype {
 	const char *name;
-	/* Fills m->root (a reference) and m->priv; m->source is set. */
+	/* Fills m->root (its own reference, see struct vnode) and m->priv; m->source is set. */
 	int (*mount)(struct vfs_mount *m);
 	void (*umount)(struct vfs_mount *m);
 	void (*statfs)(struct vfs_mount *m, struct tio_statfs *st);
 };
 
+/*
+ * A mounted filesystem: one instance per mount (a filesystem type that can
+ * exist once refuses a second mount with -EBUSY). The slot is static: a
+ * pointer to it stays valid after umount, which is why vnode_put may touch
+ * mnt->refs after the vnode itself was freed.
+ * @path stays the path of @covered: a rename of a mount point, onto one, or
+ * of a directory with a mount point below it is refused (-EBUSY), and mount
+ * publishes under the covered filesystem's rename lock.
+ */
 struct vfs_mount {
 	const struct vfs_fstype *type; /* [I] */
-	struct vnode *root;	       /* [I] */
-	struct vnode *covered;	       /* [I] the directory mounted on, NULL for "/" */
+	struct vnode *root;	       /* [I] the filesystem's own reference */
+	struct vnode *covered;	       /* [I] the directory mounted on (counted), NULL for "/" */
 	char source[32];	       /* [I] */
 	char path[TIO_PATH_MAX];       /* [I] */
 	unsigned flags;		       /* [I] TIO_MNT_* */
-	unsigned files;		       /* [a] open files and cwd-independent users */
+	unsigned refs;		       /* [a] counted vnode references (struct vnode) */
 	void *priv;		       /* [I] the filesystem's */
 	bool used;		       /* [M] table entry in use (visible to walks) */
 	bool claimed;		       /* [M] being set up by vfs_mount, not yet used */
+	/* The rename lock: held across a rename, a removal, a mount's publish. */
+	struct spinlock rename_guard;
+	bool rename_held;	/* [R] */
+	struct waitq rename_wq; /* threads waiting for !rename_held */
 };
 
 enum file_kind { FILE_VNODE, FILE_WAITER, FILE_PBQ };
@@ -130,6 +173,8 @@ int vfs_lookup_parent(const char *abs, struct vnode **dir, char *name);
 
 void vnode_get(struct vnode *v);
 void vnode_put(struct vnode *v);
+void vnode_fs_get(struct vnode *v);
+void vnode_fs_put(struct vnode *v);
 void vnode_stat(struct vnode *v, struct tio_stat *st);
 bool vnode_is_dir(const struct vnode *v);
 

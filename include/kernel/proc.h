@@ -63,6 +63,7 @@ enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
 #define PROC_KILL_SEGV 11 /* #PF, #GP and the other faults */
 
 struct file;
+struct vnode;
 
 struct proc {
 	int pid;			    /* [I] */
@@ -77,6 +78,7 @@ struct proc {
 	struct async_port_as as;	    /* [O] */
 	struct file *fds[PARAM_PROC_FDS];   /* [O] */
 	char cwd[TIO_PATH_MAX];		    /* [O] absolute, normalised */
+	struct vnode *cwd_vn;		    /* [O] cwd's, counted (NULL: boot's "/") */
 	uint64_t mmap_next;		    /* [O] next anonymous mapping address */
 	unsigned pages;			    /* [O] user pages mapped */
 	struct async_regbuf_table *regbufs; /* [O] created on the first SYS_buf_register */

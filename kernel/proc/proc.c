@@ -119,6 +119,9 @@ static int proc_build(const struct proc_spawn_req *req, const char *abs, struct 
 		err = stack_setup(p, req->argv, &p->entry_rsp);
 	if (err)
 		goto out_space;
+	p->cwd_vn = parent ? parent->cwd_vn : NULL; /* the cwd holds its mount */
+	if (p->cwd_vn)
+		vnode_get(p->cwd_vn);
 	*out = p;
 	return 0;
 out_space:
@@ -158,6 +161,8 @@ int proc_spawn(const struct proc_spawn_req *req, int *pid)
 		for (int i = 0; i < 3; i++)
 			if (p->fds[i])
 				file_put(p->fds[i]);
+		if (p->cwd_vn)
+			vnode_put(p->cwd_vn);
 		uvm_free(p);
 		async_pool_free(&proc_pool, p);
 	}
@@ -172,6 +177,10 @@ static void proc_teardown(struct proc *p)
 			file_put(p->fds[i]);
 			p->fds[i] = NULL;
 		}
+	if (p->cwd_vn) {
+		vnode_put(p->cwd_vn);
+		p->cwd_vn = NULL;
+	}
 	if (p->regbufs) {
 		async_regbuf_destroy(p->regbufs);
 		p->regbufs = NULL;

@@ -194,12 +194,15 @@ SYSCALL_DECL(chdir)
 		err = vfs_lookup(abs, &v);
 	if (err)
 		return err;
-	if (!vnode_is_dir(v))
-		err = -ENOTDIR;
-	else
-		strlcpy(p->cwd, abs, sizeof(p->cwd));
-	vnode_put(v);
-	return err;
+	if (!vnode_is_dir(v)) {
+		vnode_put(v);
+		return -ENOTDIR;
+	}
+	strlcpy(p->cwd, abs, sizeof(p->cwd));
+	if (p->cwd_vn)
+		vnode_put(p->cwd_vn);
+	p->cwd_vn = v; /* the lookup's reference: the cwd holds its mount */
+	return 0;
 }
 
 SYSCALL_DECL(getcwd)

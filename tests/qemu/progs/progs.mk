@@ -10,6 +10,7 @@
 qprogs      := qprobe fputest qbench
 qprogs      += flagprobe
 qprogs      += pbqtest
+qprogs      += vfsprobe
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
