@@ -68,6 +68,7 @@ SYSCALL_DECL(mount);
 SYSCALL_DECL(umount);
 SYSCALL_DECL(ioctl);
 SYSCALL_DECL(statfs);
+SYSCALL_DECL(pipe);
 /* sys_async.c */
 SYSCALL_DECL(waiter_create);
 SYSCALL_DECL(submit);
