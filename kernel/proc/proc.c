@@ -338,6 +338,23 @@ int proc_kill(int pid)
 	return err;
 }
 
+int proc_kill_child(int parent, int pid, int reason)
+{
+	unsigned long f = spin_lock_irqsave(&proc_lock);
+	int err = -ESRCH;
+
+	for (struct list_node *n = proc_list.next; n != &proc_list; n = n->next) {
+		struct proc *c = list_entry(n, struct proc, node);
+
+		if (c->pid == pid && c->state == PROC_RUNNING && c->parent && c->parent->pid == parent) {
+			proc_mark_killed(c, reason);
+			err = 0;
+		}
+	}
+	spin_unlock_irqrestore(&proc_lock, f);
+	return err;
+}
+
 int proc_sleep_ns(uint64_t ns)
 {
 	struct proc *p = proc_current();

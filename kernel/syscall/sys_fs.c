@@ -332,11 +332,14 @@ SYSCALL_DECL(umount)
 SYSCALL_DECL(ioctl)
 {
 	struct file *f = fd_get(p, a[0]);
+	long r;
 
 	if (!f)
 		return -EBADF;
+	/* The console's requests (uapi/tty.h); the network's are not built yet. */
+	r = sys_is_console(f) ? sys_tty_ioctl(p, a[1], a[2]) : -ENOTTY;
 	file_put(f);
-	return -ENOTTY; /* the only requests are the network's (not built yet) */
+	return r;
 }
 
 SYSCALL_DECL(statfs)
