@@ -6,7 +6,9 @@
  * ESC O D / C) move; Home/End (ESC [ H / F, ^A / ^E); BS or DEL erase before
  * the cursor, ESC [ 3 ~ at it; ^U erases to the start, ^W the word before
  * the cursor; Up/Down (ESC [ A / B) walk the history; CR, LF or CR LF end
- * the line; ^C drops it; ^D on an empty line is end of input.
+ * the line; ^C drops it; ^D on an empty line is end of input. A line longer
+ * than SH_LINE_MAX is dropped whole: the bytes past the limit are read (not
+ * echoed) up to its end, which reports SH_ED_TOOBIG.
  *
  * The terminal is only assumed to move left on BS and to overwrite: every
  * change rewrites the line from the first changed column (refresh()) and
@@ -62,8 +64,8 @@ static void erase(struct sh_editor *ed, size_t from, size_t to)
 static enum sh_ed_result insert(struct sh_editor *ed, char c)
 {
 	if (ed->len == SH_LINE_MAX) {
-		ed->len = ed->cur = 0;
-		return SH_ED_TOOBIG;
+		ed->overflow = 1; /* the rest of the line is dropped up to its end */
+		return SH_ED_MORE;
 	}
 	memmove(ed->buf + ed->cur + 1, ed->buf + ed->cur, ed->len - ed->cur);
 	ed->buf[ed->cur++] = c;
@@ -190,6 +192,14 @@ enum sh_ed_result sh_ed_feed(struct sh_editor *ed, char c)
 	int was_cr = ed->after_cr;
 
 	ed->after_cr = c == '\r';
+	if (ed->overflow && (c == '\r' || c == '\n')) {
+		ed->overflow = 0;
+		ed->len = ed->cur = 0;
+		out(ed, "\n", 1);
+		return SH_ED_TOOBIG;
+	}
+	if (ed->overflow)
+		return SH_ED_MORE;
 	if (escape_feed(ed, c))
 		return SH_ED_MORE;
 	if (c == '\n' && was_cr)
@@ -207,6 +217,7 @@ void sh_ed_begin(struct sh_editor *ed)
 {
 	ed->len = ed->cur = 0;
 	ed->esc = 0;
+	ed->overflow = 0;
 	ed->hpos = ed->nhist;
 }
 

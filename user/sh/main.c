@@ -104,7 +104,7 @@ static int loop_tty(struct sh_state *st, int fd)
 			continue;
 		}
 		if (r == SH_ED_TOOBIG) {
-			fprintf(stderr, "\nsh: line too long\n");
+			fprintf(stderr, "sh: line too long\n");
 			st->status = 2;
 			continue;
 		}

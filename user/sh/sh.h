@@ -97,7 +97,7 @@ enum sh_ed_result {
 	SH_ED_LINE,  /* Enter: the line is in ed->buf */
 	SH_ED_EOF,   /* ^D on an empty line */
 	SH_ED_INTR,  /* ^C: the line is dropped */
-	SH_ED_TOOBIG /* the line filled the buffer: it is dropped */
+	SH_ED_TOOBIG /* the line was longer than SH_LINE_MAX: dropped up to its end */
 };
 
 struct sh_editor {
@@ -105,6 +105,7 @@ struct sh_editor {
 	size_t len, cur;	   /* [O] length, cursor */
 	int esc;		   /* [O] 0, 1 after ESC, 2 after ESC [ (or ESC O) */
 	int esc_param;		   /* [O] the number in ESC [ n ~ */
+	int overflow;		   /* [O] the line outgrew buf: dropping up to its end */
 	int after_cr;		   /* [O] the last line ended with CR: skip one LF */
 	char hist[SH_HISTORY_MAX][128]; /* [O] ring of past lines (longer ones are not kept) */
 	int nhist, hpos;		/* [O] lines kept; browsing position (nhist: the new line) */

@@ -351,7 +351,7 @@ static void test_editor_history(void)
 static void test_editor_control(void)
 {
 	static struct sh_editor ed;
-	static char big[SH_LINE_MAX + 2];
+	static char big[SH_LINE_MAX + 3];
 	struct term t;
 
 	sh_ed_init(&ed, term_out, &t);
@@ -363,7 +363,10 @@ static void test_editor_control(void)
 	UT_EQ(feed(&ed, &t, "a\r\nb\n"), SH_ED_LINE); /* CR LF: one line end */
 	UT_EQ(sh_ed_feed(&ed, '\n'), SH_ED_MORE);	 /* the LF of the pair */
 	memset(big, 'x', SH_LINE_MAX + 1);
-	UT_EQ(feed(&ed, &t, big), SH_ED_TOOBIG);
+	big[SH_LINE_MAX + 1] = '\n';
+	UT_EQ(feed(&ed, &t, big), SH_ED_TOOBIG); /* only at the end of the long line */
+	UT_EQ(feed(&ed, &t, "ok\n"), SH_ED_LINE);
+	UT_ASSERT(!strcmp(ed.buf, "ok"));
 }
 
 static void test_line_edit_erase_keys(void)
