@@ -26,12 +26,18 @@ def pipe_stream(n, seed):
 
 @qtest.case
 def eight_mib_through_three_stages_intact(t):
-    """8 MiB of pseudo-random bytes through `gen | cat | sha256sum`: the hash is
-    the host's; every pipe is back in its pool afterwards."""
+    """8 MiB of pseudo-random bytes through `gen | cat | sha256sum`, and 1 MB
+    read in odd 509-byte pieces: the hashes are the host's; every pipe is
+    back in its pool afterwards."""
     want = hashlib.sha256(pipe_stream(8 << 20, 7)).hexdigest()
-    out = shell(t, ["qpipe gen 8388608 7 | cat | sha256sum", "stats"], timeout=240)
+    small = "qpipe gen 1000000 5 | qpipe head 1000000 | sha256sum"
+    out = shell(t, ["qpipe gen 8388608 7 | cat | sha256sum", small, "stats"], timeout=240)
     got = output_of(t, out, "qpipe gen 8388608 7 | cat | sha256sum")
     t.check(got == want + "  -\n", "sha256 through the pipeline: %r, want %s" % (got, want))
+    # 32 KiB writes against 509-byte reads: the ring buffer wraps at every offset.
+    want = hashlib.sha256(pipe_stream(1000000, 5)).hexdigest()
+    got = output_of(t, out, small)
+    t.check(got == want + "  -\n", "small reads: %r, want %s" % (got, want))
     t.check(pool_counts(output_of(t, out, "stats")).get("pipe") == 0, "a pipe leaked")
 
 

@@ -6,8 +6,8 @@
  *                      same stream test_pipes.py computes on the host; on a
  *                      failed write prints "qpipe gen: write: <error>" to
  *                      stderr and exits 1
- *   qpipe head N       copies the first N bytes of stdin to stdout and exits
- *                      (a reader that closes early)
+ *   qpipe head N       copies the first N bytes of stdin to stdout in 509-byte
+ *                      reads and exits (a reader that closes early)
  *   qpipe async        the pipe through the async API: reads that pend,
  *                      time out, are cancelled and completed by a write;
  *                      writes that pend on a full pipe; PIPE_BUF atomicity;
@@ -59,7 +59,7 @@ static int cmd_gen(unsigned long n, uint32_t seed)
 
 static int cmd_head(unsigned long n)
 {
-	char buf[512];
+	char buf[509]; /* odd-sized reads: the pipe's ring wraps at every offset */
 
 	while (n) {
 		long r = sys_read(stdin, buf, n < sizeof(buf) ? n : sizeof(buf));
