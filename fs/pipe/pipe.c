@@ -37,13 +37,13 @@ _Static_assert(PARAM_PIPE_BYTES >= TIO_PIPE_BUF, "a pipe must hold an atomic wri
 enum { PIPE_RD, PIPE_WR };
 
 struct pipe {
-	struct vnode ends[2];		       /* [I] PIPE_RD, PIPE_WR; ino & 1 says which */
-	unsigned refs;			       /* [a] open ends + running kicks */
-	struct spinlock lock;		       /* protects the [L] fields */
-	bool open[2];			       /* [L] the end still has files */
-	struct list_node readers, writers;     /* [L] FIFOs of waiting pipe_frames */
-	unsigned head, count;		       /* [L] data is [head, head + count) mod size */
-	unsigned char data[PARAM_PIPE_BYTES];  /* [L] */
+	struct vnode ends[2];		      /* [I] PIPE_RD, PIPE_WR; ino & 1 says which */
+	unsigned refs;			      /* [a] open ends + running kicks */
+	struct spinlock lock;		      /* protects the [L] fields */
+	bool open[2];			      /* [L] the end still has files */
+	struct list_node readers, writers;    /* [L] FIFOs of waiting pipe_frames */
+	unsigned head, count;		      /* [L] data is [head, head + count) mod size */
+	unsigned char data[PARAM_PIPE_BYTES]; /* [L] */
 };
 
 ASYNC_POOL_DEFINE(pipe_pool, "pipe", struct pipe, PARAM_MAX_PIPES);
@@ -285,8 +285,10 @@ static void pipe_setup(struct pipe *p)
 	p->refs = 2;
 	p->head = p->count = 0;
 	for (unsigned end = PIPE_RD; end <= PIPE_WR; end++) {
-		p->ends[end] = (struct vnode){
-		    .ops = &pipe_end_ops, .mnt = &pipe_mnt, .ino = ino + end, .mode = S_IFIFO | 0600};
+		p->ends[end] = (struct vnode){.ops = &pipe_end_ops,
+					      .mnt = &pipe_mnt,
+					      .ino = ino + end,
+					      .mode = S_IFIFO | 0600};
 		p->open[end] = true;
 	}
 }

@@ -36,9 +36,9 @@
 #include <uapi/errno.h>
 
 #define CH_INTR 0x03
-#define CH_EOF 0x04
-#define CH_BS  0x08
-#define CH_DEL 0x7f
+#define CH_EOF	0x04
+#define CH_BS	0x08
+#define CH_DEL	0x7f
 
 struct tty_frame {
 	struct vfs_io io;      /* [I] first: filled by the vfs frame */

@@ -346,7 +346,8 @@ int proc_kill_child(int parent, int pid, int reason)
 	for (struct list_node *n = proc_list.next; n != &proc_list; n = n->next) {
 		struct proc *c = list_entry(n, struct proc, node);
 
-		if (c->pid == pid && c->state == PROC_RUNNING && c->parent && c->parent->pid == parent) {
+		if (c->pid == pid && c->state == PROC_RUNNING && c->parent &&
+		    c->parent->pid == parent) {
 			proc_mark_killed(c, reason);
 			err = 0;
 		}

@@ -19,7 +19,7 @@
 #include <string.h>
 #include "sh.h"
 
-#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c)&0x1f)
 #define KEY_ESC	    0x1b
 #define KEY_DEL	    0x7f
 
@@ -221,8 +221,7 @@ void sh_ed_begin(struct sh_editor *ed)
 	ed->hpos = ed->nhist;
 }
 
-void sh_ed_init(struct sh_editor *ed, void (*outfn)(void *arg, const char *s, size_t n),
-		void *arg)
+void sh_ed_init(struct sh_editor *ed, void (*outfn)(void *arg, const char *s, size_t n), void *arg)
 {
 	memset(ed, 0, sizeof(*ed));
 	ed->out = outfn;

@@ -28,7 +28,7 @@
 #include <uapi/tty.h>
 #include "sh.h"
 
-#define SH_JOBS_MAX 16	     /* background jobs tracked */
+#define SH_JOBS_MAX 16		      /* background jobs tracked */
 #define SH_XSTORE   (SH_LINE_MAX * 4) /* one command's words after $? expansion */
 
 struct sh_job {
@@ -44,7 +44,7 @@ static struct sh_job jobs[SH_JOBS_MAX];
 /* One command, ready to run: expanded words and its descriptors. */
 struct sh_exec {
 	char *argv[SH_ARGS_MAX + 1];
-	int fds[3];	     /* what the command gets as 0, 1, 2; -1: the shell's own */
+	int fds[3];		       /* what the command gets as 0, 1, 2; -1: the shell's own */
 	int opened[SH_REDIRS_MAX + 2]; /* descriptors to close after the spawn */
 	int nopened;
 };
@@ -132,7 +132,7 @@ static struct sh_job *job_new(const struct sh_line *line, int first, int last)
 		if (!jobs[i].id && !j)
 			j = &jobs[i];
 	if (!j)
-		return NULL; /* table full: the job runs, untracked */
+		return NULL;		      /* table full: the job runs, untracked */
 	for (int i = 0; i < SH_JOBS_MAX; i++) /* the lowest free number, as ash does */
 		if (jobs[i].id == id)
 			id++, i = -1;
@@ -210,7 +210,8 @@ static int builtin_jobs(int out)
 		if (!j->id)
 			continue;
 		if (job_poll(j, 0)) {
-			fprintf(out, "[%d] %-12s %s\n", j->id, job_state(j, st, sizeof(st)), j->text);
+			fprintf(out, "[%d] %-12s %s\n", j->id, job_state(j, st, sizeof(st)),
+				j->text);
 			j->id = 0;
 		} else {
 			fprintf(out, "[%d] %-12s %s\n", j->id, "Running", j->text);

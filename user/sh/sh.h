@@ -101,21 +101,20 @@ enum sh_ed_result {
 };
 
 struct sh_editor {
-	char buf[SH_LINE_MAX + 1]; /* [O] the line; NUL-terminated on SH_ED_LINE */
-	size_t len, cur;	   /* [O] length, cursor */
-	int esc;		   /* [O] 0, 1 after ESC, 2 after ESC [ (or ESC O) */
-	int esc_param;		   /* [O] the number in ESC [ n ~ */
-	int overflow;		   /* [O] the line outgrew buf: dropping up to its end */
-	int after_cr;		   /* [O] the last line ended with CR: skip one LF */
+	char buf[SH_LINE_MAX + 1];	/* [O] the line; NUL-terminated on SH_ED_LINE */
+	size_t len, cur;		/* [O] length, cursor */
+	int esc;			/* [O] 0, 1 after ESC, 2 after ESC [ (or ESC O) */
+	int esc_param;			/* [O] the number in ESC [ n ~ */
+	int overflow;			/* [O] the line outgrew buf: dropping up to its end */
+	int after_cr;			/* [O] the last line ended with CR: skip one LF */
 	char hist[SH_HISTORY_MAX][128]; /* [O] ring of past lines (longer ones are not kept) */
-	int nhist, hpos;		/* [O] lines kept; browsing position (nhist: the new line) */
+	int nhist, hpos; /* [O] lines kept; browsing position (nhist: the new line) */
 	/* Output: terminal bytes to redraw. */
 	void (*out)(void *arg, const char *s, size_t n);
 	void *arg;
 };
 
-void sh_ed_init(struct sh_editor *ed, void (*out)(void *arg, const char *s, size_t n),
-		void *arg);
+void sh_ed_init(struct sh_editor *ed, void (*out)(void *arg, const char *s, size_t n), void *arg);
 /* Starts a new line (after the prompt). */
 void sh_ed_begin(struct sh_editor *ed);
 enum sh_ed_result sh_ed_feed(struct sh_editor *ed, char c);

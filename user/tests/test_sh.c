@@ -18,8 +18,8 @@ struct parse_case {
 /* Renders one redirection: "<f", ">f", ">>f", "2>f", "2>&1". */
 static size_t render_redir(const struct sh_redir *r, int status, char *buf, size_t len)
 {
-	static const char *const op[] = {[SH_R_IN] = "<", [SH_R_OUT] = ">", [SH_R_APPEND] = ">>",
-					 [SH_R_DUP] = ">&"};
+	static const char *const op[] = {
+	    [SH_R_IN] = "<", [SH_R_OUT] = ">", [SH_R_APPEND] = ">>", [SH_R_DUP] = ">&"};
 	char path[256] = "";
 	int dflt = r->kind == SH_R_IN ? 0 : 1;
 
@@ -35,9 +35,9 @@ static size_t render_redir(const struct sh_redir *r, int status, char *buf, size
 /* Renders a parsed line: "argv0|argv1 <in >out" per command, separators between. */
 static void render(const struct sh_line *l, int status, char *buf, size_t len)
 {
-	static const char *const sep[] = {[SH_SEP_END] = "",	[SH_SEP_PIPE] = " | ",
-					  [SH_SEP_AND] = " && ", [SH_SEP_OR] = " || ",
-					  [SH_SEP_SEQ] = " ; ",	 [SH_SEP_BG] = " &"};
+	static const char *const sep[] = {
+	    [SH_SEP_END] = "",	  [SH_SEP_PIPE] = " | ", [SH_SEP_AND] = " && ",
+	    [SH_SEP_OR] = " || ", [SH_SEP_SEQ] = " ; ",	 [SH_SEP_BG] = " &"};
 	size_t n = 0;
 	char w[1024];
 
@@ -233,7 +233,8 @@ static void test_parse_expansion_bounded(void)
 	UT_EQ(sh_parse(line, &l), SH_OK);
 	UT_EQ(strlen(l.cmds[0].argv[0]), SH_LINE_MAX / 2);
 	UT_EQ(sh_expand(l.cmds[0].argv[0], 255, out, sizeof(out)), SH_LINE_MAX / 2 * 3);
-	UT_EQ(sh_expand(l.cmds[0].argv[0], 255, out, SH_LINE_MAX / 2 * 3), -1); /* no room for NUL */
+	UT_EQ(sh_expand(l.cmds[0].argv[0], 255, out, SH_LINE_MAX / 2 * 3),
+	      -1); /* no room for NUL */
 	memset(line, 'x', SH_LINE_MAX);
 	UT_EQ(sh_parse(line, &l), SH_OK);
 	UT_EQ(strlen(l.cmds[0].argv[0]), SH_LINE_MAX);
@@ -294,19 +295,25 @@ static void test_editor_keys(void)
 	} cases[] = {
 	    {"echo hi\r", "echo hi"},
 	    {"echo hi\n", "echo hi"},
-	    {"ab\x1b[Dx\n", "axb"},		     /* left, insert in the middle */
-	    {"ab\x1bODx\n", "axb"},		     /* SS3 form */
-	    {"abc\x1b[D\x1b[D\x7f\n", "bc"},	     /* backspace in the middle */
-	    {"abc\x1b[D\x1b[D\b\n", "bc"},	     /* ^H too */
-	    {"abc\x1b[D\x1b[C\x1b[Cd\n", "abcd"},   /* right stops at the end */
-	    {"\x1b[D" "ab\n", "ab"},		     /* left at column 0 */
-	    {"abc\x1b[H\x1b[3~\n", "bc"},	     /* home, delete */
-	    {"abc\x01x\x05y\n", "xabcy"},	     /* ^A ^E */
-	    {"junk here\x15" "echo u\n", "echo u"},    /* ^U */
+	    {"ab\x1b[Dx\n", "axb"},		  /* left, insert in the middle */
+	    {"ab\x1bODx\n", "axb"},		  /* SS3 form */
+	    {"abc\x1b[D\x1b[D\x7f\n", "bc"},	  /* backspace in the middle */
+	    {"abc\x1b[D\x1b[D\b\n", "bc"},	  /* ^H too */
+	    {"abc\x1b[D\x1b[C\x1b[Cd\n", "abcd"}, /* right stops at the end */
+	    {"\x1b[D"
+	     "ab\n",
+	     "ab"},			  /* left at column 0 */
+	    {"abc\x1b[H\x1b[3~\n", "bc"}, /* home, delete */
+	    {"abc\x01x\x05y\n", "xabcy"}, /* ^A ^E */
+	    {"junk here\x15"
+	     "echo u\n",
+	     "echo u"},					  /* ^U */
 	    {"abc def\x1b[D\x1b[D\x1b[D\x15X\n", "Xdef"}, /* ^U from the middle */
-	    {"echo aaa bbb\x17" "ccc\n", "echo aaa ccc"},   /* ^W */
-	    {"echo aaa bbb  \x17\x17x\n", "echo x"},      /* ^W over blanks */
-	    {"a\x1b[5~b\n", "ab"},		       /* unknown sequences are ignored */
+	    {"echo aaa bbb\x17"
+	     "ccc\n",
+	     "echo aaa ccc"},			     /* ^W */
+	    {"echo aaa bbb  \x17\x17x\n", "echo x"}, /* ^W over blanks */
+	    {"a\x1b[5~b\n", "ab"},		     /* unknown sequences are ignored */
 	};
 	static struct sh_editor ed;
 	struct term t;
@@ -358,10 +365,13 @@ static void test_editor_control(void)
 	UT_EQ(feed(&ed, &t, "abc\x03"), SH_ED_INTR);
 	UT_EQ(ed.len, 0);
 	UT_EQ(feed(&ed, &t, "\x04"), SH_ED_EOF);
-	UT_EQ(feed(&ed, &t, "a\x04" "b\n"), SH_ED_LINE); /* ^D inside a line: ignored */
+	UT_EQ(feed(&ed, &t,
+		   "a\x04"
+		   "b\n"),
+	      SH_ED_LINE); /* ^D inside a line: ignored */
 	UT_ASSERT(!strcmp(ed.buf, "ab"));
 	UT_EQ(feed(&ed, &t, "a\r\nb\n"), SH_ED_LINE); /* CR LF: one line end */
-	UT_EQ(sh_ed_feed(&ed, '\n'), SH_ED_MORE);	 /* the LF of the pair */
+	UT_EQ(sh_ed_feed(&ed, '\n'), SH_ED_MORE);     /* the LF of the pair */
 	memset(big, 'x', SH_LINE_MAX + 1);
 	big[SH_LINE_MAX + 1] = '\n';
 	UT_EQ(feed(&ed, &t, big), SH_ED_TOOBIG); /* only at the end of the long line */
@@ -381,16 +391,11 @@ static void test_line_edit_erase_keys(void)
 }
 
 static const struct utest tests[] = {
-    UTEST(test_parse_table),
-    UTEST(test_parse_argv_is_null_terminated),
-    UTEST(test_parse_too_many_args),
-    UTEST(test_parse_too_many_commands_and_redirs),
-    UTEST(test_status_expanded_late),
-    UTEST(test_parse_expansion_bounded),
-    UTEST(test_parse_error_texts),
-    UTEST(test_line_edit_erase_keys),
-    UTEST(test_editor_keys),
-    UTEST(test_editor_history),
+    UTEST(test_parse_table),	      UTEST(test_parse_argv_is_null_terminated),
+    UTEST(test_parse_too_many_args),  UTEST(test_parse_too_many_commands_and_redirs),
+    UTEST(test_status_expanded_late), UTEST(test_parse_expansion_bounded),
+    UTEST(test_parse_error_texts),    UTEST(test_line_edit_erase_keys),
+    UTEST(test_editor_keys),	      UTEST(test_editor_history),
     UTEST(test_editor_control),
 };
 

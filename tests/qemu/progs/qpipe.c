@@ -22,9 +22,9 @@
 #include <tio/start.h>
 #include <tio/sys.h>
 
-#define PIPE_CAP   16384 /* PARAM_PIPE_BYTES of the kernel */
-#define GEN_CHUNK  32768
-#define MS	   1000000ULL
+#define PIPE_CAP  16384 /* PARAM_PIPE_BYTES of the kernel */
+#define GEN_CHUNK 32768
+#define MS	  1000000ULL
 
 static unsigned char big[PIPE_CAP];
 static int failures;
