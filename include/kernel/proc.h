@@ -102,7 +102,8 @@ struct proc *proc_current(void);
 __attribute__((noreturn)) void proc_exit(int status);
 int proc_waitpid(int pid, int *status, int flags);
 int proc_kill(int pid);
-/* Kills @pid with @reason if it runs and its parent is @parent; -ESRCH. Any context. */
+/* Kills @pid and its descendants with @reason if @pid runs and its parent is @parent;
+ * -ESRCH. Any context (the console's ^C). */
 int proc_kill_child(int parent, int pid, int reason);
 void proc_fault(uint64_t vector, uint64_t error, uint64_t rip, uint64_t addr);
 void proc_return_to_user(void);

@@ -110,8 +110,9 @@ def session(t):
 @qtest.case
 def ctrl_c_kills_the_foreground_job_not_the_shell(t):
     """^C while `cat` waits on the console kills cat (status 130) and the shell
-    prompts again; the same for a job that does not read (sleep) and for both
-    sides of a pipeline; ^C at the prompt drops the line."""
+    prompts again; the same for a job that does not read (sleep), for both
+    sides of a pipeline and for the children of a job (`sh -c cat`); ^C at
+    the prompt drops the line. No process is left behind."""
     s = session(t)
     s.send("cat\n")
     s.expect(r"cat\n")
@@ -131,6 +132,12 @@ def ctrl_c_kills_the_foreground_job_not_the_shell(t):
     s.expect(r"cat \| cat\n")
     s.send("one\n")
     s.expect(r"one\none\n")
+    s.send("\x03")
+    s.expect(r"\^C\n# ", timeout=30)
+    s.send("sh -c cat\n")                 # the job's child's child reads the console
+    s.expect(r"sh -c cat\n")
+    s.send("two\n")
+    s.expect(r"two\ntwo\n")
     s.send("\x03")
     s.expect(r"\^C\n# ", timeout=30)
     s.send("half a line\x03")
