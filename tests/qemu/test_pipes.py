@@ -86,5 +86,21 @@ def writer_closes_early_reader_gets_eof(t):
     t.check(pool_counts(output_of(t, out, "stats")).get("pipe") == 0, "a pipe leaked")
 
 
+@qtest.case
+def pipe_pool_exhausted_is_an_error(t):
+    """With every pipe of the pool held, SYS_pipe is -ENOMEM: the shell says so,
+    runs nothing of the pipeline (its second command would otherwise read the
+    console) and goes on; the pool counts the failure and recovers."""
+    lines = ["qpipe hold 20 3 &", "sleep 1", "echo a | cat", "echo st $?", "wait", "echo b | cat",
+             "stats"]
+    out = shell(t, lines)
+    t.check(re.search(r"held 16: Cannot allocate memory\n", out), "the pool holds 16 pipes")
+    t.check(output_of(t, out, "echo a | cat") == "sh: pipe: Cannot allocate memory\n", "no pipe: an error")
+    t.check(output_of(t, out, "echo st $?") == "st 1\n", "status 1")
+    t.check(output_of(t, out, "echo b | cat") == "b\n", "pipes again once released")
+    stats = output_of(t, out, "stats")
+    t.check(re.search(r"^pipe +0 +16 +16 +[1-9]", stats, re.M), "pipe pool line: %r" % stats)
+
+
 if __name__ == "__main__":
     qtest.main("pipes")

@@ -123,6 +123,22 @@ static int redir_apply(const struct sh_cmd *cmd, struct sh_exec *x, int status)
 
 /* ---- Jobs ---- */
 
+/* Appends @sep and @word to @dst, a parsed word's $? mark shown as "$?". */
+static void text_append(char *dst, size_t cap, const char *sep, const char *word)
+{
+	size_t n = strlen(dst);
+
+	for (const char *p = sep; *p && n + 1 < cap; p++)
+		dst[n++] = *p;
+	for (const char *p = word; *p && n + 2 < cap; p++) {
+		if (*p == SH_STATUS_MARK)
+			dst[n++] = '$', dst[n++] = '?';
+		else
+			dst[n++] = *p;
+	}
+	dst[n] = '\0';
+}
+
 static struct sh_job *job_new(const struct sh_line *line, int first, int last)
 {
 	struct sh_job *j = NULL;
@@ -139,15 +155,10 @@ static struct sh_job *job_new(const struct sh_line *line, int first, int last)
 	memset(j, 0, sizeof(*j));
 	j->id = id;
 	for (int c = first; c <= last; c++) {
-		size_t n = strlen(j->text);
-
-		for (int a = 0; a < line->cmds[c].argc && n < sizeof(j->text) - 1; a++) {
-			snprintf(j->text + n, sizeof(j->text) - n, "%s%s", a ? " " : "",
-				 line->cmds[c].argv[a]);
-			n = strlen(j->text);
-		}
+		for (int a = 0; a < line->cmds[c].argc; a++)
+			text_append(j->text, sizeof(j->text), a ? " " : "", line->cmds[c].argv[a]);
 		if (c < last)
-			snprintf(j->text + n, sizeof(j->text) - n, " | ");
+			text_append(j->text, sizeof(j->text), " |", "");
 	}
 	return j;
 }
@@ -400,16 +411,21 @@ static void start_pipeline(struct sh_state *st, const struct sh_line *line, int 
 		long err = i < last ? sys_pipe(fds) : 0;
 
 		if (err < 0) {
+			/* Never run the rest unconnected: it would read the console. */
 			fprintf(stderr, "sh: pipe: %s\n", strerror((int)err));
-			fds[0] = fds[1] = -1;
+			run->pids[run->n] = 0;
+			run->status[run->n++] = 1;
+			break;
 		}
 		run_one(st, &line->cmds[i], in, i < last ? fds[1] : -1, run);
 		if (in >= 0)
 			sys_close(in);
-		if (i < last && fds[1] >= 0)
+		if (i < last)
 			sys_close(fds[1]);
 		in = i < last ? fds[0] : -1;
 	}
+	if (in >= 0)
+		sys_close(in);
 }
 
 /* Makes the pipeline's processes the console's foreground job (or none). */

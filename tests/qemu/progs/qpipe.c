@@ -8,6 +8,9 @@
  *                      stderr and exits 1
  *   qpipe head N       copies the first N bytes of stdin to stdout in 509-byte
  *                      reads and exits (a reader that closes early)
+ *   qpipe hold N SECS  creates pipes until N exist or the kernel refuses one,
+ *                      prints "held K: <error>" (or "held K"), keeps them
+ *                      SECS seconds, exits (the pipe pool is then exhausted)
  *   qpipe async        the pipe through the async API: reads that pend,
  *                      time out, are cancelled and completed by a write;
  *                      writes that pend on a full pipe; PIPE_BUF atomicity;
@@ -69,6 +72,23 @@ static int cmd_head(unsigned long n)
 		sys_write(stdout, buf, (size_t)r);
 		n -= (unsigned long)r;
 	}
+	return 0;
+}
+
+static int cmd_hold(int n, unsigned long secs)
+{
+	long err = 0;
+	int k, fds[2];
+
+	/* Only the read ends stay open: a pipe lives while one end does, and
+	 * 32 descriptors would not hold both ends of 16 pipes. */
+	for (k = 0; k < n && (err = sys_pipe(fds)) == 0; k++)
+		sys_close(fds[1]);
+	if (err)
+		printf("held %d: %s\n", k, strerror((int)err));
+	else
+		printf("held %d\n", k);
+	sys_sleep_ns(secs * 1000000000ULL);
 	return 0;
 }
 
@@ -207,8 +227,10 @@ int main(int argc, char **argv)
 		return cmd_gen(strtoul(argv[2], NULL, 0), (uint32_t)strtoul(argv[3], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "head"))
 		return cmd_head(strtoul(argv[2], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "hold"))
+		return cmd_hold(atoi(argv[2]), strtoul(argv[3], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "async"))
 		return cmd_async();
-	fprintf(stderr, "usage: qpipe gen N SEED | head N | async\n");
+	fprintf(stderr, "usage: qpipe gen N SEED | head N | hold N SECS | async\n");
 	return 2;
 }
