@@ -149,7 +149,8 @@ static int escape_feed(struct sh_editor *ed, char c)
 	if (ed->esc != 2)
 		return 0;
 	if (c >= '0' && c <= '9') {
-		ed->esc_param = ed->esc_param * 10 + (c - '0');
+		if (ed->esc_param < 1000) /* no key has a bigger number: stop before overflow */
+			ed->esc_param = ed->esc_param * 10 + (c - '0');
 		return 1;
 	}
 	ed->esc = c == ';' ? 2 : 0;

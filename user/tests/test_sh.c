@@ -313,7 +313,9 @@ static void test_editor_keys(void)
 	     "ccc\n",
 	     "echo aaa ccc"},			     /* ^W */
 	    {"echo aaa bbb  \x17\x17x\n", "echo x"}, /* ^W over blanks */
-	    {"a\x1b[5~b\n", "ab"},		     /* unknown sequences are ignored */
+	    {"a\x1b[5~b\n", "ab"},
+	    {"a\x1b[99999999999999999999999~b\n", "ab"},
+	    /* a huge number: no overflow */ /* unknown sequences are ignored */
 	};
 	static struct sh_editor ed;
 	struct term t;
