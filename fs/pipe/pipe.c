@@ -155,9 +155,7 @@ static struct pipe_frame *__pipe_step(struct pipe *p, int64_t *res)
 	if (!list_empty(&p->writers))
 		f = __writer_step(p, res);
 	if (!f && !list_empty(&p->readers))
-		f = __reader_step(p, res);
-	if (!f && !list_empty(&p->writers) && !list_empty(&p->readers))
-		f = __writer_step(p, res); /* the reader made room */
+		f = __reader_step(p, res); /* room it makes is used by the kick's next step */
 	return f;
 }
 

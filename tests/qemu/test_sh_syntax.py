@@ -87,13 +87,14 @@ def unsupported_syntax_is_an_error(t):
 def background_jobs_and_wait(t):
     """& prints "[N] PID"; jobs lists running jobs; wait waits for all of them,
     wait %N gives that job's status; a finished job is announced once."""
-    lines = ["sleep 2 &", "sh -c \"exit 3\" &", "jobs", "wait %2", "echo st $?",
+    lines = ["sleep 2 &", "sh -c \"sleep 2; exit 3\" &", "jobs", "wait %2", "echo st $?",
              "wait", "echo waited $?", "jobs", "sleep 1 | cat &", "sleep 3", "echo after"]
     out = shell(t, lines, timeout=90)
     t.check(re.match(r"\[1\] \d+\n$", output_of(t, out, "sleep 2 &")), "[1] PID")
     t.check(re.match(r"\[2\] \d+\n$", output_of(t, out, lines[1])), "[2] PID")
     jobs = output_of(t, out, "jobs")
     t.check(re.search(r"^\[1\] Running +sleep 2$", jobs, re.M), "jobs: %r" % jobs)
+    t.check(re.search(r"^\[2\] Running +sh -c sleep 2; exit 3$", jobs, re.M), "jobs: %r" % jobs)
     t.check(output_of(t, out, "echo st $?") == "st 3\n", "wait %2 gives its status")
     t.check(output_of(t, out, "echo waited $?") == "waited 0\n", "wait for all")
     t.check(out.count("# jobs\n# ") == 1, "jobs after wait is empty")

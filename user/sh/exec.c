@@ -158,7 +158,7 @@ static struct sh_job *job_new(const struct sh_line *line, int first, int last)
 		for (int a = 0; a < line->cmds[c].argc; a++)
 			text_append(j->text, sizeof(j->text), a ? " " : "", line->cmds[c].argv[a]);
 		if (c < last)
-			text_append(j->text, sizeof(j->text), " |", "");
+			text_append(j->text, sizeof(j->text), " | ", "");
 	}
 	return j;
 }
