@@ -176,7 +176,6 @@ static void tty_kick(void)
 		unsigned long f = spin_lock_irqsave(&tty_lock);
 		struct tty_frame *r;
 		int64_t res = 0;
-
 		bool kill;
 
 		__tty_cook();
@@ -184,10 +183,11 @@ static void tty_kick(void)
 		kill = intr;
 		spin_unlock_irqrestore(&tty_lock, f);
 		if (kill)
-			tty_intr();
-		if (!r)
+			tty_intr(); /* then go on: cooking stopped at the ^C */
+		if (r)
+			async_op_complete(r->op, res);
+		else if (!kill)
 			return;
-		async_op_complete(r->op, res);
 	}
 }
 

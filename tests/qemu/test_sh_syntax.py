@@ -155,6 +155,20 @@ def ctrl_c_kills_the_foreground_job_not_the_shell(t):
 
 
 @qtest.case
+def ctrl_c_without_a_job_drops_the_line_only(t):
+    """^C typed to a console reader that is not the foreground job (a background
+    job, while the shell runs `wait`) drops the line typed so far and nothing
+    else: the line after it, sent in the same burst, is read."""
+    s = session(t)
+    s.send("qpipe ttyread & wait\n")
+    s.expect(r"\[1\] \d+\n")
+    s.send("lost\x03kept\n")
+    s.expect(r"ttyread: kept\n# ", timeout=30)
+    s.send("poweroff\n")
+    t.expect_status(s.finish(timeout=30), 0)
+
+
+@qtest.case
 def line_editing_keys(t):
     """Escape sequences and control keys at the prompt: left/right, backspace in
     the middle, Delete, Home/End, ^U, ^W, up/down history."""

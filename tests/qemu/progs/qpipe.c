@@ -11,6 +11,9 @@
  *   qpipe hold N SECS  creates pipes until N exist or the kernel refuses one,
  *                      prints "held K: <error>" (or "held K"), keeps them
  *                      SECS seconds, exits (the pipe pool is then exhausted)
+ *   qpipe ttyread      reads one line from stdin (the console, cooked) and
+ *                      prints "ttyread: <line>" (run as `qpipe ttyread & wait`:
+ *                      a console reader that is not the foreground job)
  *   qpipe async        the pipe through the async API: reads that pend,
  *                      time out, are cancelled and completed by a write;
  *                      writes that pend on a full pipe; PIPE_BUF atomicity;
@@ -89,6 +92,18 @@ static int cmd_hold(int n, unsigned long secs)
 	else
 		printf("held %d\n", k);
 	sys_sleep_ns(secs * 1000000000ULL);
+	return 0;
+}
+
+static int cmd_ttyread(void)
+{
+	char buf[128];
+	long n = sys_read(stdin, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return printf("ttyread: %s\n", strerror((int)n)), 1;
+	buf[n] = '\0';
+	printf("ttyread: %s", buf);
 	return 0;
 }
 
@@ -229,6 +244,8 @@ int main(int argc, char **argv)
 		return cmd_head(strtoul(argv[2], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		return cmd_hold(atoi(argv[2]), strtoul(argv[3], NULL, 0));
+	if (argc == 2 && !strcmp(argv[1], "ttyread"))
+		return cmd_ttyread();
 	if (argc == 2 && !strcmp(argv[1], "async"))
 		return cmd_async();
 	fprintf(stderr, "usage: qpipe gen N SEED | head N | hold N SECS | async\n");
