@@ -4,3 +4,4 @@ kernel-y += fs/vfs/file.o
 kernel-y += fs/initrd/initrd.o
 kernel-y += fs/devfs/devfs.o
 kernel-y += fs/tmpfs/tmpfs.o
+kernel-y += fs/pipe/pipe.o

@@ -43,6 +43,9 @@ void console_panic_mode(void);
 size_t console_read(char *buf, size_t n);
 /* Never blocks: copies up to @n bytes of pending input; returns the count (maybe 0). */
 size_t console_rx_take(char *buf, size_t n);
+/* If byte @c is in the pending input, drops the input up to and including it
+ * (the console's ^C while nobody reads); returns whether it was there. */
+bool console_rx_drop_through(char c);
 /* @fn runs (IRQ context) after each receive interrupt; the console device uses it. */
 void console_rx_set_notify(void (*fn)(void));
 struct console_rx_stats {

@@ -31,6 +31,8 @@
 #define PARAM_TMPFS_NODES	128	     /* files + directories of the tmpfs */
 #define PARAM_TMPFS_BLOCKS	1024	     /* 4 KiB data blocks of the tmpfs (4 MiB) */
 #define PARAM_TMPFS_FILE_BLOCKS 128	     /* blocks of one tmpfs file (512 KiB) */
+#define PARAM_MAX_PIPES		16	     /* pipes alive at once (pipe pool) */
+#define PARAM_PIPE_BYTES	16384	     /* buffer of one pipe (>= TIO_PIPE_BUF) */
 #define PARAM_TTY_LINE		4096 /* console line buffer; a longer line is delivered in parts */
 
 #endif

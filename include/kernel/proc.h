@@ -9,6 +9,7 @@
  *   proc_waitpid(pid, &status, flags)    reaps a child (pid -1: any); the kernel
  *                                        (proc_current() == NULL) reaps what it spawned
  *   proc_kill(pid)                       asks a process to die (TIO_WKILLED | 9)
+ *   proc_kill_child(parent, pid, reason) the same for the console's ^C (any context)
  *   proc_fault(...)                      trap.c: an exception in ring 3
  *   proc_return_to_user()                trap.c / syscall.c: exits a killed process
  *
@@ -57,6 +58,7 @@ struct async_port_as {
 enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
 
 /* Exit reasons of a killed process (status = TIO_WKILLED | reason). */
+#define PROC_KILL_INT  2  /* ^C at the console (the foreground job) */
 #define PROC_KILL_ILL  4  /* #UD */
 #define PROC_KILL_FPE  8  /* #DE */
 #define PROC_KILL_KILL 9  /* SYS_kill */
@@ -102,6 +104,9 @@ struct proc *proc_current(void);
 __attribute__((noreturn)) void proc_exit(int status);
 int proc_waitpid(int pid, int *status, int flags);
 int proc_kill(int pid);
+/* Kills @pid and its descendants with @reason if @pid runs and its parent is @parent;
+ * -ESRCH. Any context (the console's ^C). */
+int proc_kill_child(int parent, int pid, int reason);
 void proc_fault(uint64_t vector, uint64_t error, uint64_t rip, uint64_t addr);
 void proc_return_to_user(void);
 bool proc_killed(const struct proc *p);

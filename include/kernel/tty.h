@@ -4,6 +4,8 @@
  *   tty_init()       hooks the serial receive interrupt
  *   tty_io_layer     the I/O frame devfs gives the console vnode (state:
  *                    struct vfs_io first); reads complete with one line
+ *   tty_set_raw      raw input for a line editor (uapi/tty.h)
+ *   tty_set_foreground  the job ^C kills (uapi/tty.h)
  *
  * Cooked input for a serial shell: bytes are echoed, backspace (DEL or ^H)
  * erases, CR and LF (and CR LF) end a line, ^D at the start of a line is end
@@ -17,6 +19,8 @@
 #define KERNEL_TTY_H
 
 #include <async/async.h>
+#include <uapi/tty.h>
+#include <stdbool.h>
 
 void tty_init(void);
 extern const struct async_layer tty_io_layer;
@@ -26,5 +30,10 @@ struct tty_stats {
 	unsigned line_bytes; /* cooked bytes not yet read */
 };
 void tty_stats(struct tty_stats *out);
+
+/* TIO_TTY_SETRAW: raw input (true) or the cooked line discipline. */
+int tty_set_raw(bool on);
+/* TIO_TTY_SETFG: ^C kills these processes if they are children of @owner; n = 0 clears. */
+int tty_set_foreground(int owner, const int *pids, unsigned n);
 
 #endif

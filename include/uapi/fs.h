@@ -71,4 +71,7 @@ struct tio_statfs {
 #define TIO_PATH_MAX 256
 #define TIO_NAME_MAX 255
 
+/* Pipes (SYS_pipe): a write of at most this many bytes is atomic. */
+#define TIO_PIPE_BUF 4096
+
 #endif

@@ -121,6 +121,22 @@ static void __serial_unthrottle(void)
 	}
 }
 
+bool console_rx_drop_through(char c)
+{
+	unsigned long f = spin_lock_irqsave(&rx_lock);
+	unsigned i = rx_tail;
+	bool found = false;
+
+	while (i != rx_head && !found)
+		found = rx_ring[i++ & RX_MASK] == c;
+	if (found) {
+		rx_tail = i;
+		__serial_unthrottle();
+	}
+	spin_unlock_irqrestore(&rx_lock, f);
+	return found;
+}
+
 size_t console_rx_take(char *buf, size_t n)
 {
 	unsigned long f = spin_lock_irqsave(&rx_lock);

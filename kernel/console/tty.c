@@ -8,6 +8,9 @@
  *                  buffer) and may be handed to readers
  *   eof            ^D on an empty line: the next reader gets 0
  *   readers        FIFO of waiting read frames
+ *   raw            TIO_TTY_SETRAW: bytes go to readers as typed, unechoed
+ *   fg_*           the foreground job (TIO_TTY_SETFG) and who set it
+ *   intr           ^C was seen: kill the foreground job (outside the lock)
  *
  * tty_kick() is the one engine: cook input while a reader waits and no line
  * is ready, hand a ready line to the first reader, repeat. The reader's op
@@ -15,19 +18,27 @@
  * start queues itself and kicks, so a line already waiting completes it at
  * once (the async core takes a completion that arrives inside a start).
  * Writes are synchronous: the serial output is polled.
+ *
+ * ^C (cooked only) drops the line being typed and kills the foreground job.
+ * Input is consumed only for readers, so while a foreground job runs without
+ * reading, tty_kick() looks for a ^C in the pending input and drops the
+ * input up to it (typed-ahead lines before a ^C are discarded, as a
+ * terminal's interrupt flushes them). Kills happen outside tty_lock.
  */
 #include <fs/vfs.h>
 #include <kernel/console.h>
 #include <kernel/list.h>
 #include <kernel/param.h>
+#include <kernel/proc.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/tty.h>
 #include <uapi/errno.h>
 
-#define CH_EOF 0x04
-#define CH_BS  0x08
-#define CH_DEL 0x7f
+#define CH_INTR 0x03
+#define CH_EOF	0x04
+#define CH_BS	0x08
+#define CH_DEL	0x7f
 
 struct tty_frame {
 	struct vfs_io io;      /* [I] first: filled by the vfs frame */
@@ -43,6 +54,10 @@ static unsigned line_len;				/* [L] */
 static bool ready, eof, last_cr;			/* [L] */
 static struct list_node readers = {&readers, &readers}; /* [L] */
 static unsigned nreaders;				/* [L] */
+static bool raw, intr;					/* [L] */
+static int fg_owner;					/* [L] pid that set the job */
+static int fg_pids[TIO_TTY_FG_MAX];			/* [L] */
+static unsigned fg_n;					/* [L] */
 
 static void echo(const char *s, size_t n)
 {
@@ -71,6 +86,11 @@ static void __cook(char c)
 			line_len--;
 			echo("\b \b", 3);
 		}
+	} else if (c == CH_INTR) {
+		line_len = 0;
+		ready = false;
+		echo("^C\n", 3);
+		intr = true;
 	} else if (c == CH_EOF) {
 		if (line_len)
 			ready = true;
@@ -84,12 +104,47 @@ static void __cook(char c)
 	}
 }
 
+/* Raw: as many bytes as the first reader asked for, as they are. */
+static void __tty_take_raw(void)
+{
+	struct tty_frame *r = list_entry(readers.next, struct tty_frame, node);
+	char c;
+
+	while (line_len < r->io.len && line_len < PARAM_TTY_LINE && console_rx_take(&c, 1)) {
+		line[line_len++] = c;
+		ready = true;
+	}
+}
+
 static void __tty_cook(void)
 {
 	char c;
 
-	while (nreaders && !ready && !eof && console_rx_take(&c, 1))
+	if (nreaders && raw && !ready) {
+		__tty_take_raw();
+		return;
+	}
+	while (nreaders && !ready && !eof && !intr && console_rx_take(&c, 1))
 		__cook(c);
+	if (!nreaders && !raw && fg_n && console_rx_drop_through(CH_INTR)) {
+		echo("^C\n", 3);
+		intr = true;
+	}
+}
+
+/* Kills the foreground job if a ^C was seen; outside tty_lock. */
+static void tty_intr(void)
+{
+	int pids[TIO_TTY_FG_MAX], owner;
+	unsigned long f = spin_lock_irqsave(&tty_lock);
+	unsigned n = intr ? fg_n : 0;
+
+	intr = false;
+	owner = fg_owner;
+	memcpy(pids, fg_pids, sizeof(pids));
+	spin_unlock_irqrestore(&tty_lock, f);
+	for (unsigned i = 0; i < n; i++)
+		proc_kill_child(owner, pids[i], PROC_KILL_INT);
 }
 
 /* Hands ready bytes to the first reader; returns it (unlinked) with *res, or NULL. */
@@ -122,13 +177,18 @@ static void tty_kick(void)
 		unsigned long f = spin_lock_irqsave(&tty_lock);
 		struct tty_frame *r;
 		int64_t res = 0;
+		bool kill;
 
 		__tty_cook();
 		r = __tty_deliver(&res);
+		kill = intr;
 		spin_unlock_irqrestore(&tty_lock, f);
-		if (!r)
+		if (kill)
+			tty_intr(); /* then go on: cooking stopped at the ^C */
+		if (r)
+			async_op_complete(r->op, r->token, res);
+		else if (!kill)
 			return;
-		async_op_complete(r->op, r->token, res);
 	}
 }
 
@@ -203,6 +263,31 @@ void tty_stats(struct tty_stats *out)
 	out->readers = nreaders;
 	out->line_bytes = line_len;
 	spin_unlock_irqrestore(&tty_lock, f);
+}
+
+int tty_set_raw(bool on)
+{
+	unsigned long f = spin_lock_irqsave(&tty_lock);
+
+	raw = on;
+	spin_unlock_irqrestore(&tty_lock, f);
+	tty_kick();
+	return 0;
+}
+
+int tty_set_foreground(int owner, const int *pids, unsigned n)
+{
+	unsigned long f;
+
+	if (n > TIO_TTY_FG_MAX)
+		return -EINVAL;
+	f = spin_lock_irqsave(&tty_lock);
+	fg_owner = owner;
+	fg_n = n;
+	memcpy(fg_pids, pids, n * sizeof(int));
+	spin_unlock_irqrestore(&tty_lock, f);
+	tty_kick(); /* a ^C typed before the job was set */
+	return 0;
 }
 
 void tty_init(void)

@@ -347,6 +347,38 @@ int proc_kill(int pid)
 	return err;
 }
 
+/* @c is @t or descends from it. proc_lock held. */
+static bool __proc_descends(const struct proc *c, const struct proc *t)
+{
+	for (; c; c = c->parent)
+		if (c == t)
+			return true;
+	return false;
+}
+
+int proc_kill_child(int parent, int pid, int reason)
+{
+	unsigned long f = spin_lock_irqsave(&proc_lock);
+	struct proc *t = NULL;
+
+	for (struct list_node *n = proc_list.next; n != &proc_list; n = n->next) {
+		struct proc *c = list_entry(n, struct proc, node);
+
+		if (c->pid == pid && c->state == PROC_RUNNING && c->parent &&
+		    c->parent->pid == parent)
+			t = c;
+	}
+	/* Its descendants too: a job's `sh -c` must not leave its children reading the console. */
+	for (struct list_node *n = proc_list.next; t && n != &proc_list; n = n->next) {
+		struct proc *c = list_entry(n, struct proc, node);
+
+		if (c->state == PROC_RUNNING && __proc_descends(c, t))
+			proc_mark_killed(c, reason);
+	}
+	spin_unlock_irqrestore(&proc_lock, f);
+	return t ? 0 : -ESRCH;
+}
+
 int proc_sleep_ns(uint64_t ns)
 {
 	struct proc *p = proc_current();

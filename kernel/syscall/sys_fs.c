@@ -7,6 +7,7 @@
  * (vfs_sync_io). A short chunk ends the call, as a short read(2) does; an
  * error after some bytes moved returns the bytes.
  */
+#include <fs/pipe.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <uapi/errno.h>
@@ -114,7 +115,8 @@ static long seek_in(struct file *f, int64_t off, uint64_t whence)
 	unsigned long fl;
 	int64_t base;
 
-	if (f->kind != FILE_VNODE || (f->vn->mode & S_IFMT) == S_IFCHR)
+	if (f->kind != FILE_VNODE || (f->vn->mode & S_IFMT) == S_IFCHR ||
+	    (f->vn->mode & S_IFMT) == S_IFIFO)
 		return -ESPIPE;
 	vnode_stat(f->vn, &st);
 	fl = spin_lock_irqsave(&f->lock);
@@ -330,11 +332,14 @@ SYSCALL_DECL(umount)
 SYSCALL_DECL(ioctl)
 {
 	struct file *f = fd_get(p, a[0]);
+	long r;
 
 	if (!f)
 		return -EBADF;
+	/* The console's requests (uapi/tty.h); the network's are not built yet. */
+	r = sys_is_console(f) ? sys_tty_ioctl(p, a[1], a[2]) : -ENOTTY;
 	file_put(f);
-	return -ENOTTY; /* the only requests are the network's (not built yet) */
+	return r;
 }
 
 SYSCALL_DECL(statfs)
@@ -346,4 +351,38 @@ SYSCALL_DECL(statfs)
 	if (!err)
 		err = vfs_statfs(abs, &st);
 	return err ? err : copy_to_user(p, a[1], &st, sizeof(st));
+}
+
+/* Two descriptors of a new pipe: fds[0] reads, fds[1] writes (fs/pipe.h). */
+SYSCALL_DECL(pipe)
+{
+	struct file *rd, *wr;
+	int fds[2], err;
+
+	if (!uaccess_range_ok(a[0], sizeof(fds)))
+		return -EFAULT;
+	err = pipe_create(&rd, &wr);
+	if (err)
+		return err;
+	fds[0] = fd_install(p, rd);
+	if (fds[0] < 0) {
+		file_put(wr);
+		return fds[0];
+	}
+	fds[1] = fd_install(p, wr);
+	if (fds[1] < 0) {
+		err = fds[1];
+		goto out_close_rd;
+	}
+	err = copy_to_user(p, a[0], fds, sizeof(fds));
+	if (err)
+		goto out_close_both;
+	return 0;
+out_close_both:
+	p->fds[fds[1]] = NULL;
+	file_put(wr);
+out_close_rd:
+	p->fds[fds[0]] = NULL;
+	file_put(rd);
+	return err;
 }

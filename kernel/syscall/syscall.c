@@ -54,6 +54,7 @@ static long (*const syscall_table[SYS_COUNT])(struct proc *p, const uint64_t *a)
     [SYS_umount] = sys_umount,
     [SYS_ioctl] = sys_ioctl,
     [SYS_statfs] = sys_statfs,
+    [SYS_pipe] = sys_pipe,
     [SYS_waiter_create] = sys_waiter_create,
     [SYS_submit] = sys_submit,
     [SYS_wait_event] = sys_wait_event,

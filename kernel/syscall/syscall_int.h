@@ -68,6 +68,10 @@ SYSCALL_DECL(mount);
 SYSCALL_DECL(umount);
 SYSCALL_DECL(ioctl);
 SYSCALL_DECL(statfs);
+SYSCALL_DECL(pipe);
+/* sys_tty.c: the console's ioctl requests */
+bool sys_is_console(const struct file *f);
+long sys_tty_ioctl(struct proc *p, uint64_t req, uint64_t arg);
 /* sys_async.c */
 SYSCALL_DECL(waiter_create);
 SYSCALL_DECL(submit);

@@ -20,9 +20,35 @@ static int sink(void *ctx, const char *line, size_t len)
 	return line[len - 1] == '\n' ? 0 : -1;
 }
 
+static void discard(void *arg, const char *s, size_t n)
+{
+	(void)arg, (void)s, (void)n;
+}
+
+/* The shell: parse, expand every word as the executor does, and type the
+ * same bytes into the line editor. */
+static void fuzz_shell(const char *s, size_t n)
+{
+	static struct sh_line line;
+	static struct sh_editor ed;
+	static char out[SH_LINE_MAX * 4];
+
+	if (sh_parse(s, &line) == SH_OK)
+		for (int c = 0; c < line.ncmds; c++)
+			for (int a = 0; a < line.cmds[c].argc; a++)
+				if (sh_expand(line.cmds[c].argv[a], 255, out, sizeof(out)) < 0)
+					abort(); /* a parsed line always expands */
+	sh_ed_init(&ed, discard, NULL);
+	sh_ed_begin(&ed);
+	for (size_t i = 0; i < n; i++)
+		if (sh_ed_feed(&ed, s[i]) != SH_ED_MORE)
+			sh_ed_begin(&ed);
+	if (ed.len > SH_LINE_MAX || ed.cur > ed.len)
+		abort();
+}
+
 static void fuzz_text(uint8_t which, const char *s, size_t n)
 {
-	static struct sh_cmd cmd;
 	struct http_req req;
 	uint64_t v;
 	uint32_t a;
@@ -34,7 +60,7 @@ static void fuzz_text(uint8_t which, const char *s, size_t n)
 		break;
 	case 1:
 		if (n <= SH_LINE_MAX)
-			sh_parse(s, 255, &cmd);
+			fuzz_shell(s, n);
 		break;
 	case 2:
 		dd_parse_size(s, &v);

@@ -75,9 +75,18 @@ rc=$?
 same sh_transcript want.txt got.txt
 [ $rc -eq 3 ] && ok sh_exit_status || bad sh_exit_status "rc=$rc"
 
-# Background job: "[pid]" at once, the shell does not wait for it.
+# Background job: "[N] PID" at once, the shell does not wait for it.
 printf 'sleep 2 &\necho next\n' | "$BIN/sh" > bg.txt 2>&1
-if grep -q '^\[[0-9]*\]$' bg.txt && grep -q '^next$' bg.txt; then ok sh_background; else bad sh_background "$(tr '\n' '|' < bg.txt)"; fi
+if grep -q '^\[1\] [0-9]*$' bg.txt && grep -q '^next$' bg.txt; then ok sh_background; else bad sh_background "$(tr '\n' '|' < bg.txt)"; fi
+# Pipelines, lists and 2>&1 (pipes and spawn through the shim's Linux calls).
+printf 'echo hi | cat\necho abc > x.txt; cat x.txt\ncat /nope 2>&1 | cat\nsh -c "exit 3" || echo failed $?\necho a | sh -c "exit 4"; echo last $?\necho (\n' |
+	"$BIN/sh" > got.txt 2>&1
+printf '%s\n' '# echo hi | cat' hi '# echo abc > x.txt; cat x.txt' abc '# cat /nope 2>&1 | cat' \
+	'cat: /nope: No such file or directory' '# sh -c "exit 3" || echo failed $?' 'failed 3' \
+	'# echo a | sh -c "exit 4"; echo last $?' 'last 4' '# echo (' \
+	"sh: syntax error: unsupported '('" > want.txt
+printf '# \n' >> want.txt
+same sh_pipelines_and_lists want.txt got.txt
 "$BIN/sh" -c 'echo via -c' > c.txt 2>&1
 echo 'via -c' > want.txt
 same sh_dash_c want.txt c.txt

@@ -11,6 +11,7 @@ qprogs      := qprobe fputest qbench
 qprogs      += flagprobe
 qprogs      += pbqtest
 qprogs      += vfsprobe
+qprogs      += qpipe
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
