@@ -156,6 +156,8 @@ void vfs_buf_copy_in(struct async_buf *buf, uint64_t boff, void *dst, size_t n);
 /* Filesystems in this tree. */
 void initrd_fs_init(void);
 void devfs_init(void);
+/* A driver's node /dev/@name (block devices); the vnode is the driver's, never freed. */
+void devfs_register(const char *name, struct vnode *vn);
 void tmpfs_init(void);
 
 #endif

@@ -1,0 +1,10 @@
+/* drivers.c - the order drivers come up in (contract: drivers/drivers.h). */
+#include <drivers/ata.h>
+#include <drivers/drivers.h>
+#include <drivers/pci.h>
+
+void drivers_init(void)
+{
+	pci_init();
+	ata_init();
+}
