@@ -155,8 +155,15 @@ static void ata_parse_cmdline(void)
 
 	if (!v)
 		return;
+	const char *lose = strstr(v, "lose=");
+
 	ata_force_pio = strstr(v, "pio") != NULL;
 	ata_force_lba48 = strstr(v, "lba48") != NULL;
+	if (lose) {
+		ata_lose_lba = 0;
+		for (lose += 5; *lose >= '0' && *lose <= '9'; lose++)
+			ata_lose_lba = ata_lose_lba * 10 + (uint64_t)(*lose - '0');
+	}
 }
 
 void ata_init(void)

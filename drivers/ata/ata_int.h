@@ -90,6 +90,10 @@ struct ata_drive {
 
 extern const struct blk_ops ata_blk_ops;
 extern bool ata_force_pio, ata_force_lba48; /* [I] from the command line */
+/* Fault injection (ata=lose=N): the completion interrupt of the first command
+ * covering sector N is ignored once, as if the device never answered. */
+extern uint64_t ata_lose_lba; /* [I] UINT64_MAX: off */
+extern bool ata_lost;	      /* [a] it happened */
 
 void ata_chan_init_io(struct ata_chan *ch);
 void ata_irq(void *arg);

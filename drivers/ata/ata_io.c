@@ -20,6 +20,10 @@
  *
  * PIO is used when the channel has no bus master, ata=pio is given, or the
  * buffer has a range DMA cannot address (odd address or length).
+ *
+ * Fault injection (ata=lose=N on the command line) drops one completion
+ * interrupt, so the watchdog path and the frames of a parked request can be
+ * tested on an emulated disk that never really hangs.
  */
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/mmu.h>
@@ -29,6 +33,19 @@
 #include "ata_int.h"
 
 bool ata_force_pio, ata_force_lba48;
+uint64_t ata_lose_lba = UINT64_MAX;
+bool ata_lost;
+
+/* The fault-injection hook: true if this completion is the one to lose. Lock held. */
+static bool ata_lose_this(const struct ata_frame *s)
+{
+	if (ata_lose_lba < s->rq.lba || ata_lose_lba >= s->rq.lba + s->rq.count ||
+	    __atomic_exchange_n(&ata_lost, true, __ATOMIC_RELAXED))
+		return false;
+	klog(LOG_WARN, "ata %s: fault injection: completion of sector %lu+%u dropped\n",
+	     s->rq.dev->name, s->rq.lba, s->rq.count);
+	return true;
+}
 
 static struct ata_drive *frame_drive(const struct ata_frame *s)
 {
@@ -275,6 +292,8 @@ void ata_irq(void *arg)
 	}
 	st = inb(ch->base + ATA_STATUS);
 	res = ata_irq_step(ch, ch->cur, st, bms);
+	if (res != ASYNC_PENDING && ata_lose_this(ch->cur))
+		res = ASYNC_PENDING;
 	if (res != ASYNC_PENDING) {
 		op = ata_take(ch);
 		async_port_timer_cancel(&ch->watchdog);

@@ -9,7 +9,10 @@
  *
  * Kernel command line: ata=pio forces PIO (no bus-master DMA), ata=lba48
  * uses the 48-bit commands for every request on drives that have them
- * (both exist so tests reach each path on small images).
+ * (both exist so tests reach each path on small images); ata=lose=N drops the
+ * completion interrupt of the first command covering sector N (fault injection:
+ * the watchdog then resets the channel and the request fails with -EIO).
+ * Options combine with commas: ata=pio,lose=100.
  */
 #ifndef DRIVERS_ATA_H
 #define DRIVERS_ATA_H

@@ -350,5 +350,28 @@ def stats_counts_requests_and_sectors_per_device(t):
     t.check(a[4] == 0 and a[1] == b[1], "errors or writes moved: %r -> %r" % (b, a))
 
 
+@qtest.case
+def lost_interrupt_times_out_resets_channel_and_frames_show_in_stats(t):
+    """ata=lose=N drops the completion of the command covering sector N: while the read
+    is parked, stats shows its frames (vfs -> blkio -> blk -> part -> blk -> ata); the
+    watchdog then resets the channel, the reader gets an I/O error, the disk works on."""
+    disks = {"hda": random_image(t, "hda.img", 20480, MBR_LAYOUT)}
+    lost = MBR_PARTS["hda5"][0] + 60
+    out = session(t, disks, ["sha256sum /dev/hda5 &", "sleep 1", "stats", "sleep 12",
+                             "sha256sum /dev/hda5"], append="ata=lose=%d" % lost, timeout=120)
+    stats = qtest.output_of(t, out, "stats")
+    frames = re.findall(r"^  #(\d+) (\S+)(?: waiting on ([^\n]*?))? age", stats, re.M)
+    layers = [f[1] for f in frames]
+    t.check(layers == ["ata", "blk", "part", "blk", "blkio", "vfs"],
+            "parked read's frames %r (stats: %r)" % (frames, stats[-600:]))
+    t.check(frames[0][2] == "ATA DMA interrupt", "the ata frame waits on %r" % frames[0][2])
+    t.check(re.search(r"ata hda: timeout on read of sector \d+\+\d+: channel 0 reset", out),
+            "no timeout/reset log line")
+    t.check("sha256sum: /dev/hda5: Input/output error" in out, "the reader got no I/O error")
+    data = part_bytes(read(disks["hda"]), *MBR_PARTS["hda5"])
+    got = sha_of(t, out, "/dev/hda5")
+    t.check(got == sha(data), "after the reset hda5 reads %s, host says %s" % (got, sha(data)))
+
+
 if __name__ == "__main__":
     qtest.main("block")
