@@ -1,10 +1,12 @@
 /* drivers.c - the order drivers come up in (contract: drivers/drivers.h). */
 #include <drivers/ata.h>
 #include <drivers/drivers.h>
+#include <drivers/md.h>
 #include <drivers/pci.h>
 
 void drivers_init(void)
 {
 	pci_init();
 	ata_init();
+	md_init();
 }

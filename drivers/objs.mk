@@ -7,3 +7,4 @@ kernel-y += drivers/block/part.o
 kernel-y += drivers/pci/pci.o
 kernel-y += drivers/ata/ata.o
 kernel-y += drivers/ata/ata_io.o
+kernel-y += drivers/md/md.o

@@ -26,7 +26,15 @@ static void blk_vnode_stat(struct vnode *v, struct tio_stat *st)
 	st->rdev = d->major << 8 | d->minor;
 }
 
-static const struct vnode_ops blk_vnode_ops = {.stat = blk_vnode_stat, .io = &blk_io_layer};
+static long blk_vnode_ioctl(struct vnode *v, unsigned long req, uint64_t arg)
+{
+	struct blk_dev *d = container_of(v, struct blk_dev, vn);
+
+	return d->ops->ioctl ? d->ops->ioctl(d, req, arg) : -ENOTTY;
+}
+
+static const struct vnode_ops blk_vnode_ops = {
+    .stat = blk_vnode_stat, .io = &blk_io_layer, .ioctl = blk_vnode_ioctl};
 
 int blk_register(struct blk_dev *d)
 {
@@ -185,7 +193,7 @@ static void lsblk_tree(struct blk_dev *d, void *arg)
 {
 	struct blk_print *p = arg;
 
-	if (d->parent)
+	if (d->parent || !d->sectors) /* unbuilt md arrays, unbound loop devices */
 		return;
 	lsblk_line(p, d, "");
 	p->disk = d;

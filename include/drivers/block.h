@@ -61,6 +61,8 @@ struct blk_rq {
 
 struct blk_ops {
 	const struct async_layer *layer; /* state begins with struct blk_rq */
+	/* Optional: ioctl on /dev/NAME (md, loop), in the caller's thread. */
+	long (*ioctl)(struct blk_dev *d, unsigned long req, uint64_t arg);
 };
 
 /*

@@ -71,6 +71,9 @@ struct vnode_ops {
 	const struct async_layer *io;
 	/* The last reference went away. Optional. */
 	void (*release)(struct vnode *v);
+	/* A device request on an open file (md, loop); @arg is a user address or a
+	 * number. Runs in the caller's thread. Absent: -ENOTTY. */
+	long (*ioctl)(struct vnode *v, unsigned long req, uint64_t arg);
 };
 
 struct vnode {

@@ -330,11 +330,14 @@ SYSCALL_DECL(umount)
 SYSCALL_DECL(ioctl)
 {
 	struct file *f = fd_get(p, a[0]);
+	long r = -ENOTTY; /* no handler: the network's requests are not built yet */
 
 	if (!f)
 		return -EBADF;
+	if (f->kind == FILE_VNODE && f->vn->ops->ioctl)
+		r = f->vn->ops->ioctl(f->vn, a[1], a[2]); /* device files: md, loop */
 	file_put(f);
-	return -ENOTTY; /* the only requests are the network's (not built yet) */
+	return r;
 }
 
 SYSCALL_DECL(statfs)
