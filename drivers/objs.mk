@@ -8,3 +8,4 @@ kernel-y += drivers/pci/pci.o
 kernel-y += drivers/ata/ata.o
 kernel-y += drivers/ata/ata_io.o
 kernel-y += drivers/md/md.o
+kernel-y += drivers/loop/loop.o

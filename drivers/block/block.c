@@ -216,9 +216,14 @@ static void stats_line(struct blk_dev *d, void *arg)
 {
 	struct blk_print *p = arg;
 	struct blk_queue *q = d->queue;
-	unsigned long f = spin_lock_irqsave(&q->lock);
-	unsigned active = q->active, waiting = q->waiting;
+	unsigned long f;
+	unsigned active, waiting;
 
+	if (!d->sectors) /* unbuilt md arrays, unbound loop devices */
+		return;
+	f = spin_lock_irqsave(&q->lock);
+	active = q->active;
+	waiting = q->waiting;
 	spin_unlock_irqrestore(&q->lock, f);
 	p->print(p->arg, "%-6s %8lu %8lu %10lu %10lu %6lu %6lu %6u %6u\n", d->name,
 		 __atomic_load_n(&d->st.reads, __ATOMIC_RELAXED),

@@ -29,8 +29,9 @@ struct tio_md_detail {
 };
 
 /* ioctl on /dev/loopN (loop driver) */
-#define TIO_LOOP_SET_FD	    0x4c00 /* arg: (void *)(long)fd of the backing file */
-#define TIO_LOOP_CLR_FD	    0x4c01 /* arg: NULL */
+#define TIO_LOOP_SET_FD	    0x4c00 /* arg: fd of a regular file; -EBUSY if bound */
+#define TIO_LOOP_CLR_FD	    0x4c01 /* arg: NULL; -EBUSY while requests are in flight */
+#define TIO_LOOP_SET_STATUS 0x4c04 /* arg: struct tio_loop_info; only @file is taken (a label) */
 #define TIO_LOOP_GET_STATUS 0x4c05 /* arg: struct tio_loop_info (filled); -ENXIO if unbound */
 #define TIO_LOOP_MAX	    8
 struct tio_loop_info {
