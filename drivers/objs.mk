@@ -9,3 +9,4 @@ kernel-y += drivers/ata/ata.o
 kernel-y += drivers/ata/ata_io.o
 kernel-y += drivers/md/md.o
 kernel-y += drivers/loop/loop.o
+kernel-y += drivers/fdc/fdc.o
