@@ -6,6 +6,9 @@ master), so raid0 and raid1 have a member on each IDE channel.
     BENCH blk_ata_dd1M_MiBps      dd if=/dev/hda of=/dev/null bs=1M count=64
     BENCH blk_raid0_dd1M_MiBps    the same over md0 = raid0(hda, hdc), 64 KiB chunks, 128 MiB
     BENCH blk_raid1_dd1M_MiBps    the same over md1 = raid1(hda, hdc), 64 MiB
+    BENCH blk_floppy_dd1M_MiBps   dd if=/dev/fd0 of=/dev/null bs=1M (1.44 MB image; the
+                                  first run waits for the motor's 0.5 s spin-up, the next
+                                  two find it running: the median is a spun-up run)
     BENCH blk_<dev>_rand4k_qd1_iops, _rand4k_qd32_iops, _seq60k_qd8_MiBps
                                   blkbench (tests/qemu/progs/blkbench.c) on hda, md0, md1
 
@@ -45,6 +48,13 @@ def dd_lines(dev, mib):
     return ["dd if=/dev/%s of=/dev/null bs=1M count=%d" % (dev, mib)] * RUNS
 
 
+def make_floppy(t):
+    path = os.path.join(t.tmp, "fd.img")
+    with open(path, "wb") as f:
+        f.write(random.Random("fd").randbytes(1474560))
+    return path
+
+
 def bench(t):
     hda, hdc = make_disk(t, "hda.img"), make_disk(t, "hdc.img")
     script = []
@@ -56,11 +66,12 @@ def bench(t):
     script += ["mdadm --build /dev/md1 --level=1 --raid-devices=2 /dev/hda /dev/hdc"]
     script += dd_lines("md1", DISK_MIB)
     script += ["blkbench md1 %d" % BLKBENCH_SECONDS]
-    r = t.qemu("--initrd", qtest.initrd(t), "--hda", hda, "--hdc", hdc,
+    script += dd_lines("fd0", 2)
+    r = t.qemu("--initrd", qtest.initrd(t), "--hda", hda, "--hdc", hdc, "--fda", make_floppy(t),
                input="".join(l + "\n" for l in script) + "poweroff\n", timeout=300)
     t.expect_status(r, 0)
     lines = []
-    for dev, name in (("hda", "ata"), ("md0", "raid0"), ("md1", "raid1")):
+    for dev, name in (("hda", "ata"), ("md0", "raid0"), ("md1", "raid1"), ("fd0", "floppy")):
         rates = []
         for m in re.finditer(r"# dd if=/dev/%s of=/dev/null bs=1M count=\d+\n"
                              r"(?:.*\n){2}(\d+) bytes .* copied, ([\d.]+) s" % dev, r.out):
