@@ -286,5 +286,34 @@ def lost_interrupt_times_out_resets_channel_and_frames_show_in_stats(t):
     t.check(got == sha(data), "after the reset hda5 reads %s, host says %s" % (got, sha(data)))
 
 
+@qtest.case
+def op_deadline_cancels_parked_and_in_flight_requests(t):
+    """Two async reads with deadlines (blkprobe): the first's completion is lost (ata=lose),
+    the second waits in hda's queue behind it. The second's 300 ms deadline takes it out of
+    the queue (-ETIMEDOUT), the first's 2 s deadline cancels the command (channel reset,
+    -ETIMEDOUT) long before the 10 s watchdog; the disk reads right afterwards and stats
+    shows the queue empty again."""
+    disks = {"hda": random_image(t, "hda.img", 2048)}
+    out = session(t, disks, ["blkprobe deadline hda 8192:2000 65536:300", "stats",
+                             "sha256sum /dev/hda"], append="ata=lose=17", timeout=60)
+    probe = qtest.output_of(t, out, "blkprobe deadline hda 8192:2000 65536:300")
+    res = re.findall(r"^slot (\d) result (-?\d+) after (\d+) ms$", probe, re.M)
+    t.check([(s, r) for s, r, _ in res] == [("1", "-110"), ("0", "-110")],
+            "completions %r, want slot 1 then slot 0, both -ETIMEDOUT" % (res,))
+    t.check(int(res[1][2]) < 9000, "the in-flight read ended after %s ms: the watchdog, "
+            "not its deadline" % res[1][2])
+    t.check("ata hda: cancelled read of sector 16+8: channel 0 reset" in probe,
+            "no channel reset for the cancelled command")
+    m = re.search(r"^hda\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$",
+                  qtest.output_of(t, out, "stats"), re.M)
+    # errors 1: the parked read left the queue without reaching the device (only the
+    # cancelled command counts); queued 1, and nothing admitted or waiting any more.
+    t.check(m and m.groups()[2:] == ("1", "1", "0", "0"),
+            "hda counters (errors 1, queued 1, active 0, waiting 0 expected): %r" %
+            (m and m.groups(),))
+    got = sha_of(t, out, "/dev/hda")
+    t.check(got == sha(read(disks["hda"])), "hda reads wrong after the cancels")
+
+
 if __name__ == "__main__":
     qtest.main("block")

@@ -87,8 +87,8 @@ static long run(int fd, unsigned depth, size_t len, bool random, uint64_t ns)
 	}
 }
 
-static int bench(int fd, const char *dev, const char *name, unsigned depth, size_t len,
-		 bool random, uint64_t ns)
+static int bench(int fd, const char *dev, const char *name, unsigned depth, size_t len, bool random,
+		 uint64_t ns)
 {
 	uint64_t t0 = (uint64_t)sys_clock_ns(), t;
 	long n = run(fd, depth, len, random, ns);
