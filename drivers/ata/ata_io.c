@@ -82,9 +82,10 @@ void ata_chan_reset(struct ata_chan *ch)
 /* Fills the channel's PRD table from the request's buffer: false if DMA cannot do it. */
 static bool ata_build_prd(struct ata_chan *ch, const struct blk_rq *rq)
 {
-	struct async_sg sg[ATA_PRD_MAX / 2];
-	int nsg = async_port_buf_phys(rq->buf, rq->boff, (uint64_t)rq->count * BLK_SECTOR, sg,
-				      ATA_PRD_MAX / 2);
+	/* 256 sectors of 4 KiB pages are at most 33 ranges; 64 (1 KiB of stack: this may run
+	 * from an interrupt handler's completion chain) leaves room for odd buffers. */
+	struct async_sg sg[64];
+	int nsg = async_port_buf_phys(rq->buf, rq->boff, (uint64_t)rq->count * BLK_SECTOR, sg, 64);
 	unsigned n = 0;
 
 	if (nsg <= 0)
