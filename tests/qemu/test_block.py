@@ -288,6 +288,24 @@ def lost_interrupt_times_out_resets_channel_and_frames_show_in_stats(t):
 
 
 @qtest.case
+def channels_run_independently_and_master_slave_share_a_queue(t):
+    """A read of hda (primary master) hangs on a lost interrupt for the watchdog's 10 s:
+    meanwhile a read of hdc (secondary channel) finishes at once, and a read of hdb
+    (primary slave, same channel) waits in the channel's queue until the reset."""
+    disks = {"hda": random_image(t, "hda.img", 2048), "hdb": random_image(t, "hdb.img", 2048),
+             "hdc": random_image(t, "hdc.img", 2048)}
+    out = session(t, disks, ["sha256sum /dev/hda &", "sleep 1", "sha256sum /dev/hdc",
+                             "sha256sum /dev/hdb", "sleep 1"], append="ata=lose=100", timeout=120)
+    reset = out.find("ata hda: timeout on read of sector")
+    t.check(reset > 0, "no watchdog reset of hda's channel")
+    for dev, before in (("hdc", True), ("hdb", False)):
+        m = re.search(r"([0-9a-f]{64})  /dev/%s" % dev, out)
+        t.check(m and m.group(1) == sha(read(disks[dev])), "%s read wrong or failed" % dev)
+        t.check((m.start() < reset) == before, "%s finished %s the reset of the primary channel" %
+                (dev, "after" if before else "before"))
+
+
+@qtest.case
 def op_deadline_cancels_parked_and_in_flight_requests(t):
     """Two async reads with deadlines (blkprobe): the first's completion is lost (ata=lose),
     the second waits in hda's queue behind it. The second's 300 ms deadline takes it out of
