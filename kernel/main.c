@@ -15,6 +15,7 @@
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/pit.h>
 #include <arch/x86_64/trap.h>
+#include <drivers/drivers.h>
 #include <kernel/boot.h>
 #include <kernel/console.h>
 #include <kernel/crash.h>
@@ -150,6 +151,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	log_modules();
 	if (console_loglevel() >= LOG_DEBUG)
 		kernel_stats_print();
+	if (!ktest_main)
+		drivers_init();
 	if (ktest_main)
 		ktest_main();
 	if (kernel_cmdline_get("crash") && crash_request(kernel_cmdline_get("crash")))

@@ -15,3 +15,4 @@ include lib/objs.mk
 kernel-y += $(lib-y)
 kernel-y += kernel/main.o
 kernel-y += kernel/stats.o
+include drivers/objs.mk

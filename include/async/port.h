@@ -107,6 +107,17 @@ __attribute__((weak)) int async_port_user_pin(struct async_port_as *as, uintptr_
 __attribute__((weak)) void async_port_user_unpin(struct async_port_as *as,
 						 const struct async_sg *sg, unsigned nsg);
 
+/*
+ * The physical ranges of bytes [boff, boff+len) of @buf, for a driver's DMA
+ * descriptors, for every buffer kind (borrowed and owned kernel memory, pinned
+ * user pages, registered buffers). Fills up to @max entries, merging
+ * contiguous ones, and returns the count, or -EINVAL (range past the buffer,
+ * more than @max ranges). Any context. The kernel port: kernel/port/buf_phys.c.
+ */
+struct async_buf;
+int async_port_buf_phys(const struct async_buf *buf, uint64_t boff, uint64_t len,
+			struct async_sg *sg, unsigned max);
+
 /* ---- Diagnostics ---- */
 /* Corrupted kernel state: print and stop. Never called for bad input. */
 __attribute__((noreturn, format(printf, 1, 2))) void async_port_panic(const char *fmt, ...);

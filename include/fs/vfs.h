@@ -83,6 +83,9 @@ struct vnode_ops {
 	const struct async_layer *io;
 	/* The last reference went away. Optional. */
 	void (*release)(struct vnode *v);
+	/* A device request on an open file (md, loop); @arg is a user address or a
+	 * number. Runs in the caller's thread. Absent: -ENOTTY. */
+	long (*ioctl)(struct vnode *v, unsigned long req, uint64_t arg);
 };
 
 /*
@@ -201,6 +204,8 @@ void vfs_buf_copy_in(struct async_buf *buf, uint64_t boff, void *dst, size_t n);
 /* Filesystems in this tree. */
 void initrd_fs_init(void);
 void devfs_init(void);
+/* A driver's node /dev/@name (block devices); the vnode is the driver's, never freed. */
+void devfs_register(const char *name, struct vnode *vn);
 void tmpfs_init(void);
 
 #endif

@@ -50,5 +50,9 @@ enum tio_kinfo {
 #ifndef TIO_KINFO_MOUNTS
 #define TIO_KINFO_MOUNTS 5
 #endif
+/* Per-block-device counters for `stats` (requests, sectors, errors, queue). */
+#define TIO_KINFO_BLKSTAT 16
+/* PCI functions as `lspci -n` prints them. */
+#define TIO_KINFO_PCI 17
 
 #endif

@@ -332,12 +332,14 @@ SYSCALL_DECL(umount)
 SYSCALL_DECL(ioctl)
 {
 	struct file *f = fd_get(p, a[0]);
-	long r;
+	long r = -ENOTTY; /* no handler: the network's requests are not built yet */
 
 	if (!f)
 		return -EBADF;
-	/* The console's requests (uapi/tty.h); the network's are not built yet. */
-	r = sys_is_console(f) ? sys_tty_ioctl(p, a[1], a[2]) : -ENOTTY;
+	if (sys_is_console(f))
+		r = sys_tty_ioctl(p, a[1], a[2]); /* uapi/tty.h */
+	else if (f->kind == FILE_VNODE && f->vn->ops->ioctl)
+		r = f->vn->ops->ioctl(f->vn, a[1], a[2]); /* device files: md, loop */
 	file_put(f);
 	return r;
 }

@@ -6,9 +6,10 @@
  * staging chunk (the walkers below hold locks, and the text can be longer
  * than a kernel stack should carry). Like snprintf, the result is the full
  * length: a result >= len means the text was cut and the caller asks again
- * with more room. Block devices and network interfaces are -ENOSYS until
- * those subsystems exist.
+ * with more room. Network interfaces are -ENOSYS until that subsystem exists.
  */
+#include <drivers/block.h>
+#include <drivers/pci.h>
 #include <lib/fmt.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
@@ -52,6 +53,16 @@ __attribute__((format(printf, 2, 3))) static void sink_printf(struct ksink *s, c
 
 	va_start(ap, fmt);
 	fmt_format(sink_put, s, fmt, ap);
+	va_end(ap);
+}
+
+/* The drivers' report callbacks print through this. */
+static void sink_vprint(void *arg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_format(sink_put, arg, fmt, ap);
 	va_end(ap);
 }
 
@@ -132,8 +143,16 @@ SYSCALL_DECL(kinfo)
 		vfs_foreach_mount(mount_line, &s);
 		break;
 	case TIO_KINFO_BLOCK:
+		blk_report_lsblk(sink_vprint, &s);
+		break;
+	case TIO_KINFO_BLKSTAT:
+		blk_report_stats(sink_vprint, &s);
+		break;
+	case TIO_KINFO_PCI:
+		pci_report(sink_vprint, &s);
+		break;
 	case TIO_KINFO_NET:
-		return -ENOSYS; /* no block devices or network interfaces in this kernel yet */
+		return -ENOSYS; /* no network interfaces in this kernel yet */
 	default:
 		return -EINVAL;
 	}

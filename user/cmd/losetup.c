@@ -1,12 +1,16 @@
 /*
  * losetup                  - list bound loop devices, "/dev/loopN: OFFSET FILE"
- *                            (busybox layout)
+ * losetup -a                 (busybox layout)
  * losetup /dev/loopN FILE  - bind FILE to the loop device
+ * losetup -f               - print the first unbound loop device
+ * losetup -f FILE          - bind FILE to it and print its name
  * losetup -d /dev/loopN    - unbind
- * Through ioctls on /dev/loopN (tio/cmd.h, proposed ABI).
+ * Through ioctls on /dev/loopN (uapi/block.h): SET_FD, then SET_STATUS with
+ * the file's name so listings can show it, as util-linux does.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <tio/cmd.h>
 #include <tio/start.h>
 #include <tio/sys.h>
@@ -50,6 +54,13 @@ static int bind(const char *dev, const char *file)
 	}
 	r = sys_ioctl((int)d, TIO_LOOP_SET_FD, (void *)f);
 	sys_close((int)f);
+	if (r >= 0) {
+		struct tio_loop_info li;
+
+		memset(&li, 0, sizeof(li));
+		snprintf(li.file, sizeof(li.file), "%s", file);
+		r = sys_ioctl((int)d, TIO_LOOP_SET_STATUS, &li);
+	}
 	sys_close((int)d);
 	return r < 0 ? cmd_err_dev("losetup", "binding loop devices", r) : 0;
 }
@@ -65,14 +76,51 @@ static int unbind(const char *dev)
 	return r < 0 ? cmd_err_dev("losetup", dev, r) : 0;
 }
 
+/* The first loop device whose status says unbound, into @dev; 0 or -errno. */
+static long first_free(char *dev, size_t cap)
+{
+	struct tio_loop_info li;
+
+	for (int i = 0; i < TIO_LOOP_MAX; i++) {
+		long fd, r;
+
+		snprintf(dev, cap, "/dev/loop%d", i);
+		fd = sys_open(dev, O_RDONLY, 0);
+		if (fd < 0)
+			return fd == -ENOENT ? -ENODEV : fd;
+		r = sys_ioctl((int)fd, TIO_LOOP_GET_STATUS, &li);
+		sys_close((int)fd);
+		if (r == -ENXIO)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+	return -EBUSY;
+}
+
+static int find(const char *file)
+{
+	char dev[32];
+	long r = first_free(dev, sizeof(dev));
+
+	if (r < 0)
+		return cmd_err_dev("losetup", "a free loop device", r);
+	if (file && bind(dev, file))
+		return 1;
+	printf("%s\n", dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 1)
+	if (argc == 1 || (argc == 2 && !strcmp(argv[1], "-a")))
 		return list();
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "-f"))
+		return find(argc == 3 ? argv[2] : NULL);
 	if (argc == 3 && argv[1][0] == '-' && argv[1][1] == 'd' && !argv[1][2])
 		return unbind(argv[2]);
 	if (argc == 3 && argv[1][0] != '-')
 		return bind(argv[1], argv[2]);
-	fprintf(stderr, "usage: losetup [/dev/loopN FILE | -d /dev/loopN]\n");
+	fprintf(stderr, "usage: losetup [-a | /dev/loopN FILE | -f [FILE] | -d /dev/loopN]\n");
 	return 1;
 }

@@ -53,11 +53,18 @@ static int md_word(int argc, char **argv, int *i, struct md_args *a, const char 
 	int t;
 
 	if (!strcmp(w, "--build") || !strcmp(w, "-B") || !strcmp(w, "--detail") ||
-	    !strcmp(w, "-D")) {
+	    !strcmp(w, "-D") || !strcmp(w, "--stop") || !strcmp(w, "-S")) {
 		if (a->mode != MD_NONE || *i + 1 >= argc)
-			return *why = "one of --build or --detail, with an array", -EINVAL;
-		a->mode = w[2] == 'b' || w[1] == 'B' ? MD_BUILD : MD_DETAIL;
+			return *why = "one of --build, --detail or --stop, with an array", -EINVAL;
+		a->mode = w[2] == 'b' || w[1] == 'B'   ? MD_BUILD
+			  : w[2] == 'd' || w[1] == 'D' ? MD_DETAIL
+						       : MD_STOP;
 		a->array = argv[++*i];
+	} else if ((t = take_value(argc, argv, i, "--chunk", "-c", &v)) != 0) {
+		if (t < 0 || (a->chunk_kib = (unsigned)strtoul(v, &end, 10), *end) || !*v ||
+		    a->chunk_kib < 4 || (a->chunk_kib & (a->chunk_kib - 1)) || a->chunk_kib > 16384)
+			return *why = "--chunk must be a power of two from 4 to 16384 (KiB)",
+			       -EINVAL;
 	} else if ((t = take_value(argc, argv, i, "--level", "-l", &v)) != 0) {
 		if (t < 0 || parse_level(v, &a->level) < 0)
 			return *why = "--level must be 0, 1 or linear", -EINVAL;
@@ -83,11 +90,13 @@ int md_parse_args(int argc, char **argv, struct md_args *a, const char **why)
 		if (md_word(argc, argv, &i, a, why) < 0)
 			return -EINVAL;
 	if (a->mode == MD_NONE)
-		return *why = "--build or --detail expected", -EINVAL;
-	if (a->mode == MD_DETAIL)
-		return a->ngiven || a->have_level || a->ndevs
-			   ? (*why = "--detail takes only the array", -EINVAL)
+		return *why = "--build, --detail or --stop expected", -EINVAL;
+	if (a->mode != MD_BUILD)
+		return a->ngiven || a->have_level || a->ndevs || a->chunk_kib
+			   ? (*why = "--detail and --stop take only the array", -EINVAL)
 			   : 0;
+	if (a->chunk_kib && a->level != 0)
+		return *why = "--chunk is for --level=0", -EINVAL;
 	if (!a->have_level || !a->ndevs)
 		return *why = "--build needs --level and --raid-devices", -EINVAL;
 	if (a->ngiven != a->ndevs)

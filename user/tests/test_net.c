@@ -142,6 +142,25 @@ static void test_mdadm_args(void)
 	UT_EQ(md("mdadm --build /dev/md0 --bogus", &a), -EINVAL);
 	UT_EQ(md("mdadm --build /dev/md0 --level", &a), -EINVAL);
 	UT_ASSERT(!strcmp(md_level_name(TIO_MD_LINEAR), "linear"));
+	/* --chunk (raid0 only, KiB, a power of two 4..16384) and --stop */
+	UT_EQ(md("mdadm --build /dev/md0 --level=0 --chunk=8 --raid-devices=2 a b", &a), 0);
+	UT_EQ(a.chunk_kib, 8);
+	UT_EQ(md("mdadm --build /dev/md0 -l 0 -c 16384 -n 2 a b", &a), 0);
+	UT_EQ(a.chunk_kib, 16384);
+	UT_EQ(md("mdadm --build /dev/md0 --level=0 --raid-devices=2 a b", &a), 0);
+	UT_EQ(a.chunk_kib, 0);
+	UT_EQ(md("mdadm --build /dev/md0 --level=0 --chunk=12 --raid-devices=2 a b", &a), -EINVAL);
+	UT_EQ(md("mdadm --build /dev/md0 --level=0 --chunk=2 --raid-devices=2 a b", &a), -EINVAL);
+	UT_EQ(md("mdadm --build /dev/md0 --level=0 --chunk=32768 --raid-devices=2 a b", &a),
+	      -EINVAL);
+	UT_EQ(md("mdadm --build /dev/md0 --level=1 --chunk=64 --raid-devices=2 a b", &a), -EINVAL);
+	UT_EQ(md("mdadm --stop /dev/md0", &a), 0);
+	UT_EQ(a.mode, MD_STOP);
+	UT_ASSERT(!strcmp(a.array, "/dev/md0"));
+	UT_EQ(md("mdadm -S /dev/md1", &a), 0);
+	UT_EQ(a.mode, MD_STOP);
+	UT_EQ(md("mdadm --stop /dev/md0 /dev/hda", &a), -EINVAL);
+	UT_EQ(md("mdadm --stop", &a), -EINVAL);
 }
 
 static void test_split_words(void)

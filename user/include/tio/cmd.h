@@ -41,34 +41,7 @@ long cmd_kinfo(int what, char **text);
  */
 #define TIO_KINFO_MOUNTS 5 /* mount table: "<source> <dir> <fstype> <rw|ro>" per line */
 
-/* ioctl on /dev/mdN (md driver) */
-#define TIO_MD_BUILD  0x4d01 /* arg: struct tio_md_build */
-#define TIO_MD_DETAIL 0x4d02 /* arg: struct tio_md_detail (filled) */
-#define TIO_MD_LINEAR (-1)
-#define TIO_MD_DEVS   8
-struct tio_md_build {
-	int32_t level; /* 0, 1 or TIO_MD_LINEAR */
-	uint32_t ndevs;
-	char devs[TIO_MD_DEVS][32]; /* member device paths */
-};
-struct tio_md_detail {
-	int32_t level;
-	uint32_t ndevs;
-	uint64_t size;	 /* bytes */
-	uint32_t chunk;	 /* bytes, RAID0 */
-	uint32_t failed; /* bitmask of failed members */
-	char devs[TIO_MD_DEVS][32];
-};
-
-/* ioctl on /dev/loopN (loop driver) */
-#define TIO_LOOP_SET_FD	    0x4c00 /* arg: (void *)(long)fd of the backing file */
-#define TIO_LOOP_CLR_FD	    0x4c01 /* arg: NULL */
-#define TIO_LOOP_GET_STATUS 0x4c05 /* arg: struct tio_loop_info (filled); -ENXIO if unbound */
-#define TIO_LOOP_MAX	    8
-struct tio_loop_info {
-	uint64_t offset;
-	uint64_t size;
-	char file[256]; /* backing file path */
-};
+/* md and loop ioctls: include/uapi/block.h. */
+#include <uapi/block.h>
 
 #endif

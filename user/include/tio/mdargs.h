@@ -1,10 +1,12 @@
 /*
  * tio/mdargs.h - mdadm's command line. Pure; host-tested.
  *
- *   mdadm --build /dev/mdN --level=0|1|linear --raid-devices=N DEV...
+ *   mdadm --build /dev/mdN --level=0|1|linear [--chunk=KiB] --raid-devices=N DEV...
  *   mdadm --detail /dev/mdN
+ *   mdadm --stop /dev/mdN
  * Long options also take their value as the next word (--level 1); -l and
- * -n are the short forms of --level and --raid-devices. The number of DEVs
+ * -n are the short forms of --level and --raid-devices, -c of --chunk (KiB,
+ * a power of two >= 4; raid0 only, default 64 as mdadm), -S of --stop. The number of DEVs
  * must equal N; levels: 0 (raid0, stripe), 1 (raid1, mirror), linear.
  */
 #ifndef TIO_MDARGS_H
@@ -12,7 +14,7 @@
 
 #include <tio/cmd.h>
 
-enum md_mode { MD_NONE, MD_BUILD, MD_DETAIL };
+enum md_mode { MD_NONE, MD_BUILD, MD_DETAIL, MD_STOP };
 
 struct md_args {
 	enum md_mode mode;
@@ -21,7 +23,8 @@ struct md_args {
 	int have_level;
 	unsigned ndevs; /* --raid-devices */
 	const char *devs[TIO_MD_DEVS];
-	unsigned ngiven; /* DEVs on the line */
+	unsigned ngiven;    /* DEVs on the line */
+	unsigned chunk_kib; /* --chunk, 0 if not given */
 };
 
 /* 0, or -EINVAL with a message for the user in *why. */
