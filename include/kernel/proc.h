@@ -21,6 +21,8 @@
  *   RUNNING --proc_exit / fault / killed at return to user--> ZOMBIE
  *   ZOMBIE  --proc_waitpid by the parent, or at once if detached--> freed
  * A parent that exits detaches its children (nobody will wait for them).
+ * Every child, detached or not, counts against its spawner's children limit
+ * (kernel/limits.h) until its struct proc is freed or the spawner exits.
  *
  * Lock legend: [I] immutable after spawn, [P] proc_lock, [a] atomic,
  * [O] only the process's own thread touches it (after spawn).
@@ -29,6 +31,7 @@
 #define KERNEL_PROC_H
 
 #include <async/async.h>
+#include <kernel/limits.h>
 #include <kernel/list.h>
 #include <kernel/paging.h>
 #include <kernel/param.h>
@@ -52,6 +55,8 @@
 struct async_port_as {
 	struct addr_space space; /* [O] page tables */
 	unsigned pins;		 /* [a] pinned ranges in flight: pages must not go */
+	bool pin_transient;	 /* [O] the pin being taken lasts one system call: charged
+				    to the pinned-pages limit but never refused by it */
 };
 
 enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
@@ -79,6 +84,8 @@ struct proc {
 	char cwd[TIO_PATH_MAX];		    /* [O] absolute, normalised */
 	uint64_t mmap_next;		    /* [O] next anonymous mapping address */
 	unsigned pages;			    /* [O] user pages mapped */
+	unsigned usage[PROC_RES_COUNT];	    /* limits_lock: what it holds (kernel/limits.h) */
+	struct proc *spawner;		    /* [P] charged for this child; NULL once it exits */
 	struct async_regbuf_table *regbufs; /* [O] created on the first SYS_buf_register */
 	struct async_heap heap;		    /* [I] spill heap over @spill */
 	struct waitq wq;		    /* the process's thread sleeps here; kill wakes it */
@@ -114,5 +121,7 @@ int uvm_map_zeroed(struct proc *p, uint64_t va, unsigned n, uint64_t flags);
 long uvm_mmap(struct proc *p, uint64_t len, int prot);
 int uvm_munmap(struct proc *p, uint64_t addr, uint64_t len);
 void uvm_free(struct proc *p);
+/* Pages charged to @p against LIMIT_PROC_PAGES (data + page tables); a snapshot. */
+unsigned uvm_usage(const struct proc *p);
 
 #endif

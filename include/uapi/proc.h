@@ -50,5 +50,10 @@ enum tio_kinfo {
 #ifndef TIO_KINFO_MOUNTS
 #define TIO_KINFO_MOUNTS 5
 #endif
+/* Per-process resource use against the limits: a header, one row per process
+ * ("<pid> <name> <ops> <waiters> ... <pages>"), then a "limit" row. */
+#ifndef TIO_KINFO_LIMITS
+#define TIO_KINFO_LIMITS 6
+#endif
 
 #endif

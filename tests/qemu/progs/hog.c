@@ -1,0 +1,320 @@
+/*
+ * hog - the hostile neighbour of tests/qemu/test_limits.py (not a user
+ * command): it takes everything it is allowed of every pooled resource and
+ * holds it, so the test can check that other processes still work, that
+ * `stats` shows the hog at its limits and that `kill` gives everything back.
+ *
+ *   hog               grabs, in order: waiter slots, waiters, ops (NOPs parked
+ *                     with a 30-year timeout), registered buffers, buffer
+ *                     queues, provided buffers, buffer descriptors, pinned
+ *                     pages, descriptors, children, mapped pages. One line per
+ *                     limit: "hog: <what> limit <n> <errno> ok" or
+ *                     "hog: <what> FAIL ...", then "hog: ready <pid> <child
+ *                     pids...>", then sleeps until killed.
+ *   hog child         sleeps until killed (the hog's children, every other one
+ *                     detached: only `kill` can end those)
+ *   hog work          a file workload on /tmp, async reads and a spawn;
+ *                     prints "work: ok" or the first check that failed
+ *   hog mmaploop N    N times: mmap 511 pages, touch them, munmap; prints
+ *                     "mmaploop: ok N"
+ *
+ * The expected counts mirror include/kernel/limits.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tio/start.h>
+#include <tio/sys.h>
+
+#define FOREVER_NS 1000000000000000000ULL /* a NOP's timeout: 31 years */
+#define PAGE	   4096UL
+
+enum {
+	LIM_OPS = 48,
+	LIM_WAITERS = 4,
+	LIM_SLOTS = 256,
+	LIM_BUFS = 48,
+	LIM_PBQS = 4,
+	LIM_PBUFS = 32,
+	LIM_REGBUFS = 16,
+	LIM_PINNED = 256,
+	LIM_FILES = 32,
+	LIM_CHILDREN = 4,
+	REGBUF_PAGES = 14, /* 16 x 14 + 32 x 1 = 256 pinned pages: the pin limit */
+};
+
+static int wfd[LIM_WAITERS], qfd[LIM_PBQS], kids[LIM_CHILDREN];
+static int nwaiters, nqueues, nkids, failures;
+
+/* One verdict line: the limit was reached at @want with @err_want. */
+static void verdict(const char *what, int got, long err, int want, long err_want)
+{
+	if (got == want && err == err_want) {
+		printf("hog: %s limit %d %ld ok\n", what, got, err);
+		return;
+	}
+	printf("hog: %s FAIL: %d taken, then %ld (want %d, then %ld)\n", what, got, err, want,
+	       err_want);
+	failures++;
+}
+
+static void grab_waiters(void)
+{
+	long r = sys_waiter_create(16384);
+
+	verdict("slots", r < 0 ? 0 : 1, r < 0 ? r : 0, 0, -EAGAIN);
+	while ((r = sys_waiter_create(64)) >= 0 && nwaiters < LIM_WAITERS + 8)
+		wfd[nwaiters < LIM_WAITERS ? nwaiters : 0] = (int)r, nwaiters++;
+	verdict("waiters", nwaiters, r, LIM_WAITERS, -EAGAIN);
+}
+
+static long park_nop(int slot)
+{
+	struct tio_sqe sqe = {.opcode = TIO_OP_NOP, .timeout_ns = FOREVER_NS};
+
+	return sys_submit(wfd[slot / 64 % LIM_WAITERS], (unsigned)slot % 64, &sqe);
+}
+
+static void grab_ops(void)
+{
+	long r;
+	int n = 0;
+
+	while (n < LIM_WAITERS * 64 && (r = park_nop(n)) == 0)
+		n++;
+	verdict("ops", n, r, LIM_OPS, -EAGAIN);
+}
+
+static void *map(unsigned long pages)
+{
+	long r = sys_mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE);
+
+	return r < 0 ? NULL : (void *)r;
+}
+
+static void grab_regbufs(void)
+{
+	long r = 0;
+	int n = 0;
+
+	while (n < LIM_REGBUFS + 8) {
+		char *b = map(REGBUF_PAGES);
+
+		if (!b || (r = sys_buf_register(b, REGBUF_PAGES * PAGE, TIO_BUF_READ)) < 0)
+			break;
+		n++;
+	}
+	verdict("regbufs", n, r, LIM_REGBUFS, -EAGAIN);
+}
+
+static void grab_pbufs(void)
+{
+	char *b = map(LIM_PBUFS + 8);
+	long r = 0;
+	int n = 0;
+
+	while (nqueues < LIM_PBQS + 8 && (r = sys_pbq_create(64, 1)) >= 0)
+		qfd[nqueues < LIM_PBQS ? nqueues : 0] = (int)r, nqueues++;
+	verdict("pbqs", nqueues, r, LIM_PBQS, -EAGAIN);
+	while (b && n < LIM_PBUFS + 8 &&
+	       (r = sys_pbq_provide(qfd[n % LIM_PBQS], (unsigned)n / LIM_PBQS, b + n * PAGE,
+				    PAGE)) == 0)
+		n++;
+	verdict("pbufs", n, r, LIM_PBUFS, -EAGAIN);
+}
+
+/* Frees one op (cancel, reap) and tries a READ with a user buffer: no descriptor left. */
+static void check_bufs(int fd)
+{
+	struct tio_sqe sqe = {.opcode = TIO_OP_READ, .fd = fd, .len = 16};
+	static char buf[16];
+	struct tio_event ev;
+	long r = sys_cancel(wfd[0], 0);
+
+	if (r == 0)
+		r = sys_wait_event(wfd[0], &ev, 1, 10000000000ULL) == 1 ? 0 : -1;
+	sqe.addr = (uint64_t)(uintptr_t)buf;
+	if (r == 0)
+		r = sys_submit(wfd[0], 0, &sqe);
+	verdict("bufs", LIM_BUFS, r, LIM_BUFS, -EAGAIN);
+	if (park_nop(0) != 0) { /* back to the op limit */
+		printf("hog: ops FAIL: cannot re-park the cancelled op\n");
+		failures++;
+	}
+}
+
+/*
+ * Swaps one registered buffer for a page larger one: refused by the pin limit
+ * alone (the buffer counts stay under theirs), then put back. A synchronous
+ * read still works at the limit (its pin is transient).
+ */
+static void check_pinned(int fd)
+{
+	static char buf[64];
+	char *big = map(REGBUF_PAGES + 1), *same = map(REGBUF_PAGES);
+	long r = sys_buf_unregister(0);
+
+	if (r == 0 && big)
+		r = sys_buf_register(big, (REGBUF_PAGES + 1) * PAGE, TIO_BUF_READ);
+	verdict("pinned", LIM_PINNED, r, LIM_PINNED, -EAGAIN);
+	if (!same || sys_buf_register(same, REGBUF_PAGES * PAGE, TIO_BUF_READ) < 0 ||
+	    sys_read(fd, buf, sizeof(buf)) <= 0) {
+		printf("hog: pinned FAIL: cannot re-register, or read at the limit\n");
+		failures++;
+	}
+}
+
+static void grab_files(void)
+{
+	long r = 0;
+	int open = 0;
+
+	for (int fd = 0; fd < LIM_FILES; fd++)
+		open += sys_dup2(fd, fd) == fd; /* open descriptors of every kind */
+	while (open < LIM_FILES + 8 && (r = sys_open("/etc/motd", O_RDONLY, 0)) >= 0)
+		open++;
+	verdict("files", open, r, LIM_FILES, -EMFILE);
+}
+
+static void grab_children(void)
+{
+	static const char *argv[] = {"hog", "child", NULL};
+	struct tio_spawn s = {.path = "/bin/hog", .argv = argv, .fds = {-1, -1, -1}};
+	long r = 0;
+
+	/* Every other child detached: those count against the limit too. */
+	while (nkids < LIM_CHILDREN + 8 &&
+	       (s.flags = nkids % 2 ? 0 : TIO_SPAWN_DETACH, r = sys_spawn(&s)) > 0)
+		kids[nkids < LIM_CHILDREN ? nkids : 0] = (int)r, nkids++;
+	verdict("children", nkids, r, LIM_CHILDREN, -EAGAIN);
+}
+
+static void grab_pages(void)
+{
+	long r;
+	unsigned long chunks = 0;
+
+	while ((r = sys_mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE)) >= 0 && chunks < 1000)
+		chunks++;
+	printf("hog: pages %lu mapped in 64-page chunks, then %ld\n", chunks * 64, r);
+	verdict("pages", r == -ENOMEM, r, 1, -ENOMEM);
+}
+
+__attribute__((noreturn)) static void hog(void)
+{
+	int fd;
+
+	grab_waiters();
+	grab_ops();
+	grab_regbufs();
+	grab_pbufs();
+	fd = (int)sys_open("/etc/motd", O_RDONLY, 0);
+	check_bufs(fd);
+	check_pinned(fd);
+	grab_files();
+	grab_children();
+	grab_pages();
+	printf("hog: ready %ld", sys_getpid());
+	for (int i = 0; i < nkids && i < LIM_CHILDREN; i++)
+		printf(" %d", kids[i]);
+	printf("\nhog: %d failures\n", failures);
+	for (;;)
+		sys_sleep_ns(FOREVER_NS);
+}
+
+#define WCHECK(c)                                                                                  \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("work: FAIL %s (line %d)\n", #c, __LINE__);                         \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
+
+static int work_aio(int fd, const char *data, size_t len)
+{
+	static char got[4][4096];
+	struct tio_event ev[4];
+	long w = sys_waiter_create(4);
+	int n = 0;
+
+	WCHECK(w >= 0);
+	for (unsigned i = 0; i < 4; i++) {
+		struct tio_sqe sqe = {.opcode = TIO_OP_READ, .fd = fd, .len = 4096};
+
+		sqe.addr = (uint64_t)(uintptr_t)got[i];
+		sqe.offset = i * 4096;
+		WCHECK(sys_submit((int)w, i, &sqe) == 0);
+	}
+	while (n < 4) {
+		long r = sys_wait_event((int)w, ev + n, 4 - (unsigned)n, 10000000000ULL);
+
+		WCHECK(r > 0);
+		n += (int)r;
+	}
+	for (int i = 0; i < 4; i++)
+		WCHECK(ev[i].result == 4096 &&
+		       !memcmp(got[ev[i].slot], data + ev[i].slot * 4096, 4096));
+	WCHECK(len >= 4 * 4096 && sys_close((int)w) == 0);
+	return 0;
+}
+
+static int work(void)
+{
+	static char data[64 * 1024], back[64 * 1024];
+	static const char *argv[] = {"echo", "work-child", NULL};
+	struct tio_spawn s = {.path = "/bin/echo", .argv = argv, .fds = {-1, -1, -1}};
+	int status = -1;
+	long fd, pid;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7 + 3);
+	fd = sys_open("/tmp/work.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	WCHECK(fd >= 0);
+	WCHECK(sys_write((int)fd, data, sizeof(data)) == (long)sizeof(data));
+	WCHECK(sys_pread((int)fd, back, sizeof(back), 0) == (long)sizeof(back));
+	WCHECK(!memcmp(data, back, sizeof(data)));
+	if (work_aio((int)fd, data, sizeof(data)))
+		return 1;
+	WCHECK(sys_close((int)fd) == 0 && sys_unlink("/tmp/work.dat") == 0);
+	pid = sys_spawn(&s);
+	WCHECK(pid > 0);
+	WCHECK(sys_waitpid((int)pid, &status, 0) == pid && status == 0);
+	printf("work: ok\n");
+	return 0;
+}
+
+static int mmaploop(long n)
+{
+	for (long i = 0; i < n; i++) {
+		long r = sys_mmap(NULL, 511 * PAGE, PROT_READ | PROT_WRITE);
+
+		if (r < 0) {
+			printf("mmaploop: FAIL mmap %ld at iteration %ld\n", r, i);
+			return 1;
+		}
+		((volatile char *)r)[0] = 1;
+		((volatile char *)r)[510 * PAGE] = 1;
+		if ((r = sys_munmap((void *)r, 511 * PAGE)) != 0) {
+			printf("mmaploop: FAIL munmap %ld at iteration %ld\n", r, i);
+			return 1;
+		}
+	}
+	printf("mmaploop: ok %ld\n", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 1)
+		hog();
+	if (!strcmp(argv[1], "child"))
+		for (;;)
+			sys_sleep_ns(FOREVER_NS);
+	if (!strcmp(argv[1], "work"))
+		return work();
+	if (!strcmp(argv[1], "mmaploop") && argc == 3)
+		return mmaploop(strtol(argv[2], NULL, 10));
+	fprintf(stderr, "usage: hog [child | work | mmaploop N]\n");
+	return 2;
+}

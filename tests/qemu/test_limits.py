@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Per-process limits (include/kernel/limits.h): one process cannot starve
+the others, `stats` shows each process against its limits, `kill` stops any
+process but init and gives everything back, munmap frees page tables.
+
+The hostile neighbour is tests/qemu/progs/hog.c: it grabs everything it is
+allowed of every pooled resource and reports each limit it hit, with the
+documented errno. The conversation runs through a live console (Session):
+the hog runs in the background while other commands run.
+"""
+
+import re
+import time
+
+import qtest
+from qtest import initrd, output_of, pool_counts, shell
+
+BOOT_LIMIT = qtest.SHELL_BOOT_LIMIT
+LIMITS = ("slots", "waiters", "ops", "regbufs", "pbqs", "pbufs", "bufs", "pinned", "files",
+          "children", "pages")
+
+
+def limits_table(text):
+    """{name: [columns...]} from the "limits:" part of a `stats` output, and the header."""
+    part = text[text.index("limits:\n") + len("limits:\n"):]
+    lines = part.splitlines()
+    head = lines[0].split()
+    rows = {}
+    for line in lines[1:]:
+        f = line.split()
+        if len(f) != len(head):
+            break
+        rows.setdefault(f[1] if f[0] == "-" else f[0], f)
+    return head, rows
+
+
+def stats(s, timeout=60):
+    """Runs `stats` in the session; its output (up to the next prompt)."""
+    s.send("stats\n")
+    return s.expect(r"(?s)stats\n(pools:\n.*?\nlimits:\n.*?\n *- limit[^\n]*\n)",
+                    timeout=timeout).group(1)
+
+
+@qtest.case
+def hostile_neighbour_cannot_starve_others(t):
+    """A hog at every limit: another process's file workload, async reads and
+    spawn still succeed; `stats` shows the hog at its limits; `kill` of the hog
+    and its children (half of them detached) returns every pool to idle."""
+    s = t.start("--initrd", initrd(t), timeout=400)
+    s.expect(r"# ", timeout=BOOT_LIMIT)
+    before = pool_counts(stats(s))
+    t.check(before and "async_op" in before, "no pool lines in stats")
+    s.send("hog &\n")
+    m = s.expect(r"hog: ready ([\d ]+)\nhog: (\d+) failures", timeout=180)
+    report = s.out[:m.end()]
+    for what in LIMITS:
+        t.check(re.search(r"hog: %s limit \S+ \S+ ok" % what, report),
+                "the hog did not hit the %s limit as documented" % what)
+    t.check(m.group(2) == "0", "hog failures: %s" % re.findall(r"hog: .*FAIL.*", report))
+    pids = m.group(1).split()
+    t.check(len(pids) == 5, "hog pids: %r" % pids)
+    s.send("hog work\n")
+    t.check(s.expect(r"work: (ok|FAIL[^\n]*)", timeout=120).group(1) == "ok",
+            "the second process's workload failed next to the hog")
+    head, rows = limits_table(stats(s))
+    hog, limit = rows.get(pids[0]), rows.get("limit")
+    t.check(hog and limit, "no hog or limit row in stats: %r" % rows)
+    for i, col in enumerate(head[2:], start=2):
+        if col == "pages":  # mapped in 64-page chunks: within a chunk + tables of the limit
+            t.check(int(hog[i]) > int(limit[i]) - 70, "hog pages %s of %s" % (hog[i], limit[i]))
+        else:
+            t.check(hog[i] == limit[i], "hog %s %s, limit %s" % (col, hog[i], limit[i]))
+    s.send("kill 1\n")
+    s.expect(r"kill: 1: Operation not permitted")
+    s.send("kill %s\n" % " ".join(pids))
+    deadline, after = time.monotonic() + 60, {}
+    while time.monotonic() < deadline:
+        after = pool_counts(stats(s))
+        if after == before:
+            break
+        time.sleep(1)
+    leaks = {k: (before[k], after.get(k)) for k in before if before[k] != after.get(k)}
+    t.check(not leaks, "pools not back to idle after kill (before, after): %r" % leaks)
+    t.check("exits holding" not in s.out, "a process exited with resources still charged")
+    s.send("poweroff\n")
+    t.expect_status(s.finish(), 0)
+
+
+@qtest.case
+def munmap_frees_page_tables(t):
+    """300 times mmap(511 pages) + munmap: each mapping lands on fresh page
+    tables (addresses are never reused), 600 MiB mapped in all on a 256 MiB
+    guest; afterwards the machine's used frames are what they were before."""
+    out = shell(t, ["stats", "hog mmaploop 300", "stats"], timeout=180)
+    t.check("mmaploop: ok 300" in out, "mmaploop failed")
+    before = pool_counts(output_of(t, out, "stats"))
+    after = pool_counts(out[out.rfind("# stats\n"):])
+    t.check("pages" in before, "no pages line in stats")
+    t.check(before.get("pages") == after.get("pages"),
+            "frames in use before %s, after %s: page tables leaked"
+            % (before.get("pages"), after.get("pages")))
+
+
+@qtest.case
+def kill_tool_rejects_bad_arguments(t):
+    """kill (busybox syntax): usage without a pid or with a signal this kernel
+    cannot deliver, a clear error for a pid that is not a number."""
+    out = shell(t, ["stats", "kill", "kill -HUP 3", "kill x"], timeout=BOOT_LIMIT)
+    t.check("usage: kill" in output_of(t, out, "kill"), "kill without pids: usage")
+    t.check("usage: kill" in output_of(t, out, "kill -HUP 3"), "unknown signal: usage")
+    t.check("not a process id" in output_of(t, out, "kill x"), "kill x")
+
+
+if __name__ == "__main__":
+    qtest.main("limits")
