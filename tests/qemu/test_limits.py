@@ -22,6 +22,8 @@ LIMITS = ("slots", "waiters", "ops", "regbufs", "pbqs", "pbufs", "bufs", "pinned
 
 def limits_table(text):
     """{name: [columns...]} from the "limits:" part of a `stats` output, and the header."""
+    if "limits:\n" not in text:
+        return [], {}
     part = text[text.index("limits:\n") + len("limits:\n"):]
     lines = part.splitlines()
     head = lines[0].split()
@@ -37,8 +39,7 @@ def limits_table(text):
 def stats(s, timeout=60):
     """Runs `stats` in the session; its output (up to the next prompt)."""
     s.send("stats\n")
-    return s.expect(r"(?s)stats\n(pools:\n.*?\nlimits:\n.*?\n *- limit[^\n]*\n)",
-                    timeout=timeout).group(1)
+    return s.expect(r"(?s)stats\n(pools:\n.*?\n)# ", timeout=timeout).group(1)
 
 
 @qtest.case
@@ -52,16 +53,15 @@ def hostile_neighbour_cannot_starve_others(t):
     t.check(before and "async_op" in before, "no pool lines in stats")
     s.send("hog &\n")
     m = s.expect(r"hog: ready ([\d ]+)\nhog: (\d+) failures", timeout=180)
-    report = s.out[:m.end()]
+    report, pids = s.out[:m.end()], m.group(1).split()
+    s.send("hog work\n")
+    work = s.expect(r"(work: ok|work: FAIL[^\n]*|sh: hog: [^\n]*)", timeout=120).group(1)
+    t.check(work == "work: ok", "the second process failed next to the hog: %r" % work)
     for what in LIMITS:
         t.check(re.search(r"hog: %s limit \S+ \S+ ok" % what, report),
                 "the hog did not hit the %s limit as documented" % what)
     t.check(m.group(2) == "0", "hog failures: %s" % re.findall(r"hog: .*FAIL.*", report))
-    pids = m.group(1).split()
     t.check(len(pids) == 5, "hog pids: %r" % pids)
-    s.send("hog work\n")
-    t.check(s.expect(r"work: (ok|FAIL[^\n]*)", timeout=120).group(1) == "ok",
-            "the second process's workload failed next to the hog")
     head, rows = limits_table(stats(s))
     hog, limit = rows.get(pids[0]), rows.get("limit")
     t.check(hog and limit, "no hog or limit row in stats: %r" % rows)
@@ -90,9 +90,10 @@ def hostile_neighbour_cannot_starve_others(t):
 def munmap_frees_page_tables(t):
     """300 times mmap(511 pages) + munmap: each mapping lands on fresh page
     tables (addresses are never reused), 600 MiB mapped in all on a 256 MiB
-    guest; afterwards the machine's used frames are what they were before."""
+    guest. While the process lives, the pages charged to it (data + page
+    tables) are back to their starting value; after it, the machine's."""
     out = shell(t, ["stats", "hog mmaploop 300", "stats"], timeout=180)
-    t.check("mmaploop: ok 300" in out, "mmaploop failed")
+    t.check("mmaploop: ok 300" in out, "mmaploop: %r" % output_of(t, out, "hog mmaploop 300"))
     before = pool_counts(output_of(t, out, "stats"))
     after = pool_counts(out[out.rfind("# stats\n"):])
     t.check("pages" in before, "no pages line in stats")

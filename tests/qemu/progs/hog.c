@@ -15,8 +15,10 @@
  *                     detached: only `kill` can end those)
  *   hog work          a file workload on /tmp, async reads and a spawn;
  *                     prints "work: ok" or the first check that failed
- *   hog mmaploop N    N times: mmap 511 pages, touch them, munmap; prints
- *                     "mmaploop: ok N"
+ *   hog mmaploop N    N times: mmap 511 pages, touch them, munmap; its own
+ *                     pages (data + page tables, from `stats`' limits table)
+ *                     must be what they were; prints "mmaploop: ok N, ..."
+ *                     or "mmaploop: FAIL ..."
  *
  * The expected counts mirror include/kernel/limits.h.
  */
@@ -44,7 +46,11 @@ enum {
 	REGBUF_PAGES = 14, /* 16 x 14 + 32 x 1 = 256 pinned pages: the pin limit */
 };
 
-static int wfd[LIM_WAITERS], qfd[LIM_PBQS], kids[LIM_CHILDREN];
+/* It takes all it can get, not just up to the limit: on a kernel without
+ * limits it would empty every pool (up to GRAB_MAX of a kind). */
+#define GRAB_MAX 64
+
+static int wfd[GRAB_MAX], qfd[GRAB_MAX], kids[GRAB_MAX];
 static int nwaiters, nqueues, nkids, failures;
 
 /* One verdict line: the limit was reached at @want with @err_want. */
@@ -64,8 +70,8 @@ static void grab_waiters(void)
 	long r = sys_waiter_create(16384);
 
 	verdict("slots", r < 0 ? 0 : 1, r < 0 ? r : 0, 0, -EAGAIN);
-	while ((r = sys_waiter_create(64)) >= 0 && nwaiters < LIM_WAITERS + 8)
-		wfd[nwaiters < LIM_WAITERS ? nwaiters : 0] = (int)r, nwaiters++;
+	while (nwaiters < GRAB_MAX && (r = sys_waiter_create(64)) >= 0)
+		wfd[nwaiters++] = (int)r;
 	verdict("waiters", nwaiters, r, LIM_WAITERS, -EAGAIN);
 }
 
@@ -73,7 +79,7 @@ static long park_nop(int slot)
 {
 	struct tio_sqe sqe = {.opcode = TIO_OP_NOP, .timeout_ns = FOREVER_NS};
 
-	return sys_submit(wfd[slot / 64 % LIM_WAITERS], (unsigned)slot % 64, &sqe);
+	return sys_submit(wfd[slot / 64], (unsigned)slot % 64, &sqe);
 }
 
 static void grab_ops(void)
@@ -81,7 +87,7 @@ static void grab_ops(void)
 	long r;
 	int n = 0;
 
-	while (n < LIM_WAITERS * 64 && (r = park_nop(n)) == 0)
+	while (n < nwaiters * 64 && (r = park_nop(n)) == 0)
 		n++;
 	verdict("ops", n, r, LIM_OPS, -EAGAIN);
 }
@@ -98,7 +104,7 @@ static void grab_regbufs(void)
 	long r = 0;
 	int n = 0;
 
-	while (n < LIM_REGBUFS + 8) {
+	while (n < GRAB_MAX) {
 		char *b = map(REGBUF_PAGES);
 
 		if (!b || (r = sys_buf_register(b, REGBUF_PAGES * PAGE, TIO_BUF_READ)) < 0)
@@ -110,15 +116,15 @@ static void grab_regbufs(void)
 
 static void grab_pbufs(void)
 {
-	char *b = map(LIM_PBUFS + 8);
+	char *b = map(GRAB_MAX);
 	long r = 0;
 	int n = 0;
 
-	while (nqueues < LIM_PBQS + 8 && (r = sys_pbq_create(64, 1)) >= 0)
-		qfd[nqueues < LIM_PBQS ? nqueues : 0] = (int)r, nqueues++;
+	while (nqueues < GRAB_MAX && (r = sys_pbq_create(64, 1)) >= 0)
+		qfd[nqueues++] = (int)r;
 	verdict("pbqs", nqueues, r, LIM_PBQS, -EAGAIN);
-	while (b && n < LIM_PBUFS + 8 &&
-	       (r = sys_pbq_provide(qfd[n % LIM_PBQS], (unsigned)n / LIM_PBQS, b + n * PAGE,
+	while (b && nqueues && n < GRAB_MAX &&
+	       (r = sys_pbq_provide(qfd[n % nqueues], (unsigned)(n / nqueues), b + n * PAGE,
 				    PAGE)) == 0)
 		n++;
 	verdict("pbufs", n, r, LIM_PBUFS, -EAGAIN);
@@ -172,7 +178,7 @@ static void grab_files(void)
 
 	for (int fd = 0; fd < LIM_FILES; fd++)
 		open += sys_dup2(fd, fd) == fd; /* open descriptors of every kind */
-	while (open < LIM_FILES + 8 && (r = sys_open("/etc/motd", O_RDONLY, 0)) >= 0)
+	while (open < GRAB_MAX && (r = sys_open("/etc/motd", O_RDONLY, 0)) >= 0)
 		open++;
 	verdict("files", open, r, LIM_FILES, -EMFILE);
 }
@@ -184,9 +190,9 @@ static void grab_children(void)
 	long r = 0;
 
 	/* Every other child detached: those count against the limit too. */
-	while (nkids < LIM_CHILDREN + 8 &&
+	while (nkids < GRAB_MAX &&
 	       (s.flags = nkids % 2 ? 0 : TIO_SPAWN_DETACH, r = sys_spawn(&s)) > 0)
-		kids[nkids < LIM_CHILDREN ? nkids : 0] = (int)r, nkids++;
+		kids[nkids++] = (int)r;
 	verdict("children", nkids, r, LIM_CHILDREN, -EAGAIN);
 }
 
@@ -216,7 +222,7 @@ __attribute__((noreturn)) static void hog(void)
 	grab_children();
 	grab_pages();
 	printf("hog: ready %ld", sys_getpid());
-	for (int i = 0; i < nkids && i < LIM_CHILDREN; i++)
+	for (int i = 0; i < nkids; i++)
 		printf(" %d", kids[i]);
 	printf("\nhog: %d failures\n", failures);
 	for (;;)
@@ -284,8 +290,31 @@ static int work(void)
 	return 0;
 }
 
+/* This process's "pages" column (the last) in `stats`' limits table, or -1. */
+static long own_pages(void)
+{
+	static char text[8192];
+	long n = sys_kinfo(TIO_KINFO_LIMITS, text, sizeof(text) - 1), pid = sys_getpid();
+	char *line = text, *next, *end;
+
+	if (n < 0 || n >= (long)sizeof(text) - 1)
+		return -1;
+	text[n] = 0;
+	for (; *line; line = next) {
+		next = strchr(line, '\n');
+		if (!next)
+			return -1;
+		*next++ = 0;
+		if (strtol(line, &end, 10) == pid && end != line)
+			return strtol(strrchr(line, ' ') + 1, NULL, 10);
+	}
+	return -1;
+}
+
 static int mmaploop(long n)
 {
+	long before = own_pages(), after;
+
 	for (long i = 0; i < n; i++) {
 		long r = sys_mmap(NULL, 511 * PAGE, PROT_READ | PROT_WRITE);
 
@@ -300,7 +329,12 @@ static int mmaploop(long n)
 			return 1;
 		}
 	}
-	printf("mmaploop: ok %ld\n", n);
+	after = own_pages();
+	if (before < 0 || after != before) {
+		printf("mmaploop: FAIL pages charged before %ld, after %ld\n", before, after);
+		return 1;
+	}
+	printf("mmaploop: ok %ld, pages charged before and after %ld\n", n, after);
 	return 0;
 }
 
