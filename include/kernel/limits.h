@@ -8,8 +8,9 @@
  * user processes together, below the pool's size, so the rest of the pool is
  * a reserve only the kernel's own operations (the synchronous I/O of every
  * system call, kernel-internal ops, file objects of the kernel) dip into.
- * The per-process limits are chosen so that a few processes at their limits
- * still fit under the caps: one hostile process cannot starve the others.
+ * The per-process limits are chosen so that two processes at all their
+ * limits still fit under the caps with room to spare (checked below): a
+ * hostile process, or two, cannot starve the others.
  *
  *   proc_charge(p, res, n)     0, or the resource's error (-EAGAIN, -ENOMEM,
  *                              -EMFILE) when @p or all user processes are at
@@ -59,12 +60,18 @@
 #define LIMIT_PROCS_RESERVE 2	 /* process slots only init (pid 1) and the kernel may spawn into */
 #define LIMIT_PAGES_RESERVE 1024 /* free frames user mappings never take (4 MiB) */
 
-_Static_assert(LIMIT_PROC_OPS * 3 < LIMIT_USER_OPS + 64, "a few hogs leave the op pool usable");
-_Static_assert(LIMIT_PROC_WAITERS * 3 <= LIMIT_USER_WAITERS, "waiter limits");
-_Static_assert(LIMIT_PROC_BUFS * 3 < LIMIT_USER_BUFS, "buffer limits");
+/* Two processes at every limit still leave each pool usable by the others. */
+_Static_assert(LIMIT_PROC_OPS * 2 < LIMIT_USER_OPS, "op limits");
+_Static_assert(LIMIT_PROC_WAITERS * 2 < LIMIT_USER_WAITERS, "waiter limits");
+_Static_assert(LIMIT_PROC_SLOTS * 2 < LIMIT_USER_SLOTS, "slot limits");
+_Static_assert(LIMIT_PROC_BUFS * 2 < LIMIT_USER_BUFS, "buffer limits");
+_Static_assert(LIMIT_PROC_PBQS * 2 < LIMIT_USER_PBQS, "queue limits");
 _Static_assert(LIMIT_PROC_PBUFS + LIMIT_PROC_REGBUFS <= LIMIT_PROC_BUFS, "buffers are buffers");
-_Static_assert(LIMIT_PROC_FILES * 3 < LIMIT_USER_FILES, "descriptor limits");
-_Static_assert(LIMIT_PROC_CHILDREN + 1 < PARAM_MAX_PROCS - LIMIT_PROCS_RESERVE, "children");
+/* ... their children included (each holds 3 descriptors) ... */
+_Static_assert((LIMIT_PROC_FILES + 3 * LIMIT_PROC_CHILDREN) * 2 < LIMIT_USER_FILES, "descriptors");
+/* ... and room for init, a command it runs and that command's child. */
+_Static_assert((1 + LIMIT_PROC_CHILDREN) * 2 + 3 <= PARAM_MAX_PROCS - LIMIT_PROCS_RESERVE,
+	       "children");
 
 enum proc_res {
 	PROC_RES_OPS,

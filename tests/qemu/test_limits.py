@@ -42,6 +42,29 @@ def stats(s, timeout=60):
     return s.expect(r"(?s)stats\n(pools:\n.*?\n)# ", timeout=timeout).group(1)
 
 
+def start_hog(t, s):
+    """`hog &`; checks every limit it reports; its pid and its children's."""
+    s.send("hog &\n")
+    m = s.expect(r"hog: ready ([\d ]+)\nhog: (\d+) failures", timeout=120)
+    report, pids = s.out[s.out.rfind("hog: slots", 0, m.end()):m.end()], m.group(1).split()
+    return report, m.group(2), pids
+
+
+def check_report(t, report, failures, pids):
+    for what in LIMITS:
+        t.check(re.search(r"hog: %s limit \S+ \S+ ok" % what, report),
+                "the hog did not hit the %s limit as documented" % what)
+    t.check(failures == "0", "hog failures: %s" % re.findall(r"hog: .*FAIL.*", report))
+    t.check(len(pids) == 5, "hog pids: %r" % pids)
+
+
+def work(t, s):
+    """`hog work` next to the hogs: file workload, async reads, a spawn."""
+    s.send("hog work\n")
+    got = s.expect(r"(work: ok|work: FAIL[^\n]*|sh: hog: [^\n]*)", timeout=120).group(1)
+    t.check(got == "work: ok", "the second process failed next to the hog: %r" % got)
+
+
 @qtest.case
 def hostile_neighbour_cannot_starve_others(t):
     """A hog at every limit: another process's file workload, async reads and
@@ -51,17 +74,9 @@ def hostile_neighbour_cannot_starve_others(t):
     s.expect(r"# ", timeout=BOOT_LIMIT)
     before = pool_counts(stats(s))
     t.check(before and "async_op" in before, "no pool lines in stats")
-    s.send("hog &\n")
-    m = s.expect(r"hog: ready ([\d ]+)\nhog: (\d+) failures", timeout=180)
-    report, pids = s.out[:m.end()], m.group(1).split()
-    s.send("hog work\n")
-    work = s.expect(r"(work: ok|work: FAIL[^\n]*|sh: hog: [^\n]*)", timeout=120).group(1)
-    t.check(work == "work: ok", "the second process failed next to the hog: %r" % work)
-    for what in LIMITS:
-        t.check(re.search(r"hog: %s limit \S+ \S+ ok" % what, report),
-                "the hog did not hit the %s limit as documented" % what)
-    t.check(m.group(2) == "0", "hog failures: %s" % re.findall(r"hog: .*FAIL.*", report))
-    t.check(len(pids) == 5, "hog pids: %r" % pids)
+    report, failures, pids = start_hog(t, s)
+    work(t, s)
+    check_report(t, report, failures, pids)
     head, rows = limits_table(stats(s))
     hog, limit = rows.get(pids[0]), rows.get("limit")
     t.check(hog and limit, "no hog or limit row in stats: %r" % rows)
@@ -82,6 +97,22 @@ def hostile_neighbour_cannot_starve_others(t):
     leaks = {k: (before[k], after.get(k)) for k in before if before[k] != after.get(k)}
     t.check(not leaks, "pools not back to idle after kill (before, after): %r" % leaks)
     t.check("exits holding" not in s.out, "a process exited with resources still charged")
+    s.send("poweroff\n")
+    t.expect_status(s.finish(), 0)
+
+
+@qtest.case
+def two_hogs_leave_room_for_others(t):
+    """Two hogs at every limit (the design point of include/kernel/limits.h):
+    the workload and its spawn still succeed, and `poweroff` works with both
+    still holding everything."""
+    s = t.start("--initrd", initrd(t), timeout=400)
+    s.expect(r"# ", timeout=BOOT_LIMIT)
+    first = start_hog(t, s)
+    second = start_hog(t, s)
+    work(t, s)
+    check_report(t, *first)
+    check_report(t, *second)
     s.send("poweroff\n")
     t.expect_status(s.finish(), 0)
 
