@@ -118,6 +118,40 @@ def two_hogs_leave_room_for_others(t):
 
 
 @qtest.case
+def process_table_keeps_room_for_init(t):
+    """A spawn bomb (every process spawns detached copies of itself until
+    refused) fills the process table only up to its reserve: init (the shell)
+    can still run `stats` and `kill`, and killing every bomb process returns
+    the pools to idle."""
+    s = t.start("--initrd", initrd(t), timeout=400)
+    s.expect(r"# ", timeout=BOOT_LIMIT)
+    before = pool_counts(stats(s))
+    s.send("hog bomb &\n")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # the tree is full when 13 bombs have reported
+        if len(re.findall(r"bomb: \d+ spawned \d+, then -11\n", s.out)) >= 13:
+            break
+        time.sleep(0.5)
+    time.sleep(1)
+    text = stats(s)
+    _, rows = limits_table(text)
+    bombs = [pid for pid, row in rows.items() if row[1] == "hog"]
+    t.check(len(bombs) == 13, "bomb processes: %r (want 13: 16 - init - stats - 1 reserved)"
+            % bombs)
+    s.send("kill %s\n" % " ".join(bombs))
+    deadline, after = time.monotonic() + 60, {}
+    while time.monotonic() < deadline:
+        after = pool_counts(stats(s))
+        if after == before:
+            break
+        time.sleep(1)
+    leaks = {k: (before[k], after.get(k)) for k in before if before[k] != after.get(k)}
+    t.check(not leaks, "pools not back to idle after kill (before, after): %r" % leaks)
+    s.send("poweroff\n")
+    t.expect_status(s.finish(), 0)
+
+
+@qtest.case
 def munmap_frees_page_tables(t):
     """300 times mmap(511 pages) + munmap: each mapping lands on fresh page
     tables (addresses are never reused), 600 MiB mapped in all on a 256 MiB

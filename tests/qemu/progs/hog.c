@@ -13,6 +13,10 @@
  *                     pids...>", then sleeps until killed.
  *   hog child         sleeps until killed (the hog's children, every other one
  *                     detached: only `kill` can end those)
+ *   hog bomb          spawns detached copies of itself until refused; each
+ *                     copy does the same, so the tree fills the process table
+ *                     as far as the table's reserve lets it; prints
+ *                     "bomb: <pid> spawned N, then <errno>", sleeps until killed
  *   hog work          a file workload on /tmp, async reads and a spawn;
  *                     prints "work: ok" or the first check that failed
  *   hog mmaploop N    N times: mmap 511 pages, touch them, munmap; its own
@@ -338,6 +342,21 @@ static int mmaploop(long n)
 	return 0;
 }
 
+__attribute__((noreturn)) static void bomb(void)
+{
+	static const char *argv[] = {"hog", "bomb", NULL};
+	struct tio_spawn s = {
+	    .path = "/bin/hog", .argv = argv, .fds = {-1, -1, -1}, .flags = TIO_SPAWN_DETACH};
+	long r = 0;
+	int n = 0;
+
+	while (n < GRAB_MAX && (r = sys_spawn(&s)) > 0)
+		n++;
+	printf("bomb: %ld spawned %d, then %ld\n", sys_getpid(), n, r);
+	for (;;)
+		sys_sleep_ns(FOREVER_NS);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 1)
@@ -345,6 +364,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "child"))
 		for (;;)
 			sys_sleep_ns(FOREVER_NS);
+	if (!strcmp(argv[1], "bomb"))
+		bomb();
 	if (!strcmp(argv[1], "work"))
 		return work();
 	if (!strcmp(argv[1], "mmaploop") && argc == 3)
