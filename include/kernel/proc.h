@@ -8,7 +8,8 @@
  *   proc_exit(status)                    ends the current process (no return)
  *   proc_waitpid(pid, &status, flags)    reaps a child (pid -1: any); the kernel
  *                                        (proc_current() == NULL) reaps what it spawned
- *   proc_kill(pid)                       asks a process to die (TIO_WKILLED | 9)
+ *   proc_kill(pid)                       asks a process to die (TIO_WKILLED | 9); any
+ *                                        process but init (-EPERM), detached or not
  *   proc_fault(...)                      trap.c: an exception in ring 3
  *   proc_return_to_user()                trap.c / syscall.c: exits a killed process
  *

@@ -136,15 +136,13 @@ out_free:
 static int spawn_charge(struct proc *parent)
 {
 	struct async_pool_stats st;
-	int err;
 
 	if (!parent)
 		return 0; /* the kernel: init */
 	async_pool_stats(&proc_pool, &st);
 	if (parent->pid != 1 && st.in_use >= PARAM_MAX_PROCS - LIMIT_PROCS_RESERVE)
 		return -EAGAIN;
-	err = proc_charge(parent, PROC_RES_CHILDREN, 1);
-	return err;
+	return proc_charge(parent, PROC_RES_CHILDREN, 1);
 }
 
 /* proc_lock held: @c's struct proc is about to be freed; its spawner gets the child back. */
