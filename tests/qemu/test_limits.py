@@ -152,6 +152,36 @@ def process_table_keeps_room_for_init(t):
 
 
 @qtest.case
+def accounting_returns_to_zero_after_churn(t):
+    """Random takes and returns of every resource (hog churn), ended by exit
+    twice and by `kill` once: no process exits with anything still charged
+    (the kernel would print "exits holding"), no accounting underflow (a
+    KASSERT panic), and every pool is back to idle."""
+    s = t.start("--initrd", initrd(t), timeout=400)
+    s.expect(r"# ", timeout=BOOT_LIMIT)
+    before = pool_counts(stats(s))
+    for _ in range(2):
+        s.send("hog churn 5\n")
+        s.expect(r"churn: done \d+", timeout=120)
+    s.send("hog churn 600 &\n")
+    pid = s.expect(r"\[(\d+)\]\n", timeout=60).group(1)
+    time.sleep(3)
+    s.send("kill %s\n" % pid)
+    deadline, after = time.monotonic() + 60, {}
+    while time.monotonic() < deadline:
+        after = pool_counts(stats(s))
+        if after == before:
+            break
+        time.sleep(1)
+    leaks = {k: (before[k], after.get(k)) for k in before if before[k] != after.get(k)}
+    t.check(not leaks, "pools not back to idle (before, after): %r" % leaks)
+    t.check("exits holding" not in s.out, "exit with resources still charged: %r"
+            % re.findall(r"limits: .*exits holding.*", s.out))
+    s.send("poweroff\n")
+    t.expect_status(s.finish(), 0)
+
+
+@qtest.case
 def munmap_frees_page_tables(t):
     """300 times mmap(511 pages) + munmap: each mapping lands on fresh page
     tables (addresses are never reused), 600 MiB mapped in all on a 256 MiB

@@ -17,6 +17,12 @@
  *                     copy does the same, so the tree fills the process table
  *                     as far as the table's reserve lets it; prints
  *                     "bomb: <pid> spawned N, then <errno>", sleeps until killed
+ *   hog churn SECS    for SECS seconds, random takes and returns of every
+ *                     resource (waiters, queues, provided and registered
+ *                     buffers, ops, descriptors, dup2, mmap, children), then
+ *                     exits holding whatever it holds: the accounting must
+ *                     come back to zero by exit or kill ("churn: done N")
+ *   hog exit          exits at once (churn's children)
  *   hog work          a file workload on /tmp, async reads and a spawn;
  *                     prints "work: ok" or the first check that failed
  *   hog mmaploop N    N times: mmap 511 pages, touch them, munmap; its own
@@ -357,6 +363,105 @@ __attribute__((noreturn)) static void bomb(void)
 		sys_sleep_ns(FOREVER_NS);
 }
 
+static unsigned long rng = 88172645463325252UL;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* One random take or return; results are ignored (errors are part of the game). */
+static void churn_step(char *region, unsigned pages)
+{
+	static const char *argv[] = {"hog", "exit", NULL};
+	struct tio_spawn sp = {.path = "/bin/hog", .argv = argv, .fds = {-1, -1, -1}};
+	static const uint64_t timeouts[] = {0, 1000000, FOREVER_NS};
+	struct tio_sqe sqe = {.opcode = TIO_OP_NOP};
+	struct tio_event ev[8];
+	int fd = 3 + (int)rnd(LIM_FILES - 3);
+	char *page = region + rnd(pages) * PAGE;
+	long r;
+
+	switch (rnd(15)) {
+	case 0:
+		sys_waiter_create(1 + rnd(200));
+		break;
+	case 1:
+		sys_close(fd);
+		break;
+	case 2:
+		sys_dup2(fd, 3 + (int)rnd(LIM_FILES - 3));
+		break;
+	case 3:
+		sys_pbq_create(64, 1);
+		break;
+	case 4:
+		sys_pbq_provide(fd, rnd(64), page, PAGE);
+		break;
+	case 5:
+		sys_buf_register(region, (1 + rnd(14)) * PAGE, TIO_BUF_READ | TIO_BUF_WRITE);
+		break;
+	case 6:
+		sys_buf_unregister(rnd(32));
+		break;
+	case 7:
+		sqe.timeout_ns = timeouts[rnd(3)];
+		sys_submit(fd, rnd(200), &sqe);
+		break;
+	case 8:
+		sqe.opcode = rnd(2) ? TIO_OP_READ : TIO_OP_WRITE;
+		sqe.fd = fd; /* never 0-2: a read of the console would take the shell's input */
+		sqe.addr = (uint64_t)(uintptr_t)page;
+		sqe.len = 1 + rnd(PAGE);
+		sys_submit(fd, rnd(200), &sqe);
+		break;
+	case 9:
+		sys_wait_event(fd, ev, 8, 0);
+		break;
+	case 10:
+		sys_cancel(fd, rnd(200));
+		break;
+	case 11:
+		sys_open("/etc/motd", O_RDONLY, 0);
+		break;
+	case 12:
+		r = sys_mmap(NULL, (1 + rnd(300)) * PAGE, PROT_READ | PROT_WRITE);
+		if (r > 0 && rnd(2))
+			sys_munmap((void *)r, PAGE);
+		break;
+	case 13:
+		if (rnd(8) == 0)
+			sys_spawn(&sp);
+		break;
+	default:
+		sys_pread(fd, page, 1 + rnd(PAGE), 0);
+		break;
+	}
+}
+
+static int churn(long secs)
+{
+	const unsigned pages = 64;
+	char *region = map(pages);
+	long end = sys_clock_ns() + secs * 1000000000L, steps = 0;
+
+	if (!region)
+		return 1;
+	rng ^= (unsigned long)sys_getpid() * 2654435761UL;
+	/* A short sleep now and then: a busy process starves the shell today (the
+	 * scheduler does not preempt it), and the test must be able to type `kill`. */
+	while (sys_clock_ns() < end) {
+		churn_step(region, pages);
+		if (++steps % 256 == 0)
+			sys_sleep_ns(1000000);
+	}
+	printf("churn: done %ld\n", steps);
+	return 0; /* exit with everything still held */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 1)
@@ -366,6 +471,10 @@ int main(int argc, char **argv)
 			sys_sleep_ns(FOREVER_NS);
 	if (!strcmp(argv[1], "bomb"))
 		bomb();
+	if (!strcmp(argv[1], "exit"))
+		return 0;
+	if (!strcmp(argv[1], "churn") && argc == 3)
+		return churn(strtol(argv[2], NULL, 10));
 	if (!strcmp(argv[1], "work"))
 		return work();
 	if (!strcmp(argv[1], "mmaploop") && argc == 3)
