@@ -16,11 +16,17 @@
  *                              -EMFILE) when @p or all user processes are at
  *                              the limit; nothing is charged then
  *   proc_uncharge(p, res, n)   gives @n back (any context, IRQ included)
+ *   proc_charge_force(p, res, n)  charges past the limit (a synchronous call's pin)
+ *   proc_slots_charge(nslots)  what a waiter of @nslots costs (whole blocks)
  *   proc_usage(p, res)         what @p holds now (a snapshot)
  *   proc_limit(res)            the per-process limit
  *   proc_res_name(res)         the column name `stats` prints
  *   proc_fd_close(p, fd)       drops descriptor @fd and uncharges what it held
  *                              (the owner's thread only: the fd table is [O])
+ *   proc_usage_check_idle(p)   at exit: prints what is still charged (a bug)
+ *
+ * Counters: struct proc.usage[] and the totals, under limits_lock (innermost;
+ * taken under proc_lock and in interrupt context).
  *
  * Charged where the resource is taken, uncharged where it is returned: ops
  * (SYS_submit, uncharged by the op's bottom frame when it completes), waiters
