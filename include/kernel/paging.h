@@ -6,7 +6,8 @@
  *   paging_space_create(as)          new space: empty user half, shared kernel half
  *   paging_space_destroy(as)         frees its user-half page tables (not the mapped frames)
  *   paging_map(as, va, pa, flags)    0, -EEXIST (already mapped), -ENOMEM, -EINVAL
- *   paging_unmap(as, va, &pa)        0 or -ENOENT; flushes the TLB entry if @as is live
+ *   paging_unmap(as, va, &pa)        0 or -ENOENT; flushes the TLB entry if @as is live;
+ *                                    a user page table left empty is freed (up to the PML4)
  *   paging_translate(as, va, &pa)    0 or -ENOENT (4 KiB and 2 MiB pages)
  *   paging_switch(as)                load CR3
  *   paging_lookup(as, va, &pte)      0 and the 4 KiB leaf entry (flags + frame), or -ENOENT
@@ -25,6 +26,7 @@
 
 struct addr_space {
 	uint64_t pml4_phys; /* [I] */
+	unsigned tables;    /* user-half page-table pages (PML4 excluded), by the owner */
 };
 
 void paging_init(void);

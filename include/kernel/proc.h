@@ -8,7 +8,8 @@
  *   proc_exit(status)                    ends the current process (no return)
  *   proc_waitpid(pid, &status, flags)    reaps a child (pid -1: any); the kernel
  *                                        (proc_current() == NULL) reaps what it spawned
- *   proc_kill(pid)                       asks a process to die (TIO_WKILLED | 9)
+ *   proc_kill(pid)                       asks a process to die (TIO_WKILLED | 9); any
+ *                                        process but init (-EPERM), detached or not
  *   proc_kill_child(parent, pid, reason) the same for the console's ^C (any context)
  *   proc_fault(...)                      trap.c: an exception in ring 3
  *   proc_return_to_user()                trap.c / syscall.c: exits a killed process
@@ -22,6 +23,8 @@
  *   RUNNING --proc_exit / fault / killed at return to user--> ZOMBIE
  *   ZOMBIE  --proc_waitpid by the parent, or at once if detached--> freed
  * A parent that exits detaches its children (nobody will wait for them).
+ * Every child, detached or not, counts against its spawner's children limit
+ * (kernel/limits.h) until its struct proc is freed or the spawner exits.
  *
  * Lock legend: [I] immutable after spawn, [P] proc_lock, [a] atomic,
  * [O] only the process's own thread touches it (after spawn).
@@ -30,6 +33,7 @@
 #define KERNEL_PROC_H
 
 #include <async/async.h>
+#include <kernel/limits.h>
 #include <kernel/list.h>
 #include <kernel/paging.h>
 #include <kernel/param.h>
@@ -53,6 +57,8 @@
 struct async_port_as {
 	struct addr_space space; /* [O] page tables */
 	unsigned pins;		 /* [a] pinned ranges in flight: pages must not go */
+	bool pin_transient;	 /* [O] the pin being taken lasts one system call: charged
+				    to the pinned-pages limit but never refused by it */
 };
 
 enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
@@ -83,6 +89,8 @@ struct proc {
 	struct vnode *cwd_vn;		    /* [O] cwd's, counted (NULL: boot's "/") */
 	uint64_t mmap_next;		    /* [O] next anonymous mapping address */
 	unsigned pages;			    /* [O] user pages mapped */
+	unsigned usage[PROC_RES_COUNT];	    /* limits_lock: what it holds (kernel/limits.h) */
+	struct proc *spawner;		    /* [P] charged for this child; NULL once it exits */
 	struct async_regbuf_table *regbufs; /* [O] created on the first SYS_buf_register */
 	struct async_heap heap;		    /* [I] spill heap over @spill */
 	struct waitq wq;		    /* the process's thread sleeps here; kill wakes it */
@@ -121,5 +129,7 @@ int uvm_map_zeroed(struct proc *p, uint64_t va, unsigned n, uint64_t flags);
 long uvm_mmap(struct proc *p, uint64_t len, int prot);
 int uvm_munmap(struct proc *p, uint64_t addr, uint64_t len);
 void uvm_free(struct proc *p);
+/* Pages charged to @p against LIMIT_PROC_PAGES (data + page tables); a snapshot. */
+unsigned uvm_usage(const struct proc *p);
 
 #endif

@@ -54,5 +54,10 @@ enum tio_kinfo {
 #define TIO_KINFO_BLKSTAT 16
 /* PCI functions as `lspci -n` prints them. */
 #define TIO_KINFO_PCI 17
+/* Per-process resource use against the limits: a header, one row per process
+ * ("<pid> <name> <ops> <waiters> ... <pages>"), then a "limit" row. */
+#ifndef TIO_KINFO_LIMITS
+#define TIO_KINFO_LIMITS 6
+#endif
 
 #endif

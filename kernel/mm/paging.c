@@ -5,6 +5,10 @@
  * direct map. The kernel half (PML4 slots 256..511) is built by boot.S and
  * never gains or loses a PML4 entry afterwards, so every address space can
  * copy those 256 entries once at creation and stay in sync forever.
+ *
+ * User-half tables are counted (addr_space.tables: a process's mapped-page
+ * limit includes them) and freed as soon as an unmap leaves one empty, so
+ * mapping and unmapping forever does not leak frames into dead tables.
  */
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/mmu.h>
@@ -80,6 +84,7 @@ void paging_space_destroy(struct addr_space *as)
 			free_table(pml4[i] & PTE_ADDR, 2);
 	pmm_free_page(as->pml4_phys);
 	as->pml4_phys = 0;
+	as->tables = 0;
 }
 
 /*
@@ -106,6 +111,7 @@ static uint64_t *walk(struct addr_space *as, uint64_t va, bool create, int *err)
 				return NULL;
 			}
 			*e = pa | PTE_P | PTE_W | (is_user_va(va) ? PTE_U : 0);
+			as->tables += is_user_va(va);
 		} else if (*e & PTE_PS) {
 			*err = -EEXIST;
 			return NULL;
@@ -131,6 +137,38 @@ int paging_map(struct addr_space *as, uint64_t va, uint64_t pa, uint64_t flags)
 	return 0;
 }
 
+static bool table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < ENTRIES; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+/*
+ * @va's leaf was just cleared: frees the tables on its path that are empty
+ * now, bottom up, never the PML4. A live space reloads CR3 so no
+ * paging-structure cache keeps pointing at a freed table.
+ */
+static void prune_user_path(struct addr_space *as, uint64_t va)
+{
+	uint64_t *path[4];
+	int level;
+
+	path[3] = table_at(as->pml4_phys);
+	for (level = 3; level > 0; level--)
+		path[level - 1] = table_at(path[level][level_index(va, level)]);
+	for (level = 0; level < 3 && table_empty(path[level]); level++) {
+		uint64_t *e = &path[level + 1][level_index(va, level + 1)];
+
+		pmm_free_page(*e & PTE_ADDR);
+		*e = 0;
+		as->tables--;
+	}
+	if (level > 0 && arch_read_cr3() == as->pml4_phys)
+		arch_write_cr3(as->pml4_phys);
+}
+
 int paging_unmap(struct addr_space *as, uint64_t va, uint64_t *pa)
 {
 	int err = 0;
@@ -143,6 +181,8 @@ int paging_unmap(struct addr_space *as, uint64_t va, uint64_t *pa)
 	*pte = 0;
 	if (arch_read_cr3() == as->pml4_phys || !is_user_va(va))
 		arch_invlpg(va);
+	if (is_user_va(va))
+		prune_user_path(as, va);
 	return 0;
 }
 

@@ -11,6 +11,11 @@
  * munmap refuses (-EBUSY) while any pin is held, and exit waits for the
  * count to reach zero after cancelling the process's operations.
  * There is no swapping or page migration, so nothing else can move a page.
+ *
+ * Pinned pages are charged to the process (LIMIT_PROC_PINNED, kernel/limits.h):
+ * a pin past the limit is -EAGAIN, except the transient pin of a synchronous
+ * read/write (as->pin_transient), which is charged but never refused. Pin and unpin count the same
+ * pages, from the physical ranges (each range spans exactly the pages it was built from).
  */
 #include <arch/x86_64/mmu.h>
 #include <async/port.h>
@@ -30,6 +35,21 @@ static int sg_append(struct async_sg *sg, unsigned *n, unsigned max, uint64_t pa
 	sg[*n].phys = pa;
 	sg[(*n)++].len = len;
 	return 0;
+}
+
+static struct proc *as_proc(struct async_port_as *as)
+{
+	return container_of(as, struct proc, as);
+}
+
+static unsigned sg_pages(const struct async_sg *sg, unsigned n)
+{
+	unsigned pages = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		pages += (unsigned)(((sg[i].phys + sg[i].len - 1) >> PAGE_SHIFT) -
+				    (sg[i].phys >> PAGE_SHIFT) + 1);
+	return pages;
 }
 
 int async_port_user_pin(struct async_port_as *as, uintptr_t uaddr, size_t len, unsigned access,
@@ -54,13 +74,16 @@ int async_port_user_pin(struct async_port_as *as, uintptr_t uaddr, size_t len, u
 		uaddr += piece;
 		len -= piece;
 	}
+	if (as->pin_transient)
+		proc_charge_force(as_proc(as), PROC_RES_PINNED, sg_pages(sg, n));
+	else if (proc_charge(as_proc(as), PROC_RES_PINNED, sg_pages(sg, n)))
+		return -EAGAIN;
 	__atomic_add_fetch(&as->pins, 1, __ATOMIC_ACQ_REL);
 	return (int)n;
 }
 
 void async_port_user_unpin(struct async_port_as *as, const struct async_sg *sg, unsigned nsg)
 {
-	(void)sg;
-	(void)nsg;
+	proc_uncharge(as_proc(as), PROC_RES_PINNED, sg_pages(sg, nsg));
 	__atomic_sub_fetch(&as->pins, 1, __ATOMIC_ACQ_REL);
 }

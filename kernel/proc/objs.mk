@@ -2,3 +2,4 @@ kernel-y += kernel/proc/proc.o
 kernel-y += kernel/proc/elf.o
 kernel-y += kernel/proc/uaccess.o
 kernel-y += kernel/proc/uvm.o
+kernel-y += kernel/proc/limits.o

@@ -131,6 +131,62 @@ out_free:
 	return err;
 }
 
+/*
+ * A user process may spawn if it is under its children limit and, unless it
+ * is init, the process table keeps LIMIT_PROCS_RESERVE entries free (so the
+ * shell can still run `stats` and `kill` while a hog holds its children).
+ */
+static int spawn_charge(struct proc *parent)
+{
+	struct async_pool_stats st;
+
+	if (!parent)
+		return 0; /* the kernel: init */
+	async_pool_stats(&proc_pool, &st);
+	if (parent->pid != 1 && st.in_use >= PARAM_MAX_PROCS - LIMIT_PROCS_RESERVE)
+		return -EAGAIN;
+	return proc_charge(parent, PROC_RES_CHILDREN, 1);
+}
+
+/* proc_lock held: @c's struct proc is about to be freed; its spawner gets the child back. */
+static void __uncharge_spawner(struct proc *c)
+{
+	if (c->spawner)
+		proc_uncharge(c->spawner, PROC_RES_CHILDREN, 1);
+	c->spawner = NULL;
+}
+
+/* Gives the child its three descriptors, charged to it. */
+static int spawn_fds(struct proc *p, const struct proc_spawn_req *req)
+{
+	for (int i = 0; i < 3; i++) {
+		if (!req->fds[i])
+			continue;
+		if (proc_charge(p, PROC_RES_FILES, 1))
+			return -EMFILE;
+		file_get(req->fds[i]);
+		p->fds[i] = req->fds[i];
+	}
+	return 0;
+}
+
+/* Undoes a spawn whose thread never ran. */
+static void spawn_unwind(struct proc *p, bool listed)
+{
+	unsigned long f = spin_lock_irqsave(&proc_lock);
+
+	if (listed)
+		list_del(&p->node);
+	__uncharge_spawner(p);
+	spin_unlock_irqrestore(&proc_lock, f);
+	for (unsigned i = 0; i < 3; i++)
+		proc_fd_close(p, i);
+	if (p->cwd_vn)
+		vnode_put(p->cwd_vn);
+	uvm_free(p);
+	async_pool_free(&proc_pool, p);
+}
+
 int proc_spawn(const struct proc_spawn_req *req, int *pid)
 {
 	struct proc *parent = proc_current(), *p;
@@ -139,12 +195,21 @@ int proc_spawn(const struct proc_spawn_req *req, int *pid)
 	int err = vfs_resolve(parent ? parent->cwd : "/", req->path, abs, sizeof(abs));
 
 	if (!err)
-		err = proc_build(req, abs, parent, &p);
+		err = spawn_charge(parent);
 	if (err)
 		return err;
-	for (int i = 0; i < 3; i++)
-		if ((p->fds[i] = req->fds[i]) != NULL)
-			file_get(p->fds[i]);
+	err = proc_build(req, abs, parent, &p);
+	if (err) {
+		if (parent)
+			proc_uncharge(parent, PROC_RES_CHILDREN, 1);
+		return err;
+	}
+	p->spawner = parent;
+	err = spawn_fds(p, req);
+	if (err) {
+		spawn_unwind(p, false);
+		return err;
+	}
 	f = spin_lock_irqsave(&proc_lock);
 	p->pid = next_pid++;
 	p->parent = req->detach ? NULL : parent;
@@ -153,30 +218,18 @@ int proc_spawn(const struct proc_spawn_req *req, int *pid)
 	*pid = p->pid;
 	spin_unlock_irqrestore(&proc_lock, f);
 	err = thread_create(p->name, proc_thread_main, p, THREAD_DETACHED, &p->thread);
-	if (err) {
-		/* Never ran: unwind as an exit would, minus the thread. */
-		f = spin_lock_irqsave(&proc_lock);
-		list_del(&p->node);
-		spin_unlock_irqrestore(&proc_lock, f);
-		for (int i = 0; i < 3; i++)
-			if (p->fds[i])
-				file_put(p->fds[i]);
-		if (p->cwd_vn)
-			vnode_put(p->cwd_vn);
-		uvm_free(p);
-		async_pool_free(&proc_pool, p);
-	}
+	if (err)
+		spawn_unwind(p, true); /* never ran: unwind as an exit would, minus the thread */
 	return err;
 }
 
 /* Stops all I/O of @p and frees its user memory. Runs on @p's own thread. */
 static void proc_teardown(struct proc *p)
 {
+	unsigned regbufs = proc_usage(p, PROC_RES_REGBUFS);
+
 	for (unsigned i = 0; i < PARAM_PROC_FDS; i++)
-		if (p->fds[i]) {
-			file_put(p->fds[i]);
-			p->fds[i] = NULL;
-		}
+		proc_fd_close(p, i);
 	if (p->cwd_vn) {
 		vnode_put(p->cwd_vn);
 		p->cwd_vn = NULL;
@@ -184,15 +237,21 @@ static void proc_teardown(struct proc *p)
 	if (p->regbufs) {
 		async_regbuf_destroy(p->regbufs);
 		p->regbufs = NULL;
+		proc_uncharge(p, PROC_RES_REGBUFS, regbufs);
+		proc_uncharge(p, PROC_RES_BUFS, regbufs);
 	}
 	/* Ops of this process were cancelled and drained above; their unpins may lag. */
 	while (__atomic_load_n(&p->as.pins, __ATOMIC_ACQUIRE))
 		thread_sleep_ns(1000000);
+	proc_usage_check_idle(p);
 	thread_set_space(NULL, NULL);
 	uvm_free(p);
 }
 
-/* proc_lock held: children of @p are orphans now; dead ones are collected on @reap. */
+/*
+ * proc_lock held: children of @p are orphans now; dead ones are collected on
+ * @reap. @p's children charge ends with it (it exits: nothing to limit).
+ */
 static void __orphan_children(struct proc *p, struct list_node *reap)
 {
 	struct list_node *n = proc_list.next;
@@ -201,6 +260,8 @@ static void __orphan_children(struct proc *p, struct list_node *reap)
 		struct proc *c = list_entry(n, struct proc, node);
 
 		n = n->next;
+		if (c->spawner == p)
+			__uncharge_spawner(c);
 		if (c->parent != p)
 			continue;
 		c->parent = NULL;
@@ -234,6 +295,7 @@ void proc_exit(int status)
 	p->state = PROC_ZOMBIE;
 	p->thread = NULL;
 	if (p->detached) {
+		__uncharge_spawner(p);
 		list_del(&p->node);
 		list_add_tail(&reap, &p->node);
 	}
@@ -259,6 +321,7 @@ static struct proc *__find_zombie(const struct proc *caller, int pid, bool *any)
 			continue;
 		*any = true;
 		if (c->state == PROC_ZOMBIE) {
+			__uncharge_spawner(c);
 			list_del(&c->node);
 			return c;
 		}
@@ -337,8 +400,8 @@ int proc_kill(int pid)
 		if (c->pid == pid && c->state == PROC_RUNNING)
 			t = c;
 	}
-	if (t && self && t != self && t->parent != self)
-		err = -EPERM; /* only yourself and your own children */
+	if (t && self && t->pid == 1)
+		err = -EPERM; /* init: the machine's lifetime is its own */
 	else if (t) {
 		err = 0;
 		proc_mark_killed(t, PROC_KILL_KILL);

@@ -5,8 +5,12 @@
  * Anonymous mappings are carved from [USER_MMAP_BASE, USER_MMAP_END) by a
  * bump pointer with a guard page after each; addresses are never reused,
  * which keeps munmap trivial (any page in the carved range that is mapped
- * belongs to mmap). PARAM_PROC_MAX_PAGES bounds one process's memory so a
- * runaway program cannot take every frame of the machine.
+ * belongs to mmap). LIMIT_PROC_PAGES bounds one process's memory - data
+ * pages and the page-table pages of its user half together - so a runaway
+ * program cannot take every frame of the machine, and LIMIT_PAGES_RESERVE
+ * free frames are never given to user mappings at all (the kernel's page
+ * tables and stacks of new threads come from there). munmap frees the page
+ * tables it leaves empty (paging_unmap).
  * Only the process's own thread calls these (the [O] fields), or its exit.
  */
 #include <arch/x86_64/mmu.h>
@@ -26,10 +30,33 @@ static void unmap_range(struct proc *p, uint64_t va, unsigned n)
 	}
 }
 
+/* Pages charged to @p: data pages plus its user page tables. */
+static unsigned uvm_pages(const struct proc *p)
+{
+	return p->pages + p->as.space.tables;
+}
+
+/* Room for one more page, with the up to three tables its mapping may create? */
+static bool uvm_page_allowed(const struct proc *p)
+{
+	struct pmm_stats ps;
+
+	if (uvm_pages(p) + 1 + 3 > LIMIT_PROC_PAGES)
+		return false;
+	pmm_stats(&ps);
+	return ps.free_pages > LIMIT_PAGES_RESERVE + 1 + 3;
+}
+
+unsigned uvm_usage(const struct proc *p)
+{
+	return __atomic_load_n(&p->pages, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&p->as.space.tables, __ATOMIC_RELAXED);
+}
+
 int uvm_map_zeroed(struct proc *p, uint64_t va, unsigned n, uint64_t flags)
 {
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t pa = p->pages < PARAM_PROC_MAX_PAGES ? pmm_alloc_zeroed() : 0;
+		uint64_t pa = uvm_page_allowed(p) ? pmm_alloc_zeroed() : 0;
 		int err = pa ? paging_map(&p->as.space, va + (uint64_t)i * PAGE_SIZE, pa, flags)
 			     : -ENOMEM;
 
@@ -62,7 +89,7 @@ long uvm_mmap(struct proc *p, uint64_t len, int prot)
 
 	if (len == 0 || (prot & ~(PROT_READ | PROT_WRITE)))
 		return -EINVAL;
-	if (pages > PARAM_PROC_MAX_PAGES - p->pages ||
+	if (pages > LIMIT_PROC_PAGES - uvm_pages(p) ||
 	    pages * PAGE_SIZE > USER_MMAP_END - PAGE_SIZE - va)
 		return -ENOMEM;
 	err = uvm_map_zeroed(p, va, (unsigned)pages, flags);

@@ -15,6 +15,14 @@
  * and ACCEPT, which will take them too, are -ENOSYS as a whole).
  * A user buffer of one op must fit ASYNC_SG_MAX physical ranges (at least
  * 60 KiB): longer ones are -EINVAL (the synchronous calls split instead).
+ *
+ * Limits (kernel/limits.h): every submitted op is charged to its process
+ * (one op, plus one buffer descriptor for a READ/WRITE on user memory) and
+ * carries a "quota" frame at the bottom of its stack whose resume gives the
+ * charge back when the op completes, however it ends. An op that never
+ * starts (refused at submit) is uncharged here. Waiters, provided-buffer
+ * queues, provided and registered buffers are charged when made and
+ * uncharged when the process lets go of them (kernel/proc/limits.c).
  */
 #include <kernel/string.h>
 #include <kernel/time.h>
@@ -38,24 +46,109 @@ static struct file *waiter_get(struct proc *p, uint64_t fd, enum file_kind kind)
 	return f;
 }
 
+/* Charges a waiter of @nslots slots to @p. */
+static int waiter_charge(struct proc *p, unsigned nslots)
+{
+	int err = proc_charge(p, PROC_RES_WAITERS, 1);
+
+	if (!err) {
+		err = proc_charge(p, PROC_RES_SLOTS, proc_slots_charge(nslots));
+		if (err)
+			proc_uncharge(p, PROC_RES_WAITERS, 1);
+	}
+	return err;
+}
+
+static void waiter_uncharge(struct proc *p, unsigned nslots)
+{
+	proc_uncharge(p, PROC_RES_WAITERS, 1);
+	proc_uncharge(p, PROC_RES_SLOTS, proc_slots_charge(nslots));
+}
+
 SYSCALL_DECL(waiter_create)
 {
+	unsigned nslots = (unsigned)a[0];
 	struct async_waiter *w;
 	struct file *f;
 	int err;
 
 	if (a[0] == 0 || a[0] > ASYNC_WAITER_SLOTS_MAX)
 		return -EINVAL;
-	err = async_waiter_create((unsigned)a[0], &w);
+	err = waiter_charge(p, nslots);
 	if (err)
 		return err;
+	err = async_waiter_create(nslots, &w);
+	if (err)
+		goto out_uncharge;
 	f = file_alloc(FILE_WAITER);
 	if (!f) {
 		async_waiter_destroy(w);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto out_uncharge;
 	}
 	f->waiter = w;
-	return fd_install(p, f);
+	err = fd_install(p, f);
+	if (err >= 0)
+		return err;
+out_uncharge:
+	waiter_uncharge(p, nslots);
+	return err;
+}
+
+/* ---- The quota frame: gives an op's charge back when it completes ---- */
+
+struct quota_frame {
+	struct proc *p; /* [I] alive until its ops are drained (exit closes waiters first) */
+	unsigned bufs;	/* [I] buffer descriptors charged with the op */
+};
+ASYNC_FRAME_STATE_CHECK(struct quota_frame);
+
+static void op_uncharge(struct proc *p, unsigned bufs)
+{
+	proc_uncharge(p, PROC_RES_OPS, 1);
+	if (bufs)
+		proc_uncharge(p, PROC_RES_BUFS, bufs);
+}
+
+static int op_charge(struct proc *p, unsigned bufs)
+{
+	int err = proc_charge(p, PROC_RES_OPS, 1);
+
+	if (!err && bufs && (err = proc_charge(p, PROC_RES_BUFS, bufs)))
+		proc_uncharge(p, PROC_RES_OPS, 1);
+	return err;
+}
+
+static int64_t quota_start(struct async_op *op, void *state)
+{
+	(void)op;
+	(void)state;
+	return -EINVAL; /* never the top frame */
+}
+
+static int64_t quota_resume(struct async_op *op, void *state, int64_t result)
+{
+	struct quota_frame *s = state;
+
+	(void)op;
+	op_uncharge(s->p, s->bufs);
+	return result;
+}
+
+static const struct async_layer quota_layer = {.name = "quota",
+					       .state_size = sizeof(struct quota_frame),
+					       .start = quota_start,
+					       .resume = quota_resume};
+
+static int push_quota(struct async_op *op, struct proc *p, unsigned bufs)
+{
+	struct quota_frame *s = async_push(op, &quota_layer);
+
+	if (!s)
+		return (int)async_op_push_error(op);
+	s->p = p;
+	s->bufs = bufs;
+	return 0;
 }
 
 /* ---- Frames of submitted ops ---- */
@@ -315,11 +408,37 @@ static uint64_t deadline_after(uint64_t ns)
 	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
+/* Buffer descriptors an op of @sqe holds while in flight. */
+static unsigned sqe_bufs(const struct tio_sqe *sqe)
+{
+	return (sqe->opcode == TIO_OP_READ || sqe->opcode == TIO_OP_WRITE) &&
+	       !(sqe->flags & TIO_SQE_REGBUF);
+}
+
+/* The op: quota frame, then the opcode's frames; submitted, or discarded on error. */
+static int submit_op(struct proc *p, const struct tio_sqe *sqe, const struct async_handle *h)
+{
+	struct async_op *op = async_op_alloc(&p->heap);
+	int err;
+
+	if (!op)
+		return -ENOMEM;
+	err = push_quota(op, p, sqe_bufs(sqe));
+	if (!err)
+		err = build_op(p, op, sqe);
+	if (err) {
+		async_op_discard(op);
+		return err;
+	}
+	if (sqe->timeout_ns)
+		async_op_set_deadline(op, deadline_after(sqe->timeout_ns));
+	return async_op_submit(op, h);
+}
+
 SYSCALL_DECL(submit)
 {
 	struct file *wf = waiter_get(p, a[0], FILE_WAITER);
 	struct async_handle h;
-	struct async_op *op;
 	struct tio_sqe sqe;
 	int err;
 
@@ -329,20 +448,17 @@ SYSCALL_DECL(submit)
 	if (!err)
 		err = sqe_check(&sqe);
 	if (!err)
-		err = async_waiter_arm(wf->waiter, a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1],
-				       &h);
+		err = op_charge(p, sqe_bufs(&sqe));
 	if (err)
 		goto out_put;
-	op = async_op_alloc(&p->heap);
-	err = op ? build_op(p, op, &sqe) : -ENOMEM;
-	if (err && op)
-		async_op_discard(op);
-	if (!err && sqe.timeout_ns)
-		async_op_set_deadline(op, deadline_after(sqe.timeout_ns));
-	if (!err)
-		err = async_op_submit(op, &h);
+	err = async_waiter_arm(wf->waiter, a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1], &h);
+	if (!err) {
+		err = submit_op(p, &sqe, &h);
+		if (err)
+			async_waiter_disarm(&h);
+	}
 	if (err)
-		async_waiter_disarm(&h);
+		op_uncharge(p, sqe_bufs(&sqe)); /* never started: the quota frame did not run */
 out_put:
 	file_put(wf);
 	return err;
@@ -390,45 +506,81 @@ SYSCALL_DECL(cancel)
 	return err;
 }
 
+/* A provided or registered buffer: one descriptor plus one of @res. */
+static int buf_charge(struct proc *p, enum proc_res res)
+{
+	int err = proc_charge(p, res, 1);
+
+	if (!err && (err = proc_charge(p, PROC_RES_BUFS, 1)))
+		proc_uncharge(p, res, 1);
+	return err;
+}
+
+static void buf_uncharge(struct proc *p, enum proc_res res)
+{
+	proc_uncharge(p, res, 1);
+	proc_uncharge(p, PROC_RES_BUFS, 1);
+}
+
 SYSCALL_DECL(buf_register)
 {
+	int r;
+
 	if (a[2] == 0 || (a[2] & ~(uint64_t)(TIO_BUF_READ | TIO_BUF_WRITE)) || a[1] == 0)
 		return -EINVAL;
 	if (!p->regbufs && !(p->regbufs = async_regbuf_create(&p->as)))
 		return -ENOMEM;
-	return async_regbuf_register(p->regbufs, a[0], a[1], (unsigned)a[2]);
+	r = buf_charge(p, PROC_RES_REGBUFS);
+	if (r)
+		return r;
+	r = async_regbuf_register(p->regbufs, a[0], a[1], (unsigned)a[2]);
+	if (r < 0)
+		buf_uncharge(p, PROC_RES_REGBUFS);
+	return r;
 }
 
 SYSCALL_DECL(buf_unregister)
 {
+	int err;
+
 	if (!p->regbufs || a[0] >= ASYNC_REGBUF_MAX)
 		return -EINVAL;
-	return async_regbuf_unregister(p->regbufs, (unsigned)a[0]);
+	err = async_regbuf_unregister(p->regbufs, (unsigned)a[0]);
+	if (!err)
+		buf_uncharge(p, PROC_RES_REGBUFS);
+	return err;
 }
 
 SYSCALL_DECL(pbq_create)
 {
 	struct async_pbq *q;
 	struct file *f;
+	int r;
 
 	if (a[0] == 0 || a[0] > ASYNC_PBQ_MAX || a[1] == 0 || a[1] > ASYNC_PBQ_CONSUMERS_MAX)
 		return -EINVAL;
+	if (proc_charge(p, PROC_RES_PBQS, 1))
+		return -EAGAIN;
 	q = async_pbq_create((unsigned)a[1], (unsigned)a[0]);
-	if (!q)
-		return -ENOMEM;
-	f = file_alloc(FILE_PBQ);
+	f = q ? file_alloc(FILE_PBQ) : NULL;
 	if (!f) {
-		async_pbq_destroy(q);
+		if (q)
+			async_pbq_destroy(q);
+		proc_uncharge(p, PROC_RES_PBQS, 1);
 		return -ENOMEM;
 	}
 	f->pbq = q;
-	return fd_install(p, f);
+	r = fd_install(p, f); /* an empty queue: dropping it frees no buffer */
+	if (r < 0)
+		proc_uncharge(p, PROC_RES_PBQS, 1);
+	return r;
 }
 
 SYSCALL_DECL(pbq_provide)
 {
 	struct file *qf = waiter_get(p, a[0], FILE_PBQ);
 	struct async_buf *b;
+	bool fresh;
 	int err;
 
 	if (!qf)
@@ -437,6 +589,11 @@ SYSCALL_DECL(pbq_provide)
 		file_put(qf);
 		return -EINVAL;
 	}
+	/* A new id costs a buffer; a taken one given back replaces its old buffer. */
+	fresh = !qf->pbq_bufs[a[1]];
+	err = fresh ? buf_charge(p, PROC_RES_PBUFS) : 0;
+	if (err)
+		goto out_put;
 	b = async_buf_user(&p->as, a[2], a[3], ASYNC_BUF_WRITE, &err);
 	if (b) {
 		err = async_pbq_provide(qf->pbq, (unsigned)a[1], b);
@@ -448,6 +605,9 @@ SYSCALL_DECL(pbq_provide)
 			qf->pbq_bufs[a[1]] = b;
 		}
 	}
+	if (err && fresh)
+		buf_uncharge(p, PROC_RES_PBUFS);
+out_put:
 	file_put(qf);
 	return err;
 }

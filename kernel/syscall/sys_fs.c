@@ -31,12 +31,9 @@ SYSCALL_DECL(open)
 
 SYSCALL_DECL(close)
 {
-	struct file *f;
-
-	if (a[0] >= PARAM_PROC_FDS || !(f = p->fds[a[0]]))
+	if (a[0] >= PARAM_PROC_FDS || !p->fds[a[0]])
 		return -EBADF;
-	p->fds[a[0]] = NULL;
-	file_put(f);
+	proc_fd_close(p, (unsigned)a[0]);
 	return 0;
 }
 
@@ -44,12 +41,15 @@ SYSCALL_DECL(close)
 static int64_t io_chunk(struct proc *p, struct file *f, uint64_t ubuf, uint64_t len, uint64_t off,
 			bool write)
 {
-	int err;
-	struct async_buf *buf =
-	    async_buf_user(&p->as, ubuf, len, write ? ASYNC_BUF_READ : ASYNC_BUF_WRITE, &err);
+	struct async_buf *buf;
 	struct async_op *op;
 	int64_t r;
+	int err;
 
+	/* The caller waits for this pin to go: a process at its pinned limit can still read. */
+	p->as.pin_transient = true;
+	buf = async_buf_user(&p->as, ubuf, len, write ? ASYNC_BUF_READ : ASYNC_BUF_WRITE, &err);
+	p->as.pin_transient = false;
 	if (!buf)
 		return err;
 	op = async_op_alloc(&p->heap);
@@ -269,8 +269,11 @@ SYSCALL_DECL(dup2)
 		file_put(f);
 		return (long)a[1];
 	}
-	if (p->fds[a[1]])
-		file_put(p->fds[a[1]]);
+	proc_fd_close(p, (unsigned)a[1]);
+	if (proc_charge(p, PROC_RES_FILES, 1)) {
+		file_put(f);
+		return -EMFILE; /* all user processes at the descriptor cap */
+	}
 	p->fds[a[1]] = f;
 	return (long)a[1];
 }
@@ -381,10 +384,8 @@ SYSCALL_DECL(pipe)
 		goto out_close_both;
 	return 0;
 out_close_both:
-	p->fds[fds[1]] = NULL;
-	file_put(wr);
+	proc_fd_close(p, fds[1]); /* gives the descriptor's charge back too */
 out_close_rd:
-	p->fds[fds[0]] = NULL;
-	file_put(rd);
+	proc_fd_close(p, fds[0]);
 	return err;
 }

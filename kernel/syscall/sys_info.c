@@ -116,6 +116,34 @@ static void proc_line(const struct proc *p, void *arg)
 		    p->state == PROC_ZOMBIE ? "zombie" : "running", p->name);
 }
 
+static void limits_header(struct ksink *s)
+{
+	sink_printf(s, "%5s %-12s", "PID", "NAME");
+	for (unsigned r = 0; r < PROC_RES_COUNT; r++)
+		sink_printf(s, " %7s", proc_res_name(r));
+	sink_printf(s, " %7s\n", "pages");
+}
+
+static void limits_line(const struct proc *p, void *arg)
+{
+	if (p->state == PROC_ZOMBIE)
+		return;
+	sink_printf(arg, "%5d %-12s", p->pid, p->name);
+	for (unsigned r = 0; r < PROC_RES_COUNT; r++)
+		sink_printf(arg, " %7u", proc_usage(p, r));
+	sink_printf(arg, " %7u\n", uvm_usage(p));
+}
+
+static void report_limits(struct ksink *s)
+{
+	limits_header(s);
+	proc_foreach(limits_line, s);
+	sink_printf(s, "%5s %-12s", "-", "limit");
+	for (unsigned r = 0; r < PROC_RES_COUNT; r++)
+		sink_printf(s, " %7u", proc_limit(r));
+	sink_printf(s, " %7u\n", LIMIT_PROC_PAGES);
+}
+
 static void mount_line(const struct vfs_mount *m, void *arg)
 {
 	sink_printf(arg, "%s %s %s %s\n", m->source, m->path, m->type->name,
@@ -141,6 +169,9 @@ SYSCALL_DECL(kinfo)
 		break;
 	case TIO_KINFO_MOUNTS:
 		vfs_foreach_mount(mount_line, &s);
+		break;
+	case TIO_KINFO_LIMITS:
+		report_limits(&s);
 		break;
 	case TIO_KINFO_BLOCK:
 		blk_report_lsblk(sink_vprint, &s);

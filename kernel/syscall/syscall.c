@@ -96,11 +96,15 @@ struct file *fd_get(struct proc *p, uint64_t fd)
 
 int fd_install(struct proc *p, struct file *f)
 {
-	for (int i = 0; i < PARAM_PROC_FDS; i++)
+	int err = proc_charge(p, PROC_RES_FILES, 1);
+
+	for (int i = 0; !err && i < PARAM_PROC_FDS; i++)
 		if (!p->fds[i]) {
 			p->fds[i] = f;
 			return i;
 		}
+	if (!err)
+		proc_uncharge(p, PROC_RES_FILES, 1); /* a limit above the table size */
 	file_put(f);
 	return -EMFILE;
 }

@@ -13,6 +13,7 @@ qprogs      += pbqtest
 qprogs      += vfsprobe
 qprogs      += qpipe
 qprogs      := qprobe fputest qbench blkbench blkprobe
+qprogs      += hog
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
