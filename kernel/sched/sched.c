@@ -123,7 +123,9 @@ static void __sched_switch(void)
 	next = n ? list_entry(n, struct thread, run_node) : idle_thread;
 	need_resched = false;
 	if (next == prev) {
+		/* Alone at its slice's end: a new slice, or no later tick would ever preempt it. */
 		prev->state = THREAD_RUNNING;
+		prev->slice_left = PARAM_TIMESLICE_TICKS;
 		return;
 	}
 	KASSERT(prev == idle_thread || prev->state != THREAD_RUNNING);
