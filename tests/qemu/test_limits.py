@@ -164,7 +164,7 @@ def accounting_returns_to_zero_after_churn(t):
         s.send("hog churn 5\n")
         s.expect(r"churn: done \d+", timeout=120)
     s.send("hog churn 600 &\n")
-    pid = s.expect(r"\[(\d+)\]\n", timeout=60).group(1)
+    pid = s.expect(r"\[\d+\] (\d+)\n", timeout=60).group(1)  # the shell's "[job] PID"
     time.sleep(3)
     s.send("kill %s\n" % pid)
     deadline, after = time.monotonic() + 60, {}
