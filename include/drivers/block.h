@@ -93,6 +93,7 @@ struct blk_dev {
 	uint64_t sectors;	   /* [I] size */
 	uint32_t max_sectors;	   /* [I] longest request the driver takes */
 	bool readonly;		   /* [I] */
+	bool removable;		   /* [I] lsblk RM: removable media (the floppy) */
 	const struct blk_ops *ops; /* [I] */
 	struct blk_queue *queue;   /* [I] */
 	struct blk_dev *parent;	   /* [I] partitions: the disk; lsblk nests under it */

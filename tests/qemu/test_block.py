@@ -88,7 +88,7 @@ def lsblk_lists_disks_and_partitions_like_util_linux(t):
         r"\|-hdc1\s+22:1\s+0\s+1M\s+0 part",
         r"`-hdc2\s+22:2\s+0\s+1.5M\s+0 part",
         r"hdd\s+22:64\s+0\s+2M\s+0 disk",
-        r"fd0\s+2:0\s+0\s+1.4M\s+0 disk",  # QEMU's floppy drive, empty here
+        r"fd0\s+2:0\s+1\s+1.4M\s+0 disk",  # QEMU's floppy drive (removable), empty here
     ]
     lines = [l for l in text.splitlines() if l.strip()]
     t.check(len(lines) == len(want), "lsblk printed %d lines, want %d: %r" %
