@@ -274,7 +274,7 @@ def lost_interrupt_times_out_resets_channel_and_frames_show_in_stats(t):
     watchdog then resets the channel, the reader gets an I/O error, the disk works on."""
     disks = {"hda": random_image(t, "hda.img", 20480, MBR_LAYOUT)}
     lost = MBR_PARTS["hda5"][0] + 60
-    out = session(t, disks, ["sha256sum /dev/hda5 &", "sleep 1", "stats", "sleep 12",
+    out = session(t, disks, ["sha256sum /dev/hda5 &", "sleep 2", "stats", "sleep 12",
                              "sha256sum /dev/hda5"], append="ata=lose=%d" % lost, timeout=120)
     stats = qtest.output_of(t, out, "stats")
     frames = re.findall(r"^  #(\d+) (\S+)(?: waiting on ([^\n]*?))? age", stats, re.M)
@@ -297,7 +297,7 @@ def channels_run_independently_and_master_slave_share_a_queue(t):
     (primary slave, same channel) waits in the channel's queue until the reset."""
     disks = {"hda": random_image(t, "hda.img", 2048), "hdb": random_image(t, "hdb.img", 2048),
              "hdc": random_image(t, "hdc.img", 2048)}
-    out = session(t, disks, ["sha256sum /dev/hda &", "sleep 1", "sha256sum /dev/hdc",
+    out = session(t, disks, ["sha256sum /dev/hda &", "sleep 2", "sha256sum /dev/hdc",
                              "sha256sum /dev/hdb", "sleep 1"], append="ata=lose=100", timeout=120)
     reset = out.find("ata hda: timeout on read of sector")
     t.check(reset > 0, "no watchdog reset of hda's channel")

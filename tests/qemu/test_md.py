@@ -157,7 +157,7 @@ def raid1_over_partitions_frames_in_stats_and_lost_interrupt_survived(t):
     lost = start + 8
     out = session(t, {"hda": hda, "hdc": hdc}, [
         "mdadm --build /dev/md0 --level=1 --raid-devices=2 /dev/hda5 /dev/hdc5",
-        "sha256sum /dev/md0 &", "sleep 1", "stats", "sleep 12", "mdadm --detail /dev/md0"],
+        "sha256sum /dev/md0 &", "sleep 2", "stats", "sleep 12", "mdadm --detail /dev/md0"],
         append="ata=lose=%d" % lost, timeout=120)
     stats = qtest.output_of(t, out, "stats")
     ops = re.split(r"^op ", stats, flags=re.M)[1:]
