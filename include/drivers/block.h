@@ -41,7 +41,7 @@
 #include <stdbool.h>
 
 #define BLK_SECTOR	   512 /* bytes per sector, every device */
-#define BLK_DEVS_MAX	   48  /* registered block devices */
+#define BLK_DEVS_MAX	   64  /* registered: 4 disks, 32 partitions, fd0, 4 md, 8 loop */
 #define BLK_NAME_MAX	   8   /* "hda12" fits */
 #define BLK_BOUNCE_MAX	   32  /* bounce sectors for partial-sector I/O, all devices */
 #define BLK_SPLIT_CHILDREN 8   /* children of one split join (<= ASYNC_JOIN_MAX) */
