@@ -170,8 +170,8 @@ static void lsblk_line(struct blk_print *p, struct blk_dev *d, const char *branc
 
 	blk_size_text(d->sectors * BLK_SECTOR, size, sizeof(size));
 	fmt_snprintf(name, sizeof(name), "%s%s", branch, d->name);
-	p->print(p->arg, "%-9s %3u:%-3u %2u %5s %2u %s\n", name, d->major, d->minor, 0, size,
-		 d->readonly ? 1 : 0, d->type);
+	p->print(p->arg, "%-9s %3u:%-3u %2u %5s %2u %s\n", name, d->major, d->minor,
+		 d->removable ? 1 : 0, size, d->readonly ? 1 : 0, d->type);
 }
 
 static void lsblk_count(struct blk_dev *d, void *arg)

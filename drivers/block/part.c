@@ -102,16 +102,27 @@ static bool part_is_extended(unsigned char type)
 	return type == 0x05 || type == 0x0f || type == 0x85;
 }
 
-/* The EBR chain of the extended partition at @ext: logical partitions 5, 6, ... */
+static bool part_seen(const uint64_t *seen, unsigned n, uint64_t lba)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (seen[i] == lba)
+			return true;
+	return false;
+}
+
+/* The EBR chain of the extended partition at @ext: logical partitions 5, 6, ...
+ * A chain that comes back to an EBR it visited, or leaves the extended
+ * partition, ends there (logged). */
 static void part_scan_logical(struct blk_dev *disk, uint64_t ext, uint64_t ext_len)
 {
-	uint64_t ebr = ext;
+	uint64_t seen[PART_LOGICAL_MAX], ebr = ext;
 	unsigned num = 5;
 
 	for (unsigned i = 0; i < PART_LOGICAL_MAX; i++) {
 		const unsigned char *e;
 		uint64_t next;
 
+		seen[i] = ebr;
 		if (blk_rw_sync(disk, ebr, 1, part_sector, false) < 0 || part_sector[510] != 0x55 ||
 		    part_sector[511] != 0xaa)
 			return;
@@ -121,14 +132,15 @@ static void part_scan_logical(struct blk_dev *disk, uint64_t ext, uint64_t ext_l
 		next = le32(e + 16 + 8);
 		if (!part_is_extended(e[16 + 4]) || !next)
 			return;
-		if (next >= ext_len) {
-			klog(LOG_WARN, "part %s: extended chain leaves its partition: stopped\n",
-			     disk->name);
+		if (next >= ext_len || part_seen(seen, i + 1, ext + next)) {
+			klog(LOG_WARN, "part %s: extended chain %s at sector %lu: stopped\n",
+			     disk->name, next >= ext_len ? "leaves its partition" : "loops back",
+			     ext + next);
 			return;
 		}
 		ebr = ext + next;
 	}
-	klog(LOG_WARN, "part %s: more than %d logical partitions (a loop?): stopped\n", disk->name,
+	klog(LOG_WARN, "part %s: more than %d logical partitions: stopped\n", disk->name,
 	     PART_LOGICAL_MAX);
 }
 

@@ -466,6 +466,7 @@ void fdc_init(void)
 				   .major = 2,
 				   .minor = 0,
 				   .sectors = FD_TOTAL,
+				   .removable = true,
 				   .max_sectors = FD_SECTORS * FD_HEADS * 4,
 				   .ops = &fdc_ops,
 				   .queue = &fdc.queue};

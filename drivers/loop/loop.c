@@ -190,6 +190,8 @@ void loop_init(void)
 					   .queue = &loop_queue,
 					   .priv = lo};
 		fmt_snprintf(lo->dev.name, sizeof(lo->dev.name), "loop%u", i);
-		blk_register(&lo->dev);
+		if (blk_register(&lo->dev))
+			klog(LOG_ERR, "loop: cannot register %s: block device table full\n",
+			     lo->dev.name);
 	}
 }

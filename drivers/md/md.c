@@ -441,6 +441,8 @@ void md_init(void)
 					   .queue = &md_queue,
 					   .priv = md};
 		fmt_snprintf(md->dev.name, sizeof(md->dev.name), "md%u", i);
-		blk_register(&md->dev);
+		if (blk_register(&md->dev))
+			klog(LOG_ERR, "md: cannot register %s: block device table full\n",
+			     md->dev.name);
 	}
 }

@@ -41,7 +41,7 @@
 #include <stdbool.h>
 
 #define BLK_SECTOR	   512 /* bytes per sector, every device */
-#define BLK_DEVS_MAX	   48  /* registered block devices */
+#define BLK_DEVS_MAX	   64  /* registered: 4 disks, 32 partitions, fd0, 4 md, 8 loop */
 #define BLK_NAME_MAX	   8   /* "hda12" fits */
 #define BLK_BOUNCE_MAX	   32  /* bounce sectors for partial-sector I/O, all devices */
 #define BLK_SPLIT_CHILDREN 8   /* children of one split join (<= ASYNC_JOIN_MAX) */
@@ -93,6 +93,7 @@ struct blk_dev {
 	uint64_t sectors;	   /* [I] size */
 	uint32_t max_sectors;	   /* [I] longest request the driver takes */
 	bool readonly;		   /* [I] */
+	bool removable;		   /* [I] lsblk RM: removable media (the floppy) */
 	const struct blk_ops *ops; /* [I] */
 	struct blk_queue *queue;   /* [I] */
 	struct blk_dev *parent;	   /* [I] partitions: the disk; lsblk nests under it */

@@ -9,6 +9,9 @@ computed here on the host from the image bytes."""
 
 import random
 import re
+import struct
+
+import os
 
 import qtest
 from blktest import (GPT_PARTS, MBR_LAYOUT, MBR_PARTS, SECTOR, blkdebug_disk, four_disks,
@@ -85,7 +88,7 @@ def lsblk_lists_disks_and_partitions_like_util_linux(t):
         r"\|-hdc1\s+22:1\s+0\s+1M\s+0 part",
         r"`-hdc2\s+22:2\s+0\s+1.5M\s+0 part",
         r"hdd\s+22:64\s+0\s+2M\s+0 disk",
-        r"fd0\s+2:0\s+0\s+1.4M\s+0 disk",  # QEMU's floppy drive, empty here
+        r"fd0\s+2:0\s+1\s+1.4M\s+0 disk",  # QEMU's floppy drive (removable), empty here
     ]
     lines = [l for l in text.splitlines() if l.strip()]
     t.check(len(lines) == len(want), "lsblk printed %d lines, want %d: %r" %
@@ -271,7 +274,7 @@ def lost_interrupt_times_out_resets_channel_and_frames_show_in_stats(t):
     watchdog then resets the channel, the reader gets an I/O error, the disk works on."""
     disks = {"hda": random_image(t, "hda.img", 20480, MBR_LAYOUT)}
     lost = MBR_PARTS["hda5"][0] + 60
-    out = session(t, disks, ["sha256sum /dev/hda5 &", "sleep 1", "stats", "sleep 12",
+    out = session(t, disks, ["sha256sum /dev/hda5 &", "sleep 2", "stats", "sleep 12",
                              "sha256sum /dev/hda5"], append="ata=lose=%d" % lost, timeout=120)
     stats = qtest.output_of(t, out, "stats")
     frames = re.findall(r"^  #(\d+) (\S+)(?: waiting on ([^\n]*?))? age", stats, re.M)
@@ -294,7 +297,7 @@ def channels_run_independently_and_master_slave_share_a_queue(t):
     (primary slave, same channel) waits in the channel's queue until the reset."""
     disks = {"hda": random_image(t, "hda.img", 2048), "hdb": random_image(t, "hdb.img", 2048),
              "hdc": random_image(t, "hdc.img", 2048)}
-    out = session(t, disks, ["sha256sum /dev/hda &", "sleep 1", "sha256sum /dev/hdc",
+    out = session(t, disks, ["sha256sum /dev/hda &", "sleep 2", "sha256sum /dev/hdc",
                              "sha256sum /dev/hdb", "sleep 1"], append="ata=lose=100", timeout=120)
     reset = out.find("ata hda: timeout on read of sector")
     t.check(reset > 0, "no watchdog reset of hda's channel")
@@ -332,6 +335,54 @@ def op_deadline_cancels_parked_and_in_flight_requests(t):
             (m and m.groups(),))
     got = sha_of(t, out, "/dev/hda")
     t.check(got == sha(read(disks["hda"])), "hda reads wrong after the cancels")
+
+
+def mbr_entry(ptype, start, length):
+    return struct.pack("<B3sB3sII", 0, b"\0\0\0", ptype, b"\0\0\0", start, length)
+
+
+def put_table(img, sector, entries):
+    """Writes a partition table (MBR or EBR) with @entries into sector @sector of @img."""
+    table = b"".join(entries).ljust(64, b"\0") + b"\x55\xaa"
+    img[sector * SECTOR + 446:sector * SECTOR + 512] = table
+
+
+@qtest.case
+def corrupt_partition_tables_are_logged_and_skipped(t):
+    """An MBR entry past the end of the disk, an extended chain that loops, an entry whose
+    start overflows, and a GPT header with an impossible entry size: each is logged and
+    skipped, the good entries still appear, the disks read whole, the kernel runs on."""
+    rng = random.Random("corrupt")
+    a = bytearray(rng.randbytes(4096 * SECTOR))
+    put_table(a, 0, [mbr_entry(0x83, 2048, 100000), mbr_entry(0x05, 1000, 2000),
+                     mbr_entry(0x83, 3000, 96)])
+    put_table(a, 1000, [mbr_entry(0x83, 10, 50), mbr_entry(0x05, 100, 200)])
+    put_table(a, 1100, [mbr_entry(0x83, 10, 50), mbr_entry(0x05, 100, 200)])  # back to 1100
+    b = bytearray(rng.randbytes(2048 * SECTOR))
+    put_table(b, 0, [mbr_entry(0x83, 0xfffffff0, 0xffffffff)])
+    c = bytearray(rng.randbytes(4096 * SECTOR))
+    put_table(c, 0, [mbr_entry(0xee, 1, 4095)])
+    c[SECTOR:SECTOR + 92] = b"EFI PART" + bytes(64) + struct.pack("<QII", 2, 128, 100) + bytes(4)
+    disks = {}
+    for name, data in (("hda", a), ("hdb", b), ("hdc", c)):
+        disks[name] = os.path.join(t.tmp, name + ".img")
+        with open(disks[name], "wb") as f:
+            f.write(data)
+    out = session(t, disks, ["lsblk", "sha256sum /dev/hda", "sha256sum /dev/hda6",
+                             "sha256sum /dev/hdb", "sha256sum /dev/hdc"])
+    for line in ("part hda1: sectors 2048+100000 past the end of the disk (4096): skipped",
+                 "part hda: extended chain loops back at sector 1100: stopped",
+                 "part hdb1: sectors 4294967280+4294967295 past the end of the disk (2048): "
+                 "skipped",
+                 "part hdc: GPT header with entry size 100 at 2: ignored"):
+        t.check(line in out, "no log line %r" % line)
+    names = re.findall(r"^\S*?(hd\w+)\s", qtest.output_of(t, out, "lsblk"), re.M)
+    t.check(names == ["hda", "hda2", "hda3", "hda5", "hda6", "hdb", "hdc"],
+            "lsblk lists %r" % names)
+    for name, data in (("hda", a), ("hdb", b), ("hdc", c)):
+        t.check(sha_of(t, out, "/dev/" + name) == sha(bytes(data)), "%s reads wrong" % name)
+    t.check(sha_of(t, out, "/dev/hda6") == sha(bytes(a[1110 * SECTOR:1160 * SECTOR])),
+            "hda6 (the logical partition before the loop) reads wrong")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def floppy_reads_match_host_whole_and_across_heads_and_cylinders(t):
         lines += ["dd if=/dev/fd0 of=/tmp/r%d bs=1 skip=%d count=%d" % (i, skip, count),
                   "sha256sum /tmp/r%d" % i]
     out = session(t, {"fda": fd}, lines, timeout=240)
-    t.check(re.search(r"^fd0\s+2:0\s+0\s+1.4M\s+0 disk$", qtest.output_of(t, out, "lsblk"), re.M),
+    t.check(re.search(r"^fd0\s+2:0\s+1\s+1.4M\s+0 disk$", qtest.output_of(t, out, "lsblk"), re.M),
             "lsblk has no fd0")
     t.check(sha_of(t, out, "/dev/fd0") == sha(data), "/dev/fd0 reads differently from the image")
     for i, (skip, count) in enumerate(RANGES):

@@ -57,7 +57,8 @@ def md_levels_read_like_the_host_mapping(t):
         for _ in range(3):
             skip = rng.randrange(1, len(want[md]) - 9000) | 1
             ranges.append((md, skip, rng.randrange(1, 9000) | 1))
-    lines = list(BUILDS) + ["lsblk"] + ["sha256sum /dev/" + md for md in sorted(want)]
+    lines = list(BUILDS) + ["lsblk", "mdadm --detail /dev/md2"]
+    lines += ["sha256sum /dev/" + md for md in sorted(want)]
     for i, (md, skip, count) in enumerate(ranges):
         lines += ["dd if=/dev/%s of=/tmp/r%d bs=1 skip=%d count=%d" % (md, i, skip, count),
                   "sha256sum /tmp/r%d" % i]
@@ -69,6 +70,13 @@ def md_levels_read_like_the_host_mapping(t):
                            ("md3", "raid1", "2M")):
         t.check(re.search(r"^%s\s+9:%s\s+0\s+%s\s+0 %s$" % (md, md[2], size, kind), ls, re.M),
                 "lsblk has no %s %s %s line: %r" % (md, kind, size, ls))
+    detail = qtest.output_of(t, out, "mdadm --detail /dev/md2")
+    for pattern in (r"^/dev/md2:$", r"^        Raid Level : raid0$",
+                    r"^        Array Size : 4096 \(4\.00 MiB 4\.19 MB\)$",
+                    r"^             State : clean$", r"^        Chunk Size : 8K$",
+                    r"^\s+0\s+3\s+64\s+0\s+active sync\s+/dev/hdb$",
+                    r"^\s+1\s+3\s+0\s+1\s+active sync\s+/dev/hda$"):
+        t.check(re.search(pattern, detail, re.M), "--detail lacks %r: %r" % (pattern, detail))
     for md in sorted(want):
         got = sha_of(t, out, "/dev/" + md)
         t.check(got == sha(want[md]), "/dev/%s: guest %s host %s" % (md, got, sha(want[md])))
@@ -125,8 +133,14 @@ def raid1_member_read_error_marks_it_faulty_and_data_stays_right(t):
             "no faulty-member log line")
     detail = qtest.output_of(t, out, "mdadm --detail /dev/md0")
     t.check(re.search(r"State : clean, degraded", detail), "not degraded: %r" % detail)
-    t.check(re.search(r"1\s+faulty\s+/dev/hdb", detail), "hdb not faulty: %r" % detail)
-    t.check(re.search(r"0\s+active\s+/dev/hda", detail), "hda not active: %r" % detail)
+    t.check(re.search(r"^\s+1\s+3\s+64\s+-\s+faulty\s+/dev/hdb$", detail, re.M),
+            "hdb not faulty: %r" % detail)
+    t.check(re.search(r"^\s+-\s+0\s+0\s+1\s+removed$", detail, re.M),
+            "raid device 1 not removed: %r" % detail)
+    t.check(re.search(r"^\s+0\s+3\s+0\s+0\s+active sync\s+/dev/hda$", detail, re.M),
+            "hda not active: %r" % detail)
+    t.check(re.search(r"Failed Devices : 1\n", detail) and
+            re.search(r"Active Devices : 1\n", detail), "device counts: %r" % detail)
 
 
 @qtest.case
@@ -143,7 +157,7 @@ def raid1_over_partitions_frames_in_stats_and_lost_interrupt_survived(t):
     lost = start + 8
     out = session(t, {"hda": hda, "hdc": hdc}, [
         "mdadm --build /dev/md0 --level=1 --raid-devices=2 /dev/hda5 /dev/hdc5",
-        "sha256sum /dev/md0 &", "sleep 1", "stats", "sleep 12", "mdadm --detail /dev/md0"],
+        "sha256sum /dev/md0 &", "sleep 2", "stats", "sleep 12", "mdadm --detail /dev/md0"],
         append="ata=lose=%d" % lost, timeout=120)
     stats = qtest.output_of(t, out, "stats")
     ops = re.split(r"^op ", stats, flags=re.M)[1:]
@@ -155,7 +169,8 @@ def raid1_over_partitions_frames_in_stats_and_lost_interrupt_survived(t):
     m = re.search(r"([0-9a-f]{64})  /dev/md0", out)
     t.check(m and m.group(1) == sha(want), "md0 read wrong or failed")
     detail = qtest.output_of(t, out, "mdadm --detail /dev/md0")
-    t.check(re.search(r"0\s+faulty\s+/dev/hda5", detail), "hda5 not faulty: %r" % detail)
+    t.check(re.search(r"^\s+0\s+3\s+5\s+-\s+faulty\s+/dev/hda5$", detail, re.M),
+            "hda5 not faulty: %r" % detail)
 
 
 @qtest.case

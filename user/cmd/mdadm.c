@@ -34,30 +34,80 @@ static int md_build(int fd, const struct md_args *a)
 	return 0;
 }
 
+/* "2.00 MiB 2.10 MB": mdadm's two renderings of a size, rounded to two decimals. */
+static void human_sizes(unsigned long long bytes, char *out, size_t cap)
+{
+	unsigned long long mib100 = (bytes * 100 + (1 << 19)) >> 20, mb100 = (bytes + 5000) / 10000;
+
+	snprintf(out, cap, "%llu.%02llu MiB %llu.%02llu MB", mib100 / 100, mib100 % 100,
+		 mb100 / 100, mb100 % 100);
+}
+
+/* A member's major and minor from its node's rdev (0 0 when it cannot be read). */
+static void member_numbers(const char *path, unsigned *major, unsigned *minor)
+{
+	struct tio_stat st;
+
+	*major = *minor = 0;
+	if (sys_stat(path, &st) == 0) {
+		*major = st.rdev >> 8;
+		*minor = st.rdev & 0xff;
+	}
+}
+
+static void member_table(const struct tio_md_detail *d)
+{
+	unsigned n = d->ndevs < TIO_MD_DEVS ? d->ndevs : TIO_MD_DEVS, major, minor;
+
+	printf("\n    Number   Major   Minor   RaidDevice State\n");
+	for (unsigned i = 0; i < n; i++) {
+		if (d->failed & (1u << i)) {
+			printf("       -       0        0        %u      removed\n", i);
+			continue;
+		}
+		member_numbers(d->devs[i], &major, &minor);
+		printf("    %4u    %4u    %4u        %u      active sync   %.32s\n", i, major,
+		       minor, i, d->devs[i]);
+	}
+	if (!d->failed)
+		return;
+	printf("\n");
+	for (unsigned i = 0; i < n; i++)
+		if (d->failed & (1u << i)) {
+			member_numbers(d->devs[i], &major, &minor);
+			printf("    %4u    %4u    %4u        -      faulty   %.32s\n", i, major,
+			       minor, d->devs[i]);
+		}
+}
+
+/* mdadm --detail's layout, for the fields a --build array has (no superblock: no
+ * version, times, UUID or events). */
 static int md_detail(int fd, const struct md_args *a)
 {
 	struct tio_md_detail d;
-	unsigned long long kib;
+	unsigned failed;
+	char sizes[64];
 	long r;
 
 	memset(&d, 0, sizeof(d));
 	r = sys_ioctl(fd, TIO_MD_DETAIL, &d);
 	if (r < 0)
 		return cmd_err_dev("mdadm", "md array details", r);
-	kib = (unsigned long long)(d.size / 1024);
+	failed = (unsigned)__builtin_popcount(d.failed);
+	human_sizes(d.size, sizes, sizeof(sizes));
 	printf("%s:\n", a->array);
 	printf("        Raid Level : %s\n", md_level_name(d.level));
-	printf("        Array Size : %llu (%llu.%02llu MiB)\n", kib, kib / 1024,
-	       (kib % 1024) * 100 / 1024);
+	printf("        Array Size : %llu (%s)\n", (unsigned long long)(d.size / 1024), sizes);
 	printf("      Raid Devices : %u\n", d.ndevs);
-	printf("             State : %s\n", d.failed ? "clean, degraded" : "clean");
-	printf("    Failed Devices : %u\n", (unsigned)__builtin_popcount(d.failed));
+	printf("     Total Devices : %u\n", d.ndevs);
+	printf("\n             State : %s\n", failed ? "clean, degraded" : "clean");
+	printf("    Active Devices : %u\n", d.ndevs - failed);
+	printf("   Working Devices : %u\n", d.ndevs - failed);
+	printf("    Failed Devices : %u\n", failed);
+	printf("     Spare Devices : 0\n");
 	if (d.level == 0)
-		printf("        Chunk Size : %uK\n", d.chunk / 1024);
-	printf("\n    Number   State    Device\n");
-	for (unsigned i = 0; i < d.ndevs && i < TIO_MD_DEVS; i++)
-		printf("    %6u   %-8s %.32s\n", i, d.failed & (1u << i) ? "faulty" : "active",
-		       d.devs[i]);
+		printf("\n        Chunk Size : %uK\n", d.chunk / 1024);
+	member_table(&d);
 	return 0;
 }
 
