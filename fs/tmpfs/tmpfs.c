@@ -12,11 +12,15 @@
  * file survives its unlink and there is one place that frees.
  * Locking: one spinlock ([T]) over the tree, sizes and block tables; the
  * I/O frame copies under it (at most one op's chunk, see the syscalls).
+ * Times: wall-clock ns (clock_realtime_ns) as POSIX stamps them: a write or
+ * truncate sets the file's mtime and ctime, linking or unlinking a name sets
+ * the directory's; a rename also sets the renamed node's ctime.
  */
 #include <fs/vfs.h>
 #include <kernel/param.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
+#include <kernel/time.h>
 #include <uapi/errno.h>
 
 #define TMPFS_BLOCK 4096
@@ -31,6 +35,7 @@ struct tmpfs_node {
 	struct tmpfs_node *parent, *child, *next;	     /* [T] */
 	bool linked;					     /* [T] in a directory */
 	uint64_t size;					     /* [T] */
+	int64_t mtime_ns, ctime_ns;			     /* [T] wall clock */
 	struct tmpfs_block *blocks[PARAM_TMPFS_FILE_BLOCKS]; /* [T] NULL: hole */
 };
 
@@ -81,9 +86,18 @@ static struct tmpfs_node *__child(struct tmpfs_node *dir, const char *name)
 	return NULL;
 }
 
+/* [T] The contents of @n changed now (data, or names for a directory). */
+static void __touch(struct tmpfs_node *n)
+{
+	n->mtime_ns = n->ctime_ns = clock_realtime_ns();
+}
+
 static void __unlink(struct tmpfs_node *n)
 {
 	struct tmpfs_node **pp = &n->parent->child;
+
+	__touch(n->parent);
+	n->ctime_ns = n->parent->mtime_ns;
 
 	while (*pp != n)
 		pp = &(*pp)->next;
@@ -98,6 +112,8 @@ static void __link(struct tmpfs_node *dir, struct tmpfs_node *n, const char *nam
 	n->parent = dir;
 	n->next = dir->child;
 	dir->child = n;
+	__touch(dir);
+	n->ctime_ns = dir->mtime_ns;
 	n->linked = true;
 }
 
@@ -110,6 +126,7 @@ static struct tmpfs_node *node_new(struct vfs_mount *m, uint32_t mode)
 		return NULL;
 	f = spin_lock_irqsave(&tmpfs_lock);
 	n->vn = (struct vnode){.ops = &tmpfs_ops, .mnt = m, .ino = next_ino++, .mode = mode};
+	__touch(n);
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	return n;
 }
@@ -257,6 +274,7 @@ static int tmpfs_truncate(struct vnode *v, uint64_t size)
 		__truncate_blocks(node_of(v), size);
 	else
 		node_of(v)->size = size;
+	__touch(node_of(v));
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	return 0;
 }
@@ -271,6 +289,7 @@ static void tmpfs_stat(struct vnode *v, struct tio_stat *st)
 		blocks += n->blocks[i] != NULL;
 	st->size = n->size;
 	st->blocks = blocks * (TMPFS_BLOCK / 512);
+	st->mtime_ns = n->mtime_ns;
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 }
 
@@ -310,6 +329,8 @@ static int64_t __tmpfs_write(struct tmpfs_node *n, struct vfs_io *io)
 		if (pos + piece > n->size)
 			n->size = pos + piece;
 	}
+	if (done)
+		__touch(n);
 	return done ? (int64_t)done : -ENOSPC;
 }
 

@@ -17,3 +17,4 @@ ktest-y += tests/kernel/test_async_cancel.o
 ktest-y += tests/kernel/test_async_join.o
 ktest-y += tests/kernel/test_async_mutex.o
 ktest-y += tests/kernel/test_uaccess.o
+ktest-y += tests/kernel/test_rtc.o

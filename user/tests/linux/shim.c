@@ -263,6 +263,14 @@ static long do_clock(void)
 	return ts.s * 1000000000L + ts.ns;
 }
 
+static long do_clock_real(void)
+{
+	struct linux_timespec ts;
+
+	lsys(L_clock_gettime, 0 /* CLOCK_REALTIME */, (long)&ts, 0, 0, 0, 0);
+	return ts.s * 1000000000L + ts.ns;
+}
+
 static long do_sleep(long ns)
 {
 	struct linux_timespec ts = {ns / 1000000000L, ns % 1000000000L};
@@ -645,6 +653,8 @@ long sys_call6(long n, long a, long b, long c, long d, long e, long f)
 		return lsys(L_munmap, a, b, 0, 0, 0, 0);
 	case SYS_clock_ns:
 		return do_clock();
+	case SYS_clock_real:
+		return do_clock_real();
 	case SYS_sleep_ns:
 		return do_sleep(a);
 	case SYS_uname:
