@@ -427,6 +427,7 @@ static void introspect_op(struct async_op *op, uint64_t now,
 	    .age_ns = op->submit_ns ? now - op->submit_ns : 0,
 	    .cancel_reason = op->cancel_reason,
 	    .nframes = parked ? op->nframes : 0,
+	    .heap = op->heap,
 	};
 	struct async_frame *f;
 	struct async_frame_info fi;

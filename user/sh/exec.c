@@ -112,6 +112,8 @@ static int run_builtin(struct sh_state *st, struct sh_cmd *cmd, const struct sh_
 		return builtin_pwd(r->fds[1] >= 0 ? r->fds[1] : stdout);
 	if (!strcmp(name, "exit"))
 		return builtin_exit(st, cmd);
+	if (!strcmp(name, "help"))
+		return sh_builtin_help(r->fds[1] >= 0 ? r->fds[1] : stdout);
 	return -1;
 }
 

@@ -61,5 +61,7 @@ struct sh_state {
 };
 int sh_run(struct sh_state *st, struct sh_cmd *cmd);
 void sh_reap_jobs(void);
+/* help.c: the `help` built-in, listing to @out; its exit status. */
+int sh_builtin_help(int out);
 
 #endif

@@ -11,6 +11,8 @@
 #include <lib/civil.h>
 #include <tio/bre.h>
 #include <tio/datefmt.h>
+#include <tio/help.h>
+#include <tio/sysfmt.h>
 #include <tio/textutil.h>
 #include "utest.h"
 
@@ -199,11 +201,72 @@ static void test_wc_width_like_coreutils(void)
 	UT_EQ(c.bytes, 21);
 }
 
+/* busybox 1.36 free's layout (procps/free.c: "%12llu %11llu ..." after "Mem:   "). */
+static void test_free_busybox_layout(void)
+{
+	char out[512];
+
+	sysfmt_free(out, sizeof(out), 261628, 8964);
+	STREQ(out,
+	      "              total        used        free      shared  buff/cache   available\n"
+	      "Mem:         261628        8964      252664           0           0      252664\n"
+	      "Swap:             0           0           0\n");
+}
+
+static void test_pools_pages_parse(void)
+{
+	uint64_t total = 0, used = 0;
+
+	UT_EQ(sysfmt_pools_pages("pool inuse high cap fail\nx 1 2 3 0\n"
+				 "pages                  2241      -  65407      0\n",
+				 &total, &used),
+	      0);
+	UT_EQ(total, 65407);
+	UT_EQ(used, 2241);
+	UT_EQ(sysfmt_pools_pages("pool inuse\n", &total, &used), -22);
+	UT_EQ(sysfmt_pools_pages("pages 9 - 3 0\n", &total, &used), -22); /* used > total */
+	UT_EQ(sysfmt_pools_pages("pages x\n", &total, &used), -22);
+}
+
+/* busybox uptime: minutes under an hour, H:MM, then days. */
+static void test_uptime_busybox_layout(void)
+{
+	char out[128];
+
+	sysfmt_uptime(out, sizeof(out), 1796188200, 59);
+	STREQ(out, " 05:10:00 up 0 min\n");
+	sysfmt_uptime(out, sizeof(out), 1796188200 + 3, 3 * 3600 + 7 * 60);
+	STREQ(out, " 05:10:03 up  3:07\n");
+	sysfmt_uptime(out, sizeof(out), 1796188200, 86400 + 120);
+	STREQ(out, " 05:10:00 up 1 day, 2 min\n");
+	sysfmt_uptime(out, sizeof(out), 1796188200, 3 * 86400 + 11 * 3600);
+	STREQ(out, " 05:10:00 up 3 days, 11:00\n");
+}
+
+/* The help table: sorted within its groups, built-ins first, no duplicates. */
+static void test_help_table_ordered(void)
+{
+	const struct help_entry *e, *prev = NULL;
+
+	for (unsigned i = 0; (e = help_entry(i)); prev = e, i++) {
+		UT_ASSERT(e->summary && strncmp(e->summary, e->name, strlen(e->name)) == 0);
+		if (prev && prev->builtin == e->builtin && strcmp(prev->name, e->name) >= 0)
+			UT_FAIL("help table out of order at %s", e->name);
+		if (prev)
+			UT_ASSERT(prev->builtin >= e->builtin);
+	}
+	UT_ASSERT(help_find("grep") && !help_find("grep")->builtin);
+	UT_ASSERT(help_find("cd") && help_find("cd")->builtin);
+	UT_ASSERT(!help_find("nosuch"));
+}
+
 static const struct utest tests[] = {
     UTEST(test_civil_matches_libc),	 UTEST(test_datefmt_matches_strftime),
     UTEST(test_datefmt_default_and_cut), UTEST(test_human_size_matches_numfmt),
     UTEST(test_bre_matches_grep),	 UTEST(test_num_cmp_like_sort_n),
-    UTEST(test_wc_width_like_coreutils),
+    UTEST(test_wc_width_like_coreutils), UTEST(test_free_busybox_layout),
+    UTEST(test_pools_pages_parse),	 UTEST(test_uptime_busybox_layout),
+    UTEST(test_help_table_ordered),
 };
 
 UTEST_MAIN("user_tools", tests)
