@@ -1,5 +1,5 @@
 /*
- * exec.c - the shell's executor: builtins (cd, exit, pwd), redirections and
+ * exec.c - the shell's executor: builtins (cd, exit, pwd; help in help.c), redirections and
  * external commands via SYS_spawn + SYS_waitpid (sh.h).
  *
  * Redirections are opened by the shell and handed to the child through
