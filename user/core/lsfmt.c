@@ -8,7 +8,7 @@
 #include <tio/lsfmt.h>
 
 #define NS_PER_S     1000000000LL
-#define SIX_MONTHS_S (365LL * 24 * 3600 / 2)
+#define SIX_MONTHS_S (31556952LL / 2) /* coreutils: half a mean Gregorian year */
 
 static char type_char(uint32_t mode)
 {
@@ -51,7 +51,7 @@ void lsfmt_time(char out[13], int64_t mtime_ns, int64_t now_ns)
 	char tmp[48]; /* room for any year; ls shows the first 12 columns */
 
 	civil_from_days(days, &y, &m, &d);
-	if (s > now + 3600 || s < now - SIX_MONTHS_S)
+	if (s > now || s <= now - SIX_MONTHS_S) /* the future too, as coreutils */
 		snprintf(tmp, sizeof(tmp), "%s %2u  %4lld", mon[m - 1], d, (long long)y);
 	else
 		snprintf(tmp, sizeof(tmp), "%s %2u %02u:%02u", mon[m - 1], d,

@@ -166,5 +166,15 @@ touch d/b
 echo "-rw-r--r--    1 root     root             0 $(TZ=UTC0 date -r d/b '+%b %e %H:%M') d/b" > want.txt
 same ls_l_recent_time want.txt got.txt
 
+# The recent/old boundary is coreutils': half a Gregorian year (15778476 s) back, and any
+# time in the future shows the year.
+now=$(date +%s)
+for off in 15778376 15778576 -7200 -30; do
+	touch -d "@$((now - off))" d/b
+	"$BIN/ls" -l d/b | cut -c 45-56 > got.txt
+	ls -l d/b | awk '{ printf "%s %2s %5s\n", $6, $7, $8 }' > want.txt
+	same "ls_l_recent_boundary_$off" want.txt got.txt
+done
+
 echo "$SUITE: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
