@@ -67,6 +67,15 @@ def date_follows_pinned_rtc(t):
 
 
 @qtest.case
+def tmpfs_stamps_times_on_change(t):
+    """tmpfs stamps a new file with the wall clock; writes and O_TRUNC move
+    its mtime forward, reads do not; adding and removing names move the
+    directory's (tests/qemu/progs/timeprobe)."""
+    out = shell(t, ["timeprobe"])
+    t.check(output_of(t, out, "timeprobe") == "timeprobe ok\n", output_of(t, out, "timeprobe"))
+
+
+@qtest.case
 def date_pm_hour_from_pinned_rtc(t):
     """An evening time in 2030 reads back right (QEMU keeps its RTC in
     24-hour BCD; the 12-hour and binary encodings are covered by the

@@ -7,7 +7,7 @@
 # Owned by the process work; included from the top-level Makefile after
 # mk/user.mk (it uses that fragment's objects and the mkinitrd script).
 
-qprogs      := qprobe fputest qbench
+qprogs      := qprobe fputest qbench timeprobe
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
