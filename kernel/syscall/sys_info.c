@@ -13,7 +13,6 @@
 #include <kernel/param.h>
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
-#include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <uapi/errno.h>
@@ -155,14 +154,11 @@ static void proc_count_op(const struct async_op_info *oi, void *arg)
 
 static void report_procs(struct ksink *s)
 {
-	static struct proc_table t; /* too big for a kernel stack; kinfo runs one at a time */
-	static struct spinlock table_lock = SPINLOCK_INIT;
-	unsigned long f = spin_lock_irqsave(&table_lock);
+	struct proc_table t = {.n = 0}; /* PARAM_MAX_PROCS small entries: < 1 KiB of stack */
 
-	t.n = 0;
+	_Static_assert(sizeof(struct proc_table) <= 1024, "proc_table must stay small");
 	proc_foreach(proc_snap_one, &t);
 	async_introspect(proc_count_op, NULL, &t);
-	spin_unlock_irqrestore(&table_lock, f);
 	sink_printf(s, "%5s %5s %s %4s %s\n", "PID", "PPID", "STAT", "OPS", "NAME");
 	for (unsigned i = 0; i < t.n; i++)
 		sink_printf(s, "%5d %5d %c    %4u %s\n", t.v[i].pid, t.v[i].ppid, t.v[i].stat,

@@ -34,7 +34,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "seq: invalid Zero increment value: '%s'\n", argv[2]);
 		return 1;
 	}
-	for (long long v = first; incr > 0 ? v <= last : v >= last; v += incr)
+	for (long long v = first; incr > 0 ? v <= last : v >= last;) {
 		printf("%lld\n", v);
+		if (__builtin_add_overflow(v, incr, &v))
+			break; /* the next value is past any LAST */
+	}
 	return 0;
 }

@@ -55,6 +55,8 @@ both seq_first_last seq -2 3
 both seq_incr seq 10 -3 -5
 both seq_empty_range seq 5 1
 both seq_bad_arg seq x
+both seq_stops_at_the_largest_integer seq 9223372036854775805 9223372036854775807
+both seq_stops_at_the_smallest_integer seq -9223372036854775806 -1 -9223372036854775808
 both true true
 both false false
 
