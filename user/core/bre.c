@@ -1,17 +1,24 @@
 /*
- * bre.c - a backtracking matcher for basic regular expressions (tio/bre.h),
- * after Pike and Kernighan's matcher in "The Practice of Programming",
- * extended with bracket expressions and escapes. Patterns are interpreted
- * directly: an item is one character, ".", "\c" or "[...]"; "*" after an
- * item repeats it (the longest run first, then shorter ones).
+ * bre.c - the matcher for basic regular expressions (tio/bre.h). A pattern
+ * is compiled into a list of items (one character, ".", "\c" or "[...]",
+ * each maybe starred) between optional "^" and "$" anchors, and run as an
+ * NFA over the line: the set of items reachable so far advances one byte at
+ * a time, so a match costs O(line length x pattern items) whatever the
+ * pattern (a backtracking matcher is exponential on "a*a*a*...b").
  */
 #include <errno.h>
+#include <string.h>
 #include <tio/bre.h>
 
-struct subj {
-	const char *s;
-	size_t len;
-	int icase;
+struct bre_item {
+	const char *p; /* the item's text in the pattern */
+	unsigned char n, star;
+};
+
+struct bre_prog {
+	struct bre_item item[BRE_MAX_ITEMS];
+	unsigned n;
+	int bol, eol; /* anchored at the start / at the end */
 };
 
 static int fold(int c, int icase)
@@ -60,81 +67,91 @@ static int in_bracket(const char *p, size_t n, int c, int icase)
 	return hit != neg;
 }
 
-static int item_matches(const char *p, size_t n, int c, int icase)
+static int item_matches(const struct bre_item *it, int c, int icase)
 {
+	const char *p = it->p;
+
 	if (*p == '.')
 		return 1;
 	if (*p == '[')
-		return in_bracket(p, n, c, icase);
+		return in_bracket(p, it->n, c, icase);
 	if (*p == '\\')
 		p++;
 	return fold((unsigned char)*p, icase) == fold(c, icase);
 }
 
-static int match_here(const char *p, const struct subj *s, size_t i);
-
-static int match_star(const char *item, size_t n, const char *rest, const struct subj *s, size_t i)
+/* Pattern -> items; -EINVAL if malformed or longer than BRE_MAX_ITEMS items. */
+static int compile(const char *pat, struct bre_prog *prog)
 {
-	size_t j = i;
+	const char *p = pat;
 
-	while (j < s->len && item_matches(item, n, (unsigned char)s->s[j], s->icase))
-		j++;
-	for (;; j--) {
-		if (match_here(rest, s, j))
-			return 1;
-		if (j == i)
-			return 0;
+	prog->n = 0;
+	prog->bol = *p == '^';
+	p += prog->bol;
+	prog->eol = 0;
+	while (*p) {
+		size_t n;
+
+		if (p[0] == '$' && !p[1]) {
+			prog->eol = 1;
+			break;
+		}
+		n = item_len(p);
+		if (!n || prog->n == BRE_MAX_ITEMS)
+			return -EINVAL;
+		/* Only a "*" that starts the pattern (after ^) can begin an item: a literal, as
+		 * POSIX says. */
+		prog->item[prog->n] = (struct bre_item){p, (unsigned char)n, 0};
+		p += n;
+		if (*p == '*') {
+			prog->item[prog->n].star = 1;
+			while (*p == '*')
+				p++; /* "a**" is "a*" */
+		}
+		prog->n++;
 	}
+	return 0;
 }
 
-static int match_here(const char *p, const struct subj *s, size_t i)
+/* Adds state @k and, through starred items (which may match nothing), those after it. */
+static void add_state(unsigned char *set, const struct bre_prog *prog, unsigned k)
 {
-	size_t n;
-
-	if (!*p)
-		return 1;
-	if (p[0] == '$' && !p[1])
-		return i == s->len;
-	n = item_len(p);
-	if (!n)
-		return 0;
-	if (p[n] == '*')
-		return match_star(p, n, p + n + 1, s, i);
-	if (i < s->len && item_matches(p, n, (unsigned char)s->s[i], s->icase))
-		return match_here(p + n, s, i + 1);
-	return 0;
+	for (; !set[k]; k++) {
+		set[k] = 1;
+		if (k == prog->n || !prog->item[k].star)
+			return;
+	}
 }
 
 int bre_check(const char *pat)
 {
-	for (const char *p = pat; *p;) {
-		size_t n = item_len(p);
+	static struct bre_prog prog;
 
-		if (!n)
-			return -EINVAL;
-		p += n;
-	}
-	return 0;
+	return compile(pat, &prog);
 }
 
 int bre_match(const char *pat, const char *line, size_t len, int icase)
 {
-	struct subj s = {line, len, icase};
+	static struct bre_prog prog; /* single-threaded tools: no need for the stack */
+	unsigned char cur[BRE_MAX_ITEMS + 1], next[BRE_MAX_ITEMS + 1];
 
-	if (*pat == '^') {
-		pat++;
-		if (*pat == '*') /* a leading "*" is literal */
-			return s.len && line[0] == '*' && match_here(pat + 1, &s, 1);
-		return match_here(pat, &s, 0);
-	}
-	if (*pat == '*') {
-		for (size_t i = 0; i < len; i++)
-			if (line[i] == '*' && match_here(pat + 1, &s, i + 1))
-				return 1;
+	if (compile(pat, &prog) < 0)
 		return 0;
-	}
-	for (size_t i = 0; i <= len; i++)
-		if (match_here(pat, &s, i))
+	memset(cur, 0, prog.n + 1);
+	add_state(cur, &prog, 0);
+	for (size_t i = 0;; i++) {
+		if (cur[prog.n] && (!prog.eol || i == len))
 			return 1;
-	return 0;
+		if (i == len)
+			return 0;
+		memset(next, 0, prog.n + 1);
+		for (unsigned k = 0; k < prog.n; k++) {
+			if (!cur[k] || !item_matches(&prog.item[k], (unsigned char)line[i], icase))
+				continue;
+			add_state(next, &prog, prog.item[k].star ? k : k + 1);
+		}
+		if (!prog.bol)
+			add_state(next, &prog, 0); /* a match may start at any byte */
+		memcpy(cur, next, prog.n + 1);
+	}
 }

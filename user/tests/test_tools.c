@@ -137,10 +137,11 @@ static void test_bre_matches_grep(void)
 					    "abbbc",	   "a.c",    "x*y",  "*star", "end$",
 					    "tab\there",   "",	     "[br]", "-dash", "a]b",
 					    "cost $5",	   "^caret", "zzz"};
-	static const char *const pats[] = {"hello",  "^H",  "c$",	 "a.c",	   "ab*c",
-					   "a\\.c",  "^$",  "[A-Z]",	 "[^a-z]", "*star",
-					   "x\\*y",  "[]]", "[a-]",	 "^\\^",   "\\$",
-					   "end\\$", "b*",  "l\\{2\\}x", ".*o.*o", "[x-z]z$"};
+	static const char *const pats[] = {
+	    "hello",  "^H",	   "c$",      "a.c",	 "ab*c",     "a\\.c", "^$",    "[A-Z]",
+	    "[^a-z]", "*star",	   "x\\*y",   "[]]",	 "[a-]",     "^\\^",  "\\$",   "end\\$",
+	    "b*",     "l\\{2\\}x", ".*o.*o",  "[x-z]z$", "**",	     "^**",   "ab**c", "a*a*a*c",
+	    "^.*$",   "t$",	   "^[^ ]*$", "[.]c",	 "\\[br\\]", ""};
 	FILE *f = fopen("bre_lines.txt", "w");
 	char want[4096], got[4096], cmd[256];
 
@@ -169,6 +170,21 @@ static void test_bre_matches_grep(void)
 	UT_EQ(bre_check("a[bc"), -22);
 	UT_EQ(bre_check("a\\"), -22);
 	UT_EQ(bre_check("[]a]"), 0);
+}
+
+/*
+ * Stars that nest ("a*a*a*...b") on a long line: a backtracking matcher
+ * takes exponential time here (found by the fuzzer); the NFA answers at once.
+ */
+static void test_bre_many_stars_long_line(void)
+{
+	static char line[20000];
+
+	memset(line, 'a', sizeof(line));
+	UT_ASSERT(!bre_match("a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", line, sizeof(line), 0));
+	memset(line, '*', sizeof(line));
+	UT_ASSERT(!bre_match("***********************x", line, sizeof(line), 0));
+	UT_ASSERT(bre_match("*a*a*a*a*a*$", line, sizeof(line), 0));
 }
 
 static void test_num_cmp_like_sort_n(void)
@@ -263,10 +279,10 @@ static void test_help_table_ordered(void)
 static const struct utest tests[] = {
     UTEST(test_civil_matches_libc),	 UTEST(test_datefmt_matches_strftime),
     UTEST(test_datefmt_default_and_cut), UTEST(test_human_size_matches_numfmt),
-    UTEST(test_bre_matches_grep),	 UTEST(test_num_cmp_like_sort_n),
-    UTEST(test_wc_width_like_coreutils), UTEST(test_free_busybox_layout),
-    UTEST(test_pools_pages_parse),	 UTEST(test_uptime_busybox_layout),
-    UTEST(test_help_table_ordered),
+    UTEST(test_bre_matches_grep),	 UTEST(test_bre_many_stars_long_line),
+    UTEST(test_num_cmp_like_sort_n),	 UTEST(test_wc_width_like_coreutils),
+    UTEST(test_free_busybox_layout),	 UTEST(test_pools_pages_parse),
+    UTEST(test_uptime_busybox_layout),	 UTEST(test_help_table_ordered),
 };
 
 UTEST_MAIN("user_tools", tests)

@@ -10,12 +10,15 @@
  * A "*" at the start of the pattern (or right after ^) is literal, as POSIX
  * says. @icase folds ASCII case. bre_match() looks for a match anywhere in
  * the @len bytes of @line (no NUL needed; a line holds no newline).
- * bre_check() returns 0, or -EINVAL for an unterminated "[" or a trailing "\".
+ * bre_check() returns 0, or -EINVAL for an unterminated "[", a trailing "\"
+ * or more than BRE_MAX_ITEMS items. A match costs O(line x items).
  */
 #ifndef TIO_BRE_H
 #define TIO_BRE_H
 
 #include <stddef.h>
+
+#define BRE_MAX_ITEMS 256 /* characters, classes and \c escapes in one pattern */
 
 int bre_check(const char *pat);
 int bre_match(const char *pat, const char *line, size_t len, int icase);
