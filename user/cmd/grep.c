@@ -6,6 +6,7 @@
  * prefixed by "FILE:". Exit status: 0 a line was selected, 1 none, 2 error.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <tio/bre.h>
@@ -97,7 +98,14 @@ int main(int argc, char **argv)
 	if (op.ind >= argc)
 		goto out_usage;
 	o.pat = argv[op.ind++];
-	if (!o.F && bre_check(o.pat) < 0) {
+	c = o.F ? 0 : bre_check(o.pat);
+	if (c == -EOPNOTSUPP) {
+		fprintf(stderr,
+			"grep: '%s': groups, intervals and back-references are not supported\n",
+			o.pat);
+		return 2;
+	}
+	if (c < 0) {
 		fprintf(stderr, "grep: invalid regular expression '%s'\n", o.pat);
 		return 2;
 	}

@@ -96,6 +96,8 @@ static int compile(const char *pat, struct bre_prog *prog)
 			prog->eol = 1;
 			break;
 		}
+		if (p[0] == '\\' && p[1] && strchr("(){}123456789", p[1]))
+			return -EOPNOTSUPP; /* groups, intervals, back-references */
 		n = item_len(p);
 		if (!n || prog->n == BRE_MAX_ITEMS)
 			return -EINVAL;

@@ -4,6 +4,7 @@
  * strftime (which coreutils date uses), GNU numfmt and grep run through
  * popen, and hand-checked coreutils outputs.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,10 @@ static void test_bre_matches_grep(void)
 	UT_EQ(bre_check("a[bc"), -22);
 	UT_EQ(bre_check("a\\"), -22);
 	UT_EQ(bre_check("[]a]"), 0);
+	UT_EQ(bre_check("\\(ab\\)"), -EOPNOTSUPP);
+	UT_EQ(bre_check("a\\{2\\}"), -EOPNOTSUPP);
+	UT_EQ(bre_check("\\(a\\)\\1"), -EOPNOTSUPP);
+	UT_EQ(bre_check("a\\.b\\*c\\[\\\\"), 0);
 }
 
 /*

@@ -10,8 +10,10 @@
  * A "*" at the start of the pattern (or right after ^) is literal, as POSIX
  * says. @icase folds ASCII case. bre_match() looks for a match anywhere in
  * the @len bytes of @line (no NUL needed; a line holds no newline).
- * bre_check() returns 0, or -EINVAL for an unterminated "[", a trailing "\"
- * or more than BRE_MAX_ITEMS items. A match costs O(line x items).
+ * bre_check() returns 0, -EINVAL for an unterminated "[", a trailing "\"
+ * or more than BRE_MAX_ITEMS items, or -EOPNOTSUPP for what this matcher
+ * does not do: groups \( \), intervals \{ \} and back-references \1-\9
+ * (rather than matching them as literals). A match costs O(line x items).
  */
 #ifndef TIO_BRE_H
 #define TIO_BRE_H
