@@ -290,6 +290,7 @@ static void tmpfs_stat(struct vnode *v, struct tio_stat *st)
 	st->size = n->size;
 	st->blocks = blocks * (TMPFS_BLOCK / 512);
 	st->mtime_ns = n->mtime_ns;
+	st->ctime_ns = n->ctime_ns;
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 }
 

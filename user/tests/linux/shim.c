@@ -155,6 +155,7 @@ static void stat_conv(const struct linux_stat *l, struct tio_stat *t)
 	t->dev = (uint32_t)l->dev;
 	t->rdev = (uint32_t)((l->rdev >> 8 & 0xfff) << 8 | (l->rdev & 0xff));
 	t->mtime_ns = l->mtime * 1000000000LL + l->mtime_ns;
+	t->ctime_ns = l->ctime * 1000000000LL + l->ctime_ns;
 }
 
 static long do_stat(long path, long out, int fd)
