@@ -118,12 +118,14 @@ void wc_count(struct wc_counts *c, const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)buf[i];
-		int blank = isspace(ch);
 
 		c->lines += ch == '\n';
-		if (!blank && !c->in_word)
-			c->words++;
-		c->in_word = !blank;
+		if (isspace(ch)) {
+			c->in_word = 0;
+		} else if (isprint(ch)) {
+			c->words += !c->in_word;
+			c->in_word = 1;
+		} /* other bytes (controls, >= 0x80) neither start nor end a word, as coreutils */
 	}
 	c->bytes += n;
 }

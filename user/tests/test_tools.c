@@ -220,6 +220,8 @@ static void test_wc_width_like_coreutils(void)
 	UT_EQ(c.lines, 2);
 	UT_EQ(c.words, 4);
 	UT_EQ(c.bytes, 21);
+	wc_count(&c, "\001 x\001y \200 z\n", 10);
+	UT_EQ(c.words, 6); /* "\001" and "\200" alone are no words */
 }
 
 /* busybox 1.36 free's layout (procps/free.c: "%12llu %11llu ..." after "Mem:   "). */

@@ -87,6 +87,9 @@ both wc_multi_l wc -l in.txt long.txt
 both wc_stdin wc
 both wc_stdin_l wc -l
 both wc_empty wc empty.txt
+head -c 100000 /dev/urandom > rand.bin
+printf 'a\001b \001 c\n\001\n\200x\n' > ctl.txt
+both wc_binary_words wc rand.bin ctl.txt
 
 # --- grep: BRE, fixed strings, options, exit status ---
 both grep_plain grep apple in.txt

@@ -8,8 +8,10 @@
  *   num_cmp(a, b)               sort -n: compares the leading numbers of two
  *                               lines ([blanks][-]digits[.digits]; none = 0)
  *   wc_count(c, buf, n)         adds @n bytes to the line/word/byte counts;
- *                               words are runs of non-blank bytes and may
- *                               span calls (c->in_word)
+ *                               a word starts at a printable byte and ends at
+ *                               a blank (coreutils in the C locale: control
+ *                               and 8-bit bytes do neither); words may span
+ *                               calls (c->in_word)
  *   wc_width(nfiles, ...)       coreutils wc's column width (see textutil.c)
  */
 #ifndef TIO_TEXTUTIL_H
