@@ -139,6 +139,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	paging_init();
 	pmm_init();
 	clock_init();
+	rtc_init();
 	timer_init();
 	sched_init();
 	proc_init();

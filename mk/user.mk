@@ -124,6 +124,12 @@ $(BUILD)/host/tests/user_progs: user/tests/progs.sh $(ULX_BINS)
 	$(Q)cp $< $@ && chmod +x $@
 
 user-tests: $(BUILD)/host/tests/user_progs
+
+$(BUILD)/host/tests/user_tools_progs: user/tests/tools.sh $(ULX_BINS)
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@ && chmod +x $@
+
+user-tests: $(BUILD)/host/tests/user_tools_progs
 .PRECIOUS: $(ULX_OBJ)/%.o
 
 # make user-fuzz: libFuzzer over the userland parsers (FUZZ_SECONDS, default 30).

@@ -16,11 +16,15 @@
  * Locking: one spinlock ([T]) over every instance's tree, sizes and block
  * tables; the I/O frame copies under it (at most one op's chunk, see the
  * syscalls).
+ * Times: wall-clock ns (clock_realtime_ns) as POSIX stamps them: a write or
+ * truncate sets the file's mtime and ctime, linking or unlinking a name sets
+ * the directory's; a rename also sets the renamed node's ctime.
  */
 #include <fs/vfs.h>
 #include <kernel/param.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
+#include <kernel/time.h>
 #include <uapi/errno.h>
 
 #define TMPFS_BLOCK 4096
@@ -35,6 +39,7 @@ struct tmpfs_node {
 	struct tmpfs_node *parent, *child, *next;	     /* [T] */
 	bool linked;					     /* [T] in a directory */
 	uint64_t size;					     /* [T] */
+	int64_t mtime_ns, ctime_ns;			     /* [T] wall clock */
 	struct tmpfs_block *blocks[PARAM_TMPFS_FILE_BLOCKS]; /* [T] NULL: hole */
 };
 
@@ -90,9 +95,18 @@ static struct tmpfs_node *__child(struct tmpfs_node *dir, const char *name)
 	return NULL;
 }
 
+/* [T] The contents of @n changed now (data, or names for a directory). */
+static void __touch(struct tmpfs_node *n)
+{
+	n->mtime_ns = n->ctime_ns = clock_realtime_ns();
+}
+
 static void __unlink(struct tmpfs_node *n)
 {
 	struct tmpfs_node **pp = &n->parent->child;
+
+	__touch(n->parent);
+	n->ctime_ns = n->parent->mtime_ns;
 
 	while (*pp != n)
 		pp = &(*pp)->next;
@@ -107,6 +121,8 @@ static void __link(struct tmpfs_node *dir, struct tmpfs_node *n, const char *nam
 	n->parent = dir;
 	n->next = dir->child;
 	dir->child = n;
+	__touch(dir);
+	n->ctime_ns = dir->mtime_ns;
 	n->linked = true;
 }
 
@@ -122,6 +138,7 @@ static struct tmpfs_node *node_new(struct vfs_mount *m, uint32_t mode)
 	f = spin_lock_irqsave(&tmpfs_lock);
 	n->vn = (struct vnode){
 	    .ops = &tmpfs_ops, .mnt = m, .ino = sb->next_ino++, .mode = mode, .refs = 1};
+	__touch(n);
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	return n;
 }
@@ -271,6 +288,7 @@ static int tmpfs_truncate(struct vnode *v, uint64_t size)
 		__truncate_blocks(node_of(v), size);
 	else
 		node_of(v)->size = size;
+	__touch(node_of(v));
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	return 0;
 }
@@ -285,6 +303,8 @@ static void tmpfs_stat(struct vnode *v, struct tio_stat *st)
 		blocks += n->blocks[i] != NULL;
 	st->size = n->size;
 	st->blocks = blocks * (TMPFS_BLOCK / 512);
+	st->mtime_ns = n->mtime_ns;
+	st->ctime_ns = n->ctime_ns;
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 }
 
@@ -324,6 +344,8 @@ static int64_t __tmpfs_write(struct tmpfs_node *n, struct vfs_io *io)
 		if (pos + piece > n->size)
 			n->size = pos + piece;
 	}
+	if (done)
+		__touch(n);
 	return done ? (int64_t)done : -ENOSPC;
 }
 

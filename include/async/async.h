@@ -227,6 +227,7 @@ struct async_op_info {
 	uint64_t age_ns;   /* since submit */
 	int cancel_reason;
 	unsigned nframes;
+	const struct async_heap *heap; /* the op's spill heap: whose op it is (a process's) */
 };
 struct async_frame_info {
 	const char *layer;

@@ -53,4 +53,18 @@ void timer_tick(void);
 /* Timers that fired since boot (tests, stats). */
 uint64_t timer_fired_count(void);
 
+/*
+ * The wall clock (kernel/time/rtc.c): the CMOS RTC read once at boot plus the
+ * monotonic clock since. rtc_decode() is the pure part: the RTC's register
+ * bytes (BCD or binary, 12- or 24-hour, as status B says) -> seconds since
+ * 1970-01-01 UTC; -EINVAL for values no clock can hold.
+ */
+struct rtc_raw {
+	uint8_t sec, min, hour, mday, mon, year, century, status_b;
+};
+
+void rtc_init(void);
+int rtc_decode(const struct rtc_raw *r, int64_t *epoch_s);
+int64_t clock_realtime_ns(void);
+
 #endif

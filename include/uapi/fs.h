@@ -41,6 +41,7 @@ struct tio_stat {
 	uint32_t rdev;	  /* for device nodes: which device */
 	uint32_t pad;
 	int64_t mtime_ns; /* 0 where the filesystem has no time */
+	int64_t ctime_ns; /* status change (data, name or link); 0 where there is no time */
 };
 
 /* Records returned by SYS_getdents, each @reclen bytes, 8-byte aligned. */

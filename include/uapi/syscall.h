@@ -28,6 +28,7 @@
 #define SYS_kinfo    11 /* (int what, char *buf, size_t len) -> bytes of text (uapi/proc.h) */
 #define SYS_chdir    12 /* (const char *path) -> 0 */
 #define SYS_getcwd   13 /* (char *buf, size_t len) -> length */
+#define SYS_clock_real 14 /* () -> wall-clock nanoseconds since 1970-01-01 UTC */
 
 /* Files (uapi/fs.h); synchronous, thin wrappers over the async path */
 #define SYS_open     20 /* (const char *path, int flags, int mode) -> fd */

@@ -563,6 +563,7 @@ static void introspect_op(struct async_op *op, uint64_t now,
 	    .age_ns = age_since(now, op->submit_ns),
 	    .cancel_reason = op->cancel_reason,
 	    .nframes = parked ? op->nframes : 0,
+	    .heap = op->heap,
 	};
 	struct async_frame *f;
 	struct async_frame_info fi;

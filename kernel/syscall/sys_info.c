@@ -11,7 +11,9 @@
 #include <drivers/block.h>
 #include <drivers/pci.h>
 #include <lib/fmt.h>
+#include <kernel/param.h>
 #include <kernel/pmm.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <uapi/errno.h>
@@ -110,10 +112,68 @@ static void report_ops(struct ksink *s)
 	async_introspect(op_line, frame_line, s);
 }
 
-static void proc_line(const struct proc *p, void *arg)
+/*
+ * The process list is taken in two steps so no lock nests in another: a
+ * snapshot of the processes under proc_lock, then the ops in flight counted
+ * per process (an op belongs to the process whose spill heap it uses).
+ */
+struct proc_snap {
+	int pid, ppid;
+	char stat; /* R runnable or running, S sleeping in the kernel, Z zombie */
+	unsigned ops;
+	const struct async_heap *heap;
+	char name[PROC_NAME_LEN];
+};
+
+struct proc_table {
+	struct proc_snap v[PARAM_MAX_PROCS];
+	unsigned n;
+};
+
+static char proc_stat(const struct proc *p)
 {
-	sink_printf(arg, "%5d %5d %-7s %s\n", p->pid, p->parent ? p->parent->pid : 0,
-		    p->state == PROC_ZOMBIE ? "zombie" : "running", p->name);
+	if (p->state == PROC_ZOMBIE || !p->thread)
+		return 'Z';
+	/* The thread's state is the scheduler's ([S]): a racy snapshot is all a listing needs. */
+	return *(volatile enum thread_state *)&p->thread->state == THREAD_BLOCKED ? 'S' : 'R';
+}
+
+static void proc_snap_one(const struct proc *p, void *arg)
+{
+	struct proc_table *t = arg;
+	struct proc_snap *s = &t->v[t->n];
+
+	if (t->n == PARAM_MAX_PROCS)
+		return;
+	*s = (struct proc_snap){.pid = p->pid,
+				.ppid = p->parent ? p->parent->pid : 0,
+				.stat = proc_stat(p),
+				.heap = &p->heap};
+	memcpy(s->name, p->name, sizeof(s->name));
+	s->name[sizeof(s->name) - 1] = '\0';
+	t->n++;
+}
+
+static void proc_count_op(const struct async_op_info *oi, void *arg)
+{
+	struct proc_table *t = arg;
+
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->v[i].heap == oi->heap)
+			t->v[i].ops++;
+}
+
+static void report_procs(struct ksink *s)
+{
+	struct proc_table t = {.n = 0}; /* PARAM_MAX_PROCS small entries: < 1 KiB of stack */
+
+	_Static_assert(sizeof(struct proc_table) <= 1024, "proc_table must stay small");
+	proc_foreach(proc_snap_one, &t);
+	async_introspect(proc_count_op, NULL, &t);
+	sink_printf(s, "%5s %5s %s %4s %s\n", "PID", "PPID", "STAT", "OPS", "NAME");
+	for (unsigned i = 0; i < t.n; i++)
+		sink_printf(s, "%5d %5d %c    %4u %s\n", t.v[i].pid, t.v[i].ppid, t.v[i].stat,
+			    t.v[i].ops, t.v[i].name);
 }
 
 static void limits_header(struct ksink *s)
@@ -164,8 +224,7 @@ SYSCALL_DECL(kinfo)
 		report_ops(&s);
 		break;
 	case TIO_KINFO_PROCS:
-		sink_printf(&s, "%5s %5s %-7s %s\n", "PID", "PPID", "STATE", "NAME");
-		proc_foreach(proc_line, &s);
+		report_procs(&s);
 		break;
 	case TIO_KINFO_MOUNTS:
 		vfs_foreach_mount(mount_line, &s);

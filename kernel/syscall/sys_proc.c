@@ -157,6 +157,13 @@ SYSCALL_DECL(clock_ns)
 	return (long)clock_now_ns();
 }
 
+SYSCALL_DECL(clock_real)
+{
+	(void)p;
+	(void)a;
+	return (long)clock_realtime_ns();
+}
+
 SYSCALL_DECL(sleep_ns)
 {
 	(void)p;

@@ -33,6 +33,7 @@ static long (*const syscall_table[SYS_COUNT])(struct proc *p, const uint64_t *a)
     [SYS_kinfo] = sys_kinfo,
     [SYS_chdir] = sys_chdir,
     [SYS_getcwd] = sys_getcwd,
+    [SYS_clock_real] = sys_clock_real,
     [SYS_open] = sys_open,
     [SYS_close] = sys_close,
     [SYS_read] = sys_read,

@@ -39,6 +39,7 @@ SYSCALL_DECL(getpid);
 SYSCALL_DECL(mmap);
 SYSCALL_DECL(munmap);
 SYSCALL_DECL(clock_ns);
+SYSCALL_DECL(clock_real);
 SYSCALL_DECL(sleep_ns);
 SYSCALL_DECL(uname);
 SYSCALL_DECL(poweroff);

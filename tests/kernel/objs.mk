@@ -19,3 +19,4 @@ ktest-y += tests/kernel/test_async_mutex.o
 ktest-y += tests/kernel/test_uaccess.o
 ktest-y += tests/kernel/test_arch.o
 ktest-y += tests/kernel/test_limits.o
+ktest-y += tests/kernel/test_rtc.o

@@ -1,7 +1,10 @@
 /*
  * ls [-l] [-a] [PATH...] - list directories (sorted by name, one per line)
- * or name the files given. -l gives busybox-style long lines (tio/lsfmt.h);
- * -a includes names starting with '.'. Several PATHs print "PATH:" headers.
+ * or name the files given. -l gives busybox-style long lines (tio/lsfmt.h)
+ * with times from the wall clock (SYS_clock_real: recent files show the
+ * hour, older ones the year); -a includes names starting with '.', "." and
+ * ".." among them (added here when the filesystem does not list them).
+ * Several PATHs print "PATH:" headers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,8 +17,9 @@
 #include <tio/sys.h>
 
 struct ls_opts {
-	int lng; /* -l */
-	int all; /* -a */
+	int lng;	/* -l */
+	int all;	/* -a */
+	int64_t now_ns; /* wall clock, for "recent" in -l */
 };
 
 struct ls_names {
@@ -70,8 +74,7 @@ static int print_entry(const struct ls_opts *o, const char *path, const char *na
 	r = sys_stat(path, &st);
 	if (r < 0)
 		return cmd_err("ls", path, r);
-	/* No wall clock yet: every time counts as recent (shown as HH:MM). */
-	lsfmt_line(line, sizeof(line), name, &st, st.mtime_ns);
+	lsfmt_line(line, sizeof(line), name, &st, o->now_ns);
 	fputs(line, stdout);
 	return 0;
 }
@@ -90,6 +93,8 @@ static int read_names(int fd, const struct ls_opts *o, struct ls_names *ns)
 			off += d->reclen;
 			if (d->name[0] == '.' && !o->all)
 				continue;
+			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+				continue; /* added by list_dir, listed or not */
 			if (names_add(ns, d->name) < 0)
 				return -ENOMEM;
 		}
@@ -106,7 +111,11 @@ static int list_dir(const struct ls_opts *o, const char *dir)
 
 	if (fd < 0)
 		return cmd_err("ls", dir, fd);
-	r = read_names((int)fd, o, &ns);
+	r = o->all ? names_add(&ns, ".") : 0;
+	if (!r)
+		r = o->all ? names_add(&ns, "..") : 0;
+	if (!r)
+		r = read_names((int)fd, o, &ns);
 	sys_close((int)fd);
 	if (r < 0)
 		status = cmd_err("ls", dir, r);
@@ -149,6 +158,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	o.now_ns = sys_clock_real();
 	if (op.ind == argc)
 		return list_path(&o, ".");
 	for (int i = op.ind; i < argc; i++) {

@@ -1,14 +1,14 @@
 /*
- * lsfmt.c - `ls -l` line formatting (tio/lsfmt.h).
- * Calendar from days since the epoch by the civil-from-days method (Howard
- * Hinnant's public-domain algorithm, restated here for 64-bit integers).
+ * lsfmt.c - `ls -l` line formatting (tio/lsfmt.h). The calendar is
+ * lib/civil.h's, shared with the kernel's RTC and `date`.
  */
+#include <lib/civil.h>
 #include <stdio.h>
 #include <string.h>
 #include <tio/lsfmt.h>
 
 #define NS_PER_S     1000000000LL
-#define SIX_MONTHS_S (365LL * 24 * 3600 / 2)
+#define SIX_MONTHS_S (31556952LL / 2) /* coreutils: half a mean Gregorian year */
 
 static char type_char(uint32_t mode)
 {
@@ -40,21 +40,6 @@ void lsfmt_mode(char out[11], uint32_t mode)
 	out[10] = '\0';
 }
 
-/* Days since 1970-01-01 -> year, month (1..12), day (1..31). */
-static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 void lsfmt_time(char out[13], int64_t mtime_ns, int64_t now_ns)
 {
 	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -65,8 +50,8 @@ void lsfmt_time(char out[13], int64_t mtime_ns, int64_t now_ns)
 	unsigned m, d;
 	char tmp[48]; /* room for any year; ls shows the first 12 columns */
 
-	civil(days, &y, &m, &d);
-	if (s > now + 3600 || s < now - SIX_MONTHS_S)
+	civil_from_days(days, &y, &m, &d);
+	if (s > now || s <= now - SIX_MONTHS_S) /* the future too, as coreutils */
 		snprintf(tmp, sizeof(tmp), "%s %2u  %4lld", mon[m - 1], d, (long long)y);
 	else
 		snprintf(tmp, sizeof(tmp), "%s %2u %02u:%02u", mon[m - 1], d,

@@ -1,7 +1,7 @@
 /*
  * exec.c - the shell's executor (sh.h): pipelines joined by ; && || &,
- * redirections, builtins (cd, exit, pwd, jobs, wait) and external commands
- * via SYS_pipe + SYS_spawn + SYS_waitpid.
+ * redirections, builtins (cd, exit, pwd, jobs, wait; help in help.c) and
+ * external commands via SYS_pipe + SYS_spawn + SYS_waitpid.
  *
  * A pipeline of N commands makes N-1 pipes; command i gets the read end of
  * pipe i-1 as its 0 and the write end of pipe i as its 1, then its own
@@ -339,6 +339,8 @@ static int run_builtin(struct sh_state *st, struct sh_exec *x)
 		return builtin_jobs(out);
 	if (!strcmp(name, "wait"))
 		return builtin_wait(argc, x->argv);
+	if (!strcmp(name, "help"))
+		return sh_builtin_help(out);
 	return -1;
 }
 

@@ -132,5 +132,7 @@ struct sh_state {
 int sh_run(struct sh_state *st, struct sh_line *line);
 /* Prints "[N] Done ..." for background jobs that ended. */
 void sh_reap_jobs(void);
+/* help.c: the `help` built-in, listing to @out; its exit status. */
+int sh_builtin_help(int out);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * fuzz_parsers.c - libFuzzer target over every parser that takes untrusted
  * text or packets in userland: HTTP requests, shell lines, dd sizes, IPv4
- * addresses, ICMP replies and the hexdump formatter. The first input byte
+ * addresses, ICMP replies, the hexdump formatter, and grep's patterns,
+ * date formats and sort -n's numbers (text tools). The first input byte
  * picks the parser. Build and run: make user-fuzz (clang, ASan + UBSan).
  */
 #include <stddef.h>
@@ -11,7 +12,10 @@
 #include <tio/dd.h>
 #include <tio/hexdump.h>
 #include <tio/http.h>
+#include <tio/bre.h>
+#include <tio/datefmt.h>
 #include <tio/inet.h>
+#include <tio/textutil.h>
 #include "../sh/sh.h"
 
 static int sink(void *ctx, const char *line, size_t len)
@@ -53,7 +57,10 @@ static void fuzz_text(uint8_t which, const char *s, size_t n)
 	uint64_t v;
 	uint32_t a;
 
-	switch (which % 4) {
+	char out[64];
+	size_t half = n / 2;
+
+	switch (which % 7) {
 	case 0:
 		if (http_parse(s, n, &req) > 0 && strstr(req.path, "/../"))
 			abort(); /* a path that escapes the root must never parse */
@@ -65,8 +72,20 @@ static void fuzz_text(uint8_t which, const char *s, size_t n)
 	case 2:
 		dd_parse_size(s, &v);
 		break;
-	default:
+	case 3:
 		inet_parse(s, &a);
+		break;
+	case 4: /* the pattern is the first half, the line the second */
+		memcpy(out, s, half < sizeof(out) - 1 ? half : sizeof(out) - 1);
+		out[half < sizeof(out) - 1 ? half : sizeof(out) - 1] = '\0';
+		if (bre_check(out) == 0)
+			bre_match(out, s + half, n - half, which & 0x80);
+		break;
+	case 5:
+		datefmt(out, sizeof(out), s, (int64_t)n * 987654321 - 4000000000LL, (long)n);
+		break;
+	default:
+		num_cmp(s, s + half);
 		break;
 	}
 }

@@ -1,2 +1,2 @@
 # Host suites: user/tests/test_<suite>.c -> build/host/tests/user_<suite>.
-user-tests += fmt sh core net
+user-tests += fmt sh core net tools

@@ -14,6 +14,7 @@ qprogs      += vfsprobe
 qprogs      += qpipe
 qprogs      := qprobe fputest qbench blkbench blkprobe
 qprogs      += hog
+qprogs      := qprobe fputest qbench timeprobe
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img

@@ -6,8 +6,9 @@
  *   brw-------    1 root     root        8,   0 Jan  1 00:00 hda
  *
  * The ABI has no owners yet: every file shows as root/root. Times are
- * mtime_ns since the epoch (UTC); a time more than six months before @now_ns
- * (or in the future) shows the year instead of the hour, as ls does.
+ * mtime_ns since the epoch (UTC); a time six months (15778476 s, coreutils'
+ * half Gregorian year) or more before @now_ns, or after it, shows the year
+ * instead of the hour, as coreutils ls does.
  * Device nodes show "major, minor" from rdev (major = rdev >> 8, minor =
  * rdev & 0xff: the kernel's encoding, to be confirmed by the VFS work).
  */

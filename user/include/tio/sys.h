@@ -64,6 +64,11 @@ static inline long sys_clock_ns(void)
 {
 	return SYS0(SYS_clock_ns);
 }
+/* Wall-clock nanoseconds since 1970-01-01 UTC (the RTC at boot + the monotonic clock). */
+static inline long sys_clock_real(void)
+{
+	return SYS0(SYS_clock_real);
+}
 static inline long sys_sleep_ns(uint64_t ns)
 {
 	return SYS1(SYS_sleep_ns, ns);

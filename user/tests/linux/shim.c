@@ -156,6 +156,7 @@ static void stat_conv(const struct linux_stat *l, struct tio_stat *t)
 	t->dev = (uint32_t)l->dev;
 	t->rdev = (uint32_t)((l->rdev >> 8 & 0xfff) << 8 | (l->rdev & 0xff));
 	t->mtime_ns = l->mtime * 1000000000LL + l->mtime_ns;
+	t->ctime_ns = l->ctime * 1000000000LL + l->ctime_ns;
 }
 
 static long do_stat(long path, long out, int fd)
@@ -261,6 +262,14 @@ static long do_clock(void)
 	struct linux_timespec ts;
 
 	lsys(L_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)&ts, 0, 0, 0, 0);
+	return ts.s * 1000000000L + ts.ns;
+}
+
+static long do_clock_real(void)
+{
+	struct linux_timespec ts;
+
+	lsys(L_clock_gettime, 0 /* CLOCK_REALTIME */, (long)&ts, 0, 0, 0, 0);
 	return ts.s * 1000000000L + ts.ns;
 }
 
@@ -663,6 +672,8 @@ long sys_call6(long n, long a, long b, long c, long d, long e, long f)
 		return lsys(L_munmap, a, b, 0, 0, 0, 0);
 	case SYS_clock_ns:
 		return do_clock();
+	case SYS_clock_real:
+		return do_clock_real();
 	case SYS_sleep_ns:
 		return do_sleep(a);
 	case SYS_uname:
