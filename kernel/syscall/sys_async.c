@@ -315,11 +315,28 @@ static uint64_t deadline_after(uint64_t ns)
 	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
+int sys_async_start(struct proc *p, const struct async_handle *h, const struct tio_sqe *sqe)
+{
+	struct async_op *op;
+	int err = sqe_check(sqe);
+
+	if (err)
+		return err;
+	op = async_op_alloc(&p->heap);
+	err = op ? build_op(p, op, sqe) : -ENOMEM;
+	if (err && op)
+		async_op_discard(op);
+	if (!err && sqe->timeout_ns)
+		async_op_set_deadline(op, deadline_after(sqe->timeout_ns));
+	if (!err)
+		err = async_op_submit(op, h);
+	return err;
+}
+
 SYSCALL_DECL(submit)
 {
 	struct file *wf = waiter_get(p, a[0], FILE_WAITER);
 	struct async_handle h;
-	struct async_op *op;
 	struct tio_sqe sqe;
 	int err;
 
@@ -333,14 +350,7 @@ SYSCALL_DECL(submit)
 				       &h);
 	if (err)
 		goto out_put;
-	op = async_op_alloc(&p->heap);
-	err = op ? build_op(p, op, &sqe) : -ENOMEM;
-	if (err && op)
-		async_op_discard(op);
-	if (!err && sqe.timeout_ns)
-		async_op_set_deadline(op, deadline_after(sqe.timeout_ns));
-	if (!err)
-		err = async_op_submit(op, &h);
+	err = sys_async_start(p, &h, &sqe);
 	if (err)
 		async_waiter_disarm(&h);
 out_put:
