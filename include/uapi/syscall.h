@@ -81,7 +81,7 @@
 
 /* Shared rings (uapi/ring.h) */
 #define SYS_ring_setup 86 /* (int wfd, void *addr, size_t len, unsigned sq, unsigned cq) -> 0 */
-#define SYS_ring_enter 87 /* (int wfd, unsigned to_submit, unsigned min_complete, uint64_t timeout_ns) */
+#define SYS_ring_enter 87 /* (int wfd, unsigned to_submit, unsigned min_complete, u64 timeout) */
 
 #define SYS_COUNT 88 /* one past the highest number */
 

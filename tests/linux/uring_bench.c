@@ -211,7 +211,8 @@ int main(void)
 			v[i][r] = fn[i]();
 	for (int i = 0; i < 4; i++) {
 		qsort(v[i], REPS, sizeof(v[i][0]), cmp);
-		printf("BENCH %s %llu %s\n", names[i], (unsigned long long)v[i][REPS / 2], units[i]);
+		printf("BENCH %s %llu %s\n", names[i], (unsigned long long)v[i][REPS / 2],
+		       units[i]);
 	}
 	printf("uring_bench: done\n");
 	return 0;
