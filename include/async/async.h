@@ -109,10 +109,11 @@ struct async_sink {
 };
 /* Attaches @s; -EBUSY if the waiter has a sink, an armed slot or an event. */
 int async_waiter_set_sink(struct async_waiter *w, struct async_sink *s);
-/* The sink attached to @w, or NULL. */
+/* The sink attached to @w, or NULL. Lock-free: only while @w cannot be destroyed. */
 struct async_sink *async_waiter_sink(struct async_waiter *w);
-/* Offers the held events to the sink, oldest first; returns how many remain held. */
-unsigned async_waiter_flush(struct async_waiter *w);
+/* Offers the held events to the sink, oldest first; returns how many remain held
+ * and, if @sunk is not NULL, async_waiter_sunk() as of the same moment. */
+unsigned async_waiter_flush(struct async_waiter *w, unsigned long *sunk);
 /* Events the sink has accepted since the waiter was created (wraps). */
 unsigned long async_waiter_sunk(struct async_waiter *w);
 /* Sleeps until async_waiter_sunk() reaches @target (1) or @timeout_ns passes (0). Threads only. */

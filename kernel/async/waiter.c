@@ -72,7 +72,7 @@ struct async_waiter {
 	unsigned count;		 /* [L] events in the ring */
 	unsigned narmed;	 /* [L] slots in SLOT_ARMED */
 	unsigned sleepers;	 /* [L] threads in async_wait_event's sleep */
-	struct async_sink *sink; /* [L] set once while idle, cleared by destroy */
+	struct async_sink *sink; /* [L][a] set once while idle, cleared by destroy */
 	unsigned long sunk;	 /* [L] events the sink accepted */
 	unsigned long posted, stale_posts, overflows, waits, timeouts; /* [L] */
 	struct async_slot_block *blocks[WAITER_BLOCKS_MAX];	       /* [I] */
@@ -145,7 +145,7 @@ int async_waiter_destroy(struct async_waiter *w)
 	}
 	w->epoch = 0;
 	sink = w->sink;
-	w->sink = NULL;
+	__atomic_store_n(&w->sink, NULL, __ATOMIC_RELEASE);
 	async_spin_unlock_irqrestore(&w->lock, flags);
 	if (sink)
 		sink->release(sink); /* no post can reach it: the epoch is gone */
@@ -406,21 +406,18 @@ int async_waiter_set_sink(struct async_waiter *w, struct async_sink *sink)
 	if (w->sink || w->narmed || w->count)
 		err = -EBUSY;
 	else
-		w->sink = sink;
+		__atomic_store_n(&w->sink, sink, __ATOMIC_RELEASE);
 	async_spin_unlock_irqrestore(&w->lock, flags);
 	return err;
 }
 
+/* No lock: the sink is set once and cleared only by destroy, which no caller can race. */
 struct async_sink *async_waiter_sink(struct async_waiter *w)
 {
-	unsigned long flags = async_spin_lock_irqsave(&w->lock);
-	struct async_sink *sink = w->sink;
-
-	async_spin_unlock_irqrestore(&w->lock, flags);
-	return sink;
+	return __atomic_load_n(&w->sink, __ATOMIC_ACQUIRE);
 }
 
-unsigned async_waiter_flush(struct async_waiter *w)
+unsigned async_waiter_flush(struct async_waiter *w, unsigned long *sunk)
 {
 	unsigned long flags = async_spin_lock_irqsave(&w->lock);
 	unsigned moved = 0, left;
@@ -440,6 +437,8 @@ unsigned async_waiter_flush(struct async_waiter *w)
 	if (moved && w->sleepers)
 		async_port_cond_broadcast(&w->cond);
 	left = w->count;
+	if (sunk)
+		*sunk = w->sunk;
 	async_spin_unlock_irqrestore(&w->lock, flags);
 	return left;
 }

@@ -209,13 +209,15 @@ static long ring_submit(struct proc *p, struct sys_ring *r, struct async_waiter 
 	return done ? done : err;
 }
 
-/* Sleeps until @min events are in the CQ, @timeout_ns passes or @p is killed. */
+/*
+ * Sleeps until @min events are in the CQ, @timeout_ns passes or @p is killed.
+ * @sunk: async_waiter_sunk() when the caller last looked (cq_tail == (uint32_t)sunk).
+ */
 static int ring_wait(struct proc *p, struct sys_ring *r, struct async_waiter *w, uint64_t min,
-		     uint64_t timeout_ns)
+		     uint64_t timeout_ns, unsigned long sunk)
 {
 	uint64_t now = clock_now_ns();
 	uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
-	unsigned long sunk = async_waiter_sunk(w); /* cq_tail == (uint32_t)sunk */
 	uint32_t ready = (uint32_t)sunk - __atomic_load_n(&r->hdr->cq_head, __ATOMIC_ACQUIRE);
 	unsigned long target;
 
@@ -239,6 +241,7 @@ SYSCALL_DECL(ring_enter)
 {
 	struct file *wf = fd_get(p, a[0]);
 	struct async_sink *sink;
+	unsigned long sunk;
 	struct sys_ring *r;
 	long ret;
 	int err;
@@ -258,9 +261,9 @@ SYSCALL_DECL(ring_enter)
 		goto out_put;
 	}
 	ret = ring_submit(p, r, wf->waiter, a[1]);
-	async_waiter_flush(wf->waiter);
+	async_waiter_flush(wf->waiter, &sunk);
 	if (ret >= 0 && a[2]) {
-		err = ring_wait(p, r, wf->waiter, a[2], a[3]);
+		err = ring_wait(p, r, wf->waiter, a[2], a[3], sunk);
 		if (err && ret == 0)
 			ret = err;
 	}

@@ -122,12 +122,12 @@ static void test_full_sink_holds_events_in_order_never_drops(void)
 			UT_EQ(ev.result, want);
 			seen++;
 		}
-		left = async_waiter_flush(w);
+		left = async_waiter_flush(w, NULL);
 		UT_EQ(left, 8 - seen - (q.tail - q.head)); /* held + queued + seen: all 8 */
 		UT_ASSERT(seen > before || q.tail != q.head);
 	}
 	UT_EQ(q.held, 0);
-	UT_EQ(async_waiter_flush(w), 0);
+	UT_EQ(async_waiter_flush(w, NULL), 0);
 	UT_EQ(async_waiter_sunk(w), 8);
 	UT_EQ(async_waiter_destroy(w), 0);
 	UT_EQ(pools_in_use(), 0);
@@ -183,7 +183,7 @@ static void test_many_producers_every_event_once_in_order(void)
 		unsigned long sunk = async_waiter_sunk(w);
 
 		if (!tq_pop(&q, &ev)) {
-			async_waiter_flush(w);
+			async_waiter_flush(w, NULL);
 			async_waiter_wait_sunk(w, sunk + 1, 1000000);
 			continue;
 		}
@@ -199,7 +199,7 @@ static void test_many_producers_every_event_once_in_order(void)
 	for (unsigned i = 0; i < PRODUCERS; i++)
 		UT_EQ(pthread_join(t[i], NULL), 0);
 	UT_ASSERT(!tq_pop(&q, &ev));
-	UT_EQ(async_waiter_flush(w), 0);
+	UT_EQ(async_waiter_flush(w, NULL), 0);
 	UT_EQ(async_waiter_destroy(w), 0);
 	UT_EQ(q.released, 1);
 	UT_EQ(pools_in_use(), 0);
