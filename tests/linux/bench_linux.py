@@ -7,7 +7,8 @@ next run), extracts the kernel and busybox from them (`dpkg-deb --fsys-tarfile`)
 static with the host's gcc, packs /init (a busybox script), busybox and the
 benchmark into an initramfs, and boots it under the same QEMU as
 tests/qemu/bench_guest.py (-M pc, -m 256M, TCG, one vCPU, serial console).
-Then it runs tests/qemu/bench_guest.py for Tessera and prints both columns
+Then it runs tests/qemu/bench_guest.py for Tessera, alternates the two guests
+ROUNDS times (each side's median is shown), and prints both columns
 of the benchmarks both sides measure in one table, with the ratio
 Tessera / Linux (below 1 is better for Tessera on ns lines, worse on ops/s).
 
@@ -26,6 +27,7 @@ BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
 WORK = os.path.join(BUILD, "bench-linux")
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 LINUX_TIMEOUT = 600
+ROUNDS = 3
 NAMES = ("guest_syscall_ns", "guest_ring_nop_roundtrip_ns", "guest_ring_batch32_ops_per_s",
          "guest_ring_read4k_tmpfs_ns")
 # Table rows: (Tessera's line, the Linux line it is compared with). The
@@ -123,9 +125,25 @@ def tessera_column():
     return {m.group(1): (int(m.group(2)), m.group(3)) for m in BENCH.finditer(r.stdout)}
 
 
+def median_of(runs):
+    """{name: (median value, unit)} over a list of {name: (value, unit)}."""
+    out = {}
+    for name in runs[0]:
+        vals = sorted(r[name][0] for r in runs if name in r)
+        out[name] = (vals[len(vals) // 2], runs[0][name][1])
+    return out
+
+
 def main():
-    linux, version = linux_column()
-    tessera = tessera_column()
+    # Alternate the two guests ROUNDS times and take each side's median, so a
+    # burst of load on the shared machine does not land on one column only.
+    lruns, truns = [], []
+    for _ in range(ROUNDS):
+        lx, version = linux_column()
+        lruns.append(lx)
+        truns.append(tessera_column())
+    linux, tessera = median_of(lruns), median_of(truns)
+    print("(median of %d alternating runs of each guest)" % ROUNDS)
     print("| benchmark | Tessera | Linux %s io_uring | Tessera / Linux |" % version.replace("vmlinuz-", ""))
     print("|---|---:|---:|---:|")
     for name, lname in ROWS:
