@@ -4,7 +4,8 @@
  *
  * Setup: mmap a page-aligned region, create a waiter, then
  * SYS_ring_setup(wfd, addr, len, sq_entries, cq_entries). The kernel pins the
- * region (it stays pinned until the waiter is closed: munmap of it is -EBUSY)
+ * region (it stays pinned until the waiter is closed; meanwhile munmap is -EBUSY,
+ * as while any I/O of the process holds pinned pages)
  * and lays it out as:
  *
  *   offset 0                 struct tio_ring_hdr (64 bytes)
