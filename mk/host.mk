@@ -123,3 +123,15 @@ $(LINK_CHECK_DIR)/config_mismatch.ok: tests/host/link/config_mismatch.c $(call h
 	@echo "  async config mismatch is a link error"
 	@touch $@
 host: $(LINK_CHECK_DIR)/config_mismatch.ok
+
+# Release flavour of the benchmarks (assertions off): build/host/bench/<name>-release,
+# objects in their own tree (rel), the same sources and limits.
+BENCH_REL_BINS := $(patsubst tests/host/bench/%.c,$(HOST_DIR)/bench/%-release,$(BENCH_SRCS))
+host: $(BENCH_REL_BINS)
+$(HOST_DIR)/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DASYNC_PORT_ASSERTS=0 -DNDEBUG -c $< -o $@
+$(HOST_DIR)/bench/%-release: $(HOST_DIR)/rel/tests/host/bench/%.o $(call host-objs,rel)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOSTCC) $^ -o $@ $(HOST_LDLIBS)

@@ -63,3 +63,11 @@ debug:
 	trap 'exit 130' INT TERM HUP; \
 	echo "QEMU paused, serial output in $(BUILD)/debug-serial.log (tail -f it)"; \
 	gdb -q -x qemu/gdbinit
+
+# Side by side with Linux io_uring in the same QEMU (tests/linux/bench_linux.py): fetches
+# Debian's kernel image and busybox-static with apt-get download into build/bench-linux/.
+.PHONY: bench-linux
+bench-linux:
+	$(Q)bash qemu/deps -q
+	+$(Q)$(SUBMAKE) all
+	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/linux/bench_linux.py

@@ -88,6 +88,37 @@ int async_wait_event(struct async_waiter *w, struct async_event *ev, unsigned ma
 int async_waiter_cancel(struct async_waiter *w, unsigned slot);
 void async_waiter_stats(struct async_waiter *w, struct async_waiter_stats *out);
 
+/*
+ * Sinks: a waiter can deliver its events straight into a consumer's queue
+ * (the shared completion ring of kernel/syscall/sys_ring.c) instead of its own
+ * ring. A post offers the event to @push first; a final event accepted there
+ * frees its slot at once (nothing has to collect it). An event the sink
+ * refuses (its queue is full) is held in the waiter's own ring, in order,
+ * and later posts are held behind it until async_waiter_flush moves them on:
+ * no event is dropped, and the held ones are bounded by the ring's
+ * reservations (one per armed slot). @held is told the number held after
+ * every change (@new_event: a post had to be held). @push and @held run
+ * under the waiter's lock, in any context: they must not block or call back
+ * into the waiter. @release runs once, without the lock, when the waiter is
+ * destroyed.
+ */
+struct async_sink {
+	bool (*push)(struct async_sink *s, const struct async_event *ev);
+	void (*held)(struct async_sink *s, unsigned held, bool new_event);
+	void (*release)(struct async_sink *s);
+};
+/* Attaches @s; -EBUSY if the waiter has a sink, an armed slot or an event. */
+int async_waiter_set_sink(struct async_waiter *w, struct async_sink *s);
+/* The sink attached to @w, or NULL. Lock-free: only while @w cannot be destroyed. */
+struct async_sink *async_waiter_sink(struct async_waiter *w);
+/* Offers the held events to the sink, oldest first; returns how many remain held
+ * and, if @sunk is not NULL, async_waiter_sunk() as of the same moment. */
+unsigned async_waiter_flush(struct async_waiter *w, unsigned long *sunk);
+/* Events the sink has accepted since the waiter was created (wraps). */
+unsigned long async_waiter_sunk(struct async_waiter *w);
+/* Sleeps until async_waiter_sunk() reaches @target (1) or @timeout_ns passes (0). Threads only. */
+int async_waiter_wait_sunk(struct async_waiter *w, unsigned long target, uint64_t timeout_ns);
+
 /* ===================================================================== */
 /* Layers, frames and operations                                          */
 /* ===================================================================== */

@@ -80,6 +80,10 @@
 #define SYS_pbq_provide	   77 /* (int qfd, unsigned id, void *addr, size_t len) -> 0 */
 #define SYS_pbq_recycle	   78 /* (int qfd, unsigned id) -> 0: a taken buffer goes back */
 
-#define SYS_COUNT 80 /* one past the highest number */
+/* Shared rings (uapi/ring.h) */
+#define SYS_ring_setup 86 /* (int wfd, void *addr, size_t len, unsigned sq, unsigned cq) -> 0 */
+#define SYS_ring_enter 87 /* (int wfd, unsigned to_submit, unsigned min_complete, u64 timeout) */
+
+#define SYS_COUNT 88 /* one past the highest number */
 
 #endif

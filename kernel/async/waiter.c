@@ -31,6 +31,13 @@
  * sleep atomically with releasing the lock (async_port_cond_wait), so a post
  * between the check and the sleep cannot be missed. Broadcasting under the
  * lock also keeps the waiter alive until the post is done with it.
+ *
+ * Sink (async_waiter_set_sink): with a sink attached, a post first offers
+ * the event to sink->push (under w->lock), but only while nothing is held in
+ * the ring, so one slot's events reach the sink in the order they were
+ * posted. A final event the sink takes frees its slot at once (ARMED ->
+ * FREE). What the sink refuses goes into the ring as without a sink ("held"),
+ * and async_waiter_flush offers the held events again, oldest first.
  */
 #include "async_int.h"
 
@@ -57,14 +64,16 @@ struct async_waiter {
 	void *pool_link;
 	async_spinlock_t lock;
 	struct async_port_cond cond;
-	uint32_t epoch;	   /* [L] incarnation, 0 once destroyed */
-	unsigned nslots;   /* [I] */
-	unsigned nblocks;  /* [I] */
-	unsigned ring_cap; /* [I] nblocks * ASYNC_SLOTS_PER_BLOCK >= nslots */
-	unsigned head;	   /* [L] oldest event */
-	unsigned count;	   /* [L] events in the ring */
-	unsigned narmed;   /* [L] slots in SLOT_ARMED */
-	unsigned sleepers; /* [L] threads in async_wait_event's sleep */
+	uint32_t epoch;		 /* [L] incarnation, 0 once destroyed */
+	unsigned nslots;	 /* [I] */
+	unsigned nblocks;	 /* [I] */
+	unsigned ring_cap;	 /* [I] nblocks * ASYNC_SLOTS_PER_BLOCK >= nslots */
+	unsigned head;		 /* [L] oldest event */
+	unsigned count;		 /* [L] events in the ring */
+	unsigned narmed;	 /* [L] slots in SLOT_ARMED */
+	unsigned sleepers;	 /* [L] threads in async_wait_event's sleep */
+	struct async_sink *sink; /* [L][a] set once while idle, cleared by destroy */
+	unsigned long sunk;	 /* [L] events the sink accepted */
 	unsigned long posted, stale_posts, overflows, waits, timeouts; /* [L] */
 	struct async_slot_block *blocks[WAITER_BLOCKS_MAX];	       /* [I] */
 };
@@ -128,13 +137,18 @@ out_free_blocks:
 int async_waiter_destroy(struct async_waiter *w)
 {
 	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_sink *sink;
 
 	if (w->narmed) {
 		async_spin_unlock_irqrestore(&w->lock, flags);
 		return -EBUSY;
 	}
 	w->epoch = 0;
+	sink = w->sink;
+	__atomic_store_n(&w->sink, NULL, __ATOMIC_RELEASE);
 	async_spin_unlock_irqrestore(&w->lock, flags);
+	if (sink)
+		sink->release(sink); /* no post can reach it: the epoch is gone */
 	waiter_free(w);
 	return 0;
 }
@@ -229,6 +243,26 @@ static void __ring_push(struct async_waiter *w, uint32_t slot, int64_t result, u
 	w->posted++;
 }
 
+/*
+ * Offers one event to the sink; caller holds w->lock and has already moved
+ * the slot on as for a ring push. Only while nothing is held, so the sink
+ * sees each slot's events in order. True if the sink took it.
+ */
+static bool __sink_push(struct async_waiter *w, struct async_slot *s, uint32_t slot, int64_t result,
+			unsigned flags, unsigned buf)
+{
+	struct async_event ev = {
+	    .slot = slot, .flags = (uint16_t)flags, .buf = (uint16_t)buf, .result = result};
+
+	if (!w->sink || w->count || !w->sink->push(w->sink, &ev))
+		return false;
+	if (!(flags & ASYNC_EV_MORE))
+		s->state = SLOT_FREE; /* nobody collects it from the ring */
+	w->posted++;
+	w->sunk++;
+	return true;
+}
+
 int async_waiter_post(const struct async_handle *h, int64_t result, unsigned flags, unsigned buf)
 {
 	struct async_waiter *w = h->waiter;
@@ -241,20 +275,24 @@ int async_waiter_post(const struct async_handle *h, int64_t result, unsigned fla
 		err = -ENOENT;
 		goto out_unlock;
 	}
-	if (flags & ASYNC_EV_MORE) {
-		if (w->count + w->narmed >= w->ring_cap) {
-			w->overflows++;
-			err = -EAGAIN;
-			goto out_unlock;
-		}
-	} else {
+	if (!(flags & ASYNC_EV_MORE)) {
 		s->state = SLOT_POSTED;
 		s->op = NULL;
 		w->narmed--;
 	}
+	if (__sink_push(w, s, h->slot, result, flags, buf))
+		goto out_wake;
+	if ((flags & ASYNC_EV_MORE) && w->count + w->narmed >= w->ring_cap) {
+		w->overflows++;
+		err = -EAGAIN;
+		goto out_unlock;
+	}
 	ASYNC_ASSERT(w->count < w->ring_cap);
 	__ring_push(w, h->slot, result, flags, buf);
 	ASYNC_ASSERT(w->count + w->narmed <= w->ring_cap);
+	if (w->sink)
+		w->sink->held(w->sink, w->count, true);
+out_wake:
 	if (w->sleepers)
 		async_port_cond_broadcast(&w->cond);
 out_unlock:
@@ -305,6 +343,8 @@ int async_wait_event(struct async_waiter *w, struct async_event *ev, unsigned ma
 		w->sleepers--;
 	}
 	n = __ring_drain(w, ev, max);
+	if (w->sink)
+		w->sink->held(w->sink, w->count, false);
 	async_spin_unlock_irqrestore(&w->lock, flags);
 	return n;
 
@@ -356,4 +396,77 @@ void async_waiter_stats(struct async_waiter *w, struct async_waiter_stats *out)
 	out->waits = w->waits;
 	out->timeouts = w->timeouts;
 	async_spin_unlock_irqrestore(&w->lock, flags);
+}
+
+int async_waiter_set_sink(struct async_waiter *w, struct async_sink *sink)
+{
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	int err = 0;
+
+	if (w->sink || w->narmed || w->count)
+		err = -EBUSY;
+	else
+		__atomic_store_n(&w->sink, sink, __ATOMIC_RELEASE);
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return err;
+}
+
+/* No lock: the sink is set once and cleared only by destroy, which no caller can race. */
+struct async_sink *async_waiter_sink(struct async_waiter *w)
+{
+	return __atomic_load_n(&w->sink, __ATOMIC_ACQUIRE);
+}
+
+unsigned async_waiter_flush(struct async_waiter *w, unsigned long *sunk)
+{
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	unsigned moved = 0, left;
+
+	while (w->sink && w->count && w->sink->push(w->sink, ring_at(w, w->head))) {
+		struct async_event *e = ring_at(w, w->head);
+
+		if (!(e->flags & ASYNC_EV_MORE))
+			slot_at(w, e->slot)->state = SLOT_FREE;
+		w->head = (w->head + 1) % w->ring_cap;
+		w->count--;
+		w->sunk++;
+		moved++;
+	}
+	if (moved && w->sink)
+		w->sink->held(w->sink, w->count, false);
+	if (moved && w->sleepers)
+		async_port_cond_broadcast(&w->cond);
+	left = w->count;
+	if (sunk)
+		*sunk = w->sunk;
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return left;
+}
+
+unsigned long async_waiter_sunk(struct async_waiter *w)
+{
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	unsigned long n = w->sunk;
+
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return n;
+}
+
+int async_waiter_wait_sunk(struct async_waiter *w, unsigned long target, uint64_t timeout_ns)
+{
+	uint64_t deadline = ASYNC_WAIT_FOREVER;
+	unsigned long flags;
+	int reached;
+
+	if (timeout_ns != ASYNC_WAIT_FOREVER)
+		deadline = sat_add(async_port_now_ns(), timeout_ns);
+	flags = async_spin_lock_irqsave(&w->lock);
+	while (!(reached = (long)(w->sunk - target) >= 0) && timeout_ns != 0 &&
+	       async_port_now_ns() < deadline) {
+		w->sleepers++;
+		async_port_cond_wait(&w->cond, &w->lock, &flags, deadline);
+		w->sleepers--;
+	}
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return reached;
 }

@@ -435,6 +435,24 @@ static int submit_op(struct proc *p, const struct tio_sqe *sqe, const struct asy
 	return async_op_submit(op, h);
 }
 
+/*
+ * Starts @sqe's op on the armed slot @h, charged to @p (SYS_submit and the
+ * rings): on error nothing is charged and the slot is still armed.
+ */
+int sys_async_start(struct proc *p, const struct async_handle *h, const struct tio_sqe *sqe)
+{
+	int err = sqe_check(sqe);
+
+	if (!err)
+		err = op_charge(p, sqe_bufs(sqe));
+	if (err)
+		return err;
+	err = submit_op(p, sqe, h);
+	if (err)
+		op_uncharge(p, sqe_bufs(sqe)); /* never started: the quota frame did not run */
+	return err;
+}
+
 SYSCALL_DECL(submit)
 {
 	struct file *wf = waiter_get(p, a[0], FILE_WAITER);
@@ -446,19 +464,15 @@ SYSCALL_DECL(submit)
 		return -EBADF;
 	err = copy_from_user(p, &sqe, a[2], sizeof(sqe));
 	if (!err)
-		err = sqe_check(&sqe);
+		err = sqe_check(&sqe); /* before the slot is armed: a bad sqe arms nothing */
 	if (!err)
-		err = op_charge(p, sqe_bufs(&sqe));
+		err = async_waiter_arm(wf->waiter, a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1],
+				       &h);
 	if (err)
 		goto out_put;
-	err = async_waiter_arm(wf->waiter, a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1], &h);
-	if (!err) {
-		err = submit_op(p, &sqe, &h);
-		if (err)
-			async_waiter_disarm(&h);
-	}
+	err = sys_async_start(p, &h, &sqe);
 	if (err)
-		op_uncharge(p, sqe_bufs(&sqe)); /* never started: the quota frame did not run */
+		async_waiter_disarm(&h);
 out_put:
 	file_put(wf);
 	return err;

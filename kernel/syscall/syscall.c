@@ -65,6 +65,8 @@ static long (*const syscall_table[SYS_COUNT])(struct proc *p, const uint64_t *a)
     [SYS_pbq_create] = sys_pbq_create,
     [SYS_pbq_provide] = sys_pbq_provide,
     [SYS_pbq_recycle] = sys_pbq_recycle,
+    [SYS_ring_setup] = sys_ring_setup,
+    [SYS_ring_enter] = sys_ring_enter,
 };
 
 void syscall_dispatch(struct trap_frame *f)

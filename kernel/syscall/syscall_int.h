@@ -74,6 +74,10 @@ SYSCALL_DECL(pipe);
 bool sys_is_console(const struct file *f);
 long sys_tty_ioctl(struct proc *p, uint64_t req, uint64_t arg);
 /* sys_async.c */
+struct tio_sqe;
+/* Builds @sqe into an op and submits it on the armed slot @h (0), or an error
+ * with the slot still armed and nothing started. The sqe is already in kernel memory. */
+int sys_async_start(struct proc *p, const struct async_handle *h, const struct tio_sqe *sqe);
 SYSCALL_DECL(waiter_create);
 SYSCALL_DECL(submit);
 SYSCALL_DECL(wait_event);
@@ -87,5 +91,9 @@ SYSCALL_DECL(pbq_recycle);
 struct tio_sqe;
 /* READ with TIO_SQE_PBQ | TIO_SQE_MULTISHOT: pushes the op's frame, or a negative errno. */
 int sys_pbq_read_push(struct proc *p, struct async_op *op, const struct tio_sqe *sqe);
+
+/* sys_ring.c */
+SYSCALL_DECL(ring_setup);
+SYSCALL_DECL(ring_enter);
 
 #endif

@@ -6,3 +6,4 @@ ulib-pure-y += user/lib/aio_prep.o
 ulib-y += $(ulib-pure-y)
 ulib-y += $(lib-y) user/lib/crt0.o user/lib/string.o user/lib/stdio.o user/lib/stdlib.o user/lib/aio.o
 ulib-y += user/lib/cmd.o user/lib/lread.o
+ulib-y += user/lib/aio_ring.o

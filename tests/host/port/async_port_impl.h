@@ -18,7 +18,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#define ASYNC_PORT_ASSERTS 1
+#ifndef ASYNC_PORT_ASSERTS
+#define ASYNC_PORT_ASSERTS 1 /* the release benchmark builds with -DASYNC_PORT_ASSERTS=0 */
+#endif
 
 typedef pthread_mutex_t async_spinlock_t;
 #define ASYNC_SPINLOCK_INIT PTHREAD_MUTEX_INITIALIZER

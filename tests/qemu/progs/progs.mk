@@ -15,6 +15,7 @@ qprogs      += qpipe
 qprogs      := qprobe fputest qbench blkbench blkprobe
 qprogs      += hog
 qprogs      := qprobe fputest qbench timeprobe
+qprogs      += qring
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <tio/aio.h>
+#include <tio/ring.h>
 #include <tio/start.h>
 #include <tio/sys.h>
 
@@ -29,6 +30,7 @@
 #define SYSCALL_ITERS 20000	       /* getpid calls per run */
 #define NOP_ITERS     4000	       /* NOP round trips per run */
 #define PENDING_NOPS  200	       /* parked NOPs beside the measured one */
+#define RING_PENDING  50	       /* parked NOPs on the ring: PENDING_NOPS + these < 256 ops */
 #define PARK_NS	      3600000000000ULL /* their timeout: an hour, never reached */
 #define BATCH	      32	       /* NOPs per batch */
 #define BATCH_ITERS   200	       /* batches per run */
@@ -49,8 +51,10 @@ struct bench {
 static struct aio_waiter idle_w;    /* nothing pending on it */
 static struct aio_waiter pending_w; /* PENDING_NOPS parked NOPs on slots 1.. */
 static struct aio_waiter batch_w;
-static char *chunk;	/* CHUNK bytes, page-aligned (mmap) */
-static int regbuf = -1; /* registered index of @chunk */
+static struct aio_ring idle_r;	  /* shared rings: nothing pending on it */
+static struct aio_ring pending_r; /* PENDING_NOPS parked NOPs on slots 1.. */
+static char *chunk;		  /* CHUNK bytes, page-aligned (mmap) */
+static int regbuf = -1;		  /* registered index of @chunk */
 static int null_fd = -1;
 static const char *failed_step; /* what failed, for the error line */
 
@@ -400,6 +404,123 @@ static int bench_spawn(uint64_t *value)
 	*value = per_op(now() - t0, SPAWN_ITERS) / 1000;
 	return 0;
 }
+/* ---- The same through the shared rings (uapi/ring.h) ---- */
+
+/* One NOP on slot 0 of @r: one SYS_ring_enter submits it and waits; the event is read from memory.
+ */
+static int ring_nop_roundtrip(struct aio_ring *r)
+{
+	struct tio_sqe *sqe = aio_ring_sqe(r, 0);
+	struct tio_event ev;
+	long n;
+
+	if (!sqe)
+		return fail("ring SQ full", -EIO);
+	sqe->opcode = TIO_OP_NOP;
+	n = aio_ring_enter(r, 1, TIO_WAIT_FOREVER);
+	if (n != 1)
+		return fail("ring_enter NOP", n);
+	if (aio_ring_peek(r, &ev, 1) != 1 || ev.slot != 0 || ev.result != 0)
+		return fail("ring NOP event (missing, wrong slot or result)", -EIO);
+	return 0;
+}
+
+static int ring_nop_loop(struct aio_ring *r, uint64_t *value)
+{
+	uint64_t t0 = now();
+
+	for (int i = 0; i < NOP_ITERS; i++) {
+		int err = ring_nop_roundtrip(r);
+
+		if (err)
+			return err;
+	}
+	*value = per_op(now() - t0, NOP_ITERS);
+	return 0;
+}
+
+static int bench_ring_nop(uint64_t *value)
+{
+	return ring_nop_loop(&idle_r, value);
+}
+
+static int bench_ring_nop_pending(uint64_t *value)
+{
+	return ring_nop_loop(&pending_r, value);
+}
+
+/* BATCH NOPs queued, one SYS_ring_enter that submits them and waits for BATCH events. */
+static int ring_batch_once(void)
+{
+	struct tio_event ev[BATCH];
+	long n;
+
+	for (unsigned s = 0; s < BATCH; s++) {
+		struct tio_sqe *sqe = aio_ring_sqe(&idle_r, s);
+
+		if (!sqe)
+			return fail("ring SQ full", -EIO);
+		sqe->opcode = TIO_OP_NOP;
+	}
+	n = aio_ring_enter(&idle_r, BATCH, TIO_WAIT_FOREVER);
+	if (n != BATCH)
+		return fail("ring_enter batch", n);
+	if (aio_ring_peek(&idle_r, ev, BATCH) != BATCH)
+		return fail("ring batch events missing", -EIO);
+	for (int i = 0; i < BATCH; i++)
+		if (ev[i].result != 0)
+			return fail("ring batch NOP result", ev[i].result);
+	return 0;
+}
+
+static int bench_ring_batch(uint64_t *value)
+{
+	uint64_t t0 = now(), ns;
+
+	for (int i = 0; i < BATCH_ITERS; i++) {
+		int err = ring_batch_once();
+
+		if (err)
+			return err;
+	}
+	ns = now() - t0;
+	*value = (uint64_t)BATCH * BATCH_ITERS * 1000000000ULL / (ns ? ns : 1);
+	return 0;
+}
+
+/* A 4 KiB READ from the tmpfs file into the registered buffer through the ring. */
+static int ring_read4k(int fd, size_t off)
+{
+	struct tio_sqe *sqe = aio_ring_sqe(&idle_r, 0);
+	struct tio_event ev;
+	long n;
+
+	if (!sqe)
+		return fail("ring SQ full", -EIO);
+	aio_prep_rw_fixed(sqe, TIO_OP_READ, fd, (unsigned)regbuf, 0, 4096, off);
+	n = aio_ring_enter(&idle_r, 1, TIO_WAIT_FOREVER);
+	if (n != 1)
+		return fail("ring_enter READ", n);
+	if (aio_ring_peek(&idle_r, &ev, 1) != 1 || ev.result != 4096)
+		return fail("ring READ event", ev.result < 0 ? ev.result : -EIO);
+	return 0;
+}
+
+static int bench_ring_read4k(uint64_t *value)
+{
+	long fd = sys_open(BENCH_FILE, O_RDONLY, 0);
+	uint64_t t0;
+	int err = 0;
+
+	if (fd < 0)
+		return fail("open " BENCH_FILE, fd);
+	t0 = now();
+	for (int i = 0; i < NOP_ITERS && !err; i++)
+		err = ring_read4k((int)fd, (size_t)(i % (FILE_BYTES / 4096)) * 4096);
+	*value = per_op(now() - t0, NOP_ITERS);
+	sys_close((int)fd);
+	return err;
+}
 
 static const struct bench benches[] = {
     {"guest_syscall_ns", "ns", bench_syscall},
@@ -414,6 +535,10 @@ static const struct bench benches[] = {
     {"guest_tmpfs_read_MBps", "MB/s", bench_tmpfs_read},
     {"guest_read_regbuf_MBps", "MB/s", bench_regbuf_read},
     {"guest_spawn_wait_us", "us", bench_spawn},
+    {"guest_ring_nop_roundtrip_ns", "ns", bench_ring_nop},
+    {"guest_ring_nop_roundtrip_pending50_ns", "ns", bench_ring_nop_pending},
+    {"guest_ring_batch32_ops_per_s", "ops/s", bench_ring_batch},
+    {"guest_ring_read4k_tmpfs_ns", "ns", bench_ring_read4k},
 };
 
 /* Parks PENDING_NOPS NOPs with an hour's timeout on slots 1.. of pending_w. */
@@ -450,6 +575,17 @@ static int setup(void)
 	regbuf = aio_buf_register(chunk, CHUNK, TIO_BUF_READ | TIO_BUF_WRITE);
 	if (regbuf < 0)
 		return fail("buf_register", regbuf);
+	if ((err = aio_ring_create(&idle_r, BATCH, BATCH, BATCH)) < 0 ||
+	    (err = aio_ring_create(&pending_r, RING_PENDING + 1, 64, 64)) < 0)
+		return fail("ring create", err);
+	for (unsigned s = 1; s <= RING_PENDING; s++) {
+		struct tio_sqe *sqe = aio_ring_sqe(&pending_r, s);
+
+		sqe->opcode = TIO_OP_NOP;
+		sqe->timeout_ns = PARK_NS;
+	}
+	if ((err = (int)aio_ring_enter(&pending_r, 0, 0)) != RING_PENDING)
+		return fail("park ring NOPs (async ops exhausted?)", err);
 	return park_nops();
 }
 

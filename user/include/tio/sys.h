@@ -269,5 +269,15 @@ static inline long sys_pbq_recycle(int qfd, unsigned id)
 {
 	return SYS2(SYS_pbq_recycle, qfd, id);
 }
+/* Shared rings (uapi/ring.h) */
+static inline long sys_ring_setup(int wfd, void *addr, size_t len, unsigned sq, unsigned cq)
+{
+	return SYS5(SYS_ring_setup, wfd, addr, len, sq, cq);
+}
+static inline long sys_ring_enter(int wfd, unsigned to_submit, unsigned min_complete,
+				  uint64_t timeout_ns)
+{
+	return SYS4(SYS_ring_enter, wfd, to_submit, min_complete, timeout_ns);
+}
 
 #endif

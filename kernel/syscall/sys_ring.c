@@ -1,0 +1,275 @@
+/*
+ * sys_ring.c - submission and completion rings shared with the process
+ * (uapi/ring.h): SYS_ring_setup, SYS_ring_enter.
+ *
+ * A ring belongs to one waiter. Setup pins the process's region and attaches
+ * the ring to the waiter as its sink (async_waiter_set_sink), so every event
+ * of the waiter is written straight into the shared CQ by the post that makes
+ * it, in whatever context that runs (an IRQ, a worker, the submitter). The
+ * ring goes away with the waiter: closing the waiter (or exit) cancels its
+ * ops, waits for them, and the waiter's destroy calls ring_release, which
+ * unpins the region.
+ *
+ * Trust and memory: the kernel reaches the region only through the direct
+ * map of the pinned frames (r->page[]), never through the process's page
+ * tables, so nothing the process does to its mappings meanwhile matters
+ * (munmap of a pinned region is -EBUSY anyway). Of the shared header the
+ * kernel only reads sq_tail and cq_head, each once per use, with acquire
+ * loads; its own indices (sq_head, cq_tail) live here and are only copied
+ * out, with release stores after the entries they publish. Each SQ entry is
+ * copied once into kernel memory before anything looks at it, so a process
+ * rewriting it meanwhile changes nothing the kernel does.
+ *
+ * Locking: cq_tail and overflow [W] belong to the waiter's lock (the sink
+ * callbacks run under it); sq_head [E] to the one SYS_ring_enter that holds
+ * @entering; the rest is [I] after setup.
+ */
+#include <arch/x86_64/mmu.h>
+#include <kernel/string.h>
+#include <kernel/time.h>
+#include <uapi/errno.h>
+#include <uapi/ring.h>
+#include "syscall_int.h"
+
+#define RING_SLICE_NS 50000000ULL /* a blocked ring_enter re-checks for kill this often */
+#define RING_PAGE     4096u
+
+_Static_assert(sizeof(struct tio_ring_hdr) == 64, "ring header layout");
+_Static_assert(sizeof(struct tio_ring_sqe) == 64, "ring sqe layout");
+_Static_assert(sizeof(struct tio_event) == sizeof(struct async_event), "event layout");
+
+struct sys_ring {
+	struct async_sink sink;			/* [I] first member: see ring_of() */
+	struct async_port_as *as;		/* [I] the space the region is pinned in */
+	struct async_sg sg[TIO_RING_PAGES_MAX]; /* [I] the pin */
+	unsigned nsg;				/* [I] */
+	uint8_t *page[TIO_RING_PAGES_MAX];	/* [I] direct-map address of each page */
+	struct tio_ring_hdr *hdr;		/* [I] page[0] */
+	uint32_t sq_entries, cq_entries;	/* [I] powers of two */
+	uint32_t sq_off, cq_off;		/* [I] */
+	uint32_t sq_head;			/* [E] */
+	uint32_t cq_tail;			/* [W] == (uint32_t)async_waiter_sunk() */
+	uint32_t overflow;			/* [W] events held since setup */
+	int entering;				/* [a] a SYS_ring_enter runs */
+};
+
+ASYNC_POOL_DEFINE(sys_ring_pool, "ring", struct sys_ring, ASYNC_WAITERS_MAX);
+
+static struct sys_ring *ring_of(struct async_sink *s)
+{
+	return (struct sys_ring *)s;
+}
+
+/* Kernel address of byte @off of the region; entries never straddle pages. */
+static void *ring_at(struct sys_ring *r, uint32_t off)
+{
+	return r->page[off / RING_PAGE] + off % RING_PAGE;
+}
+
+/* ---- The sink: runs under the waiter's lock, any context ---- */
+
+static bool ring_push(struct async_sink *s, const struct async_event *ev)
+{
+	struct sys_ring *r = ring_of(s);
+	uint32_t head = __atomic_load_n(&r->hdr->cq_head, __ATOMIC_ACQUIRE);
+
+	/* Full, or a head that is not between tail - entries and tail: hold it. */
+	if (r->cq_tail - head >= r->cq_entries)
+		return false;
+	memcpy(ring_at(r, r->cq_off + (r->cq_tail & (r->cq_entries - 1)) * sizeof(*ev)), ev,
+	       sizeof(*ev));
+	r->cq_tail++;
+	__atomic_store_n(&r->hdr->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
+	return true;
+}
+
+static void ring_held(struct async_sink *s, unsigned held, bool new_event)
+{
+	struct sys_ring *r = ring_of(s);
+
+	if (new_event)
+		__atomic_store_n(&r->hdr->cq_overflow, ++r->overflow, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->flags, held ? TIO_RING_F_CQ_OVERFLOW : 0u, __ATOMIC_RELEASE);
+}
+
+static void ring_release(struct async_sink *s)
+{
+	struct sys_ring *r = ring_of(s);
+
+	async_port_user_unpin(r->as, r->sg, r->nsg);
+	async_pool_free(&sys_ring_pool, r);
+}
+
+/* ---- Setup ---- */
+
+static bool pow2_in(uint64_t n, uint64_t max)
+{
+	return n && n <= max && !(n & (n - 1));
+}
+
+/* Pins [addr, addr + len) and records each page's direct-map address. */
+static int ring_pin(struct proc *p, struct sys_ring *r, uint64_t addr, uint64_t len)
+{
+	int n = async_port_user_pin(&p->as, addr, len, ASYNC_BUF_READ | ASYNC_BUF_WRITE, r->sg,
+				    TIO_RING_PAGES_MAX);
+	unsigned i, pages = 0;
+
+	if (n < 0)
+		return n;
+	r->as = &p->as;
+	r->nsg = (unsigned)n;
+	for (i = 0; i < r->nsg; i++)
+		for (uint64_t off = 0; off < r->sg[i].len; off += RING_PAGE)
+			r->page[pages++] = phys_to_virt(r->sg[i].phys + off);
+	return 0;
+}
+
+static void ring_init_hdr(struct sys_ring *r, uint32_t sq, uint32_t cq)
+{
+	r->hdr = (struct tio_ring_hdr *)r->page[0];
+	r->sq_entries = sq;
+	r->cq_entries = cq;
+	r->sq_off = sizeof(struct tio_ring_hdr);
+	r->cq_off = r->sq_off + sq * (uint32_t)sizeof(struct tio_ring_sqe);
+	memset(r->hdr, 0, sizeof(*r->hdr));
+	r->hdr->sq_entries = sq;
+	r->hdr->cq_entries = cq;
+	r->hdr->sq_off = r->sq_off;
+	r->hdr->cq_off = r->cq_off;
+	r->sink.push = ring_push;
+	r->sink.held = ring_held;
+	r->sink.release = ring_release;
+}
+
+/* a: wfd, addr, len, sq_entries, cq_entries */
+SYSCALL_DECL(ring_setup)
+{
+	struct file *wf = fd_get(p, a[0]);
+	struct sys_ring *r = NULL;
+	int err = -EINVAL;
+
+	if (!wf || wf->kind != FILE_WAITER) {
+		err = -EBADF;
+		goto out_put;
+	}
+	if (!pow2_in(a[3], TIO_RING_SQ_MAX) || !pow2_in(a[4], TIO_RING_CQ_MAX) ||
+	    (a[1] % RING_PAGE) || (a[2] % RING_PAGE) || a[2] > TIO_RING_PAGES_MAX * RING_PAGE ||
+	    TIO_RING_BYTES(a[3], a[4]) > a[2])
+		goto out_put;
+	r = async_pool_zalloc(&sys_ring_pool);
+	err = r ? ring_pin(p, r, a[1], a[2]) : -ENOMEM;
+	if (err)
+		goto out_free;
+	ring_init_hdr(r, (uint32_t)a[3], (uint32_t)a[4]);
+	err = async_waiter_set_sink(wf->waiter, &r->sink);
+	if (!err)
+		goto out_put;
+	async_port_user_unpin(r->as, r->sg, r->nsg);
+out_free:
+	if (r)
+		async_pool_free(&sys_ring_pool, r);
+out_put:
+	if (wf)
+		file_put(wf);
+	return err;
+}
+
+/* ---- Enter: submit, flush, wait ---- */
+
+/*
+ * Starts up to @want queued entries. Returns how many were consumed, or the
+ * error of the first one if its slot could not be armed.
+ */
+static long ring_submit(struct proc *p, struct sys_ring *r, struct async_waiter *w, uint64_t want)
+{
+	uint32_t tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
+	uint32_t queued = tail - r->sq_head;
+	long done = 0;
+	int err = 0;
+
+	if (queued > r->sq_entries)
+		return -EINVAL;
+	while ((uint64_t)done < want && (uint32_t)done < queued) {
+		uint32_t off = r->sq_off + (r->sq_head & (r->sq_entries - 1)) *
+					       (uint32_t)sizeof(struct tio_ring_sqe);
+		struct tio_ring_sqe e;
+		struct async_handle h;
+
+		memcpy(&e, ring_at(r, off), sizeof(e)); /* the one read of the entry */
+		err = async_waiter_arm(w, e.slot, &h);
+		if (err)
+			break; /* the entry stays queued */
+		err = e.resv ? -EINVAL : sys_async_start(p, &h, &e.sqe);
+		if (err)
+			async_waiter_post(&h, err, 0, 0); /* its error is its completion */
+		r->sq_head++;
+		done++;
+	}
+	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
+	return done ? done : err;
+}
+
+/*
+ * Sleeps until @min events are in the CQ, @timeout_ns passes or @p is killed.
+ * @sunk: async_waiter_sunk() when the caller last looked (cq_tail == (uint32_t)sunk).
+ */
+static int ring_wait(struct proc *p, struct sys_ring *r, struct async_waiter *w, uint64_t min,
+		     uint64_t timeout_ns, unsigned long sunk)
+{
+	uint64_t now = clock_now_ns();
+	uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+	uint32_t ready = (uint32_t)sunk - __atomic_load_n(&r->hdr->cq_head, __ATOMIC_ACQUIRE);
+	unsigned long target;
+
+	if (min > r->cq_entries || ready > r->cq_entries)
+		return -EINVAL;
+	if (ready >= min)
+		return 0;
+	target = sunk + (min - ready);
+	for (;;) {
+		uint64_t t = clock_now_ns(), left = deadline > t ? deadline - t : 0;
+
+		if (async_waiter_wait_sunk(w, target,
+					   left < RING_SLICE_NS ? left : RING_SLICE_NS) ||
+		    left == 0 || proc_killed(p))
+			return 0;
+	}
+}
+
+/* a: wfd, to_submit, min_complete, timeout_ns */
+SYSCALL_DECL(ring_enter)
+{
+	struct file *wf = fd_get(p, a[0]);
+	struct async_sink *sink;
+	unsigned long sunk;
+	struct sys_ring *r;
+	long ret;
+	int err;
+
+	if (!wf || wf->kind != FILE_WAITER) {
+		ret = -EBADF;
+		goto out_put;
+	}
+	sink = async_waiter_sink(wf->waiter);
+	if (!sink) {
+		ret = -EINVAL; /* no ring on this waiter */
+		goto out_put;
+	}
+	r = ring_of(sink);
+	if (__atomic_exchange_n(&r->entering, 1, __ATOMIC_ACQUIRE)) {
+		ret = -EBUSY;
+		goto out_put;
+	}
+	ret = ring_submit(p, r, wf->waiter, a[1]);
+	async_waiter_flush(wf->waiter, &sunk);
+	if (ret >= 0 && a[2]) {
+		err = ring_wait(p, r, wf->waiter, a[2], a[3], sunk);
+		if (err && ret == 0)
+			ret = err;
+	}
+	__atomic_store_n(&r->entering, 0, __ATOMIC_RELEASE);
+out_put:
+	if (wf)
+		file_put(wf);
+	return ret;
+}
