@@ -8,14 +8,7 @@
 # mk/user.mk (it uses that fragment's objects and the mkinitrd script).
 
 qprogs      := qprobe fputest qbench
-qprogs      += flagprobe
-qprogs      += pbqtest
-qprogs      += vfsprobe
-qprogs      += qpipe
-qprogs      := qprobe fputest qbench blkbench blkprobe
-qprogs      += hog
-qprogs      := qprobe fputest qbench timeprobe
-qprogs      += qring
+qprogs      += flagprobe pbqtest vfsprobe qpipe blkbench blkprobe hog timeprobe qring
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
