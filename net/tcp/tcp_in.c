@@ -451,7 +451,11 @@ static void input_sync(struct tcp_sock *s, uint32_t src, uint32_t dst, struct tc
 			s->flags |= TCP_F_ACK_NOW; /* challenge ACK, RFC 5961 3.2 */
 		return;
 	}
+	seglen = seg->len;
 	trim(s, seg);
+	if (seg->len != seglen)
+		s->flags |=
+		    TCP_F_ACK_NOW; /* data beyond the window, a probe among it: say where we are */
 	if (seg->flags & TCP_SYN) {
 		s->flags |= TCP_F_ACK_NOW; /* challenge ACK, RFC 5961 4.2 */
 		return;

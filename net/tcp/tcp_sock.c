@@ -283,6 +283,9 @@ int tcp_connect(struct tcp_sock *s, uint32_t laddr, uint32_t raddr, uint16_t rpo
 	s->snd_nxt = s->snd_max = s->iss + 1;
 	s->tx_seq = s->iss + 1;
 	tcp_set_state(s, TCP_SYN_SENT);
+	s->flags |= TCP_F_TIMING; /* the handshake gives the first RTT sample */
+	s->rtt_seq = s->iss;
+	s->rtt_start = tcp_now(s->st);
 	tcp_send_seg(s, s->iss, TCP_SYN, 0);
 	tcp_arm_rexmt(s);
 	tcp_flush(s->st);

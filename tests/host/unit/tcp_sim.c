@@ -8,6 +8,14 @@
 
 #define PORT 8080
 
+static uint64_t timeouts(struct tcp_sock *s)
+{
+	struct tcp_conn_stats c;
+
+	tcp_get_stats(s, &c);
+	return c.timeouts;
+}
+
 struct pair {
 	struct tcp_sock *lis, *cli, *srv;
 };
@@ -133,7 +141,405 @@ static void test_bulk_32mib_each_way_over_lossy_link(void)
 	sim_free(sim);
 }
 
+static bool both_established(struct sim *sim, void *arg)
+{
+	struct tcp_sock **s = arg;
+
+	(void)sim;
+	return tcp_get_state(s[0]) == TCP_ESTABLISHED && tcp_get_state(s[1]) == TCP_ESTABLISHED;
+}
+
+static unsigned count_segs(struct sim *sim, int from, uint8_t flags)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < sim->nlog && i < SIM_LOG_MAX; i++)
+		if (sim_log_at(sim, i)->from == from && sim_log_at(sim, i)->flags == flags)
+			n++;
+	return n;
+}
+
+/*
+ * RFC 9293 figure 8: both ends send a SYN, the SYNs cross, each answers the
+ * other's SYN with SYN+ACK from SYN-RECEIVED, and both reach ESTABLISHED.
+ */
+static void test_simultaneous_open(void)
+{
+	struct sim *sim = sim_new(7);
+	struct tcp_sock *s[2];
+	char buf[16];
+	int i;
+
+	sim->delay_ns = 10 * SIM_MS;
+	for (i = 0; i < 2; i++) {
+		UT_EQ(tcp_open(&sim->st[i], &s[i]), 0);
+		UT_EQ(tcp_bind(s[i], SIM_ADDR(i), (uint16_t)(1000 + i)), 0);
+	}
+	UT_EQ(tcp_connect(s[0], SIM_ADDR(0), SIM_ADDR(1), 1001), -EINPROGRESS);
+	UT_EQ(tcp_connect(s[1], SIM_ADDR(1), SIM_ADDR(0), 1000), -EINPROGRESS);
+	UT_ASSERT(sim_step(sim, UINT64_MAX)); /* both SYNs arrive */
+	UT_EQ(tcp_get_state(s[0]), TCP_SYN_RECEIVED);
+	UT_EQ(tcp_get_state(s[1]), TCP_SYN_RECEIVED);
+	UT_ASSERT(sim_run(sim, both_established, s, sim->now + 10 * SIM_S));
+	for (i = 0; i < 2; i++) {
+		UT_EQ(count_segs(sim, i, 0x02), 1); /* SYN */
+		UT_EQ(count_segs(sim, i, 0x12), 1); /* SYN+ACK */
+		UT_EQ(timeouts(s[i]), 0);	    /* no retransmission needed */
+	}
+	UT_EQ(tcp_send(s[0], "hello", 5), 5);
+	sim_run_to(sim, sim->now + SIM_S);
+	UT_EQ(tcp_recv(s[1], buf, sizeof(buf)), 5);
+	UT_ASSERT(!memcmp(buf, "hello", 5));
+	tcp_abort(s[0]);
+	tcp_abort(s[1]);
+	sim_free(sim);
+}
+
+struct close_watch {
+	struct tcp_sock *s[2];
+	bool closing[2];
+};
+
+static bool both_time_wait(struct sim *sim, void *arg)
+{
+	struct close_watch *w = arg;
+	int i;
+
+	(void)sim;
+	for (i = 0; i < 2; i++)
+		if (tcp_get_state(w->s[i]) == TCP_CLOSING)
+			w->closing[i] = true;
+	return tcp_get_state(w->s[0]) == TCP_TIME_WAIT && tcp_get_state(w->s[1]) == TCP_TIME_WAIT;
+}
+
+/* RFC 9293 figure 13: both FINs cross; each end goes FIN-WAIT-1, CLOSING, TIME-WAIT. */
+static void test_simultaneous_close(void)
+{
+	struct sim *sim = sim_new(8);
+	struct close_watch w;
+	struct pair p;
+
+	connect_pair(sim, &p);
+	memset(&w, 0, sizeof(w));
+	w.s[0] = p.cli, w.s[1] = p.srv;
+	UT_EQ(tcp_shutdown(p.cli, 1), 0);
+	UT_EQ(tcp_shutdown(p.srv, 1), 0);
+	UT_EQ(tcp_get_state(p.cli), TCP_FIN_WAIT_1);
+	UT_EQ(tcp_get_state(p.srv), TCP_FIN_WAIT_1);
+	UT_ASSERT(sim_run(sim, both_time_wait, &w, sim->now + 10 * SIM_S));
+	UT_ASSERT(w.closing[0] && w.closing[1]);
+	sim_run_to(sim, sim->now + 61 * SIM_S);
+	UT_EQ(tcp_get_state(p.cli), TCP_CLOSED);
+	UT_EQ(tcp_get_state(p.srv), TCP_CLOSED);
+	UT_EQ(tcp_recv(p.cli, &w, 1), 0); /* a clean end: end of stream, no error */
+	tcp_close(p.cli), tcp_close(p.srv), tcp_close(p.lis);
+	UT_ASSERT(!sim->st[0].socks && !sim->st[1].socks);
+	sim_free(sim);
+}
+
+static bool state_is(struct sim *sim, void *arg)
+{
+	struct tcp_sock **s = arg;
+
+	(void)sim;
+	return tcp_get_state(s[0]) == (enum tcp_state)(uintptr_t)s[1];
+}
+
+static void run_until_state(struct sim *sim, struct tcp_sock *s, enum tcp_state st, uint64_t lim)
+{
+	struct tcp_sock *a[2] = {s, (struct tcp_sock *)(uintptr_t)st};
+
+	UT_ASSERT(sim_run(sim, state_is, a, sim->now + lim));
+}
+
+static bool drop_final_ack(struct sim *sim, const struct sim_seg *s, void *arg)
+{
+	int *dropped = arg;
+
+	(void)sim;
+	if (s->from == 0 && s->flags == 0x10 && !*dropped) {
+		*dropped = 1;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The active closer stays in TIME-WAIT for exactly 2*MSL (60 s), and a
+ * retransmitted FIN (its ACK was lost) is ACKed again and restarts the 2*MSL
+ * timer (RFC 9293 3.10.7.4, TIME-WAIT).
+ */
+static void test_time_wait_lasts_2msl_and_restarts_on_fin(void)
+{
+	struct sim *sim = sim_new(9);
+	struct pair p;
+	uint64_t t_tw, t_fin2 = 0;
+	int dropped = 0;
+	unsigned i, fins = 0;
+
+	connect_pair(sim, &p);
+	UT_EQ(tcp_shutdown(p.cli, 1), 0);
+	run_until_state(sim, p.srv, TCP_CLOSE_WAIT, 10 * SIM_S);
+	/* the server's FIN; the client's ACK of it is lost */
+	sim->filter = drop_final_ack, sim->filter_arg = &dropped;
+	UT_EQ(tcp_shutdown(p.srv, 1), 0);
+	run_until_state(sim, p.cli, TCP_TIME_WAIT, 10 * SIM_S);
+	t_tw = sim->now;
+	run_until_state(sim, p.srv, TCP_CLOSED, 10 * SIM_S); /* after its FIN's retransmission */
+	UT_EQ(dropped, 1);
+	for (i = 0; i < sim->nlog; i++)
+		if (sim_log_at(sim, i)->from == 1 && (sim_log_at(sim, i)->flags & 0x01) &&
+		    ++fins == 2)
+			t_fin2 = sim_log_at(sim, i)->at;
+	UT_EQ(fins, 2);
+	UT_EQ(t_fin2 - t_tw, 1 * SIM_S - sim->delay_ns); /* the server's RTO is 1 s */
+	run_until_state(sim, p.cli, TCP_CLOSED, 120 * SIM_S);
+	/* 2*MSL counted from the retransmitted FIN's arrival, not from the first entry */
+	UT_EQ(sim->now - (t_fin2 + sim->delay_ns), 60 * SIM_S);
+	tcp_close(p.cli), tcp_close(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
+/* Without a lost ACK: TIME-WAIT ends exactly 2*MSL after it began. */
+static void test_time_wait_duration(void)
+{
+	struct sim *sim = sim_new(10);
+	struct pair p;
+	uint64_t t_tw;
+
+	connect_pair(sim, &p);
+	UT_EQ(tcp_shutdown(p.cli, 1), 0);
+	run_until_state(sim, p.srv, TCP_CLOSE_WAIT, 10 * SIM_S);
+	UT_EQ(tcp_shutdown(p.srv, 1), 0);
+	run_until_state(sim, p.cli, TCP_TIME_WAIT, 10 * SIM_S);
+	t_tw = sim->now;
+	sim_run_to(sim, t_tw + 60 * SIM_S - 1);
+	UT_EQ(tcp_get_state(p.cli), TCP_TIME_WAIT);
+	sim_run_to(sim, t_tw + 60 * SIM_S);
+	UT_EQ(tcp_get_state(p.cli), TCP_CLOSED);
+	UT_EQ(tcp_get_state(p.srv), TCP_CLOSED); /* LAST-ACK ended with our ACK */
+	tcp_close(p.cli), tcp_close(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
+static struct tcp_conn_stats stats_of(struct tcp_sock *s)
+{
+	struct tcp_conn_stats c;
+
+	tcp_get_stats(s, &c);
+	return c;
+}
+
+/* Send times of the segments from @from carrying sequence @seq with data, in order. */
+static unsigned send_times(struct sim *sim, int from, uint32_t seq, uint64_t *t, unsigned max)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < sim->nlog && i < SIM_LOG_MAX && n < max; i++) {
+		const struct sim_seg *g = sim_log_at(sim, i);
+
+		if (g->from == from && g->seq == seq && g->len)
+			t[n++] = g->at;
+	}
+	return n;
+}
+
+static bool sock_error(struct sim *sim, void *arg)
+{
+	(void)sim;
+	return tcp_poll(arg) & TCP_EV_ERR;
+}
+
+/*
+ * RFC 6298 against its own formulas, with a 250 ms one-way delay:
+ *  - handshake sample R = 500 ms (2.2): SRTT = 500, RTTVAR = 250,
+ *    RTO = SRTT + max(G, 4 * RTTVAR) = 1500 ms;
+ *  - a 100-byte segment ACKed by a delayed ACK (200 ms): R' = 700 ms (2.3):
+ *    RTTVAR = 3/4 * 250 + 1/4 * |500 - 700| = 237.5, SRTT = 7/8 * 500 + 1/8 * 700
+ *    = 525, RTO = 525 + 950 = 1475 ms;
+ *  - then no ACK comes back: the segment is retransmitted after 1475 ms and each
+ *    further wait doubles (5.5) up to the 60 s maximum (2.5), and after
+ *    TCP_RETRIES_MAX timeouts the connection fails with -ETIMEDOUT.
+ */
+static void test_rto_follows_rfc6298_and_backs_off(void)
+{
+	struct sim *sim = sim_new(11);
+	struct pair p;
+	uint64_t t[20], expect = 1475 * SIM_MS;
+	uint32_t seq;
+	char buf[100] = {0};
+	unsigned n, k;
+
+	sim->delay_ns = 250 * SIM_MS;
+	connect_pair(sim, &p);
+	UT_EQ(stats_of(p.cli).srtt_ns, 500 * SIM_MS);
+	UT_EQ(stats_of(p.cli).rto_ns, 1500 * SIM_MS);
+	UT_EQ(tcp_send(p.cli, buf, 100), 100);
+	sim_run_to(sim, sim->now + 2 * SIM_S);
+	UT_EQ(tcp_recv(p.srv, buf, sizeof(buf)), 100);
+	UT_EQ(stats_of(p.cli).srtt_ns, 525 * SIM_MS);
+	UT_EQ(stats_of(p.cli).rto_ns, 1475 * SIM_MS);
+
+	sim->blackhole[1] = true;
+	seq = sim_log_at(sim, sim->nlog - 1)->ack; /* the server's last ACK: our next sequence */
+	UT_EQ(tcp_send(p.cli, buf, 100), 100);
+	UT_ASSERT(sim_run(sim, sock_error, p.cli, sim->now + 3600 * SIM_S));
+	n = send_times(sim, 0, seq, t, 20);
+	UT_EQ(n, 1 + 12); /* the first transmission and TCP_RETRIES_MAX retransmissions */
+	for (k = 1; k < n; k++) {
+		UT_EQ(t[k] - t[k - 1], expect);
+		expect = expect * 2 < 60 * SIM_S ? expect * 2 : 60 * SIM_S;
+	}
+	UT_EQ(tcp_recv(p.cli, buf, sizeof(buf)), -ETIMEDOUT);
+	UT_EQ(tcp_get_state(p.cli), TCP_CLOSED);
+	tcp_close(p.cli), tcp_close(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
+/* RFC 6298 2.1 and 5.5 for a SYN: initial RTO 1 s, doubling; -ETIMEDOUT after the last retry. */
+static void test_syn_retransmission_backoff(void)
+{
+	struct sim *sim = sim_new(12);
+	struct tcp_sock *c;
+	uint64_t t[10];
+	unsigned i, n = 0;
+
+	sim->blackhole[0] = true;
+	UT_EQ(tcp_open(&sim->st[0], &c), 0);
+	UT_EQ(tcp_connect(c, SIM_ADDR(0), SIM_ADDR(1), 80), -EINPROGRESS);
+	UT_ASSERT(sim_run(sim, sock_error, c, sim->now + 3600 * SIM_S));
+	for (i = 0; i < sim->nlog; i++)
+		if (sim_log_at(sim, i)->flags == 0x02 && n < 10)
+			t[n++] = sim_log_at(sim, i)->at;
+	UT_EQ(n, 7); /* SYN and TCP_SYN_RETRIES retransmissions */
+	for (i = 1; i < n; i++)
+		UT_EQ(t[i] - t[i - 1], (1ULL << (i - 1)) * SIM_S);
+	UT_EQ(sim->now - t[n - 1], 60 * SIM_S); /* 64 s, capped at the 60 s maximum (2.5) */
+	UT_EQ(tcp_error(c), -ETIMEDOUT);
+	tcp_close(c);
+	sim_free(sim);
+}
+
+/* RFC 5681 3.1: with an MSS of 1460 the first flight is IW = 3 segments. */
+static void test_initial_window_is_three_segments(void)
+{
+	struct sim *sim = sim_new(13);
+	static uint8_t buf[20000];
+	struct pair p;
+	unsigned i, first = 0;
+	uint64_t t0;
+
+	sim->delay_ns = 50 * SIM_MS;
+	connect_pair(sim, &p);
+	t0 = sim->now;
+	UT_EQ(tcp_send(p.cli, buf, sizeof(buf)), (long)sizeof(buf));
+	for (i = 0; i < sim->nlog; i++)
+		if (sim_log_at(sim, i)->from == 0 && sim_log_at(sim, i)->len &&
+		    sim_log_at(sim, i)->at == t0) {
+			UT_EQ(sim_log_at(sim, i)->len, 1460);
+			first++;
+		}
+	UT_EQ(first, 3);
+	UT_EQ(stats_of(p.cli).cwnd, 3 * 1460);
+	tcp_abort(p.cli), tcp_abort(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
+struct drop_one {
+	uint32_t base;
+	bool have_base, done;
+	uint32_t seq;
+};
+
+static bool drop_third_segment(struct sim *sim, const struct sim_seg *s, void *arg)
+{
+	struct drop_one *d = arg;
+
+	(void)sim;
+	if (s->from != 0 || !s->len)
+		return true;
+	if (!d->have_base) {
+		d->base = s->seq;
+		d->have_base = true;
+	}
+	if (!d->done && s->seq == d->base + 2 * 1460) {
+		d->done = true;
+		d->seq = s->seq;
+		return false;
+	}
+	return true;
+}
+
+static bool got_all(struct sim *sim, void *arg)
+{
+	struct stream *s = arg;
+
+	(void)sim;
+	pump(s);
+	return s->got == s->total;
+}
+
+/*
+ * One lost segment among many: the receiver's duplicate ACKs (sent at once
+ * for out-of-order data, RFC 5681 4.2) make the sender retransmit it after the
+ * third duplicate (3.2), well before the RTO, with no timeout.
+ */
+static void test_fast_retransmit_on_third_dup_ack(void)
+{
+	struct sim *sim = sim_new(14);
+	struct drop_one d = {0};
+	struct stream s = {0};
+	struct pair p;
+	uint64_t t[4];
+	unsigned i, dups = 0, rexmit_at = 0, seen = 0;
+	uint16_t prev_wnd = 0;
+	bool have_prev = false;
+
+	sim->delay_ns = 5 * SIM_MS;
+	connect_pair(sim, &p);
+	sim->filter = drop_third_segment, sim->filter_arg = &d;
+	s = (struct stream){.tx = p.cli, .rx = p.srv, .total = 40 * 1460};
+	UT_ASSERT(sim_run(sim, got_all, &s, sim->now + 60 * SIM_S));
+	UT_ASSERT(!s.bad);
+	UT_ASSERT(d.done);
+	UT_EQ(stats_of(p.cli).fast_retransmits, 1);
+	UT_EQ(stats_of(p.cli).timeouts, 0);
+	UT_EQ(send_times(sim, 0, d.seq, t, 4), 2);
+	UT_ASSERT(t[1] - t[0] < SIM_S);
+	/* exactly three duplicate ACKs had reached the sender when it retransmitted */
+	for (i = 0; i < sim->nlog; i++) {
+		const struct sim_seg *g = sim_log_at(sim, i);
+
+		if (g->from == 0 && g->seq == d.seq && g->len && ++seen == 2) {
+			rexmit_at = i;
+			break;
+		}
+	}
+	for (i = 0; i < rexmit_at; i++) {
+		const struct sim_seg *g = sim_log_at(sim, i);
+
+		/* a duplicate: same ACK, no data, same window as the one before (RFC 5681 2) */
+		if (g->from == 1 && g->ack == d.seq && !g->len && g->at + sim->delay_ns <= t[1]) {
+			if (have_prev && g->wnd == prev_wnd)
+				dups++;
+			prev_wnd = g->wnd;
+			have_prev = true;
+		}
+	}
+	UT_EQ(dups, 3);
+	tcp_abort(p.cli), tcp_abort(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
+    UTEST(test_simultaneous_open),
+    UTEST(test_simultaneous_close),
+    UTEST(test_time_wait_duration),
+    UTEST(test_time_wait_lasts_2msl_and_restarts_on_fin),
+    UTEST(test_rto_follows_rfc6298_and_backs_off),
+    UTEST(test_syn_retransmission_backoff),
+    UTEST(test_initial_window_is_three_segments),
+    UTEST(test_fast_retransmit_on_third_dup_ack),
 };
 UTEST_MAIN("tcp_sim", tests)
