@@ -174,7 +174,8 @@ void tcp_output(struct tcp_sock *s)
 		if (fin)
 			break;
 	}
-	if (!s->snd_wnd && unsent(s) && s->snd_una == s->snd_max && !(s->flags & TCP_F_PERSIST))
+	/* nothing in flight and data waits: a zero window, or one too small to use (SWS) */
+	if (unsent(s) && s->snd_una == s->snd_max && !(s->flags & TCP_F_PERSIST))
 		start_persist(s);
 	if (s->flags & TCP_F_ACK_NOW)
 		tcp_ack_now(s);
@@ -318,9 +319,18 @@ static void rexmt_timeout(struct tcp_sock *s)
 static void persist_timeout(struct tcp_sock *s)
 {
 	s->t_persist = 0;
-	if (s->snd_wnd || (!unsent(s) && s->snd_una == s->snd_max)) {
+	if (!unsent(s) && s->snd_una == s->snd_max) {
 		stop_persist(s);
-		tcp_output(s);
+		return;
+	}
+	if (s->snd_wnd) { /* the SWS override timeout of RFC 9293 3.8.6.2.1: use the small window */
+		uint32_t len = min32(min32(unsent(s), s->snd_wnd), s->mss);
+
+		stop_persist(s);
+		s->snd_nxt += send_one(s, s->snd_nxt, len, false);
+		if (SEQ_GT(s->snd_nxt, s->snd_max))
+			s->snd_max = s->snd_nxt;
+		tcp_arm_rexmt(s);
 		return;
 	}
 	s->stats.zero_win_probes++;

@@ -470,6 +470,30 @@ static bool drop_third_segment(struct sim *sim, const struct sim_seg *s, void *a
 	return true;
 }
 
+/* Reads the all-zero stream of the zero-window test. */
+static bool got_all_zero(struct sim *sim, void *arg)
+{
+	struct stream *s = arg;
+	uint8_t buf[8192];
+	long n, i;
+
+	(void)sim;
+	memset(buf, 0, sizeof(buf));
+	while (s->sent < s->total) {
+		size_t want = s->total - s->sent < sizeof(buf) ? s->total - s->sent : sizeof(buf);
+
+		if ((n = tcp_send(s->tx, buf, want)) <= 0)
+			break;
+		s->sent += (uint64_t)n;
+	}
+	while ((n = tcp_recv(s->rx, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++)
+			s->bad |= buf[i] != 0;
+		s->got += (uint64_t)n;
+	}
+	return s->got == s->total;
+}
+
 static bool got_all(struct sim *sim, void *arg)
 {
 	struct stream *s = arg;
@@ -531,6 +555,134 @@ static void test_fast_retransmit_on_third_dup_ack(void)
 	sim_free(sim);
 }
 
+struct zw {
+	int drop_next_from_srv;
+	unsigned dropped;
+};
+
+static bool drop_window_update(struct sim *sim, const struct sim_seg *s, void *arg)
+{
+	struct zw *z = arg;
+
+	(void)sim;
+	if (s->from == 1 && z->drop_next_from_srv) {
+		z->drop_next_from_srv--;
+		z->dropped++;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A receiver that does not read: the data waits in its ring (64 KiB, nothing
+ * dropped), its advertised window falls to zero, and the sender probes it with
+ * one byte at intervals that start at max(RTO, 1 s) and double up to 60 s,
+ * for as long as it takes (ten minutes here) without giving up. When the
+ * reader reads, the window update is lost too; the next probe finds the
+ * window open and the rest of the data flows.
+ */
+static void test_zero_window_probes_back_off_and_recover(void)
+{
+	struct sim *sim = sim_new(15);
+	struct stream s = {0};
+	struct zw z = {0};
+	struct pair p;
+	static uint8_t buf[65536];
+	uint64_t t[32], expect = 2 * SIM_S;
+	unsigned i, n = 0, zero_wnd = 0;
+
+	connect_pair(sim, &p);
+	s = (struct stream){.tx = p.cli, .rx = p.srv, .total = 200000};
+	while (s.sent < s.total) { /* fill without reading */
+		long k = tcp_send(p.cli, buf,
+				  sizeof(buf) < s.total - s.sent ? sizeof(buf) : s.total - s.sent);
+		if (k == -EAGAIN) {
+			if (stats_of(p.cli).zero_win_probes >= 10)
+				break;
+			UT_ASSERT(sim_step(sim, sim->now + 600 * SIM_S));
+			continue;
+		}
+		UT_ASSERT(k > 0);
+		for (i = 0; i < (unsigned)k; i++)
+			buf[i] = 0;
+		s.sent += (uint64_t)k;
+	}
+	sim_run_to(sim, sim->now + 600 * SIM_S);
+	UT_EQ(stats_of(p.srv).recv_q, 65536); /* every byte kept */
+	UT_EQ(tcp_get_state(p.cli), TCP_ESTABLISHED);
+	for (i = 0; i < sim->nlog && i < SIM_LOG_MAX; i++) {
+		const struct sim_seg *g = sim_log_at(sim, i);
+
+		if (g->from == 1 && !g->wnd && (g->flags & 0x10))
+			zero_wnd++;
+		if (g->from == 0 && g->len == 1 && n < 32)
+			t[n++] = g->at;
+	}
+	UT_ASSERT(zero_wnd > 0);
+	UT_ASSERT(n >= 9);
+	UT_EQ(stats_of(p.cli).zero_win_probes, n);
+	for (i = 1; i < n; i++) {
+		UT_EQ(t[i] - t[i - 1], expect);
+		expect = expect * 2 < 60 * SIM_S ? expect * 2 : 60 * SIM_S;
+	}
+	/* read: the window update is lost, a probe recovers */
+	sim->filter = drop_window_update, sim->filter_arg = &z;
+	z.drop_next_from_srv = 1;
+	s.got = 0;
+	memset(buf, 0, sizeof(buf));
+	UT_ASSERT(sim_run(sim, got_all_zero, &s, sim->now + 120 * SIM_S));
+	UT_EQ(z.dropped, 1);
+	UT_EQ(s.got, 200000);
+	tcp_abort(p.cli), tcp_abort(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
+static bool three_settled(struct sim *sim, void *arg)
+{
+	struct tcp_sock **c = arg;
+
+	(void)sim;
+	return tcp_get_state(c[0]) == TCP_ESTABLISHED && tcp_get_state(c[1]) == TCP_ESTABLISHED;
+}
+
+/*
+ * A listener with backlog 2: two connections complete and wait for accept; a
+ * third client's SYN is dropped (no SYN+ACK, no RST: it retries, as Linux's
+ * clients expect), and once the application accepts one, the third client's
+ * retransmitted SYN gets in.
+ */
+static void test_backlog_full_drops_syn_until_accept(void)
+{
+	struct sim *sim = sim_new(16);
+	struct tcp_sock *lis, *c[3], *a;
+	unsigned i, synacks_to_third = 0;
+
+	UT_EQ(tcp_open(&sim->st[1], &lis), 0);
+	UT_EQ(tcp_bind(lis, 0, PORT), 0);
+	UT_EQ(tcp_listen(lis, 2), 0);
+	for (i = 0; i < 3; i++) {
+		UT_EQ(tcp_open(&sim->st[0], &c[i]), 0);
+		UT_EQ(tcp_connect(c[i], SIM_ADDR(0), SIM_ADDR(1), PORT), -EINPROGRESS);
+	}
+	UT_ASSERT(sim_run(sim, three_settled, c, sim->now + 10 * SIM_S));
+	sim_run_to(sim, sim->now + 500 * SIM_MS);
+	UT_EQ(tcp_get_state(c[2]), TCP_SYN_SENT);
+	UT_ASSERT(sim->st[1].syn_drops >= 1);
+	for (i = 0; i < sim->nlog; i++)
+		if (sim_log_at(sim, i)->from == 1 &&
+		    sim_log_at(sim, i)->dport == stats_of(c[2]).lport)
+			synacks_to_third++;
+	UT_EQ(synacks_to_third, 0);
+	UT_EQ(tcp_accept(lis, &a), 0);
+	run_until_state(sim, c[2], TCP_ESTABLISHED, 10 * SIM_S);
+	sim_run_to(sim, sim->now + SIM_S); /* its ACK reaches the listener */
+	UT_EQ(tcp_accept(lis, &a), 0);
+	UT_EQ(tcp_accept(lis, &a), 0);
+	UT_EQ(tcp_accept(lis, &a), -EAGAIN);
+	tcp_stack_destroy(&sim->st[1]);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
     UTEST(test_simultaneous_open),
@@ -541,5 +693,7 @@ static const struct utest tests[] = {
     UTEST(test_syn_retransmission_backoff),
     UTEST(test_initial_window_is_three_segments),
     UTEST(test_fast_retransmit_on_third_dup_ack),
+    UTEST(test_zero_window_probes_back_off_and_recover),
+    UTEST(test_backlog_full_drops_syn_until_accept),
 };
 UTEST_MAIN("tcp_sim", tests)
