@@ -129,7 +129,7 @@ static void established(struct tcp_sock *s, const struct tcp_seg *seg)
 		s->rto = TCP_RTO_SYN_FALLBACK; /* RFC 6298 5.7 */
 	s->flags &= ~TCP_F_TIMING;
 	tcp_init_cc(s);
-	tcp_set_state(s, TCP_ESTABLISHED);
+	tcp_set_state(s, (s->flags & TCP_F_FIN_Q) ? TCP_FIN_WAIT_1 : TCP_ESTABLISHED);
 	if (s->parent)
 		tcp_child_established(s);
 	else

@@ -195,6 +195,8 @@ void tcp_init_cc(struct tcp_sock *s);
 uint64_t tcp_now(const struct tcp_stack *st);
 
 /* tcp_sock.c */
+/* Debug check of the control block's invariants (above); NULL or what is broken. */
+const char *tcp_check(const struct tcp_sock *s);
 void tcp_post(struct tcp_sock *s, unsigned ev);
 void tcp_flush(struct tcp_stack *st);
 void tcp_set_state(struct tcp_sock *s, enum tcp_state state);

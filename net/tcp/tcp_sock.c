@@ -412,7 +412,8 @@ int tcp_shutdown(struct tcp_sock *s, int how)
 	}
 	s->flags |= TCP_F_FIN_Q;
 	s->snd_fin_seq = s->tx_seq + s->tx_len;
-	if (s->state == TCP_ESTABLISHED || s->state == TCP_SYN_RECEIVED)
+	/* in SYN-RECEIVED the FIN waits for ESTABLISHED (RFC 9293 3.10.4), see established() */
+	if (s->state == TCP_ESTABLISHED)
 		tcp_set_state(s, TCP_FIN_WAIT_1);
 	else if (s->state == TCP_CLOSE_WAIT)
 		tcp_set_state(s, TCP_LAST_ACK);
@@ -517,4 +518,34 @@ void tcp_get_stats(const struct tcp_sock *s, struct tcp_conn_stats *out)
 	out->mss = s->mss;
 	out->srtt_ns = s->srtt;
 	out->rto_ns = s->rto;
+}
+
+static bool ooo_ok(const struct tcp_sock *s)
+{
+	uint32_t edge = s->rcv_nxt + (TCP_RING_SIZE - s->rx_len);
+	unsigned i;
+
+	for (i = 0; i < s->nooo; i++)
+		if (!SEQ_GT(s->ooo[i].start, s->rcv_nxt) ||
+		    !SEQ_LT(s->ooo[i].start, s->ooo[i].end) || SEQ_GT(s->ooo[i].end, edge))
+			return false;
+	return s->nooo <= TCP_OOO_MAX;
+}
+
+const char *tcp_check(const struct tcp_sock *s)
+{
+	if (s->state == TCP_LISTEN)
+		return s->nchildren <= s->backlog ? NULL : "more children than the backlog";
+	if (s->state == TCP_CLOSED)
+		return NULL;
+	if (!SEQ_LEQ(s->snd_una, s->snd_nxt) || !SEQ_LEQ(s->snd_nxt, s->snd_max))
+		return "snd_una <= snd_nxt <= snd_max";
+	if (s->tx_len > TCP_RING_SIZE || s->rx_len > TCP_RING_SIZE)
+		return "ring overfilled";
+	if (s->state >= TCP_ESTABLISHED && s->tx_seq != s->snd_una &&
+	    !((s->flags & TCP_F_FIN_Q) && s->snd_una == s->snd_fin_seq + 1 && !s->tx_len))
+		return "send ring does not start at snd_una";
+	if (SEQ_GT(s->snd_max, s->tx_seq + s->tx_len + 1))
+		return "sent beyond the send ring";
+	return ooo_ok(s) ? NULL : "out-of-order range outside the window";
 }
