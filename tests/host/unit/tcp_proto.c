@@ -408,7 +408,7 @@ static void test_malformed_segments_dropped(void)
 	uint8_t seg[100];
 	size_t n;
 	unsigned logged;
-	static const uint8_t bad_opt[] = {2, 9, 0, 0}; /* MSS length beyond the header */
+	static const uint8_t bad_opt[] = {30, 9, 0, 0}; /* an option's length beyond the header */
 
 	handshake(&p, syn_opts_plain, sizeof(syn_opts_plain), 8192);
 	logged = p.sim->nlog;
@@ -451,6 +451,50 @@ static void test_stats_table(void)
 	done(&p);
 }
 
+/* A retransmission that overlaps what was received is cut at RCV.NXT: only the new bytes are taken.
+ */
+static void test_overlapping_segment_trimmed(void)
+{
+	struct peer p;
+	uint8_t data[300], got[400];
+	unsigned i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	handshake(&p, syn_opts_plain, sizeof(syn_opts_plain), 8192);
+	inject(&p, LPORT, p.snd_nxt, p.our_iss + 1, 0x10, 8192, NULL, 0, data, 100);
+	inject(&p, LPORT, p.snd_nxt + 50, p.our_iss + 1, 0x10, 8192, NULL, 0, data + 50, 250);
+	UT_EQ(last(&p)->ack, p.snd_nxt + 300);
+	UT_EQ(tcp_recv(p.conn, got, sizeof(got)), 300);
+	UT_ASSERT(!memcmp(got, data, 300));
+	done(&p);
+}
+
+/* SYN-RECEIVED: a repeated SYN means our SYN+ACK was lost; it is sent again at once. */
+static void test_repeated_syn_gets_synack_again(void)
+{
+	struct peer p;
+	const struct sim_seg *g;
+
+	memset(&p, 0, sizeof(p));
+	p.sim = sim_new(4);
+	p.sim->blackhole[1] = true;
+	UT_EQ(tcp_open(&p.sim->st[1], &p.lis), 0);
+	UT_EQ(tcp_bind(p.lis, 0, LPORT), 0);
+	UT_EQ(tcp_listen(p.lis, 4), 0);
+	inject(&p, LPORT, PEER_ISS, 0, 0x02, 65535, NULL, 0, NULL, 0);
+	p.our_iss = last(&p)->seq;
+	inject(&p, LPORT, PEER_ISS, 0, 0x02, 65535, NULL, 0, NULL, 0);
+	g = last(&p);
+	UT_EQ(p.sim->nlog, 2);
+	UT_EQ(g->flags, 0x12);
+	UT_EQ(g->seq, p.our_iss);
+	UT_EQ(g->ack, PEER_ISS + 1);
+	UT_EQ(g->hdr[20], 2); /* MSS alone: the peer offered no WS nor SACK (RFC 7323 1.3) */
+	UT_EQ(g->hlen, 24);
+	done(&p);
+}
+
 static const struct utest tests[] = {
     UTEST(test_synack_wire_format),
     UTEST(test_active_open_without_peer_wscale),
@@ -464,5 +508,7 @@ static const struct utest tests[] = {
     UTEST(test_receive_window_shrinks_nothing_dropped),
     UTEST(test_malformed_segments_dropped),
     UTEST(test_stats_table),
+    UTEST(test_overlapping_segment_trimmed),
+    UTEST(test_repeated_syn_gets_synack_again),
 };
 UTEST_MAIN("tcp_proto", tests)
