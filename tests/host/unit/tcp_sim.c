@@ -683,6 +683,121 @@ static void test_backlog_full_drops_syn_until_accept(void)
 	sim_free(sim);
 }
 
+/*
+ * The socket layer's side of the contract, as a multishot accept and a
+ * multishot receive into provided buffers would use it: everything runs from
+ * notify callbacks. Only two 4 KiB buffers exist and the "application"
+ * returns one every 50 ms, so most of the time no buffer is free: the data
+ * waits in the receive ring and the window shrinks, nothing is dropped, and all
+ * of it arrives. The callback finally closes the socket from inside itself.
+ */
+#define PBUF_SIZE 4096
+struct ms {
+	struct tcp_sock *lis, *conn;
+	uint8_t bufs[2][PBUF_SIZE];
+	bool free_buf[2];
+	uint64_t got, accepts, events;
+	bool bad, eof, closed;
+};
+
+static void ms_recv(struct ms *m)
+{
+	long n;
+	int b, i;
+
+	for (b = 0; b < 2 && !m->eof; b++) {
+		if (!m->free_buf[b])
+			continue;
+		n = tcp_recv(m->conn, m->bufs[b], PBUF_SIZE);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			m->eof = true;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			m->bad |= m->bufs[b][i] != pattern(0, m->got + (uint64_t)i);
+		m->got += (uint64_t)n;
+		m->free_buf[b] = false; /* the completion holds it until recycled */
+	}
+	if (m->eof && !m->closed) {
+		tcp_close(m->conn); /* from inside the callback: freed only after it returns */
+		m->closed = true;
+	}
+}
+
+static void ms_conn_notify(struct tcp_sock *s, void *arg, unsigned ev)
+{
+	struct ms *m = arg;
+
+	(void)s;
+	m->events++;
+	if (ev & (TCP_EV_IN | TCP_EV_HUP))
+		ms_recv(m);
+}
+
+static void ms_lis_notify(struct tcp_sock *s, void *arg, unsigned ev)
+{
+	struct ms *m = arg;
+	struct tcp_sock *c;
+
+	if (!(ev & TCP_EV_ACCEPT))
+		return;
+	while (tcp_accept(s, &c) == 0) {
+		m->accepts++;
+		m->conn = c;
+		tcp_set_notify(c, ms_conn_notify, m);
+		ms_recv(m); /* data may have come with the handshake's end */
+	}
+}
+
+static bool ms_done(struct sim *sim, void *arg)
+{
+	struct stream *s = arg;
+
+	(void)sim;
+	pump(s);
+	return false;
+}
+
+static void test_notify_driven_receive_with_scarce_buffers(void)
+{
+	struct sim *sim = sim_new(17);
+	static struct ms m;
+	struct stream s = {0};
+	struct tcp_sock *cli;
+	uint64_t t;
+	unsigned i, min_wnd = 65535;
+
+	memset(&m, 0, sizeof(m));
+	m.free_buf[0] = m.free_buf[1] = true;
+	UT_EQ(tcp_open(&sim->st[1], &m.lis), 0);
+	tcp_set_notify(m.lis, ms_lis_notify, &m);
+	UT_EQ(tcp_bind(m.lis, 0, PORT), 0);
+	UT_EQ(tcp_listen(m.lis, 4), 0);
+	UT_EQ(tcp_open(&sim->st[0], &cli), 0);
+	UT_EQ(tcp_connect(cli, SIM_ADDR(0), SIM_ADDR(1), PORT), -EINPROGRESS);
+	s = (struct stream){.tx = cli, .rx = cli, .dir = 0, .total = 1 << 20};
+	for (t = sim->now; !m.closed && sim->now < t + 600 * SIM_S;) {
+		sim_run(sim, ms_done, &s, sim->now + 50 * SIM_MS);
+		m.free_buf[m.got / PBUF_SIZE % 2] = true; /* recycle one buffer */
+		if (m.conn && !m.closed)
+			ms_recv(&m); /* a provided buffer came back: retry the pending receive */
+	}
+	UT_ASSERT(m.closed);
+	UT_EQ(m.accepts, 1);
+	UT_ASSERT(!m.bad);
+	UT_EQ(m.got, 1 << 20);
+	UT_ASSERT(m.events > 0);
+	for (i = 0; i < sim->nlog && i < SIM_LOG_MAX; i++)
+		if (sim_log_at(sim, i)->from == 1 && sim_log_at(sim, i)->wnd < min_wnd)
+			min_wnd = sim_log_at(sim, i)->wnd;
+	UT_ASSERT(min_wnd < PBUF_SIZE); /* the window closed down while no buffer was free */
+	tcp_close(cli);
+	tcp_close(m.lis);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
     UTEST(test_simultaneous_open),
@@ -695,5 +810,6 @@ static const struct utest tests[] = {
     UTEST(test_fast_retransmit_on_third_dup_ack),
     UTEST(test_zero_window_probes_back_off_and_recover),
     UTEST(test_backlog_full_drops_syn_until_accept),
+    UTEST(test_notify_driven_receive_with_scarce_buffers),
 };
 UTEST_MAIN("tcp_sim", tests)
