@@ -696,7 +696,7 @@ struct ms {
 	struct tcp_sock *lis, *conn;
 	uint8_t bufs[2][PBUF_SIZE];
 	bool free_buf[2];
-	uint64_t got, accepts, events;
+	uint64_t got, accepts, in_events;
 	bool bad, eof, closed;
 };
 
@@ -731,7 +731,7 @@ static void ms_conn_notify(struct tcp_sock *s, void *arg, unsigned ev)
 	struct ms *m = arg;
 
 	(void)s;
-	m->events++;
+	m->in_events += !!(ev & TCP_EV_IN);
 	if (ev & (TCP_EV_IN | TCP_EV_HUP))
 		ms_recv(m);
 }
@@ -788,7 +788,7 @@ static void test_notify_driven_receive_with_scarce_buffers(void)
 	UT_EQ(m.accepts, 1);
 	UT_ASSERT(!m.bad);
 	UT_EQ(m.got, 1 << 20);
-	UT_ASSERT(m.events > 0);
+	UT_ASSERT(m.in_events > 10); /* data announced as it came, not only at the end */
 	for (i = 0; i < sim->nlog && i < SIM_LOG_MAX; i++)
 		if (sim_log_at(sim, i)->from == 1 && sim_log_at(sim, i)->wnd < min_wnd)
 			min_wnd = sim_log_at(sim, i)->wnd;
