@@ -175,6 +175,15 @@ void tcp_close(struct tcp_sock *s);
 /* RST now and release (SO_LINGER 0). */
 void tcp_abort(struct tcp_sock *s);
 
+/*
+ * Keep-alive (RFC 9293 3.8.4): off by default. With @idle_ns > 0, after that
+ * long without a segment from the peer, send a probe every @intvl_ns; after
+ * @count probes without an answer the connection fails with -ETIMEDOUT. RFC
+ * 9293 asks for an idle time of at least two hours by default; the caller
+ * picks the values (SO_KEEPALIVE, TCP_KEEPIDLE ...). @idle_ns 0 turns it off.
+ */
+void tcp_set_keepalive(struct tcp_sock *s, uint64_t idle_ns, uint64_t intvl_ns, unsigned count);
+
 /* Readiness now, as TCP_EV_* bits (level, not edge). */
 unsigned tcp_poll(const struct tcp_sock *s);
 /* The pending error (negative errno) and clears it, or 0. */

@@ -130,6 +130,7 @@ static void established(struct tcp_sock *s, const struct tcp_seg *seg)
 	s->flags &= ~TCP_F_TIMING;
 	tcp_init_cc(s);
 	tcp_set_state(s, (s->flags & TCP_F_FIN_Q) ? TCP_FIN_WAIT_1 : TCP_ESTABLISHED);
+	tcp_ka_restart(s);
 	if (s->parent)
 		tcp_child_established(s);
 	else
@@ -388,7 +389,7 @@ static bool ack_fin(struct tcp_sock *s)
 	if (s->state == TCP_FIN_WAIT_1) {
 		tcp_set_state(s, TCP_FIN_WAIT_2);
 		if (!(s->flags & TCP_F_USER))
-			s->t_keep = tcp_now(s->st) + TCP_FIN_WAIT2_NS;
+			s->t_fw2 = tcp_now(s->st) + TCP_FIN_WAIT2_NS;
 	} else if (s->state == TCP_CLOSING) {
 		tcp_enter_time_wait(s);
 	} else if (s->state == TCP_LAST_ACK) {
@@ -462,6 +463,8 @@ static void input_sync(struct tcp_sock *s, uint32_t src, uint32_t dst, struct tc
 	}
 	if (!(seg->flags & TCP_ACK) || !process_ack(s, src, dst, seg))
 		return;
+	if (s->ka_idle)
+		tcp_ka_restart(s);
 	if (seg->len && s->state >= TCP_ESTABLISHED && s->state <= TCP_FIN_WAIT_2 &&
 	    s->state != TCP_CLOSE_WAIT)
 		rcv_data(s, seg);

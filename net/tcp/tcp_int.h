@@ -169,8 +169,11 @@ struct tcp_sock {
 	uint32_t rtt_seq;
 	unsigned retries; /* consecutive timeouts */
 
-	/* timers: absolute deadlines in ns, 0 = stopped */
-	uint64_t t_rexmt, t_delack, t_persist, t_2msl, t_keep;
+	/* timers: absolute deadlines in ns, 0 = stopped (t_fw2: an orphan's FIN-WAIT-2) */
+	uint64_t t_rexmt, t_delack, t_persist, t_2msl, t_fw2, t_ka;
+	/* keep-alive (RFC 9293 3.8.4), off while ka_idle is 0 */
+	uint64_t ka_idle, ka_intvl;
+	unsigned ka_count, ka_sent;
 	unsigned persist_shift;
 
 	struct tcp_conn_stats stats;
@@ -185,6 +188,7 @@ void tcp_send_rst_reply(struct tcp_stack *st, uint32_t src, uint32_t dst,
 uint32_t tcp_rcv_window(const struct tcp_sock *s);
 
 /* tcp_out.c */
+void tcp_ka_restart(struct tcp_sock *s);
 void tcp_output(struct tcp_sock *s);
 void tcp_ack_now(struct tcp_sock *s);
 void tcp_rtt_sample(struct tcp_sock *s, uint64_t rtt);

@@ -259,7 +259,7 @@ void tcp_on_ack(struct tcp_sock *s, const struct tcp_seg *seg, uint32_t acked, b
 void tcp_enter_time_wait(struct tcp_sock *s)
 {
 	tcp_set_state(s, TCP_TIME_WAIT);
-	s->t_rexmt = s->t_persist = s->t_keep = 0;
+	s->t_rexmt = s->t_persist = s->t_fw2 = s->t_ka = 0;
 	s->t_2msl = tcp_now(s->st) + 2 * TCP_MSL_NS;
 	tcp_post(s, TCP_EV_IN | TCP_EV_HUP);
 }
@@ -343,13 +343,34 @@ static void persist_timeout(struct tcp_sock *s)
 	start_persist(s);
 }
 
+/* Any segment from the peer: the connection is alive, wait a full idle time again. */
+void tcp_ka_restart(struct tcp_sock *s)
+{
+	s->ka_sent = 0;
+	s->t_ka = s->ka_idle && s->state >= TCP_ESTABLISHED && s->state <= TCP_CLOSE_WAIT
+		      ? tcp_now(s->st) + s->ka_idle
+		      : 0;
+}
+
+/* A probe is an ACK for SND.NXT - 1, which the peer must answer (RFC 9293 3.8.4). */
+static void ka_timeout(struct tcp_sock *s)
+{
+	if (s->ka_sent >= s->ka_count) {
+		tcp_drop(s, -ETIMEDOUT);
+		return;
+	}
+	s->ka_sent++;
+	tcp_send_seg(s, s->snd_nxt - 1, TCP_ACK, 0);
+	s->t_ka = tcp_now(s->st) + s->ka_intvl;
+}
+
 static void tick_one(struct tcp_sock *s, uint64_t now)
 {
 	if (s->t_2msl && now >= s->t_2msl) {
 		tcp_drop(s, 0);
 		return;
 	}
-	if (s->t_keep && now >= s->t_keep) {
+	if (s->t_fw2 && now >= s->t_fw2) {
 		tcp_drop(s, -ETIMEDOUT);
 		return;
 	}
@@ -359,6 +380,8 @@ static void tick_one(struct tcp_sock *s, uint64_t now)
 		persist_timeout(s);
 	if (s->t_delack && now >= s->t_delack)
 		tcp_ack_now(s);
+	if (s->t_ka && now >= s->t_ka && !(s->flags & TCP_F_DEAD))
+		ka_timeout(s);
 }
 
 void tcp_tick(struct tcp_stack *st)
@@ -389,7 +412,8 @@ uint64_t tcp_next_deadline(struct tcp_stack *st)
 		d = earliest(d, s->t_delack);
 		d = earliest(d, s->t_persist);
 		d = earliest(d, s->t_2msl);
-		d = earliest(d, s->t_keep);
+		d = earliest(d, s->t_fw2);
+		d = earliest(d, s->t_ka);
 	}
 	return d;
 }

@@ -177,7 +177,7 @@ void tcp_drop(struct tcp_sock *s, int err)
 		s->error = err;
 	unlink_child(s);
 	tcp_set_state(s, TCP_CLOSED);
-	s->t_rexmt = s->t_delack = s->t_persist = s->t_2msl = s->t_keep = 0;
+	s->t_rexmt = s->t_delack = s->t_persist = s->t_2msl = s->t_fw2 = s->t_ka = 0;
 	s->flags |= TCP_F_DEAD;
 	tcp_post(s, TCP_EV_IN | TCP_EV_OUT | TCP_EV_HUP | (err ? TCP_EV_ERR : 0) |
 			(s->nev & TCP_EV_CONNECT) | TCP_EV_REAP);
@@ -454,7 +454,7 @@ void tcp_close(struct tcp_sock *s)
 	} else {
 		tcp_shutdown(s, 1);
 		if (s->state == TCP_FIN_WAIT_2)
-			s->t_keep = tcp_now(s->st) + TCP_FIN_WAIT2_NS;
+			s->t_fw2 = tcp_now(s->st) + TCP_FIN_WAIT2_NS;
 	}
 	tcp_post(s, TCP_EV_REAP);
 	tcp_flush(s->st);
@@ -469,6 +469,14 @@ void tcp_abort(struct tcp_sock *s)
 	send_rst(s);
 	tcp_drop(s, -ECONNRESET);
 	tcp_close(s);
+}
+
+void tcp_set_keepalive(struct tcp_sock *s, uint64_t idle_ns, uint64_t intvl_ns, unsigned count)
+{
+	s->ka_idle = idle_ns;
+	s->ka_intvl = intvl_ns ? intvl_ns : 1;
+	s->ka_count = count;
+	tcp_ka_restart(s);
 }
 
 unsigned tcp_poll(const struct tcp_sock *s)

@@ -798,6 +798,48 @@ static void test_notify_driven_receive_with_scarce_buffers(void)
 	sim_free(sim);
 }
 
+/*
+ * Keep-alive (RFC 9293 3.8.4) is off by default: an idle connection sends
+ * nothing for three hours. Turned on (2 h idle, 75 s interval, 9 probes), it
+ * probes after 2 h of silence with SEG.SEQ = SND.NXT - 1; the peer's answer
+ * keeps the connection; when the peer is gone, the connection fails with
+ * -ETIMEDOUT after the 9 unanswered probes.
+ */
+static void test_keepalive_off_by_default_then_probes(void)
+{
+	struct sim *sim = sim_new(18);
+	struct pair p;
+	unsigned n, i, probes = 0;
+	uint64_t t0, t_first = 0;
+	const struct sim_seg *g;
+
+	connect_pair(sim, &p);
+	sim_run_to(sim, sim->now + SIM_S);
+	n = sim->nlog;
+	sim_run_to(sim, sim->now + 3 * 3600 * SIM_S);
+	UT_EQ(sim->nlog, n);
+	t0 = sim->now;
+	tcp_set_keepalive(p.cli, 2 * 3600 * SIM_S, 75 * SIM_S, 9);
+	sim_run_to(sim, t0 + 2 * 3600 * SIM_S + SIM_S);
+	UT_EQ(sim->nlog, n + 2); /* the probe and the peer's ACK */
+	g = sim_log_at(sim, n);
+	UT_EQ(g->at, t0 + 2 * 3600 * SIM_S);
+	UT_EQ(g->from, 0);
+	UT_EQ(g->seq, sim_log_at(sim, n + 1)->ack - 1);
+	UT_EQ(tcp_get_state(p.cli), TCP_ESTABLISHED);
+	sim->blackhole[1] = true;
+	UT_ASSERT(sim_run(sim, sock_error, p.cli, sim->now + 4 * 3600 * SIM_S));
+	for (i = n + 2; i < sim->nlog; i++)
+		if (sim_log_at(sim, i)->from == 0 && !probes++)
+			t_first = sim_log_at(sim, i)->at;
+	UT_EQ(probes, 9);
+	UT_EQ(t_first, sim_log_at(sim, n + 1)->at + sim->delay_ns + 2 * 3600 * SIM_S);
+	UT_EQ(sim->now, t_first + 9 * 75 * SIM_S);
+	UT_EQ(tcp_error(p.cli), -ETIMEDOUT);
+	tcp_abort(p.srv), tcp_close(p.cli), tcp_close(p.lis);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
     UTEST(test_simultaneous_open),
@@ -811,5 +853,6 @@ static const struct utest tests[] = {
     UTEST(test_zero_window_probes_back_off_and_recover),
     UTEST(test_backlog_full_drops_syn_until_accept),
     UTEST(test_notify_driven_receive_with_scarce_buffers),
+    UTEST(test_keepalive_off_by_default_then_probes),
 };
 UTEST_MAIN("tcp_sim", tests)
