@@ -425,6 +425,7 @@ static bool process_ack(struct tcp_sock *s, uint32_t src, uint32_t dst, const st
 	if (SEQ_GT(seg->ack, s->snd_una))
 		acked = take_ack(s, seg->ack);
 	update_window(s, seg);
+	tcp_sack_update(s, seg);
 	tcp_on_ack(s, seg, acked, dup);
 	return ack_fin(s);
 }

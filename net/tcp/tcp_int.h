@@ -163,6 +163,14 @@ struct tcp_sock {
 
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd, ssthresh, recover, dupacks;
+	/*
+	 * SACK scoreboard (RFC 2018, used as in RFC 6675 4): ranges above snd_una
+	 * the peer holds, disjoint; rexmit_hi: retransmitted up to here in this
+	 * recovery. Cleared on a timeout (the receiver may renege).
+	 */
+	struct tcp_range sacked[TCP_OOO_MAX];
+	unsigned nsacked;
+	uint32_t rexmit_hi;
 
 	/* round-trip time (RFC 6298), nanoseconds */
 	uint64_t srtt, rttvar, rto, rtt_start;
@@ -189,6 +197,7 @@ uint32_t tcp_rcv_window(const struct tcp_sock *s);
 
 /* tcp_out.c */
 void tcp_ka_restart(struct tcp_sock *s);
+void tcp_sack_update(struct tcp_sock *s, const struct tcp_seg *seg);
 void tcp_output(struct tcp_sock *s);
 void tcp_ack_now(struct tcp_sock *s);
 void tcp_rtt_sample(struct tcp_sock *s, uint64_t rtt);

@@ -9,7 +9,9 @@
  * writes whole buffers).
  * Congestion control: RFC 5681 slow start and congestion avoidance, initial
  * window of 3.1, fast retransmit on the third duplicate ACK and NewReno fast
- * recovery (RFC 6582) with partial ACKs.
+ * recovery (RFC 6582) with partial ACKs; with SACK (RFC 2018) a scoreboard of
+ * the peer's blocks lets each duplicate ACK retransmit the next hole (RFC 6675
+ * NextSeg rule 1, without its pipe estimate).
  * Retransmission timer: RFC 6298 (SRTT/RTTVAR with alpha 1/8, beta 1/4, K 4,
  * G 1 ms, RTO at least 1 s, at most 60 s, doubled per timeout, Karn's rule:
  * one segment timed at a time, never a retransmitted one), go-back-N from
@@ -190,6 +192,102 @@ static void rexmit_first(struct tcp_sock *s)
 
 	s->flags &= ~TCP_F_TIMING; /* Karn */
 	send_one(s, s->snd_una, len, fin);
+	if (SEQ_GT(s->snd_una + len, s->rexmit_hi))
+		s->rexmit_hi = s->snd_una + len;
+}
+
+/* Drops scoreboard ranges at or below snd_una. */
+static void sack_prune(struct tcp_sock *s)
+{
+	unsigned i, j;
+
+	for (i = 0; i < s->nsacked;) {
+		if (SEQ_LEQ(s->sacked[i].end, s->snd_una)) {
+			for (j = i; j + 1 < s->nsacked; j++)
+				s->sacked[j] = s->sacked[j + 1];
+			s->nsacked--;
+		} else {
+			if (SEQ_LT(s->sacked[i].start, s->snd_una))
+				s->sacked[i].start = s->snd_una;
+			i++;
+		}
+	}
+}
+
+static void sack_add(struct tcp_sock *s, uint32_t start, uint32_t end)
+{
+	unsigned i, j;
+
+	for (i = 0; i < s->nsacked;) {
+		if (SEQ_LEQ(s->sacked[i].start, end) && SEQ_GEQ(s->sacked[i].end, start)) {
+			if (SEQ_LT(s->sacked[i].start, start))
+				start = s->sacked[i].start;
+			if (SEQ_GT(s->sacked[i].end, end))
+				end = s->sacked[i].end;
+			for (j = i; j + 1 < s->nsacked; j++)
+				s->sacked[j] = s->sacked[j + 1];
+			s->nsacked--;
+		} else {
+			i++;
+		}
+	}
+	if (s->nsacked == TCP_OOO_MAX)
+		return; /* the scoreboard is a hint: missing a range only costs a retransmission */
+	s->sacked[s->nsacked].start = start;
+	s->sacked[s->nsacked].end = end;
+	s->nsacked++;
+}
+
+/* Takes the SACK blocks of an ACK, each checked against what we sent (RFC 2018 3 and 8). */
+void tcp_sack_update(struct tcp_sock *s, const struct tcp_seg *seg)
+{
+	unsigned i;
+
+	if ((s->flags & TCP_F_SACK) && s->state >= TCP_ESTABLISHED)
+		for (i = 0; i < seg->nsack; i++)
+			if (SEQ_LT(seg->sack[i][0], seg->sack[i][1]) &&
+			    SEQ_GT(seg->sack[i][0], s->snd_una) &&
+			    SEQ_LEQ(seg->sack[i][1], s->snd_max))
+				sack_add(s, seg->sack[i][0], seg->sack[i][1]);
+	sack_prune(s);
+}
+
+/* Does a SACKed range cover @seq? Then returns its end, else @seq. */
+static uint32_t sack_skip(const struct tcp_sock *s, uint32_t seq)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nsacked; i++)
+		if (SEQ_LEQ(s->sacked[i].start, seq) && SEQ_LT(seq, s->sacked[i].end))
+			return s->sacked[i].end;
+	return seq;
+}
+
+/*
+ * In recovery: retransmit the next hole below SACKed data that has not been
+ * retransmitted yet (RFC 6675 NextSeg() rule 1). Returns whether it sent.
+ */
+static bool sack_rexmit(struct tcp_sock *s)
+{
+	uint32_t h = SEQ_GT(s->rexmit_hi, s->snd_una) ? s->rexmit_hi : s->snd_una, top = h, nx, len;
+	unsigned i;
+
+	for (nx = sack_skip(s, h); nx != h; nx = sack_skip(s, h))
+		h = nx;
+	nx = 0;
+	for (i = 0; i < s->nsacked; i++) {
+		if (SEQ_GT(s->sacked[i].end, top))
+			top = s->sacked[i].end;
+		if (SEQ_GT(s->sacked[i].start, h) && (!nx || SEQ_LT(s->sacked[i].start, nx)))
+			nx = s->sacked[i].start;
+	}
+	if (!nx || !SEQ_LT(h, top) || !SEQ_LT(h, s->tx_seq + s->tx_len))
+		return false;
+	len = min32(min32(nx - h, s->mss), s->tx_seq + s->tx_len - h);
+	s->flags &= ~TCP_F_TIMING;
+	send_one(s, h, len, false);
+	s->rexmit_hi = h + len;
+	return true;
 }
 
 static void cc_on_new_ack(struct tcp_sock *s, uint32_t acked)
@@ -198,8 +296,15 @@ static void cc_on_new_ack(struct tcp_sock *s, uint32_t acked)
 		if (SEQ_GEQ(s->snd_una, s->recover)) { /* full ACK: RFC 6582 3.2 step 3 */
 			s->cwnd = min32(s->ssthresh, flight(s) + s->mss);
 			s->flags &= ~TCP_F_RECOVERY;
-		} else { /* partial ACK: step 4 */
-			rexmit_first(s);
+		} else { /* partial ACK: step 4, or the next SACK hole if that one went already */
+			/*
+			 * The next SACK hole first; with none left, the segment at
+			 * snd_una again even if it was retransmitted already: it may
+			 * be the retransmission that was lost, and waiting for the
+			 * RTO costs more than a spurious copy.
+			 */
+			if (!s->nsacked || !sack_rexmit(s))
+				rexmit_first(s);
 			s->cwnd = s->cwnd > acked ? s->cwnd - acked : 0;
 			s->cwnd += s->mss;
 			tcp_arm_rexmt(s);
@@ -221,6 +326,8 @@ static void cc_on_dup_ack(struct tcp_sock *s, uint32_t ack)
 	s->stats.dup_acks_in++;
 	if (s->flags & TCP_F_RECOVERY) {
 		s->cwnd += s->mss; /* step 5: inflate */
+		if (s->nsacked)
+			sack_rexmit(s);
 		return;
 	}
 	if (s->dupacks != 3 || !SEQ_GT(ack, s->recover)) /* step 2 */
@@ -230,6 +337,7 @@ static void cc_on_dup_ack(struct tcp_sock *s, uint32_t ack)
 	s->recover = s->snd_max;
 	s->flags |= TCP_F_RECOVERY;
 	s->stats.fast_retransmits++;
+	s->rexmit_hi = s->snd_una;
 	rexmit_first(s);
 	s->cwnd = s->ssthresh + 3 * s->mss;
 }
@@ -310,6 +418,7 @@ static void rexmt_timeout(struct tcp_sock *s)
 	s->flags &= ~(TCP_F_RECOVERY | TCP_F_TIMING);
 	s->recover = s->snd_max;
 	s->dupacks = 0;
+	s->nsacked = 0; /* RFC 2018 8: after a timeout, do not trust the scoreboard */
 	s->snd_nxt = s->snd_una;
 	backoff(s);
 	tcp_output(s);

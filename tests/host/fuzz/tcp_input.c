@@ -10,7 +10,8 @@
  *      of the kind byte is set, so the parser's deeper paths are reached
  *   1  structured segment to one of the sockets: which, flags, seq and ack as
  *      offsets from the connection's own numbers (so they land in or near the
- *      window), window, options (length + bytes), payload length
+ *      window), window, options (length + bytes; SACK blocks, kind 5 first, as
+ *      offsets from snd_una), payload length
  *   2  time passes: 1..256 x 10 ms, then the timers run
  *   3  the application: send, recv, shutdown, close, accept, abort
  * After every record: every socket's invariants hold (tcp_check), every
@@ -99,6 +100,15 @@ static void structured(struct fz *f, const uint8_t **p, size_t *n)
 	len = rd(p, n, 2) % sizeof(zeros);
 	if (!s) /* the application closed it: aim at where it was */
 		s = f->lis;
+	if (optlen >= 10 && opts[0] == 5) /* SACK blocks as offsets from snd_una */
+		for (i = 2; i + 4 <= optlen; i += 4) {
+			uint32_t v =
+			    s->snd_una + ((uint32_t)opts[i] << 24 | (uint32_t)opts[i + 1] << 16 |
+					  (uint32_t)opts[i + 2] << 8 | opts[i + 3]);
+
+			opts[i] = (uint8_t)(v >> 24), opts[i + 1] = (uint8_t)(v >> 16);
+			opts[i + 2] = (uint8_t)(v >> 8), opts[i + 3] = (uint8_t)v;
+		}
 	inject(f, sport, dport, s->rcv_nxt + (uint32_t)(int32_t)dseq,
 	       s->snd_una + (uint32_t)(int32_t)dack, flags, wnd, opts, optlen, zeros, len);
 }

@@ -840,6 +840,63 @@ static void test_keepalive_off_by_default_then_probes(void)
 	sim_free(sim);
 }
 
+struct drop_set {
+	uint32_t base;
+	bool have_base;
+	unsigned which[3], done;
+};
+
+static bool drop_three_segments(struct sim *sim, const struct sim_seg *s, void *arg)
+{
+	struct drop_set *d = arg;
+	unsigned i;
+
+	(void)sim;
+	if (s->from != 0 || !s->len)
+		return true;
+	if (!d->have_base) {
+		d->base = s->seq;
+		d->have_base = true;
+	}
+	for (i = 0; i < 3; i++)
+		if (!(d->done & 1u << i) && s->seq == d->base + d->which[i] * 1460) {
+			d->done |= 1u << i;
+			return false;
+		}
+	return true;
+}
+
+/*
+ * Three segments lost in one window: the receiver's SACK blocks tell the
+ * sender where every hole is, so it retransmits all three within one round
+ * trip of the fast retransmit (RFC 6675 style), where NewReno alone needs a
+ * round trip per hole; no timeout.
+ */
+static void test_sack_recovers_three_losses_in_one_round_trip(void)
+{
+	struct sim *sim = sim_new(19);
+	struct drop_set d = {.which = {30, 34, 38}};
+	struct stream s = {0};
+	struct pair p;
+	uint64_t t[3][4];
+	unsigned i;
+
+	sim->delay_ns = 20 * SIM_MS;
+	connect_pair(sim, &p);
+	sim->filter = drop_three_segments, sim->filter_arg = &d;
+	s = (struct stream){.tx = p.cli, .rx = p.srv, .total = 80 * 1460};
+	UT_ASSERT(sim_run(sim, got_all, &s, sim->now + 60 * SIM_S));
+	UT_ASSERT(!s.bad);
+	UT_EQ(d.done, 7);
+	UT_EQ(stats_of(p.cli).timeouts, 0);
+	for (i = 0; i < 3; i++) /* a third copy may follow a partial ACK (NewReno's rule) */
+		UT_ASSERT(send_times(sim, 0, d.base + d.which[i] * 1460, t[i], 4) >= 2);
+	UT_ASSERT(t[1][1] - t[0][1] < 40 * SIM_MS); /* within one round trip */
+	UT_ASSERT(t[2][1] - t[0][1] < 40 * SIM_MS);
+	tcp_abort(p.cli), tcp_abort(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
     UTEST(test_simultaneous_open),
@@ -854,5 +911,6 @@ static const struct utest tests[] = {
     UTEST(test_backlog_full_drops_syn_until_accept),
     UTEST(test_notify_driven_receive_with_scarce_buffers),
     UTEST(test_keepalive_off_by_default_then_probes),
+    UTEST(test_sack_recovers_three_losses_in_one_round_trip),
 };
 UTEST_MAIN("tcp_sim", tests)
