@@ -1,6 +1,6 @@
 /*
  * net/tcp.h - the TCP engine (RFC 9293, RFC 6298, RFC 5681/6582, RFC 7323
- * window scaling, RFC 2018 SACK blocks on the receive side, RFC 5961 RST/SYN
+ * window scaling, RFC 2018 SACK (a simplified RFC 6675 sender), RFC 5961 RST/SYN
  * challenge ACKs). A self-contained module in net/tcp/: it knows nothing of
  * NICs, IP routing or file descriptors; the contract with the layers around it
  * is this header, both ways.
@@ -69,7 +69,7 @@ struct tcp_lower {
 	 * Send one TCP segment from @src to @dst: the pieces concatenated are the
 	 * TCP header (options and checksum filled in) then the payload. The
 	 * pieces are valid only during the call. Returns 0 or a negative errno
-	 * (the engine counts the failure and relies on retransmission).
+	 * (the engine counts the failure in tx_errors and relies on retransmission).
 	 */
 	int (*output)(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 	uint64_t (*now_ns)(void *ctx); /* monotonic clock */
@@ -133,7 +133,7 @@ struct tcp_stack {
 	uint32_t iss_counter;
 	uint16_t next_ephemeral;
 	bool in_flush;
-	uint64_t bad_segs, rsts_sent, no_sock_segs, syn_drops; /* stack-wide counters */
+	uint64_t bad_segs, rsts_sent, no_sock_segs, syn_drops, tx_errors; /* stack-wide counters */
 };
 
 void tcp_stack_init(struct tcp_stack *st, const struct tcp_lower *lower, void *ctx,

@@ -180,7 +180,12 @@ static int emit(struct tcp_stack *st, const struct tcp_hdr_args *a, uint8_t *hdr
 	iov[0].base = hdr;
 	iov[0].len = hlen;
 	put16(hdr + 16, tcp_checksum(a->src, a->dst, iov, n));
-	return st->lower->output(st->ctx, a->src, a->dst, iov, n);
+	if (st->lower->output(st->ctx, a->src, a->dst, iov, n) < 0) {
+		st->tx_errors++; /* no route, no ARP entry yet, ring full: retransmission covers it
+				  */
+		return -EIO;
+	}
+	return 0;
 }
 
 void tcp_send_rst_reply(struct tcp_stack *st, uint32_t src, uint32_t dst, const struct tcp_seg *seg)

@@ -120,6 +120,10 @@ static int sim_output(void *ctx, uint32_t src, uint32_t dst, const struct tcp_io
 		abort(); /* the engine's checksum disagrees with RFC 1071 */
 	s = log_seg(sim, from, buf, len);
 	sim->sent++;
+	if (sim->fail_output[from]) {
+		s->dropped = true;
+		return -EIO;
+	}
 	if (sim->blackhole[from] || (sim->filter && !sim->filter(sim, s, sim->filter_arg)) ||
 	    sim_rand(sim) % 1000 < sim->drop_pm) {
 		s->dropped = true;

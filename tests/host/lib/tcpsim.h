@@ -50,7 +50,8 @@ struct sim {
 	uint64_t rng;
 	unsigned drop_pm, dup_pm, reorder_pm; /* per mille */
 	uint64_t delay_ns, jitter_ns;
-	bool blackhole[2]; /* drop everything sent by stack i */
+	bool blackhole[2];   /* drop everything sent by stack i */
+	bool fail_output[2]; /* output() of stack i returns -EIO (after logging) */
 	/* returns false to drop the segment; @s is its log entry */
 	bool (*filter)(struct sim *sim, const struct sim_seg *s, void *arg);
 	void *filter_arg;

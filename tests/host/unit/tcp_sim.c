@@ -897,6 +897,26 @@ static void test_sack_recovers_three_losses_in_one_round_trip(void)
 	sim_free(sim);
 }
 
+/* An output failure of the IP layer (no ARP entry yet ...) is counted; the retransmission timer
+ * recovers. */
+static void test_output_failure_counted_and_retransmitted(void)
+{
+	struct sim *sim = sim_new(20);
+	struct pair p;
+	char buf[16];
+
+	connect_pair(sim, &p);
+	sim->fail_output[0] = true;
+	UT_EQ(tcp_send(p.cli, "abc", 3), 3);
+	UT_EQ(sim->st[0].tx_errors, 1);
+	sim->fail_output[0] = false;
+	sim_run_to(sim, sim->now + 2 * SIM_S);
+	UT_EQ(tcp_recv(p.srv, buf, sizeof(buf)), 3);
+	UT_EQ(stats_of(p.cli).timeouts, 1);
+	tcp_abort(p.cli), tcp_abort(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
     UTEST(test_simultaneous_open),
@@ -912,5 +932,6 @@ static const struct utest tests[] = {
     UTEST(test_notify_driven_receive_with_scarce_buffers),
     UTEST(test_keepalive_off_by_default_then_probes),
     UTEST(test_sack_recovers_three_losses_in_one_round_trip),
+    UTEST(test_output_failure_counted_and_retransmitted),
 };
 UTEST_MAIN("tcp_sim", tests)
