@@ -216,6 +216,7 @@ void tcp_set_state(struct tcp_sock *s, enum tcp_state state);
 void tcp_drop(struct tcp_sock *s, int err);
 struct tcp_sock *tcp_sock_new(struct tcp_stack *st);
 bool tcp_rings_alloc(struct tcp_sock *s);
+void tcp_rings_trim(struct tcp_sock *s);
 uint32_t tcp_new_iss(struct tcp_stack *st, const struct tcp_sock *s);
 void tcp_child_established(struct tcp_sock *s);
 

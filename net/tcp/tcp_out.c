@@ -369,6 +369,7 @@ void tcp_enter_time_wait(struct tcp_sock *s)
 	tcp_set_state(s, TCP_TIME_WAIT);
 	s->t_rexmt = s->t_persist = s->t_fw2 = s->t_ka = 0;
 	s->t_2msl = tcp_now(s->st) + 2 * TCP_MSL_NS;
+	tcp_rings_trim(s);
 	tcp_post(s, TCP_EV_IN | TCP_EV_HUP);
 }
 

@@ -6,7 +6,7 @@
 #define NET_TCP_PARAM_H
 
 #ifndef TCP_SOCKS_MAX
-#define TCP_SOCKS_MAX 64 /* control blocks: listeners, connections, TIME_WAIT */
+#define TCP_SOCKS_MAX 256 /* control blocks: listeners, connections, TIME_WAIT (no rings) */
 #endif
 #ifndef TCP_RINGS_MAX
 #define TCP_RINGS_MAX 64 /* send+receive rings: two per connection (4 MiB) */

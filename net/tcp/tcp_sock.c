@@ -117,6 +117,23 @@ struct tcp_sock *tcp_sock_new(struct tcp_stack *st)
 	return s;
 }
 
+/*
+ * TIME-WAIT keeps only the control block: the send ring is empty (our FIN is
+ * acknowledged) and nothing more can arrive; the receive ring goes too unless
+ * the application has not read all of it yet.
+ */
+void tcp_rings_trim(struct tcp_sock *s)
+{
+	if (s->tx && !s->tx_len) {
+		async_pool_free(&tcp_ring_pool, s->tx);
+		s->tx = NULL;
+	}
+	if (s->rx && !s->rx_len) {
+		async_pool_free(&tcp_ring_pool, s->rx);
+		s->rx = NULL;
+	}
+}
+
 bool tcp_rings_alloc(struct tcp_sock *s)
 {
 	s->tx = async_pool_alloc(&tcp_ring_pool);

@@ -6,6 +6,8 @@
 #include "tcpsim.h"
 #include "utest.h"
 
+#include <async/pool.h>
+
 #define PORT 8080
 
 static uint64_t timeouts(struct tcp_sock *s)
@@ -300,19 +302,42 @@ static void test_time_wait_lasts_2msl_and_restarts_on_fin(void)
 	sim_free(sim);
 }
 
-/* Without a lost ACK: TIME-WAIT ends exactly 2*MSL after it began. */
+static void count_rings(struct async_pool *pool, void *arg)
+{
+	struct async_pool_stats st;
+
+	async_pool_stats(pool, &st);
+	if (!strcmp(st.name, "tcp_ring"))
+		*(unsigned *)arg = st.in_use;
+}
+
+static unsigned rings_in_use(void)
+{
+	unsigned n = 0;
+
+	async_pool_foreach(count_rings, &n);
+	return n;
+}
+
+/*
+ * Without a lost ACK: TIME-WAIT ends exactly 2*MSL after it began, and holds
+ * only its control block meanwhile (both rings go back to the pool).
+ */
 static void test_time_wait_duration(void)
 {
 	struct sim *sim = sim_new(10);
 	struct pair p;
 	uint64_t t_tw;
+	unsigned rings;
 
 	connect_pair(sim, &p);
 	UT_EQ(tcp_shutdown(p.cli, 1), 0);
 	run_until_state(sim, p.srv, TCP_CLOSE_WAIT, 10 * SIM_S);
+	rings = rings_in_use();
 	UT_EQ(tcp_shutdown(p.srv, 1), 0);
 	run_until_state(sim, p.cli, TCP_TIME_WAIT, 10 * SIM_S);
 	t_tw = sim->now;
+	UT_EQ(rings_in_use(), rings - 2);
 	sim_run_to(sim, t_tw + 60 * SIM_S - 1);
 	UT_EQ(tcp_get_state(p.cli), TCP_TIME_WAIT);
 	sim_run_to(sim, t_tw + 60 * SIM_S);
