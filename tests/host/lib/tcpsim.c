@@ -64,6 +64,8 @@ size_t sim_build(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport, uint1
 	return hlen + len;
 }
 
+#define QAT(sim, k) (&(sim)->q[((sim)->qhead + (k)) % SIM_QUEUE_MAX])
+
 static void enqueue(struct sim *sim, int to, uint32_t src, uint32_t dst, const uint8_t *b,
 		    uint32_t len, uint64_t at)
 {
@@ -74,11 +76,10 @@ static void enqueue(struct sim *sim, int to, uint32_t src, uint32_t dst, const u
 		sim->dropped++; /* a full link queue drops, as a router would */
 		return;
 	}
-	i = sim->nq;
-	while (i > 0 && sim->q[i - 1].at > at)
-		i--;
-	memmove(&sim->q[i + 1], &sim->q[i], (sim->nq - i) * sizeof(*p));
-	p = &sim->q[i];
+	/* from the tail: nearly every packet goes last, a reordered one a few places back */
+	for (i = sim->nq; i > 0 && QAT(sim, i - 1)->at > at; i--)
+		*QAT(sim, i) = *QAT(sim, i - 1);
+	p = QAT(sim, i);
 	p->at = at, p->to = to, p->src = src, p->dst = dst, p->len = len;
 	memcpy(p->data, b, len);
 	sim->nq++;
@@ -191,7 +192,7 @@ bool sim_step(struct sim *sim, uint64_t limit)
 	int i;
 
 	if (sim->nq)
-		t = sim->q[0].at;
+		t = QAT(sim, 0)->at;
 	for (i = 0; i < 2; i++)
 		if ((d = tcp_next_deadline(&sim->st[i])) < t)
 			t = d;
@@ -208,11 +209,11 @@ bool sim_step(struct sim *sim, uint64_t limit)
 			(unsigned long long)t);
 		abort();
 	}
-	while (sim->nq && sim->q[0].at <= sim->now) {
+	while (sim->nq && QAT(sim, 0)->at <= sim->now) {
 		static struct sim_pkt p;
 
-		p = sim->q[0];
-		memmove(&sim->q[0], &sim->q[1], (sim->nq - 1) * sizeof(p));
+		p = *QAT(sim, 0);
+		sim->qhead = (sim->qhead + 1) % SIM_QUEUE_MAX;
 		sim->nq--;
 		tcp_input(&sim->st[p.to], p.src, p.dst, p.data, p.len);
 	}

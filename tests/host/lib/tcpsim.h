@@ -58,7 +58,7 @@ struct sim {
 	struct sim_seg log[SIM_LOG_MAX];
 	unsigned nlog; /* total ever; entries wrap */
 	struct sim_pkt *q;
-	unsigned nq;
+	unsigned nq, qhead; /* a ring ordered by arrival time: q[(qhead + k) % SIM_QUEUE_MAX] */
 	unsigned long sent, dropped, duplicated, reordered;
 };
 
