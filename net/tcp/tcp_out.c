@@ -8,7 +8,8 @@
  * rides on the segment with the last byte. Nagle is off (the socket layer
  * writes whole buffers).
  * Congestion control: RFC 5681 slow start and congestion avoidance, initial
- * window of 3.1, fast retransmit on the third duplicate ACK and NewReno fast
+ * window of 3.1, limited transmit (RFC 3042), fast retransmit on the third
+ * duplicate ACK and NewReno fast
  * recovery (RFC 6582) with partial ACKs; with SACK (RFC 2018) a scoreboard of
  * the peer's blocks lets each duplicate ACK retransmit the next hole (RFC 6675
  * NextSeg rule 1, without its pipe estimate).
@@ -141,6 +142,17 @@ static bool sws_ok(const struct tcp_sock *s, uint32_t len)
 	return len && len >= s->max_snd_wnd / 2;
 }
 
+/*
+ * Limited transmit (RFC 3042): the first two duplicate ACKs each let one new
+ * segment out beyond cwnd, so a small window still gets its third duplicate
+ * ACK and a fast retransmit instead of a timeout.
+ */
+static uint32_t limited_transmit(const struct tcp_sock *s)
+{
+	return s->dupacks && s->dupacks < 3 && !(s->flags & TCP_F_RECOVERY) ? s->dupacks * s->mss
+									    : 0;
+}
+
 void tcp_output(struct tcp_sock *s)
 {
 	uint32_t wnd, fl, avail, un, len, used;
@@ -152,7 +164,7 @@ void tcp_output(struct tcp_sock *s)
 		return;
 	}
 	for (;;) {
-		wnd = min32(s->snd_wnd, s->cwnd);
+		wnd = min32(s->snd_wnd, s->cwnd + limited_transmit(s));
 		fl = s->snd_nxt - s->snd_una;
 		avail = wnd > fl ? wnd - fl : 0;
 		un = unsent(s);

@@ -942,6 +942,43 @@ static void test_output_failure_counted_and_retransmitted(void)
 	sim_free(sim);
 }
 
+static bool drop_first_data(struct sim *sim, const struct sim_seg *s, void *arg)
+{
+	bool *done = arg;
+
+	(void)sim;
+	if (s->from == 0 && s->len && !*done) {
+		*done = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Limited transmit (RFC 3042): five segments, the first lost, an initial
+ * window of three. The two duplicate ACKs for segments 2 and 3 each release
+ * one new segment (4, then 5), whose duplicate ACK is the third: a fast
+ * retransmit, no timeout.
+ */
+static void test_limited_transmit_turns_small_window_loss_into_fast_retransmit(void)
+{
+	struct sim *sim = sim_new(21);
+	struct stream s = {0};
+	struct pair p;
+	bool done = false;
+
+	sim->delay_ns = 20 * SIM_MS;
+	connect_pair(sim, &p);
+	sim->filter = drop_first_data, sim->filter_arg = &done;
+	s = (struct stream){.tx = p.cli, .rx = p.srv, .total = 5 * 1460};
+	UT_ASSERT(sim_run(sim, got_all, &s, sim->now + 60 * SIM_S));
+	UT_ASSERT(done && !s.bad);
+	UT_EQ(stats_of(p.cli).fast_retransmits, 1);
+	UT_EQ(stats_of(p.cli).timeouts, 0);
+	tcp_abort(p.cli), tcp_abort(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
     UTEST(test_simultaneous_open),
@@ -958,5 +995,6 @@ static const struct utest tests[] = {
     UTEST(test_keepalive_off_by_default_then_probes),
     UTEST(test_sack_recovers_three_losses_in_one_round_trip),
     UTEST(test_output_failure_counted_and_retransmitted),
+    UTEST(test_limited_transmit_turns_small_window_loss_into_fast_retransmit),
 };
 UTEST_MAIN("tcp_sim", tests)
