@@ -1011,6 +1011,54 @@ static void test_rto_is_3s_after_a_lost_syn(void)
 	sim_free(sim);
 }
 
+/*
+ * An orphan (closed by the application) whose peer never closes stays in
+ * FIN-WAIT-2 for 60 s, then its control block is freed; the peer, still in
+ * CLOSE-WAIT, is not told (as in Linux, tcp_fin_timeout).
+ */
+static void test_orphan_fin_wait_2_times_out(void)
+{
+	struct sim *sim = sim_new(23);
+	struct pair p;
+	uint64_t t;
+
+	connect_pair(sim, &p);
+	tcp_close(p.cli);
+	sim_run_to(sim, sim->now + SIM_S);
+	t = sim->now;
+	UT_ASSERT(sim->st[0].socks != NULL);
+	UT_EQ(tcp_get_state(p.srv), TCP_CLOSE_WAIT);
+	sim_run_to(sim, t + 58 * SIM_S);
+	UT_ASSERT(sim->st[0].socks != NULL);
+	sim_run_to(sim, t + 60 * SIM_S);
+	UT_ASSERT(sim->st[0].socks == NULL);
+	tcp_abort(p.srv), tcp_close(p.lis);
+	sim_free(sim);
+}
+
+/* Closing a listener resets the connections still waiting in its accept queue. */
+static void test_listener_close_resets_queued_connections(void)
+{
+	struct sim *sim = sim_new(24);
+	struct tcp_sock *lis, *c;
+	char b;
+
+	UT_EQ(tcp_open(&sim->st[1], &lis), 0);
+	UT_EQ(tcp_bind(lis, 0, PORT), 0);
+	UT_EQ(tcp_listen(lis, 4), 0);
+	UT_EQ(tcp_open(&sim->st[0], &c), 0);
+	UT_EQ(tcp_connect(c, SIM_ADDR(0), SIM_ADDR(1), PORT), -EINPROGRESS);
+	sim_run_to(sim, sim->now + SIM_S);
+	UT_EQ(tcp_get_state(c), TCP_ESTABLISHED);
+	tcp_close(lis);
+	UT_ASSERT(sim->st[1].socks == NULL);
+	sim_run_to(sim, sim->now + SIM_S);
+	UT_EQ(tcp_get_state(c), TCP_CLOSED);
+	UT_EQ(tcp_recv(c, &b, 1), -ECONNRESET);
+	tcp_close(c);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
     UTEST(test_simultaneous_open),
@@ -1029,5 +1077,7 @@ static const struct utest tests[] = {
     UTEST(test_output_failure_counted_and_retransmitted),
     UTEST(test_limited_transmit_turns_small_window_loss_into_fast_retransmit),
     UTEST(test_rto_is_3s_after_a_lost_syn),
+    UTEST(test_orphan_fin_wait_2_times_out),
+    UTEST(test_listener_close_resets_queued_connections),
 };
 UTEST_MAIN("tcp_sim", tests)
