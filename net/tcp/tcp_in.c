@@ -223,6 +223,7 @@ static void reset_received(struct tcp_sock *s)
 static void process_fin(struct tcp_sock *s)
 {
 	s->rcv_nxt++;
+	s->nooo = 0; /* nothing follows a FIN: ranges beyond it were a peer's invention */
 	s->flags = (s->flags | TCP_F_FIN_RCVD | TCP_F_ACK_NOW) & ~TCP_F_OOO_FIN;
 	tcp_post(s, TCP_EV_IN);
 	switch (s->state) {

@@ -164,6 +164,9 @@ static void check_all(struct fz *f)
 				"flags %x\n",
 				tcp_state_name(s->state), s->iss, s->snd_una, s->snd_nxt,
 				s->snd_max, s->tx_seq, s->tx_len, s->snd_fin_seq, s->flags);
+			fprintf(stderr, "rcv_nxt %u rx_len %u nooo %u first [%u,%u) fin_seq %u\n",
+				s->rcv_nxt, s->rx_len, s->nooo, s->ooo[0].start, s->ooo[0].end,
+				s->rcv_fin_seq);
 			fail(why);
 		}
 	tcp_format_stats(&f->sim->st[1], table, sizeof(table));

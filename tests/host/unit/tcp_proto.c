@@ -495,6 +495,26 @@ static void test_repeated_syn_gets_synack_again(void)
 	done(&p);
 }
 
+/*
+ * Regression (found by fuzz/tcp_input): data "beyond the FIN" received out of
+ * order before the FIN must not survive it: after the FIN the stream ends
+ * there, the ACK carries no SACK block for it, and reading gives end of stream.
+ */
+static void test_data_beyond_fin_discarded(void)
+{
+	struct peer p;
+	uint8_t data[100] = {0}, got[200];
+
+	handshake(&p, syn_opts_ws7, sizeof(syn_opts_ws7), 1000);
+	inject(&p, LPORT, p.snd_nxt + 1, p.our_iss + 1, 0x10, 1000, NULL, 0, data, 100);
+	inject(&p, LPORT, p.snd_nxt, p.our_iss + 1, 0x11, 1000, NULL, 0, NULL, 0);
+	UT_EQ(tcp_get_state(p.conn), TCP_CLOSE_WAIT);
+	UT_EQ(last(&p)->ack, p.snd_nxt + 1);
+	UT_EQ(last(&p)->hlen, 20); /* no SACK block */
+	UT_EQ(tcp_recv(p.conn, got, sizeof(got)), 0);
+	done(&p);
+}
+
 static const struct utest tests[] = {
     UTEST(test_synack_wire_format),
     UTEST(test_active_open_without_peer_wscale),
@@ -510,5 +530,6 @@ static const struct utest tests[] = {
     UTEST(test_stats_table),
     UTEST(test_overlapping_segment_trimmed),
     UTEST(test_repeated_syn_gets_synack_again),
+    UTEST(test_data_beyond_fin_discarded),
 };
 UTEST_MAIN("tcp_proto", tests)
