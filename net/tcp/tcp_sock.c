@@ -416,9 +416,11 @@ int tcp_shutdown(struct tcp_sock *s, int how)
 		return -EINVAL;
 	if (s->state == TCP_CLOSED || s->state == TCP_LISTEN)
 		return -ENOTCONN;
-	if (how != 1) {
+	if (how != 1) { /* unread and out-of-order data is dropped; what comes later too */
 		s->flags |= TCP_F_SHUT_RD;
+		s->rx_head = (s->rx_head + s->rx_len) % TCP_RING_SIZE;
 		s->rx_len = 0;
+		s->nooo = 0;
 	}
 	if (how == 0 || (s->flags & TCP_F_FIN_Q))
 		return 0;
