@@ -135,3 +135,17 @@ $(HOST_DIR)/bench/%-release: $(HOST_DIR)/rel/tests/host/bench/%.o $(call host-ob
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOSTCC) $^ -o $@ $(HOST_LDLIBS)
+# The TCP engine (net/tcp/): host unit suites tests/host/unit/tcp_*.c, fuzz
+# targets tests/host/fuzz/tcp_*.c and benchmarks tests/host/bench/tcp_*.c link it with the simulated link of
+# tests/host/lib/tcpsim.c; tcp-freestanding-check compiles it as the kernel would.
+include net/tcp/objs.mk
+TCP_HOST_OBJS := $(tcp-y) tests/host/lib/tcpsim.o
+$(filter $(HOST_DIR)/tests/tcp_%,$(UNIT_BINS)): $(addprefix $(HOST_DIR)/o/,$(TCP_HOST_OBJS))
+$(filter $(HOST_DIR)/fuzz/tcp_%,$(FUZZ_BINS)): $(addprefix $(HOST_DIR)/fuzzo/,$(TCP_HOST_OBJS))
+$(filter $(HOST_DIR)/bench/tcp_%,$(BENCH_BINS)): $(addprefix $(HOST_DIR)/o/,$(TCP_HOST_OBJS))
+.PHONY: tcp-freestanding-check
+tcp-freestanding-check: $(patsubst %.o,$(HOST_DIR)/freestanding/%.o,$(tcp-y))
+	@echo "  tcp engine compiles freestanding: $(words $^) files"
+host: tcp-freestanding-check
+# The release flavour of the TCP benchmark links the engine built the same way.
+$(filter $(HOST_DIR)/bench/tcp_%-release,$(BENCH_REL_BINS)): $(addprefix $(HOST_DIR)/rel/,$(TCP_HOST_OBJS))

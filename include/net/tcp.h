@@ -1,0 +1,200 @@
+/*
+ * net/tcp.h - the TCP engine (RFC 9293, RFC 6298, RFC 5681/6582, RFC 7323
+ * window scaling, RFC 2018 SACK (a simplified RFC 6675 sender), RFC 5961 RST/SYN
+ * challenge ACKs). A self-contained module in net/tcp/: it knows nothing of
+ * NICs, IP routing or file descriptors; the contract with the layers around it
+ * is this header, both ways.
+ *
+ * Below (the IP layer):
+ *   - the IP layer creates one engine instance, struct tcp_stack, with
+ *     tcp_stack_init() and a struct tcp_lower: @output sends one segment (the
+ *     engine has built the whole TCP header, checksum included; the IP layer
+ *     adds the IPv4 header) as gather pieces, @now_ns is the monotonic clock;
+ *   - for every received IPv4 datagram with protocol 6 it calls
+ *     tcp_input(stack, src, dst, bytes, len) with the TCP header and payload
+ *     (the IP header stripped). The engine verifies the checksum with the
+ *     pseudo-header and drops what is malformed; it never trusts a length or an
+ *     option of the segment;
+ *   - timers: the engine keeps its deadlines itself. The stack calls
+ *     tcp_tick(stack) when the clock reaches tcp_next_deadline(stack) (an
+ *     async_port_timer armed at that deadline, or a periodic tick: both work,
+ *     a late tick only delays). Any entry point may move the deadline earlier,
+ *     so the stack re-reads tcp_next_deadline() after each call.
+ *
+ * Above (the socket layer): tcp_open/bind/listen/connect/accept/send/recv/
+ * shutdown/close. None of them blocks: each does what is possible now and
+ * returns a count, 0, or a negative errno (-EAGAIN: not now). Progress is
+ * announced through the socket's notify callback (tcp_set_notify) with a mask
+ * of TCP_EV_* bits that became true; the socket layer then retries its pending
+ * op (recv, send, accept, connect), which completes it exactly once - a cancel
+ * is simply the socket layer dropping its pending op, the engine holds no op.
+ * Multishot accept and multishot receive into provided buffers: on TCP_EV_IN,
+ * take a provided buffer, tcp_recv() into it, post the event, repeat until
+ * -EAGAIN. With no provided buffer free the data stays in the connection's
+ * receive ring and the advertised window shrinks: nothing is dropped, nothing
+ * is allocated.
+ *
+ * Addresses and ports in this interface are in host byte order
+ * (10.0.2.15 is 0x0a00020f). Segment bytes are network order, as on the wire.
+ *
+ * Concurrency: an engine instance is not thread-safe. Every tcp_* call on one
+ * stack (tcp_input, tcp_tick and the socket calls) must be serialized by the
+ * caller (the network stack's lock). Notify callbacks run from inside those
+ * calls, at their end, with that serialization still held; a callback may call
+ * any tcp_* function except tcp_input and tcp_tick (tcp_close included: the
+ * socket is freed only after the callback returns).
+ *
+ * Memory: control blocks and the per-connection send and receive rings come
+ * from static pools (tcp_sock, tcp_ring; sizes in net/tcp/tcp_param.h). A
+ * listening socket owns no ring. Out-of-order data is kept in the receive ring
+ * itself, at its sequence offset, with a bounded list of received ranges.
+ */
+#ifndef NET_TCP_H
+#define NET_TCP_H
+
+#include <async/port.h>
+
+struct tcp_stack;
+struct tcp_sock;
+
+/* One gather piece of an outgoing segment. */
+struct tcp_iov {
+	const void *base;
+	size_t len;
+};
+
+/* What the IP layer provides. */
+struct tcp_lower {
+	/*
+	 * Send one TCP segment from @src to @dst: the pieces concatenated are the
+	 * TCP header (options and checksum filled in) then the payload. The
+	 * pieces are valid only during the call. Returns 0 or a negative errno
+	 * (the engine counts the failure in tx_errors and relies on retransmission).
+	 */
+	int (*output)(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
+	uint64_t (*now_ns)(void *ctx); /* monotonic clock */
+};
+
+/* Events passed to the notify callback: what became true. */
+#define TCP_EV_IN      0x01 /* tcp_recv() has data or end of stream */
+#define TCP_EV_OUT     0x02 /* tcp_send() has room */
+#define TCP_EV_ACCEPT  0x04 /* tcp_accept() has a connection */
+#define TCP_EV_CONNECT 0x08 /* tcp_connect() finished: established, or failed (TCP_EV_ERR) */
+#define TCP_EV_ERR     0x10 /* tcp_error() has an error: reset, refused, timed out */
+#define TCP_EV_HUP     0x20 /* the connection is closed both ways */
+
+typedef void tcp_notify_fn(struct tcp_sock *s, void *arg, unsigned events);
+
+/* Connection states, RFC 9293 section 3.3.2 (the values index tcp_state_name). */
+enum tcp_state {
+	TCP_CLOSED,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+};
+
+/* Per-connection counters and current values, for `ss -tan`-like output. */
+struct tcp_conn_stats {
+	enum tcp_state state;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint32_t recv_q, send_q;   /* bytes unread by the application / unacknowledged+unsent */
+	uint32_t rcv_wnd, snd_wnd; /* our last advertised window / the peer's, unscaled */
+	uint32_t cwnd, ssthresh, mss;
+	uint64_t srtt_ns, rto_ns;
+	uint64_t segs_in, segs_out, bytes_in, bytes_out;
+	uint64_t retransmits, fast_retransmits, timeouts, dup_acks_in, ooo_segs, zero_win_probes;
+};
+
+/*
+ * Per-stack configuration. @mtu bounds the MSS we announce (mtu - 40);
+ * @iss_secret seeds the initial sequence numbers (RFC 6528 style: a clock plus
+ * a per-stack secret); tests give two stacks fixed secrets for repeatability.
+ */
+struct tcp_config {
+	uint32_t mtu;
+	uint32_t iss_secret;
+};
+
+/* The engine instance. Callers embed it; its fields are private to net/tcp/. */
+struct tcp_stack {
+	const struct tcp_lower *lower; /* [I] */
+	void *ctx;		       /* [I] passed to lower's functions */
+	struct tcp_config cfg;	       /* [I] */
+	struct tcp_sock *socks;	       /* every socket of this stack, listeners included */
+	struct tcp_sock *notify_head;  /* sockets with events to deliver at the end of the call */
+	uint32_t iss_counter;
+	uint16_t next_ephemeral;
+	bool in_flush;
+	uint64_t bad_segs, rsts_sent, no_sock_segs, syn_drops, tx_errors; /* stack-wide counters */
+};
+
+void tcp_stack_init(struct tcp_stack *st, const struct tcp_lower *lower, void *ctx,
+		    const struct tcp_config *cfg);
+/* Aborts every connection (no RST sent) and frees every socket of @st. */
+void tcp_stack_destroy(struct tcp_stack *st);
+
+/* ---- Below ---- */
+void tcp_input(struct tcp_stack *st, uint32_t src, uint32_t dst, const void *seg, size_t len);
+void tcp_tick(struct tcp_stack *st);
+/* The earliest timer deadline in ns (UINT64_MAX: none). */
+uint64_t tcp_next_deadline(struct tcp_stack *st);
+
+/* ---- Above ---- */
+/* A new closed socket, or -ENOMEM (pool exhausted) via *out == NULL and the return. */
+int tcp_open(struct tcp_stack *st, struct tcp_sock **out);
+void tcp_set_notify(struct tcp_sock *s, tcp_notify_fn *fn, void *arg);
+/* Port 0 picks an ephemeral port. -EADDRINUSE, -EINVAL (already bound). */
+int tcp_bind(struct tcp_sock *s, uint32_t addr, uint16_t port);
+/* At most @backlog connections (handshaking or waiting for accept); more SYNs are dropped. */
+int tcp_listen(struct tcp_sock *s, unsigned backlog);
+/* Starts the handshake from @laddr (the source the IP layer chose): -EINPROGRESS, or an error. */
+int tcp_connect(struct tcp_sock *s, uint32_t laddr, uint32_t raddr, uint16_t rport);
+/* An established connection from the listener's queue, or -EAGAIN. */
+int tcp_accept(struct tcp_sock *listener, struct tcp_sock **out);
+/* Bytes queued (> 0), -EAGAIN (ring full or not yet connected), -EPIPE, or the connection's error.
+ */
+long tcp_send(struct tcp_sock *s, const void *buf, size_t len);
+/* Bytes read (> 0), 0 at end of stream, -EAGAIN, or the connection's error. */
+long tcp_recv(struct tcp_sock *s, void *buf, size_t len);
+/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2. */
+int tcp_shutdown(struct tcp_sock *s, int how);
+/*
+ * The socket layer lets go of @s: graceful close (FIN after the queued data),
+ * or RST when unread data is left (RFC 9293 3.6 / RFC 2525). The engine frees
+ * the control block when the connection ends (after TIME_WAIT).
+ */
+void tcp_close(struct tcp_sock *s);
+/* RST now and release (SO_LINGER 0). */
+void tcp_abort(struct tcp_sock *s);
+
+/*
+ * Keep-alive (RFC 9293 3.8.4): off by default. With @idle_ns > 0, after that
+ * long without a segment from the peer, send a probe every @intvl_ns; after
+ * @count probes without an answer the connection fails with -ETIMEDOUT. RFC
+ * 9293 asks for an idle time of at least two hours by default; the caller
+ * picks the values (SO_KEEPALIVE, TCP_KEEPIDLE ...). @idle_ns 0 turns it off.
+ */
+void tcp_set_keepalive(struct tcp_sock *s, uint64_t idle_ns, uint64_t intvl_ns, unsigned count);
+
+/* Readiness now, as TCP_EV_* bits (level, not edge). */
+unsigned tcp_poll(const struct tcp_sock *s);
+/* The pending error (negative errno) and clears it, or 0. */
+int tcp_error(struct tcp_sock *s);
+enum tcp_state tcp_get_state(const struct tcp_sock *s);
+void tcp_get_stats(const struct tcp_sock *s, struct tcp_conn_stats *out);
+const char *tcp_state_name(enum tcp_state st);
+/*
+ * `ss -tan`-like table of every socket of @st into @buf (NUL-terminated,
+ * truncated to @size). Returns the length it wanted (like snprintf).
+ */
+size_t tcp_format_stats(struct tcp_stack *st, char *buf, size_t size);
+
+#endif

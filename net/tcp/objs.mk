@@ -1,0 +1,7 @@
+# The TCP engine (net/tcp/): built into host tests now, into the kernel when
+# the network stack joins it (include/net/tcp.h is the contract).
+tcp-y += net/tcp/tcp_seg.o
+tcp-y += net/tcp/tcp_in.o
+tcp-y += net/tcp/tcp_out.o
+tcp-y += net/tcp/tcp_sock.o
+tcp-y += net/tcp/tcp_stats.o

@@ -1,0 +1,245 @@
+/* tcpsim.c - the simulated link of tcpsim.h. */
+#include "tcpsim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t sim_rand(struct sim *sim)
+{
+	/* splitmix64: deterministic, seedable, good enough for impairments */
+	uint64_t z = (sim->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+uint16_t sim_csum(uint32_t src, uint32_t dst, const uint8_t *seg, size_t len)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	sum += (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + len;
+	for (i = 0; i + 1 < len; i += 2)
+		sum += rd16(seg + i);
+	if (len & 1)
+		sum += (uint32_t)seg[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+size_t sim_build(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+		 uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opts,
+		 unsigned optlen, const void *data, size_t len)
+{
+	unsigned hlen = 20 + ((optlen + 3) & ~3u);
+	uint16_t c;
+
+	memset(out, 0, hlen);
+	out[0] = sport >> 8, out[1] = (uint8_t)sport;
+	out[2] = dport >> 8, out[3] = (uint8_t)dport;
+	out[4] = seq >> 24, out[5] = seq >> 16, out[6] = seq >> 8, out[7] = (uint8_t)seq;
+	out[8] = ack >> 24, out[9] = ack >> 16, out[10] = ack >> 8, out[11] = (uint8_t)ack;
+	out[12] = (uint8_t)((hlen / 4) << 4);
+	out[13] = flags;
+	out[14] = wnd >> 8, out[15] = (uint8_t)wnd;
+	if (optlen)
+		memcpy(out + 20, opts, optlen);
+	if (len)
+		memcpy(out + hlen, data, len);
+	c = sim_csum(src, dst, out, hlen + len);
+	out[16] = c >> 8, out[17] = (uint8_t)c;
+	return hlen + len;
+}
+
+#define QAT(sim, k) (&(sim)->q[((sim)->qhead + (k)) % SIM_QUEUE_MAX])
+
+static void enqueue(struct sim *sim, int to, uint32_t src, uint32_t dst, const uint8_t *b,
+		    uint32_t len, uint64_t at)
+{
+	unsigned i;
+	struct sim_pkt *p;
+
+	if (sim->nq == SIM_QUEUE_MAX || len > SIM_PKT_MAX) {
+		sim->dropped++; /* a full link queue drops, as a router would */
+		return;
+	}
+	/* from the tail: nearly every packet goes last, a reordered one a few places back */
+	for (i = sim->nq; i > 0 && QAT(sim, i - 1)->at > at; i--)
+		*QAT(sim, i) = *QAT(sim, i - 1);
+	p = QAT(sim, i);
+	p->at = at, p->to = to, p->src = src, p->dst = dst, p->len = len;
+	memcpy(p->data, b, len);
+	sim->nq++;
+}
+
+static struct sim_seg *log_seg(struct sim *sim, int from, const uint8_t *b, uint32_t len)
+{
+	struct sim_seg *s = &sim->log[sim->nlog++ % SIM_LOG_MAX];
+	unsigned hlen = (unsigned)(b[12] >> 4) * 4;
+
+	memset(s, 0, sizeof(*s));
+	s->at = sim->now, s->from = from;
+	s->sport = rd16(b), s->dport = rd16(b + 2);
+	s->seq = rd32(b + 4), s->ack = rd32(b + 8);
+	s->flags = b[13], s->wnd = rd16(b + 14);
+	s->hlen = (uint16_t)hlen;
+	s->len = len - hlen;
+	memcpy(s->hdr, b, hlen <= 60 ? hlen : 60);
+	return s;
+}
+
+static int sim_output(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n)
+{
+	int *idx = ctx, from = *idx;
+	struct sim *sim = (struct sim *)((char *)(idx - from) - offsetof(struct sim, idx));
+	uint8_t buf[SIM_PKT_MAX];
+	uint32_t len = 0;
+	struct sim_seg *s;
+	uint64_t at;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (len + iov[i].len > sizeof(buf))
+			abort(); /* the engine built a segment larger than any MTU */
+		memcpy(buf + len, iov[i].base, iov[i].len);
+		len += (uint32_t)iov[i].len;
+	}
+	if (sim_csum(src, dst, buf, len) != 0)
+		abort(); /* the engine's checksum disagrees with RFC 1071 */
+	s = log_seg(sim, from, buf, len);
+	sim->sent++;
+	if (sim->fail_output[from]) {
+		s->dropped = true;
+		return -EIO;
+	}
+	if (sim->blackhole[from] || (sim->filter && !sim->filter(sim, s, sim->filter_arg)) ||
+	    sim_rand(sim) % 1000 < sim->drop_pm) {
+		s->dropped = true;
+		sim->dropped++;
+		return 0;
+	}
+	at = sim->now + sim->delay_ns;
+	if (sim->jitter_ns && sim_rand(sim) % 1000 < sim->reorder_pm) {
+		at += sim_rand(sim) % sim->jitter_ns;
+		sim->reordered++;
+	}
+	enqueue(sim, !from, src, dst, buf, len, at);
+	if (sim_rand(sim) % 1000 < sim->dup_pm) {
+		enqueue(sim, !from, src, dst, buf, len, at + sim->delay_ns / 2);
+		sim->duplicated++;
+	}
+	return 0;
+}
+
+static uint64_t sim_now(void *ctx)
+{
+	int *idx = ctx, from = *idx;
+	struct sim *sim = (struct sim *)((char *)(idx - from) - offsetof(struct sim, idx));
+
+	return sim->now;
+}
+
+static const struct tcp_lower sim_lower = {.output = sim_output, .now_ns = sim_now};
+
+struct sim *sim_new(uint64_t seed)
+{
+	struct sim *sim = calloc(1, sizeof(*sim));
+	int i;
+
+	sim->q = calloc(SIM_QUEUE_MAX, sizeof(*sim->q));
+	sim->rng = seed;
+	sim->now = 1000 * SIM_S; /* not zero: a zero deadline means "stopped" */
+	sim->delay_ns = 1 * SIM_MS;
+	for (i = 0; i < 2; i++) {
+		struct tcp_config cfg = {.mtu = 1500,
+					 .iss_secret = (uint32_t)(seed * 31 + (uint64_t)i)};
+
+		sim->idx[i] = i;
+		tcp_stack_init(&sim->st[i], &sim_lower, &sim->idx[i], &cfg);
+	}
+	return sim;
+}
+
+void sim_free(struct sim *sim)
+{
+	tcp_stack_destroy(&sim->st[0]);
+	tcp_stack_destroy(&sim->st[1]);
+	free(sim->q);
+	free(sim);
+}
+
+void sim_inject(struct sim *sim, int to, uint32_t src, uint32_t dst, const void *seg, size_t len)
+{
+	tcp_input(&sim->st[to], src, dst, seg, len);
+}
+
+bool sim_step(struct sim *sim, uint64_t limit)
+{
+	uint64_t t = UINT64_MAX, d;
+	int i;
+
+	if (sim->nq)
+		t = QAT(sim, 0)->at;
+	for (i = 0; i < 2; i++)
+		if ((d = tcp_next_deadline(&sim->st[i])) < t)
+			t = d;
+	static uint64_t last_t, same;
+
+	if (t > limit)
+		return false;
+	if (t > sim->now)
+		sim->now = t;
+	same = t == last_t ? same + 1 : 0;
+	last_t = t;
+	if (same > 1000000) {
+		fprintf(stderr, "tcpsim: the clock is stuck at %llu (a timer that never clears)\n",
+			(unsigned long long)t);
+		abort();
+	}
+	while (sim->nq && QAT(sim, 0)->at <= sim->now) {
+		static struct sim_pkt p;
+
+		p = *QAT(sim, 0);
+		sim->qhead = (sim->qhead + 1) % SIM_QUEUE_MAX;
+		sim->nq--;
+		tcp_input(&sim->st[p.to], p.src, p.dst, p.data, p.len);
+	}
+	for (i = 0; i < 2; i++)
+		if (tcp_next_deadline(&sim->st[i]) <= sim->now)
+			tcp_tick(&sim->st[i]);
+	return true;
+}
+
+bool sim_run(struct sim *sim, bool (*cond)(struct sim *, void *), void *arg, uint64_t limit)
+{
+	while (!cond(sim, arg))
+		if (!sim_step(sim, limit))
+			return cond(sim, arg);
+	return true;
+}
+
+void sim_run_to(struct sim *sim, uint64_t t)
+{
+	while (sim_step(sim, t))
+		;
+	if (sim->now < t)
+		sim->now = t;
+}
+
+const struct sim_seg *sim_log_at(const struct sim *sim, unsigned i)
+{
+	return &sim->log[i % SIM_LOG_MAX];
+}
