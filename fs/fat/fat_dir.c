@@ -6,8 +6,8 @@
  *
  * Runs in thread context (lookup, readdir): sectors come through the cache
  * with bcache_read, which may sleep. Corrupt directories end the walk with
- * -EIO: a chain that leaves the volume's clusters or runs longer than the
- * volume has clusters (a loop). A long name whose parts do not fit together
+ * -EIO: a chain that leaves the volume's clusters, or one longer than the
+ * 65536 entries a FAT directory may have (a loop). A long name whose parts do not fit together
  * is ignored and the 8.3 name is shown, as Windows and Linux do.
  */
 #include <fs/bcache.h>
@@ -51,7 +51,8 @@ static int cursor_next(struct dir_cursor *c)
 			return err;
 		if (fat_is_eoc(v, next))
 			return 1;
-		if (!fat_cluster_ok(v, next) || ++c->hops > v->clusters)
+		if (!fat_cluster_ok(v, next) || ++c->hops > v->clusters ||
+		    (uint64_t)c->hops * v->spc * (BLK_SECTOR / FAT_DIRENT) >= FAT_DIR_ENTRIES_MAX)
 			return -EIO;
 		c->clus = next;
 		c->sec = 0;

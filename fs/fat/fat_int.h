@@ -15,15 +15,16 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define FAT_DIRENT	  32 /* bytes of a directory entry */
-#define FAT_ATTR_RO	  0x01
-#define FAT_ATTR_VOLUME	  0x08
-#define FAT_ATTR_DIR	  0x10
-#define FAT_ATTR_LFN	  0x0f /* read-only|hidden|system|volume: a long-name part */
-#define FAT_NT_LOWER_BASE 0x08 /* byte 12: the 8.3 base name shows in lowercase */
-#define FAT_NT_LOWER_EXT  0x10 /* byte 12: the extension shows in lowercase */
-#define FAT_LFN_MAX	  255  /* UTF-16 units of a long name */
-#define FAT_RUN_MAX	  2048 /* sectors of one data request (1 MiB) */
+#define FAT_DIRENT	    32 /* bytes of a directory entry */
+#define FAT_ATTR_RO	    0x01
+#define FAT_ATTR_VOLUME	    0x08
+#define FAT_ATTR_DIR	    0x10
+#define FAT_ATTR_LFN	    0x0f  /* read-only|hidden|system|volume: a long-name part */
+#define FAT_NT_LOWER_BASE   0x08  /* byte 12: the 8.3 base name shows in lowercase */
+#define FAT_NT_LOWER_EXT    0x10  /* byte 12: the extension shows in lowercase */
+#define FAT_LFN_MAX	    255	  /* UTF-16 units of a long name */
+#define FAT_DIR_ENTRIES_MAX 65536 /* entries a directory may hold (the specification's limit) */
+#define FAT_RUN_MAX	    2048  /* sectors of one data request (1 MiB) */
 
 /* One mounted volume (vfs_mount.priv). [I] after fat_mount. */
 struct fat_vol {

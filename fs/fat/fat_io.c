@@ -16,8 +16,9 @@
  * thread is involved: the FAT is read through the cache without sleeping.
  *
  * Corruption ends the read with -EIO (what was read before is returned): a
- * chain that ends before the file's size, leaves the volume's clusters, or is
- * longer than the volume has clusters (a loop). Writes are -EROFS: the write
+ * chain that ends before the file's size, leaves the volume's clusters, or
+ * goes on past the file's last cluster (a loop, checked when a read reaches
+ * the end of the file). Writes are -EROFS: the write
  * half of the filesystem is not built.
  * Not done: readahead of the next run while the caller consumes this one.
  */
@@ -81,6 +82,28 @@ static int64_t seek_cluster(struct async_op *op, struct fat_io *s)
 	return 0;
 }
 
+/*
+ * When the run holds the file's last cluster, its FAT entry must end the
+ * chain: a longer chain (a loop included) means the size and the chain
+ * disagree, and the read fails instead of returning another file's data.
+ */
+static int64_t check_chain_end(struct async_op *op, struct fat_io *s)
+{
+	struct fat_node *n = io_node(s);
+	uint64_t last = (n->size - 1) / csize(n->vol), miss;
+	uint32_t next;
+	int err;
+
+	if (s->end != n->size || s->cidx + (uint64_t)s->run - 1 != last)
+		return 0;
+	err = fat_next_try(n->vol, s->clus + s->run - 1, &next, &miss);
+	if (err == -EAGAIN)
+		return fill(op, s, miss);
+	if (err)
+		return err;
+	return fat_is_eoc(n->vol, next) ? 0 : -EIO;
+}
+
 /* Counts the clusters from s->clus that follow each other on disk into s->run. */
 static int64_t measure_run(struct async_op *op, struct fat_io *s)
 {
@@ -100,7 +123,7 @@ static int64_t measure_run(struct async_op *op, struct fat_io *s)
 			break;
 		s->run++;
 	}
-	return 0;
+	return check_chain_end(op, s);
 }
 
 static int64_t push_run(struct async_op *op, struct fat_io *s, uint64_t lba, uint64_t bytes)

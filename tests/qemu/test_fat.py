@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""FAT12/16/32 read through the guest ("vfat", fs/fat): images made here by the host's
+mkfs.fat and mtools (fragmented files, long names with spaces and non-ASCII letters,
+deep directories, files of exactly one cluster, empty files), automounted on /mnt/NAME
+from the floppy, a whole disk and an MBR partition, every file's sha256 compared with
+the host's; mount/umount/df by hand; and corrupt images (bad boot sector, chain loop,
+cluster out of range, size past the chain, truncated directory) that give errors while
+the kernel goes on."""
+
+import os
+import random
+import re
+import struct
+import subprocess
+
+import qtest
+from blktest import SFDISK, session, sha
+
+MKFS = "/usr/sbin/mkfs.fat" if os.path.exists("/usr/sbin/mkfs.fat") else "mkfs.fat"
+
+
+def run(t, args, **kw):
+    r = subprocess.run(args, capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"), **kw)
+    t.check(r.returncode == 0, "%s failed: %s" % (" ".join(args), r.stderr[-300:]))
+    return r.stdout
+
+
+def make_image(t, name, size_kib, fat, spc=1, offset=0, layout=None):
+    """An image of @size_kib with a FAT@fat filesystem (at sector @offset when @layout)."""
+    path = os.path.join(t.tmp, name)
+    with open(path, "wb") as f:
+        f.truncate(size_kib * 1024)
+    if layout:
+        r = subprocess.run([SFDISK, "-q", path], input=layout, text=True, capture_output=True,
+                           timeout=30)
+        t.check(r.returncode == 0, "sfdisk: " + r.stderr)
+    args = [MKFS, "-F", str(fat), "-s", str(spc), "-n", "TESSERA"]
+    if offset:
+        args += ["--offset", str(offset)]
+    size = None
+    if layout:
+        size = str((size_kib * 1024 - offset * 512) // 1024)
+    run(t, args + [path] + ([size] if size else []))
+    return path
+
+
+def mtools_target(image, offset):
+    return image + ("@@%d" % (offset * 512) if offset else "")
+
+
+def put(t, image, offset, data, dest):
+    src = os.path.join(t.tmp, "put.bin")
+    with open(src, "wb") as f:
+        f.write(data)
+    run(t, ["mcopy", "-o", "-i", mtools_target(image, offset), src, "::" + dest])
+
+
+def mkdirs(t, image, offset, path):
+    parts = path.strip("/").split("/")
+    for i in range(len(parts)):
+        run(t, ["mmd", "-i", mtools_target(image, offset), "::/" + "/".join(parts[:i + 1])])
+
+
+def populate(t, image, offset, cluster):
+    """The standard tree; returns {guest-relative path: bytes}."""
+    rng = random.Random(image)
+    files = {}
+    # Fragmentation: small files written, every other one deleted, then a large file.
+    for i in range(24):
+        put(t, image, offset, rng.randbytes(cluster * 2), "/frag%02d.bin" % i)
+    for i in range(0, 24, 2):
+        run(t, ["mdel", "-i", mtools_target(image, offset), "::/frag%02d.bin" % i])
+    for i in range(1, 24, 2):
+        files["frag%02d.bin" % i] = None  # kept: read back below
+    big = rng.randbytes(cluster * 40 + 123)
+    put(t, image, offset, big, "/big fragmented.bin")
+    files["big fragmented.bin"] = big
+    mkdirs(t, image, offset, "/Deep/er/and deeper/still")
+    files["Deep/er/and deeper/still/leaf.txt"] = b"at the bottom\n"
+    files["Long name with spaces é ü ß.txt"] = b"unicode name\n"
+    files["one cluster.bin"] = rng.randbytes(cluster)
+    files["empty"] = b""
+    files["readme.txt"] = b"lowercase 8.3 name\n"
+    files["UPPER.TXT"] = b"uppercase 8.3 name\n"
+    files["odd.dat"] = rng.randbytes(5 * cluster + 77)
+    for p, data in files.items():
+        if data is not None:
+            put(t, image, offset, data, "/" + p)
+    for p in list(files):
+        if files[p] is None:
+            files[p] = read_back(t, image, offset, "/" + p)
+    return files
+
+
+def read_back(t, image, offset, path):
+    dst = os.path.join(t.tmp, "get.bin")
+    run(t, ["mcopy", "-o", "-i", mtools_target(image, offset), "::" + path, dst])
+    with open(dst, "rb") as f:
+        return f.read()
+
+
+def check_tree(t, out, root, files):
+    for p, data in files.items():
+        line = 'sha256sum "%s/%s"' % (root, p)
+        text = qtest.output_of(t, out, line)
+        m = re.match(r"([0-9a-f]{64})  ", text)
+        t.check(m and m.group(1) == sha(data), "%s/%s: guest %r, host %s" %
+                (root, p, text[:80], sha(data)))
+
+
+def tree_lines(root, files):
+    lines = ['ls "%s"' % root]
+    return lines + ['sha256sum "%s/%s"' % (root, p) for p in files]
+
+
+@qtest.case
+def fat16_whole_disk_automounted_and_read_like_the_host(t):
+    img = make_image(t, "hda.img", 16 * 1024, 16)
+    files = populate(t, img, 0, 512)
+    out = session(t, {"hda": img}, ["mount"] + tree_lines("/mnt/hda", files) +
+                  ["ls -l /mnt/hda", "df /mnt/hda"], timeout=240)
+    t.check(re.search(r"^/dev/hda on /mnt/hda type vfat \(ro\)$", qtest.output_of(t, out, "mount"),
+                      re.M), "no automount of hda on /mnt/hda")
+    check_tree(t, out, "/mnt/hda", files)
+    ls = qtest.output_of(t, out, 'ls "/mnt/hda"')
+    for name in ("Long name with spaces é ü ß.txt", "readme.txt", "UPPER.TXT", "empty", "Deep"):
+        t.check(name in ls, "ls does not show %r" % name)
+    t.check(re.search(r"^-rw-r--r-- .*\s0 \w+ +\d+ +[\d:]+ empty$",
+                      qtest.output_of(t, out, "ls -l /mnt/hda"), re.M), "ls -l: empty file")
+    df = qtest.output_of(t, out, "df /mnt/hda")
+    m = re.search(r"^/dev/hda\s+(\d+)\s+(\d+)\s+(\d+)", df, re.M)
+    t.check(m and 15000 < int(m.group(1)) < 16384, "df size: %r" % df)
+
+
+@qtest.case
+def fat12_floppy_automounted_and_read_like_the_host(t):
+    img = os.path.join(t.tmp, "fd.img")
+    run(t, [MKFS, "-C", img, "1440"])
+    files = populate(t, img, 0, 512)
+    out = session(t, {"fda": img}, ["mount"] + tree_lines("/mnt/fd0", files), timeout=300)
+    t.check("/dev/fd0 on /mnt/fd0 type vfat (ro)" in out, "no automount of fd0")
+    check_tree(t, out, "/mnt/fd0", files)
+
+
+MBR_FAT32 = """label: dos
+start=2048, size=96256, type=c
+"""
+
+
+@qtest.case
+def fat32_on_an_mbr_partition_automounted_and_read_like_the_host(t):
+    img = make_image(t, "hda.img", 48 * 1024, 32, offset=2048, layout=MBR_FAT32)
+    files = populate(t, img, 2048, 512)
+    out = session(t, {"hda": img}, ["mount"] + tree_lines("/mnt/hda1", files), timeout=240)
+    t.check("/dev/hda1 on /mnt/hda1 type vfat (ro)" in out, "no automount of hda1")
+    t.check("/mnt/hda " not in out, "the partitioned disk itself was mounted")
+    check_tree(t, out, "/mnt/hda1", files)
+
+
+@qtest.case
+def mount_by_hand_refuses_a_second_mount_and_writes(t):
+    img = make_image(t, "hdb.img", 32 * 1024, 16, spc=4)
+    put(t, img, 0, b"by hand\n", "/hand.txt")
+    out = session(t, {"hdb": img}, [
+        "umount /mnt/hdb", "mkdir /tmp/m", "mount -t vfat /dev/hdb /tmp/m", "cat /tmp/m/hand.txt",
+        "mount -t vfat /dev/hdb /mnt", "echo x > /tmp/m/new", "umount /tmp/m", "ls /tmp/m",
+        "mount"], timeout=120)
+    t.check(qtest.output_of(t, out, "cat /tmp/m/hand.txt") == "by hand\n", "read after mount")
+    t.check(re.search(r"busy", qtest.output_of(t, out, "mount -t vfat /dev/hdb /mnt"), re.I),
+            "a second mount of hdb was not refused as busy")
+    t.check(re.search(r"read-only", qtest.output_of(t, out, "echo x > /tmp/m/new"), re.I),
+            "a write was not refused as read-only")
+    t.check("vfat" not in qtest.output_of(t, out, "mount"), "still mounted after umount")
+
+
+# ---- Corrupt images ----
+
+def geometry(image):
+    with open(image, "rb") as f:
+        b = f.read(512)
+    bps, spc, rsvd, nfats, rootents = struct.unpack_from("<HBHBH", b, 11)
+    fatsz = struct.unpack_from("<H", b, 22)[0]
+    root = rsvd + nfats * fatsz
+    return {"rsvd": rsvd, "nfats": nfats, "fatsz": fatsz, "root": root,
+            "data": root + rootents * 32 // 512, "spc": spc}
+
+
+def entry_offset(image, g, name11, dir_sector=None):
+    with open(image, "rb") as f:
+        f.seek((dir_sector if dir_sector is not None else g["root"]) * 512)
+        d = f.read(512 * 32)
+    for i in range(0, len(d), 32):
+        if d[i:i + 11] == name11:
+            return (dir_sector if dir_sector is not None else g["root"]) * 512 + i
+    raise AssertionError("no entry %r" % name11)
+
+
+def first_cluster(image, off):
+    with open(image, "rb") as f:
+        f.seek(off + 26)
+        return struct.unpack("<H", f.read(2))[0]
+
+
+def set_fat16(image, g, cluster, value):
+    with open(image, "r+b") as f:
+        for i in range(g["nfats"]):
+            f.seek((g["rsvd"] + i * g["fatsz"]) * 512 + cluster * 2)
+            f.write(struct.pack("<H", value))
+
+
+def poke(image, off, data):
+    with open(image, "r+b") as f:
+        f.seek(off)
+        f.write(data)
+
+
+@qtest.case
+def corrupt_fat16_images_give_errors_and_the_kernel_goes_on(t):
+    """hda: loop, out of range, size past chain, truncated directory; hdb: bad boot sector."""
+    img = make_image(t, "hda.img", 8 * 1024, 16)
+    rng = random.Random(1)
+    for n in ("LOOP", "RANGE", "SIZE", "GOOD"):
+        put(t, img, 0, rng.randbytes(512 * 6), "/%s.BIN" % n)
+    mkdirs(t, img, 0, "/DIR")
+    for i in range(40):  # more than one 512-byte cluster of entries
+        put(t, img, 0, b"x", "/DIR/F%02d" % i)
+    g = geometry(img)
+    loop = first_cluster(img, entry_offset(img, g, b"LOOP    BIN"))
+    set_fat16(img, g, loop + 3, loop + 1)  # a cycle inside the chain
+    rng_c = first_cluster(img, entry_offset(img, g, b"RANGE   BIN"))
+    set_fat16(img, g, rng_c + 1, 0xFFF0)  # far past the last cluster
+    size_off = entry_offset(img, g, b"SIZE    BIN")
+    poke(img, size_off + 28, struct.pack("<I", 512 * 20))  # size past the chain
+    d = first_cluster(img, entry_offset(img, g, b"DIR        "))
+    set_fat16(img, g, d, 0)  # the directory's chain ends in a free cluster
+    good = read_back(t, img, 0, "/GOOD.BIN")
+    bad = make_image(t, "hdb.img", 4 * 1024, 16)
+    poke(bad, 11, struct.pack("<H", 1000))  # bytes per sector
+    lines = ["cat /mnt/hda/LOOP.BIN > /tmp/a", "cat /mnt/hda/RANGE.BIN > /tmp/b",
+             "cat /mnt/hda/SIZE.BIN > /tmp/c", "ls /mnt/hda/DIR", "sha256sum /mnt/hda/GOOD.BIN",
+             "mkdir /tmp/b2", "mount -t vfat /dev/hdb /tmp/b2", "echo alive"]
+    out = session(t, {"hda": img, "hdb": bad}, lines, timeout=180)
+    for line in lines[:4]:
+        t.check("Input/output error" in qtest.output_of(t, out, line),
+                "%r gave no error" % line)
+    t.check(sha(good) in qtest.output_of(t, out, "sha256sum /mnt/hda/GOOD.BIN"),
+            "an intact file beside the corrupt ones reads wrong")
+    t.check(re.search(r"invalid", qtest.output_of(t, out, "mount -t vfat /dev/hdb /tmp/b2"), re.I),
+            "a bad boot sector was mounted")
+    t.check("bad boot sector: bytes per sector is not 512" in out, "no log of the bad field")
+    t.check(qtest.output_of(t, out, "echo alive") == "alive\n", "the shell did not go on")
+
+
+if __name__ == "__main__":
+    qtest.main("fat")
