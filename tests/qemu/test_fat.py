@@ -178,7 +178,10 @@ def mount_by_hand_refuses_a_second_mount_and_writes(t):
 
 def geometry(image):
     with open(image, "rb") as f:
-        b = f.read(512)
+        return geometry_of(f.read(512))
+
+
+def geometry_of(b):
     bps, spc, rsvd, nfats, rootents = struct.unpack_from("<HBHBH", b, 11)
     fatsz = struct.unpack_from("<H", b, 22)[0]
     root = rsvd + nfats * fatsz
@@ -186,13 +189,14 @@ def geometry(image):
             "data": root + rootents * 32 // 512, "spc": spc}
 
 
-def entry_offset(image, g, name11, dir_sector=None):
+def entry_offset(image, g, name11, base=0):
+    """Byte offset in @image of the root directory entry named @name11."""
     with open(image, "rb") as f:
-        f.seek((dir_sector if dir_sector is not None else g["root"]) * 512)
+        f.seek((base + g["root"]) * 512)
         d = f.read(512 * 32)
     for i in range(0, len(d), 32):
         if d[i:i + 11] == name11:
-            return (dir_sector if dir_sector is not None else g["root"]) * 512 + i
+            return (base + g["root"]) * 512 + i
     raise AssertionError("no entry %r" % name11)
 
 
@@ -250,6 +254,49 @@ def corrupt_fat16_images_give_errors_and_the_kernel_goes_on(t):
             "a bad boot sector was mounted")
     t.check("bad boot sector: bytes per sector is not 512" in out, "no log of the bad field")
     t.check(qtest.output_of(t, out, "echo alive") == "alive\n", "the shell did not go on")
+
+
+def chain(image, g, first, base=0):
+    """The FAT16 chain from @first (volume at sector @base of @image)."""
+    with open(image, "rb") as f:
+        f.seek((base + g["rsvd"]) * 512)
+        fat = f.read(g["fatsz"] * 512)
+    out, c = [], first
+    while 2 <= c < 0xFFF8 and len(out) < 100000:
+        out.append(c)
+        c = struct.unpack_from("<H", fat, c * 2)[0]
+    return out
+
+
+MBR_FAT16 = """label: dos
+start=2048, size=47104, type=6
+"""
+
+
+@qtest.case
+def fragmented_read_parked_shows_vfs_fat_part_ata_frames_in_stats(t):
+    """A read of a fragmented file on hda1 whose second cluster run loses its interrupt: while
+    it is parked, stats shows one op with the frames ata blk part blk fat vfs (top first)."""
+    img = make_image(t, "hda.img", 24 * 1024, 16, offset=2048, layout=MBR_FAT16)
+    files = populate(t, img, 2048, 512)
+    with open(img, "rb") as f:
+        f.seek(2048 * 512)
+        part = f.read(512)
+    g = geometry_of(part)
+    off = entry_offset(img, g, b"BIGFRA~1BIN", base=2048)
+    runs = chain(img, g, first_cluster(img, off), base=2048)
+    breaks = [i for i in range(1, len(runs)) if runs[i] != runs[i - 1] + 1]
+    t.check(len(breaks) >= 2, "big fragmented.bin is not fragmented: %r" % runs)
+    lost = 2048 + g["data"] + (runs[breaks[0]] - 2) * g["spc"]
+    out = session(t, {"hda": img}, ['sha256sum "/mnt/hda1/big fragmented.bin" &', "sleep 1",
+                                    "stats", "sleep 12"],
+                  append="ata=lose=%d" % lost, timeout=120)
+    stats = qtest.output_of(t, out, "stats")
+    ops = re.split(r"^op ", stats, flags=re.M)[1:]
+    stacks = [re.findall(r"^  #\d+ (\S+)", op, re.M) for op in ops]
+    t.check(any(s[:6] == ["ata", "blk", "part", "blk", "fat", "vfs"] for s in stacks),
+            "no parked read with the frames ata blk part blk fat vfs in %r" % stacks)
+    t.check(sha(files["big fragmented.bin"]) in out, "the read after the channel reset is wrong")
 
 
 if __name__ == "__main__":
