@@ -10,3 +10,4 @@ kernel-y += fs/fat/fat.o
 kernel-y += fs/fat/fat_dir.o
 kernel-y += fs/fat/fat_io.o
 kernel-y += fs/fat/fat_mount.o
+kernel-y += fs/fat/fat_write.o

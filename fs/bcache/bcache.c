@@ -29,6 +29,8 @@ struct bc_slot {
 	uint64_t used;			/* [C] LRU tick of the last hit or fill */
 	unsigned loaders;		/* [C] reads in flight into @data, > 0 iff LOADING */
 	bool failed;			/* [C] one of the loaders failed */
+	bool dirty;			/* [C] changed since read or written back (VALID only) */
+	bool writing;			/* [C] being written back: not reclaimed meanwhile */
 	uint8_t state;			/* [C] enum bc_state */
 	unsigned char data[BLK_SECTOR]; /* [C] readable iff VALID */
 };
@@ -44,6 +46,7 @@ static struct bc_slot bc_slots[PARAM_BCACHE_BLOCKS]; /* [C] */
 static struct spinlock bc_lock = SPINLOCK_INIT;
 static uint64_t bc_tick;			    /* [C] */
 static unsigned long bc_hits, bc_misses, bc_errors; /* [C] */
+static unsigned bc_dirty;			    /* [C] dirty slots */
 
 /* [C] The slot holding @lba of @dev, or NULL. */
 static struct bc_slot *__find(struct blk_dev *dev, uint64_t lba)
@@ -65,7 +68,8 @@ static struct bc_slot *__victim(void)
 
 		if (s->state == BC_EMPTY)
 			return s;
-		if (s->state == BC_VALID && (!best || s->used < best->used))
+		if (s->state == BC_VALID && !s->dirty && !s->writing &&
+		    (!best || s->used < best->used))
 			best = s;
 	}
 	return best;
@@ -152,9 +156,32 @@ int bcache_try_copy_out(struct blk_dev *dev, uint64_t lba, unsigned off, struct 
 	return s ? 0 : -EAGAIN;
 }
 
-int bcache_read(struct blk_dev *dev, uint64_t lba, unsigned off, void *dst, size_t n)
+/*
+ * Thread context: makes @lba of @dev cached (read from the device, or zeros
+ * when @zero: the caller overwrites the whole sector). 0 or -errno. When
+ * every slot is dirty, writes them back first.
+ */
+static int slot_load(struct blk_dev *dev, uint64_t lba, bool zero)
 {
 	struct bc_slot *s;
+	int err = slot_claim(dev, lba, &s);
+
+	if (err == -ENOMEM) {
+		err = bcache_sync(NULL);
+		if (!err)
+			err = slot_claim(dev, lba, &s);
+	}
+	if (err)
+		return err < 0 ? err : 0;
+	if (zero) {
+		memset(s->data, 0, BLK_SECTOR);
+		return slot_finish(s, 0);
+	}
+	return slot_finish(s, blk_rw_sync(dev, lba, 1, s->data, false));
+}
+
+int bcache_read(struct blk_dev *dev, uint64_t lba, unsigned off, void *dst, size_t n)
+{
 	int err;
 
 	if (off > BLK_SECTOR || n > BLK_SECTOR - off)
@@ -163,16 +190,115 @@ int bcache_read(struct blk_dev *dev, uint64_t lba, unsigned off, void *dst, size
 	for (unsigned tries = 0; tries < 8; tries++) {
 		if (!bcache_try_read(dev, lba, off, dst, n))
 			return 0;
-		err = slot_claim(dev, lba, &s);
-		if (err < 0)
+		err = slot_load(dev, lba, false);
+		if (err)
 			return err;
-		if (err == 0) {
-			err = slot_finish(s, blk_rw_sync(dev, lba, 1, s->data, false));
-			if (err)
-				return err;
-		}
 	}
 	return -EAGAIN; /* the cache is thrashing: let the caller fail the request */
+}
+
+/* [C] Applies a change to the cached sector if it is VALID: true if done. */
+static bool __modify(struct blk_dev *dev, uint64_t lba, unsigned off, size_t n, const void *src,
+		     struct async_buf *buf, uint64_t boff)
+{
+	struct bc_slot *s = __find(dev, lba);
+
+	if (!s || s->state != BC_VALID)
+		return false;
+	if (buf)
+		vfs_buf_copy_in(buf, boff, s->data + off, n);
+	else if (src)
+		memcpy(s->data + off, src, n);
+	else
+		memset(s->data + off, 0, n);
+	if (!s->dirty)
+		bc_dirty++;
+	s->dirty = true;
+	s->used = ++bc_tick;
+	return true;
+}
+
+static int modify(struct blk_dev *dev, uint64_t lba, unsigned off, size_t n, const void *src,
+		  struct async_buf *buf, uint64_t boff)
+{
+	bool whole = off == 0 && n == BLK_SECTOR;
+	unsigned long f;
+	bool done;
+	int err;
+
+	if (off > BLK_SECTOR || n > BLK_SECTOR - off)
+		return -EINVAL;
+	for (unsigned tries = 0; tries < 8; tries++) {
+		f = spin_lock_irqsave(&bc_lock);
+		done = __modify(dev, lba, off, n, src, buf, boff);
+		spin_unlock_irqrestore(&bc_lock, f);
+		if (done)
+			return bc_dirty > PARAM_BCACHE_BLOCKS / 2 ? bcache_sync(dev) : 0;
+		err = slot_load(dev, lba, whole);
+		if (err)
+			return err;
+	}
+	return -EAGAIN;
+}
+
+int bcache_write(struct blk_dev *dev, uint64_t lba, unsigned off, const void *src, size_t n)
+{
+	return modify(dev, lba, off, n, src, NULL, 0);
+}
+
+int bcache_write_buf(struct blk_dev *dev, uint64_t lba, unsigned off, struct async_buf *buf,
+		     uint64_t boff, size_t n)
+{
+	return modify(dev, lba, off, n, NULL, buf, boff);
+}
+
+int bcache_zero(struct blk_dev *dev, uint64_t lba)
+{
+	return modify(dev, lba, 0, BLK_SECTOR, NULL, NULL, 0);
+}
+
+/* Writes slot @s back if it is dirty (and of @dev, unless NULL): 0 or -errno. */
+static int slot_writeback(struct bc_slot *s, struct blk_dev *dev)
+{
+	uint8_t copy[BLK_SECTOR];
+	unsigned long f = spin_lock_irqsave(&bc_lock);
+	bool go = s->state == BC_VALID && s->dirty && !s->writing && (!dev || s->dev == dev);
+	struct blk_dev *d = s->dev;
+	uint64_t lba = s->lba;
+	int64_t r;
+
+	if (go) {
+		s->writing = true;
+		s->dirty = false;
+		bc_dirty--;
+		memcpy(copy, s->data, BLK_SECTOR); /* a later change sets dirty again */
+	}
+	spin_unlock_irqrestore(&bc_lock, f);
+	if (!go)
+		return 0;
+	r = blk_rw_sync(d, lba, 1, copy, true);
+	f = spin_lock_irqsave(&bc_lock);
+	s->writing = false;
+	if (r < 0 && !s->dirty) {
+		s->dirty = true; /* kept for the next sync */
+		bc_dirty++;
+	}
+	if (r < 0)
+		bc_errors++;
+	spin_unlock_irqrestore(&bc_lock, f);
+	return r < 0 ? (int)r : 0;
+}
+
+int bcache_sync(struct blk_dev *dev)
+{
+	int err = 0, e;
+
+	for (unsigned i = 0; i < PARAM_BCACHE_BLOCKS; i++) {
+		e = slot_writeback(&bc_slots[i], dev);
+		if (e && !err)
+			err = e;
+	}
+	return err;
 }
 
 static int64_t bc_fill_start(struct async_op *op, void *state)
@@ -244,7 +370,8 @@ void bcache_forget(struct blk_dev *dev)
 	unsigned long f = spin_lock_irqsave(&bc_lock);
 
 	for (unsigned i = 0; i < PARAM_BCACHE_BLOCKS; i++)
-		if (bc_slots[i].dev == dev && bc_slots[i].state == BC_VALID)
+		if (bc_slots[i].dev == dev && bc_slots[i].state == BC_VALID && !bc_slots[i].dirty &&
+		    !bc_slots[i].writing)
 			bc_slots[i].state = BC_EMPTY;
 	spin_unlock_irqrestore(&bc_lock, f);
 }
@@ -253,11 +380,11 @@ void bcache_report(void (*print)(void *arg, const char *fmt, ...), void *arg)
 {
 	unsigned long f = spin_lock_irqsave(&bc_lock);
 	unsigned long hits = bc_hits, misses = bc_misses, errors = bc_errors;
-	unsigned valid = 0;
+	unsigned valid = 0, dirty = bc_dirty;
 
 	for (unsigned i = 0; i < PARAM_BCACHE_BLOCKS; i++)
 		valid += bc_slots[i].state == BC_VALID;
 	spin_unlock_irqrestore(&bc_lock, f);
-	print(arg, "bcache: %u/%u sectors cached, hits %lu misses %lu read errors %lu dirty 0\n",
-	      valid, PARAM_BCACHE_BLOCKS, hits, misses, errors);
+	print(arg, "bcache: %u/%u sectors cached, hits %lu misses %lu errors %lu dirty %u\n", valid,
+	      PARAM_BCACHE_BLOCKS, hits, misses, errors, dirty);
 }

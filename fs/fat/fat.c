@@ -17,6 +17,9 @@
 #include "fat_int.h"
 
 ASYNC_POOL_DEFINE(fat_node_pool, "fat_node", struct fat_node, PARAM_FAT_NODES);
+/* A lookup's entry (too big for a kernel stack that also holds a sector). */
+ASYNC_POOL_DEFINE(fat_entry_pool, "fat_entry", struct fat_entry, PARAM_FAT_NODES / 4);
+static struct spinlock fat_nodes_lock = SPINLOCK_INIT;
 
 static const struct vnode_ops fat_ops;
 
@@ -82,32 +85,82 @@ static struct fat_node *node_of(struct vnode *v)
 	return container_of(v, struct fat_node, vn);
 }
 
-/* A node for entry @e of volume @vol with one counted reference, or NULL. */
-static struct fat_node *node_from_entry(struct fat_vol *vol, const struct fat_entry *e)
+/* [N] Unlinks @n from its volume's list. */
+static void __node_unlist(struct fat_node *n)
 {
-	struct fat_node *n = async_pool_zalloc(&fat_node_pool);
+	struct fat_node **pp = &n->vol->nodes;
+
+	while (*pp && *pp != n)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = n->next;
+}
+
+/* The live node whose short entry is at @where, with a counted reference, or NULL. */
+struct fat_node *fat_node_find(struct fat_vol *vol, uint64_t where)
+{
+	unsigned long f = spin_lock_irqsave(&fat_nodes_lock);
+	struct fat_node *n = vol->nodes;
+
+	while (n && !(n->where == where && __atomic_load_n(&n->vn.refs, __ATOMIC_ACQUIRE)))
+		n = n->next;
+	if (n)
+		vnode_get(&n->vn);
+	spin_unlock_irqrestore(&fat_nodes_lock, f);
+	return n;
+}
+
+/* [V] A rename moved the short entry of a live node from @from to @to. */
+void fat_node_moved(struct fat_vol *vol, uint64_t from, uint64_t to)
+{
+	unsigned long f = spin_lock_irqsave(&fat_nodes_lock);
+
+	for (struct fat_node *n = vol->nodes; n; n = n->next)
+		if (n->where == from)
+			n->where = to;
+	spin_unlock_irqrestore(&fat_nodes_lock, f);
+}
+
+/*
+ * [V] The node of entry @e with one counted reference: the live one if any
+ * (two opens of a file share its size), else a new one. NULL: pool empty.
+ */
+struct fat_node *fat_node_get(struct fat_vol *vol, const struct fat_entry *e)
+{
+	struct fat_node *n = fat_node_find(vol, e->where);
 	const uint8_t *r = e->raw;
 	uint32_t mode = (r[11] & FAT_ATTR_DIR) ? S_IFDIR | 0755 : S_IFREG | 0644;
+	unsigned long f;
 
-	if (!n)
-		return NULL;
+	if (n || !(n = async_pool_zalloc(&fat_node_pool)))
+		return n;
 	if (r[11] & FAT_ATTR_RO)
 		mode &= ~0222u;
 	n->vn = (struct vnode){.ops = &fat_ops, .mnt = vol->mnt, .ino = e->where + 2, .mode = mode};
 	n->vol = vol;
+	n->where = e->where;
 	n->first = fat_le16(r + 26) | (vol->bits == 32 ? (uint32_t)fat_le16(r + 20) << 16 : 0);
 	n->size = (r[11] & FAT_ATTR_DIR) ? 0 : fat_le32(r + 28);
 	n->mtime_ns = fat_time_ns(fat_le16(r + 24), fat_le16(r + 22));
 	vnode_get(&n->vn);
+	f = spin_lock_irqsave(&fat_nodes_lock);
+	n->next = vol->nodes;
+	vol->nodes = n;
+	spin_unlock_irqrestore(&fat_nodes_lock, f);
 	return n;
 }
 
 static void fat_release(struct vnode *v)
 {
 	struct fat_node *n = node_of(v);
+	unsigned long f;
 
-	if (n->vol->mnt->root != v)
-		async_pool_free(&fat_node_pool, n);
+	if (n->vol->mnt->root == v)
+		return;
+	f = spin_lock_irqsave(&fat_nodes_lock);
+	__node_unlist(n);
+	spin_unlock_irqrestore(&fat_nodes_lock, f);
+	async_pool_free(&fat_node_pool, n);
 }
 
 /* ASCII case-insensitive equality, as VFAT lookups are. */
@@ -139,22 +192,40 @@ static int lookup_fn(const struct fat_entry *e, uint64_t index, void *arg)
 	return 2;
 }
 
-static int fat_lookup(struct vnode *dir, const char *name, struct vnode **out)
+/* [V] The entry named @name in @dir (long or 8.3 name, any case): 0, -ENOENT, -EIO. */
+int fat_find(struct fat_node *dir, const char *name, struct fat_entry *out)
 {
 	struct lookup_arg a = {.name = name};
-	struct fat_node *n;
-	int r;
+	int r = fat_dir_walk(dir, 0, lookup_fn, &a);
 
-	r = fat_dir_walk(node_of(dir), 0, lookup_fn, &a);
 	if (r < 0)
 		return r;
 	if (r != 2)
 		return -ENOENT;
-	n = node_from_entry(node_of(dir)->vol, &a.found);
-	if (!n)
-		return -ENOMEM;
-	*out = &n->vn;
+	*out = a.found;
 	return 0;
+}
+
+static int fat_lookup(struct vnode *dir, const char *name, struct vnode **out)
+{
+	struct fat_vol *v = node_of(dir)->vol;
+	struct fat_entry *e = async_pool_alloc(&fat_entry_pool);
+	struct fat_node *n = NULL;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	fat_lock(v);
+	r = fat_find(node_of(dir), name, e);
+	if (!r) {
+		n = fat_node_get(v, e);
+		r = n ? 0 : -ENOMEM;
+	}
+	fat_unlock(v);
+	async_pool_free(&fat_entry_pool, e);
+	if (!r)
+		*out = &n->vn;
+	return r;
 }
 
 static int readdir_fn(const struct fat_entry *e, uint64_t index, void *arg)
@@ -170,7 +241,12 @@ static int readdir_fn(const struct fat_entry *e, uint64_t index, void *arg)
 
 static int fat_readdir(struct vnode *dir, uint64_t index, struct vfs_dirent *out)
 {
-	int r = fat_dir_walk(node_of(dir), index, readdir_fn, out);
+	struct fat_vol *v = node_of(dir)->vol;
+	int r;
+
+	fat_lock(v);
+	r = fat_dir_walk(node_of(dir), index, readdir_fn, out);
+	fat_unlock(v);
 
 	return r < 0 ? r : r == 2 ? 0 : -ENOENT;
 }
@@ -208,6 +284,11 @@ void fat_root_free(struct fat_node *n)
 
 static const struct vnode_ops fat_ops = {
     .lookup = fat_lookup,
+    .create = fat_create,
+    .mkdir = fat_mkdir,
+    .remove = fat_remove,
+    .rename = fat_rename,
+    .truncate = fat_truncate,
     .readdir = fat_readdir,
     .stat = fat_stat,
     .io = &fat_io_layer,

@@ -30,6 +30,7 @@ struct lfn_state {
 	unsigned next_ord; /* the order number the next part must have; 0: none pending */
 	unsigned parts;	   /* parts the name has */
 	uint8_t csum;
+	uint64_t first_where; /* the slot of the first part */
 };
 
 /* The next directory sector in c->lba: 0, 1 at the end, -EIO corrupt. */
@@ -118,12 +119,13 @@ static bool lfn_to_utf8(const struct lfn_state *l, char *out, size_t cap)
 }
 
 /* A long-name part: keeps it if it continues the name being gathered. */
-static void lfn_part(struct lfn_state *l, const uint8_t *e)
+static void lfn_part(struct lfn_state *l, const uint8_t *e, uint64_t where)
 {
 	static const uint8_t at[13] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
 	unsigned ord = e[0] & 0x1f;
 
 	if (e[0] & 0x40) {
+		l->first_where = where;
 		l->parts = ord;
 		l->next_ord = ord;
 		l->csum = e[13];
@@ -171,9 +173,12 @@ static void entry_make(struct lfn_state *l, const uint8_t *e, uint64_t where, st
 	memcpy(out->raw, e, FAT_DIRENT);
 	out->where = where;
 	short_name(e, out->short_name);
+	out->first_where = where;
 	if (l->next_ord != 0x100 || l->csum != short_csum(e) ||
 	    !lfn_to_utf8(l, out->name, sizeof(out->name)))
 		strlcpy(out->name, out->short_name, sizeof(out->name));
+	else
+		out->first_where = l->first_where;
 	l->next_ord = 0;
 }
 
@@ -197,7 +202,7 @@ static int walk_sector(const uint8_t *sec, uint64_t lba, struct lfn_state *l, ui
 		if (e[0] == 0)
 			return 1;
 		if (e[0] != 0xe5 && (e[11] & 0x3f) == FAT_ATTR_LFN) {
-			lfn_part(l, e);
+			lfn_part(l, e, lba * 16 + i);
 			continue;
 		}
 		if (!entry_shown(e)) {
@@ -238,6 +243,28 @@ int fat_dir_walk(struct fat_node *dir, uint64_t start,
 		r = walk_sector(sec, c.lba, &l, &index, start, fn, arg, &ent);
 		if (r)
 			return r == 1 ? 0 : r;
+	}
+}
+
+int fat_dir_slots(struct fat_node *dir,
+		  int (*fn)(uint64_t lba, unsigned slot, const uint8_t *e, void *arg), void *arg)
+{
+	struct dir_cursor c = {.dir = dir, .clus = dir->first};
+	uint8_t sec[BLK_SECTOR];
+	int r;
+
+	if (!dir->fixed_root && !fat_cluster_ok(dir->vol, dir->first))
+		return -EIO;
+	for (;;) {
+		r = cursor_next(&c);
+		if (r)
+			return r < 0 ? r : 0;
+		r = bcache_read(dir->vol->dev, c.lba, 0, sec, sizeof(sec));
+		if (r)
+			return r;
+		for (unsigned i = 0; i < BLK_SECTOR / FAT_DIRENT; i++)
+			if (fn(c.lba, i, sec + i * FAT_DIRENT, arg))
+				return 1;
 	}
 }
 

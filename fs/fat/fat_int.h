@@ -3,14 +3,18 @@
  * helpers shared by fat.c (mount, vnode ops), fat_dir.c (directories and
  * names) and fat_io.c (the data frame).
  *
- * Locking: a mounted volume is read-only and its geometry is [I] after
- * mount, so the only shared mutable state is the sector cache (its own lock)
- * and the node pool. No lock is held across disk I/O.
+ * Locking: the geometry is [I] after mount. [V] fields and every change to
+ * the FAT or a directory happen under the volume's sleeping lock
+ * (fat_lock/fat_unlock, thread context: metadata calls and the write worker);
+ * [N] under fat_nodes_lock (a spinlock, never held across I/O). The read
+ * frame takes no lock: it reads sizes and chains as they are (a read racing
+ * a truncate of the same file may fail with -EIO, never touch freed memory).
  */
 #ifndef FS_FAT_FAT_INT_H
 #define FS_FAT_FAT_INT_H
 
 #include <drivers/block.h>
+#include <fs/fat.h>
 #include <fs/vfs.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -26,6 +30,24 @@
 #define FAT_DIR_ENTRIES_MAX 65536 /* entries a directory may hold (the specification's limit) */
 #define FAT_RUN_MAX	    2048  /* sectors of one data request (1 MiB) */
 
+/* A directory entry as the walk found it. */
+struct fat_entry {
+	char name[TIO_NAME_MAX + 1]; /* long name as UTF-8, else the 8.3 name */
+	char short_name[13];	     /* 8.3 with its case flags */
+	uint8_t raw[FAT_DIRENT];     /* the short entry */
+	uint64_t where;		     /* sector * 16 + slot of the short entry: the inode number */
+	uint64_t first_where;	     /* the first slot of the entry (its long-name parts) */
+};
+
+/* A name being added to a directory: its 8.3 form and, if needed, the long one. */
+struct fat_newname {
+	uint8_t short11[11];
+	uint8_t nt;			      /* FAT_NT_LOWER_* */
+	uint16_t lfn[FAT_LFN_MAX + 1];	      /* UTF-16 */
+	unsigned lfn_len;		      /* units; 0: the 8.3 form says it all */
+	uint64_t slots[FAT_LFN_MAX / 13 + 2]; /* where the entries go, in order */
+};
+
 /* One mounted volume (vfs_mount.priv). [I] after fat_mount. */
 struct fat_vol {
 	struct blk_dev *dev;
@@ -40,25 +62,33 @@ struct fat_vol {
 	uint32_t clusters;     /* data clusters: valid numbers are 2 .. clusters + 1 */
 	uint32_t root_cluster; /* FAT32: the root directory's first cluster */
 	uint32_t total_sectors;
-	uint32_t free_hint; /* free clusters counted at mount */
+	uint32_t free_hint;	 /* unused */
+	unsigned nfats;		 /* copies of the FAT, all kept in step */
+	unsigned dirty_off;	 /* boot sector byte holding the dirty flag (bit 0) */
+	uint32_t fsinfo;	 /* FAT32: the FSInfo sector, 0 if none */
+	bool rw;		 /* mounted read-write */
+	uint32_t next_free;	 /* [V] where the next allocation starts looking */
+	uint32_t free_count;	 /* [V] free clusters, FAT_FREE_UNKNOWN if not known */
+	struct fat_node *nodes;	 /* [N] nodes alive, through fat_node.next */
+	struct spinlock guard;	 /* protects @locked */
+	bool locked;		 /* the volume lock is held */
+	struct waitq lock_wq;	 /* threads waiting for it */
+	unsigned busy;		 /* [fat_vols_lock] fat_sync_all is flushing it */
+	struct fat_newname name; /* [V] scratch of the namespace calls */
+	struct fat_entry ent[2]; /* [V] scratch of the namespace calls */
 };
+#define FAT_FREE_UNKNOWN 0xffffffffu
 
 /* A file or directory. [I] after creation; refs [a] (struct vnode). */
 struct fat_node {
 	struct vnode vn;
 	struct fat_vol *vol;
-	uint32_t first; /* first cluster, 0 for an empty file or the FAT12/16 root */
-	uint32_t size;	/* bytes (files) */
-	int64_t mtime_ns;
-	bool fixed_root; /* the FAT12/16 root directory (sectors, not clusters) */
-};
-
-/* A directory entry as the walk found it. */
-struct fat_entry {
-	char name[TIO_NAME_MAX + 1]; /* long name as UTF-8, else the 8.3 name */
-	char short_name[13];	     /* 8.3 with its case flags */
-	uint8_t raw[FAT_DIRENT];     /* the short entry */
-	uint64_t where;		     /* sector * 16 + slot of the short entry: the inode number */
+	uint32_t first;	       /* [V] first cluster, 0 for an empty file or the FAT12/16 root */
+	uint32_t size;	       /* [V] bytes (files) */
+	int64_t mtime_ns;      /* [V] */
+	bool fixed_root;       /* the FAT12/16 root directory (sectors, not clusters) */
+	uint64_t where;	       /* [V][N] its short entry: sector * 16 + slot; 0 for the root */
+	struct fat_node *next; /* [N] in vol->nodes */
 };
 
 static inline uint16_t fat_le16(const uint8_t *p)
@@ -94,6 +124,29 @@ int fat_dir_walk(struct fat_node *dir, uint64_t start,
 		 int (*fn)(const struct fat_entry *e, uint64_t index, void *arg), void *arg);
 int64_t fat_time_ns(uint16_t date, uint16_t time);
 
+/* fat_dir.c: calls @fn(lba, slot, entry) for every slot of @dir in order;
+ * 1 when @fn stopped the walk (nonzero), 0 at the end of the chain, -errno. */
+int fat_dir_slots(struct fat_node *dir,
+		  int (*fn)(uint64_t lba, unsigned slot, const uint8_t *e, void *arg), void *arg);
+
+/* fat_write.c: the volume lock, the FAT's changes and the write half. */
+void fat_lock(struct fat_vol *v);
+void fat_unlock(struct fat_vol *v);
+int fat_set(struct fat_vol *v, uint32_t c, uint32_t value);
+int fat_flush(struct fat_vol *v, bool clean);
+int64_t fat_write_work(void *arg);
+int fat_truncate(struct vnode *vn, uint64_t size);
+int fat_create(struct vnode *dir, const char *name, uint32_t mode, struct vnode **out);
+int fat_mkdir(struct vnode *dir, const char *name);
+int fat_remove(struct vnode *dir, const char *name, bool is_dir);
+int fat_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const char *nname);
+void fat_mount_rw(struct fat_vol *v, const uint8_t *boot);
+
+/* fat.c: nodes. */
+struct fat_node *fat_node_get(struct fat_vol *vol, const struct fat_entry *e);
+struct fat_node *fat_node_find(struct fat_vol *vol, uint64_t where);
+void fat_node_moved(struct fat_vol *vol, uint64_t from, uint64_t to);
+int fat_find(struct fat_node *dir, const char *name, struct fat_entry *out);
 /* fat.c: the root node of a volume being mounted, and its teardown. */
 struct fat_node *fat_root_new(struct fat_vol *vol);
 void fat_root_free(struct fat_node *n);

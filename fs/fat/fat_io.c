@@ -18,15 +18,15 @@
  * Corruption ends the read with -EIO (what was read before is returned): a
  * chain that ends before the file's size, leaves the volume's clusters, or
  * goes on past the file's last cluster (a loop, checked when a read reaches
- * the end of the file). Writes are -EROFS: the write
- * half of the filesystem is not built.
+ * the end of the file). A write is one blocking
+ * step in a worker thread (fat_write_work: it may allocate clusters).
  * Not done: readahead of the next run while the caller consumes this one.
  */
 #include <fs/bcache.h>
 #include <uapi/errno.h>
 #include "fat_int.h"
 
-enum fat_step { FAT_STEP_NONE, FAT_STEP_FILL, FAT_STEP_RUN };
+enum fat_step { FAT_STEP_NONE, FAT_STEP_FILL, FAT_STEP_RUN, FAT_STEP_WORK };
 
 struct fat_io {
 	struct vfs_io io;  /* [I] filled by the vfs frame */
@@ -205,8 +205,10 @@ static int64_t fat_io_start(struct async_op *op, void *state)
 	struct fat_io *s = state;
 	struct fat_node *n = io_node(s);
 
-	if (s->io.write)
-		return -EROFS;
+	if (s->io.write) {
+		s->step = FAT_STEP_WORK; /* it may allocate: a blocking step, in a worker */
+		return s->io.len ? async_work(op, fat_write_work, &s->io) : 0;
+	}
 	if (vnode_is_dir(&n->vn))
 		return -EISDIR;
 	if (s->io.off >= n->size || !s->io.len)
@@ -223,6 +225,8 @@ static int64_t fat_io_resume(struct async_op *op, void *state, int64_t result)
 {
 	struct fat_io *s = state;
 
+	if (s->step == FAT_STEP_WORK)
+		return result;
 	if (s->step == FAT_STEP_RUN)
 		async_buf_unborrow(s->io.buf);
 	if (result < 0)
@@ -236,7 +240,9 @@ static const char *fat_io_waiting_on(const void *state)
 {
 	const struct fat_io *s = state;
 
-	return s->step == FAT_STEP_RUN ? "cluster run" : "FAT sector";
+	return s->step == FAT_STEP_RUN	  ? "cluster run"
+	       : s->step == FAT_STEP_WORK ? "write worker"
+					  : "FAT sector";
 }
 
 const struct async_layer fat_io_layer = {

@@ -14,6 +14,7 @@
 #include <fs/fat.h>
 #include <kernel/console.h>
 #include <kernel/param.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <uapi/errno.h>
 #include "fat_int.h"
@@ -21,7 +22,7 @@
 ASYNC_POOL_DEFINE(fat_vol_pool, "fat_vol", struct fat_vol, PARAM_MAX_MOUNTS);
 
 static struct spinlock fat_vols_lock = SPINLOCK_INIT;
-static struct blk_dev *fat_in_use[PARAM_MAX_MOUNTS]; /* [fat_vols_lock] mounted devices */
+static struct fat_vol *fat_in_use[PARAM_MAX_MOUNTS]; /* [fat_vols_lock] mounted volumes */
 
 /* The boot sector fields that decide the layout. */
 struct fat_bpb {
@@ -116,32 +117,69 @@ static int vol_probe(struct blk_dev *d, struct fat_vol *v, bool quiet)
 	return -EINVAL;
 }
 
-/* Marks @d mounted: 0, or -EBUSY when it already is, -ENOSPC table full. */
-static int dev_claim(struct blk_dev *d)
+/* Registers @v as mounted: 0, or -EBUSY when its device already is, -ENOSPC table full. */
+static int dev_claim(struct fat_vol *v)
 {
 	unsigned long f = spin_lock_irqsave(&fat_vols_lock);
 	int err = -ENOSPC;
 
 	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
-		if (fat_in_use[i] == d)
+		if (fat_in_use[i] && fat_in_use[i]->dev == v->dev)
 			err = -EBUSY;
 	for (unsigned i = 0; i < PARAM_MAX_MOUNTS && err == -ENOSPC; i++)
 		if (!fat_in_use[i]) {
-			fat_in_use[i] = d;
+			fat_in_use[i] = v;
 			err = 0;
 		}
 	spin_unlock_irqrestore(&fat_vols_lock, f);
 	return err;
 }
 
-static void dev_unclaim(struct blk_dev *d)
+/* [fat_vols_lock] */
+static void __dev_unclaim(struct fat_vol *v)
+{
+	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
+		if (fat_in_use[i] == v)
+			fat_in_use[i] = NULL;
+}
+
+static void dev_unclaim(struct fat_vol *v)
 {
 	unsigned long f = spin_lock_irqsave(&fat_vols_lock);
 
-	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++)
-		if (fat_in_use[i] == d)
-			fat_in_use[i] = NULL;
+	__dev_unclaim(v);
 	spin_unlock_irqrestore(&fat_vols_lock, f);
+}
+
+/*
+ * Flushes every mounted volume (sync; poweroff with @clean, which also
+ * clears the dirty flags: the machine stops with the volumes consistent).
+ * Volumes stay registered until their umount has flushed them, so none is
+ * torn down under this walk's lock-free flush: umount waits on the volume lock.
+ */
+int fat_sync_all(bool clean)
+{
+	int err = 0, e;
+
+	for (unsigned i = 0; i < PARAM_MAX_MOUNTS; i++) {
+		unsigned long f = spin_lock_irqsave(&fat_vols_lock);
+		struct fat_vol *v = fat_in_use[i];
+
+		if (v)
+			v->busy++;
+		spin_unlock_irqrestore(&fat_vols_lock, f);
+		if (!v)
+			continue;
+		fat_lock(v);
+		e = fat_flush(v, clean);
+		fat_unlock(v);
+		f = spin_lock_irqsave(&fat_vols_lock);
+		v->busy--;
+		spin_unlock_irqrestore(&fat_vols_lock, f);
+		if (e && !err)
+			err = e;
+	}
+	return err;
 }
 
 /* "/dev/hda1" or "hda1": the block device, or NULL. */
@@ -154,6 +192,7 @@ static struct blk_dev *source_dev(const char *source)
 
 static int fat_mount(struct vfs_mount *m)
 {
+	uint8_t boot[BLK_SECTOR];
 	struct blk_dev *d = source_dev(m->source);
 	struct fat_node *root;
 	struct fat_vol *v;
@@ -163,33 +202,42 @@ static int fat_mount(struct vfs_mount *m)
 		return -ENOENT;
 	if (!d->sectors)
 		return -ENXIO; /* an unbound md or loop device, an empty drive */
-	err = dev_claim(d);
-	if (err)
-		return err;
 	v = async_pool_zalloc(&fat_vol_pool);
-	err = -ENOMEM;
 	if (!v)
-		goto out_unclaim;
+		return -ENOMEM;
 	v->dev = d;
 	v->mnt = m;
+	spin_init(&v->guard);
+	waitq_init(&v->lock_wq);
+	err = dev_claim(v);
+	if (err)
+		goto out_free;
 	bcache_forget(d); /* the raw device may have been written since */
 	err = vol_probe(d, v, false);
 	if (err)
-		goto out_free;
+		goto out_unclaim;
 	root = fat_root_new(v);
 	err = -ENOMEM;
 	if (!root)
-		goto out_free;
+		goto out_unclaim;
 	m->root = &root->vn;
 	m->priv = v;
-	m->flags |= TIO_MNT_RDONLY; /* the write half is not built */
+	v->rw = !(m->flags & TIO_MNT_RDONLY) && !d->readonly;
+	if (!v->rw)
+		m->flags |= TIO_MNT_RDONLY;
+	err = bcache_read(d, 0, 0, boot, sizeof(boot));
+	if (err)
+		goto out_root;
+	fat_mount_rw(v, boot);
 	klog(LOG_INFO, "vfat: %s: FAT%u, %u clusters of %u bytes\n", d->name, v->bits, v->clusters,
 	     v->spc * BLK_SECTOR);
 	return 0;
+out_root:
+	fat_root_free(root);
+out_unclaim:
+	dev_unclaim(v);
 out_free:
 	async_pool_free(&fat_vol_pool, v);
-out_unclaim:
-	dev_unclaim(d);
 	return err;
 }
 
@@ -197,9 +245,24 @@ static void fat_umount(struct vfs_mount *m)
 {
 	struct fat_vol *v = m->priv;
 
+	unsigned long f;
+	bool busy;
+
+	fat_lock(v);
+	if (fat_flush(v, true))
+		klog(LOG_WARN, "vfat: %s: write back at umount failed: data lost\n", v->dev->name);
+	fat_unlock(v);
+	do { /* a sync walking the volumes may still hold it */
+		f = spin_lock_irqsave(&fat_vols_lock);
+		busy = v->busy;
+		if (!busy)
+			__dev_unclaim(v);
+		spin_unlock_irqrestore(&fat_vols_lock, f);
+		if (busy)
+			thread_sleep_ns(1000000);
+	} while (busy);
 	fat_root_free(container_of(m->root, struct fat_node, vn));
 	bcache_forget(v->dev);
-	dev_unclaim(v->dev);
 	async_pool_free(&fat_vol_pool, v);
 }
 
@@ -222,7 +285,11 @@ static void fat_statfs(struct vfs_mount *m, struct tio_statfs *st)
 
 	st->bsize = (uint64_t)v->spc * BLK_SECTOR;
 	st->blocks = v->clusters;
-	st->bfree = count_free(v);
+	fat_lock(v);
+	if (v->free_count == FAT_FREE_UNKNOWN || !v->rw)
+		v->free_count = count_free(v);
+	st->bfree = v->free_count;
+	fat_unlock(v);
 }
 
 static const struct vfs_fstype fat_type = {
@@ -271,7 +338,7 @@ static void automount_one(struct blk_dev *d, bool *mnt_ready)
 	strlcpy(source + 5, d->name, sizeof(source) - 5);
 	err = vfs_mkdir(path);
 	if (!err)
-		err = vfs_mount(source, path, "vfat", TIO_MNT_RDONLY);
+		err = vfs_mount(source, path, "vfat", 0);
 	if (err)
 		klog(LOG_WARN, "vfat: cannot mount %s on %s: error %d\n", d->name, path, err);
 }
@@ -283,6 +350,8 @@ void fat_automount(void)
 	bool mnt_ready = false;
 
 	l.n = 0;
+	if (async_workers_init()) /* writes run in worker threads */
+		klog(LOG_WARN, "vfat: no worker threads: writes will fail\n");
 	blk_foreach(automount_collect, &l);
 	for (unsigned i = 0; i < l.n; i++) {
 		memset(&probe, 0, sizeof(probe));

@@ -11,13 +11,19 @@
  *                                           that reads @lba into the cache without a
  *                                           thread; return ASYNC_CALL, the resume gets 0
  *                                           or -errno, then try again
- *   bcache_forget(dev)                      drops every sector of @dev (unmount)
+ *   bcache_write(dev, lba, off, src, n)     thread context: changes bytes of a sector
+ *                                           (read first unless the whole sector changes)
+ *   bcache_write_buf(dev, lba, off, buf, boff, n)  the same from an I/O buffer
+ *   bcache_zero(dev, lba)                   a sector of zeros, without reading it
+ *   bcache_sync(dev)                        writes every dirty sector of @dev (NULL: all)
+ *   bcache_forget(dev)                      drops every clean sector of @dev (unmount)
  *   bcache_report(print, arg)               the `stats` line: hits, misses, dirty
  *
  * The cache holds PARAM_BCACHE_BLOCKS sectors in a static array (no dynamic
- * allocation); the least recently used idle sector is replaced. It is a read
- * cache: nothing in this kernel writes through it yet, so no sector is ever
- * dirty and sync has nothing to write back (the "dirty" counter says so).
+ * allocation); the least recently used clean idle sector is replaced. Changes
+ * stay in the cache (dirty) until bcache_sync, which runs at sync, umount,
+ * poweroff, and whenever half the cache is dirty; a failed write back keeps
+ * the sector dirty and returns the error.
  *
  * Do not: hold the bytes across a sleep expecting them to stay cached (copy
  * them out), or use it for a device whose contents change under it without
@@ -36,6 +42,11 @@ int bcache_read(struct blk_dev *dev, uint64_t lba, unsigned off, void *dst, size
 int bcache_try_read(struct blk_dev *dev, uint64_t lba, unsigned off, void *dst, size_t n);
 int bcache_try_copy_out(struct blk_dev *dev, uint64_t lba, unsigned off, struct async_buf *buf,
 			uint64_t boff, size_t n);
+int bcache_write(struct blk_dev *dev, uint64_t lba, unsigned off, const void *src, size_t n);
+int bcache_write_buf(struct blk_dev *dev, uint64_t lba, unsigned off, struct async_buf *buf,
+		     uint64_t boff, size_t n);
+int bcache_zero(struct blk_dev *dev, uint64_t lba);
+int bcache_sync(struct blk_dev *dev);
 int64_t bcache_push_fill(struct async_op *op, struct blk_dev *dev, uint64_t lba);
 void bcache_forget(struct blk_dev *dev);
 void bcache_report(void (*print)(void *arg, const char *fmt, ...), void *arg);
