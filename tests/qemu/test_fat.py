@@ -159,13 +159,13 @@ def fat32_on_an_mbr_partition_automounted_and_read_like_the_host(t):
 
 
 @qtest.case
-def mount_by_hand_refuses_a_second_mount_and_writes(t):
+def mount_by_hand_refuses_a_second_mount_and_writes_when_read_only(t):
     img = make_image(t, "hdb.img", 32 * 1024, 16, spc=4)
     put(t, img, 0, b"by hand\n", "/hand.txt")
     out = session(t, {"hdb": img}, [
-        "umount /mnt/hdb", "mkdir /tmp/m", "mount -t vfat /dev/hdb /tmp/m", "cat /tmp/m/hand.txt",
-        "mount -t vfat /dev/hdb /mnt", "echo x > /tmp/m/new", "umount /tmp/m", "ls /tmp/m",
-        "mount"], timeout=120)
+        "umount /mnt/hdb", "mkdir /tmp/m", "mount -r -t vfat /dev/hdb /tmp/m",
+        "cat /tmp/m/hand.txt", "mount -t vfat /dev/hdb /mnt", "echo x > /tmp/m/new",
+        "umount /tmp/m", "ls /tmp/m", "mount"], timeout=120)
     t.check(qtest.output_of(t, out, "cat /tmp/m/hand.txt") == "by hand\n", "read after mount")
     t.check(re.search(r"busy", qtest.output_of(t, out, "mount -t vfat /dev/hdb /mnt"), re.I),
             "a second mount of hdb was not refused as busy")
@@ -297,6 +297,99 @@ def fragmented_read_parked_shows_vfs_fat_part_ata_frames_in_stats(t):
     t.check(any(s[:6] == ["ata", "blk", "part", "blk", "fat", "vfs"] for s in stacks),
             "no parked read with the frames ata blk part blk fat vfs in %r" % stacks)
     t.check(sha(files["big fragmented.bin"]) in out, "the read after the channel reset is wrong")
+
+
+# ---- Writes ----
+
+def fsck(t, image, offset=0):
+    """fsck.fat -n of the volume at sector @offset: its output; the test fails unless clean."""
+    path = image
+    if offset:
+        path = os.path.join(t.tmp, "vol.img")
+        with open(image, "rb") as f, open(path, "wb") as g:
+            f.seek(offset * 512)
+            g.write(f.read())
+    r = subprocess.run(["/usr/sbin/fsck.fat", "-n", path], capture_output=True, text=True,
+                       timeout=60)
+    t.check(r.returncode == 0 and "Dirty bit" not in r.stdout + r.stderr,
+            "fsck.fat -n: %s%s" % (r.stdout[-600:], r.stderr[-300:]))
+    return r.stdout
+
+
+def exists(t, image, offset, path):
+    r = subprocess.run(["mdir", "-b", "-i", mtools_target(image, offset), "::" + path],
+                       capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    return r.returncode == 0
+
+
+def guest_writes(t, image, offset, drive, root, cluster):
+    """Host files to work on, the guest's changes, then fsck.fat and mtools check them."""
+    rng = random.Random(root)
+    src = rng.randbytes(cluster * 21 + 99)
+    put(t, image, offset, src, "/src.bin")
+    put(t, image, offset, b"to be removed\n", "/gone.txt")
+    put(t, image, offset, b"old contents, longer than the new\n", "/over.txt")
+    mkdirs(t, image, offset, "/EMPTYDIR")
+    mkdirs(t, image, offset, "/MOVEME")
+    put(t, image, offset, b"inside a moved directory\n", "/MOVEME/in.txt")
+    lines = ["echo hello > %s/new.txt" % root, "echo more >> %s/new.txt" % root,
+             'mkdir "%s/Dir One"' % root, 'mkdir "%s/Dir One/Sub"' % root,
+             'cp %s/src.bin "%s/Dir One/copy é.bin"' % (root, root),
+             "rm %s/gone.txt" % root, "rmdir %s/EMPTYDIR" % root,
+             'mv %s/new.txt "%s/Dir One/Sub/renamed.txt"' % (root, root),
+             'mv %s/MOVEME "%s/Dir One/moved dir"' % (root, root),
+             "echo new > %s/over.txt" % root, "cat /dev/null > %s/empty.txt" % root,
+             'sha256sum "%s/Dir One/copy é.bin"' % root, "sync",
+             'ls "%s/Dir One" %s' % (root, root)]
+    out = session(t, {drive: image}, lines, timeout=300)
+    t.check(sha(src) in qtest.output_of(t, out, lines[11]), "the copy reads wrong in the guest")
+    fsck(t, image, offset)
+    want = {"/Dir One/copy é.bin": src, "/Dir One/Sub/renamed.txt": b"hello\nmore\n",
+            "/Dir One/moved dir/in.txt": b"inside a moved directory\n", "/over.txt": b"new\n",
+            "/empty.txt": b"", "/src.bin": src}
+    for path, data in want.items():
+        got = read_back(t, image, offset, path)
+        t.check(got == data, "mtools reads %s as %r..., the guest wrote %r..." %
+                (path, got[:40], data[:40]))
+    for path in ("/gone.txt", "/EMPTYDIR", "/new.txt", "/MOVEME"):
+        t.check(not exists(t, image, offset, path), "%s is still there" % path)
+    return out
+
+
+@qtest.case
+def fat16_guest_writes_pass_fsck_and_read_back_with_mtools(t):
+    img = make_image(t, "hda.img", 16 * 1024, 16)
+    guest_writes(t, img, 0, "hda", "/mnt/hda", 512)
+
+
+@qtest.case
+def fat12_floppy_guest_writes_pass_fsck_and_read_back_with_mtools(t):
+    img = os.path.join(t.tmp, "fd.img")
+    run(t, [MKFS, "-C", img, "1440"])
+    guest_writes(t, img, 0, "fda", "/mnt/fd0", 512)
+
+
+@qtest.case
+def fat32_partition_guest_writes_pass_fsck_and_read_back_with_mtools(t):
+    img = make_image(t, "hda.img", 48 * 1024, 32, offset=2048, layout=MBR_FAT32)
+    guest_writes(t, img, 2048, "hda", "/mnt/hda1", 512)
+
+
+@qtest.case
+def disk_full_fails_with_enospc_and_leaves_the_volume_fsck_clean(t):
+    img = os.path.join(t.tmp, "fd.img")
+    run(t, [MKFS, "-C", img, "1440"])
+    out = session(t, {"fda": img}, [
+        "dd if=/dev/zero of=/mnt/fd0/fill bs=64K count=30", "echo small > /mnt/fd0/small",
+        "rm /mnt/fd0/fill", "echo after > /mnt/fd0/after", "cat /mnt/fd0/after", "umount /mnt/fd0"],
+        timeout=300)
+    t.check("No space left on device" in
+            qtest.output_of(t, out, "dd if=/dev/zero of=/mnt/fd0/fill bs=64K count=30"),
+            "filling the floppy did not fail with ENOSPC")
+    t.check(qtest.output_of(t, out, "cat /mnt/fd0/after") == "after\n", "a write after rm failed")
+    fsck(t, img)
+    t.check(read_back(t, img, 0, "/after") == b"after\n", "mtools: /after")
 
 
 if __name__ == "__main__":
