@@ -11,3 +11,5 @@ kernel-y += fs/fat/fat_dir.o
 kernel-y += fs/fat/fat_io.o
 kernel-y += fs/fat/fat_mount.o
 kernel-y += fs/fat/fat_write.o
+kernel-y += fs/fat/fat_name.o
+kernel-y += fs/fat/fat_ns.o

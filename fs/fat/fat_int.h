@@ -129,10 +129,20 @@ int64_t fat_time_ns(uint16_t date, uint16_t time);
 int fat_dir_slots(struct fat_node *dir,
 		  int (*fn)(uint64_t lba, unsigned slot, const uint8_t *e, void *arg), void *arg);
 
+/* fat_name.c: entries in directories. */
+#define FAT_DATE_EPOCH 0x21 /* 1980-01-01: no wall clock in this kernel yet */
+#define FAT_ATTR_ARCH  0x20
+int fat_entry_add(struct fat_node *dir, const char *name, uint8_t *tmpl, uint64_t *where);
+int fat_entry_erase(struct fat_node *dir, const struct fat_entry *e);
+void fat_tmpl_init(uint8_t *t, uint8_t attr, uint32_t c);
+int fat_slot_write(struct fat_vol *v, uint64_t where, const uint8_t *e);
+
 /* fat_write.c: the volume lock, the FAT's changes and the write half. */
 void fat_lock(struct fat_vol *v);
 void fat_unlock(struct fat_vol *v);
 int fat_set(struct fat_vol *v, uint32_t c, uint32_t value);
+int fat_cluster_alloc(struct fat_vol *v, uint32_t *out);
+int fat_chain_free(struct fat_vol *v, uint32_t c);
 int fat_flush(struct fat_vol *v, bool clean);
 int64_t fat_write_work(void *arg);
 int fat_truncate(struct vnode *vn, uint64_t size);

@@ -120,7 +120,7 @@ def fat16_whole_disk_automounted_and_read_like_the_host(t):
     files = populate(t, img, 0, 512)
     out = session(t, {"hda": img}, ["mount"] + tree_lines("/mnt/hda", files) +
                   ["ls -l /mnt/hda", "df /mnt/hda"], timeout=240)
-    t.check(re.search(r"^/dev/hda on /mnt/hda type vfat \(ro\)$", qtest.output_of(t, out, "mount"),
+    t.check(re.search(r"^/dev/hda on /mnt/hda type vfat \(rw\)$", qtest.output_of(t, out, "mount"),
                       re.M), "no automount of hda on /mnt/hda")
     check_tree(t, out, "/mnt/hda", files)
     ls = qtest.output_of(t, out, 'ls "/mnt/hda"')
@@ -139,7 +139,7 @@ def fat12_floppy_automounted_and_read_like_the_host(t):
     run(t, [MKFS, "-C", img, "1440"])
     files = populate(t, img, 0, 512)
     out = session(t, {"fda": img}, ["mount"] + tree_lines("/mnt/fd0", files), timeout=300)
-    t.check("/dev/fd0 on /mnt/fd0 type vfat (ro)" in out, "no automount of fd0")
+    t.check("/dev/fd0 on /mnt/fd0 type vfat (rw)" in out, "no automount of fd0")
     check_tree(t, out, "/mnt/fd0", files)
 
 
@@ -153,7 +153,7 @@ def fat32_on_an_mbr_partition_automounted_and_read_like_the_host(t):
     img = make_image(t, "hda.img", 48 * 1024, 32, offset=2048, layout=MBR_FAT32)
     files = populate(t, img, 2048, 512)
     out = session(t, {"hda": img}, ["mount"] + tree_lines("/mnt/hda1", files), timeout=240)
-    t.check("/dev/hda1 on /mnt/hda1 type vfat (ro)" in out, "no automount of hda1")
+    t.check("/dev/hda1 on /mnt/hda1 type vfat (rw)" in out, "no automount of hda1")
     t.check("/mnt/hda " not in out, "the partitioned disk itself was mounted")
     check_tree(t, out, "/mnt/hda1", files)
 
