@@ -393,5 +393,32 @@ def disk_full_fails_with_enospc_and_leaves_the_volume_fsck_clean(t):
     t.check(read_back(t, img, 0, "/after") == b"after\n", "mtools: /after")
 
 
+@qtest.case
+def fat_image_file_on_a_fat_partition_through_a_loop_device(t):
+    """losetup of an image file that lives on hda1: loop -> FAT -> part -> ATA, mounted and
+    read (sha256 like the host), written, then fsck-clean inside and out."""
+    inner = os.path.join(t.tmp, "inner.img")
+    run(t, [MKFS, "-C", inner, "720"])
+    data = random.Random("inner").randbytes(100000)
+    put(t, inner, 0, data, "/inside file.bin")
+    img = make_image(t, "hda.img", 24 * 1024, 16, offset=2048, layout=MBR_FAT16)
+    with open(inner, "rb") as f:
+        put(t, img, 2048, f.read(), "/inner.img")
+    out = session(t, {"hda": img}, [
+        "losetup /dev/loop0 /mnt/hda1/inner.img", "mkdir /tmp/in",
+        "mount -t vfat /dev/loop0 /tmp/in", 'sha256sum "/tmp/in/inside file.bin"',
+        "echo written through two filesystems > /tmp/in/new.txt", "umount /tmp/in",
+        "losetup -d /dev/loop0"], timeout=180)
+    t.check(sha(data) in qtest.output_of(t, out, 'sha256sum "/tmp/in/inside file.bin"'),
+            "the file inside the loop-mounted image reads wrong")
+    fsck(t, img, 2048)
+    back = os.path.join(t.tmp, "inner-back.img")
+    with open(back, "wb") as f:
+        f.write(read_back(t, img, 2048, "/inner.img"))
+    fsck(t, back)
+    t.check(read_back(t, back, 0, "/new.txt") == b"written through two filesystems\n",
+            "the write through loop0 did not reach the inner image")
+
+
 if __name__ == "__main__":
     qtest.main("fat")
