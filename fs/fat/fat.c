@@ -50,13 +50,17 @@ static int fat_entry(struct fat_vol *v, uint32_t c, uint32_t *next, uint64_t *mi
 
 	if (!fat_cluster_ok(v, c))
 		return -EIO;
-	for (unsigned i = 0; i < n; i++) { /* a FAT12 entry may straddle two sectors */
+	for (unsigned i = 0; i < n;) { /* a FAT12 entry may straddle two sectors */
+		unsigned k;
+
 		fat_byte_at(v, off + i, &lba, &in);
-		err = rd(v->dev, lba, in, b + i, 1);
+		k = n - i < BLK_SECTOR - in ? n - i : BLK_SECTOR - in;
+		err = rd(v->dev, lba, in, b + i, k);
 		if (err) {
 			*miss = lba;
 			return err;
 		}
+		i += k;
 	}
 	*next = fat_le32(b);
 	if (v->bits == 12)
@@ -108,6 +112,25 @@ struct fat_node *fat_node_find(struct fat_vol *vol, uint64_t where)
 		vnode_get(&n->vn);
 	spin_unlock_irqrestore(&fat_nodes_lock, f);
 	return n;
+}
+
+void fat_hint_get(struct fat_node *n, uint32_t *idx, uint32_t *clus)
+{
+	unsigned long f = spin_lock_irqsave(&fat_nodes_lock);
+
+	*idx = n->hint_idx;
+	*clus = n->hint_clus;
+	spin_unlock_irqrestore(&fat_nodes_lock, f);
+}
+
+/* @clus 0 forgets the hint (a truncate changed the chain). */
+void fat_hint_set(struct fat_node *n, uint32_t idx, uint32_t clus)
+{
+	unsigned long f = spin_lock_irqsave(&fat_nodes_lock);
+
+	n->hint_idx = idx;
+	n->hint_clus = clus;
+	spin_unlock_irqrestore(&fat_nodes_lock, f);
 }
 
 /* [V] A rename moved the short entry of a live node from @from to @to. */

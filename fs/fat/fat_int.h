@@ -89,6 +89,8 @@ struct fat_node {
 	bool fixed_root;       /* the FAT12/16 root directory (sectors, not clusters) */
 	uint64_t where;	       /* [V][N] its short entry: sector * 16 + slot; 0 for the root */
 	struct fat_node *next; /* [N] in vol->nodes */
+	uint32_t hint_idx;     /* [N] a chain position the last read reached: */
+	uint32_t hint_clus;    /* [N] cluster number hint_idx of the chain (0: none) */
 };
 
 static inline uint16_t fat_le16(const uint8_t *p)
@@ -152,7 +154,10 @@ int fat_remove(struct vnode *dir, const char *name, bool is_dir);
 int fat_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const char *nname);
 void fat_mount_rw(struct fat_vol *v, const uint8_t *boot);
 
-/* fat.c: nodes. */
+/* fat.c: nodes, and the chain position hint that spares sequential reads the walk from the start.
+ */
+void fat_hint_get(struct fat_node *n, uint32_t *idx, uint32_t *clus);
+void fat_hint_set(struct fat_node *n, uint32_t idx, uint32_t clus);
 struct fat_node *fat_node_get(struct fat_vol *vol, const struct fat_entry *e);
 struct fat_node *fat_node_find(struct fat_vol *vol, uint64_t where);
 void fat_node_moved(struct fat_vol *vol, uint64_t from, uint64_t to);

@@ -195,6 +195,8 @@ static int64_t fat_io_done(struct fat_io *s, int64_t r)
 {
 	if (r == ASYNC_CALL)
 		return r;
+	if (r >= 0 && s->clus)
+		fat_hint_set(io_node(s), s->cidx, s->clus);
 	if (r < 0 && s->pos > s->io.off)
 		return (int64_t)(s->pos - s->io.off); /* a short read first, the error next time */
 	return r;
@@ -204,6 +206,7 @@ static int64_t fat_io_start(struct async_op *op, void *state)
 {
 	struct fat_io *s = state;
 	struct fat_node *n = io_node(s);
+	uint32_t idx, clus;
 
 	if (s->io.write) {
 		s->step = FAT_STEP_WORK; /* it may allocate: a blocking step, in a worker */
@@ -218,6 +221,11 @@ static int64_t fat_io_start(struct async_op *op, void *state)
 	s->pos = s->io.off;
 	s->end = n->size - s->io.off < s->io.len ? n->size : s->io.off + s->io.len;
 	s->clus = n->first;
+	fat_hint_get(n, &idx, &clus);
+	if (clus && idx <= s->pos / csize(n->vol) && fat_cluster_ok(n->vol, clus)) {
+		s->cidx = idx; /* go on from where the last read stopped */
+		s->clus = clus;
+	}
 	return fat_io_done(s, fat_io_next(op, s));
 }
 

@@ -305,6 +305,7 @@ static int resize(struct fat_node *n, uint64_t size)
 
 	if (size > 0xffffffffu)
 		return -EFBIG;
+	fat_hint_set(n, 0, 0); /* the chain is about to change */
 	err = chain_resize(n, (size + cs - 1) / cs);
 	if (err == -ENOSPC) /* give back what was taken: the old length */
 		chain_resize(n, (old + cs - 1) / cs);
