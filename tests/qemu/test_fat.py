@@ -330,6 +330,8 @@ def guest_writes(t, image, offset, drive, root, cluster):
     put(t, image, offset, src, "/src.bin")
     put(t, image, offset, b"to be removed\n", "/gone.txt")
     put(t, image, offset, b"old contents, longer than the new\n", "/over.txt")
+    put(t, image, offset, b"\xa5" * (cluster * 64), "/junk.bin")  # freed below: its clusters
+    run(t, ["mdel", "-i", mtools_target(image, offset), "::/junk.bin"])  # keep their bytes
     mkdirs(t, image, offset, "/EMPTYDIR")
     mkdirs(t, image, offset, "/MOVEME")
     put(t, image, offset, b"inside a moved directory\n", "/MOVEME/in.txt")
@@ -337,17 +339,19 @@ def guest_writes(t, image, offset, drive, root, cluster):
              'mkdir "%s/Dir One"' % root, 'mkdir "%s/Dir One/Sub"' % root,
              'cp %s/src.bin "%s/Dir One/copy é.bin"' % (root, root),
              "rm %s/gone.txt" % root, "rmdir %s/EMPTYDIR" % root,
+             "dd if=%s/src.bin of=%s/sparse.bin bs=512 seek=5 count=1" % (root, root),
              'mv %s/new.txt "%s/Dir One/Sub/renamed.txt"' % (root, root),
              'mv %s/MOVEME "%s/Dir One/moved dir"' % (root, root),
              "echo new > %s/over.txt" % root, "cat /dev/null > %s/empty.txt" % root,
              'sha256sum "%s/Dir One/copy é.bin"' % root, "sync",
              'ls "%s/Dir One" %s' % (root, root)]
     out = session(t, {drive: image}, lines, timeout=300)
-    t.check(sha(src) in qtest.output_of(t, out, lines[11]), "the copy reads wrong in the guest")
+    t.check(sha(src) in qtest.output_of(t, out, lines[12]), "the copy reads wrong in the guest")
     fsck(t, image, offset)
     want = {"/Dir One/copy é.bin": src, "/Dir One/Sub/renamed.txt": b"hello\nmore\n",
             "/Dir One/moved dir/in.txt": b"inside a moved directory\n", "/over.txt": b"new\n",
-            "/empty.txt": b"", "/src.bin": src}
+            "/empty.txt": b"", "/src.bin": src,
+            "/sparse.bin": bytes(2560) + src[:512]}  # the gap reads as zeros
     for path, data in want.items():
         got = read_back(t, image, offset, path)
         t.check(got == data, "mtools reads %s as %r..., the guest wrote %r..." %
