@@ -8,7 +8,8 @@
  * (fat_lock/fat_unlock, thread context: metadata calls and the write worker);
  * [N] under fat_nodes_lock (a spinlock, never held across I/O). The read
  * frame takes no lock: it reads sizes and chains as they are (a read racing
- * a truncate of the same file may fail with -EIO, never touch freed memory).
+ * a truncate of the same file may fail with -EIO or return old bytes, never
+ * touch freed memory: nodes and the cache are static).
  */
 #ifndef FS_FAT_FAT_INT_H
 #define FS_FAT_FAT_INT_H
