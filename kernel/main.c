@@ -25,6 +25,7 @@
 #include <kernel/pmm.h>
 #include <kernel/proc.h>
 #include <kernel/tty.h>
+#include <fs/fat.h>
 #include <fs/vfs.h>
 #include <kernel/sched.h>
 #include <kernel/stats.h>
@@ -97,6 +98,7 @@ static int mount_filesystems(void)
 			return err;
 		}
 	}
+	fat_automount();
 	return 0;
 }
 

@@ -16,6 +16,7 @@
  * changes (rename, remove, mount) take the changed filesystem's rename lock
  * with lookup_locked() and act only on what they walked under it.
  */
+#include <fs/fat.h>
 #include <fs/vfs.h>
 #include <kernel/console.h>
 #include <kernel/param.h>
@@ -731,4 +732,5 @@ void vfs_init(void)
 	initrd_fs_init();
 	devfs_init();
 	tmpfs_init();
+	fat_init();
 }

@@ -26,13 +26,15 @@
 #define PARAM_USER_STACK_PAGES	32	     /* user stack, mapped at creation (128 KiB) */
 #define PARAM_ARGS_BYTES	4096	     /* spawn: argv strings + pointers */
 #define PARAM_ARGS_MAX		64	     /* spawn: arguments */
-#define PARAM_MAX_MOUNTS	8	     /* mount table entries */
+#define PARAM_MAX_MOUNTS	16	     /* mount table entries (FAT automounts on /mnt) */
 #define PARAM_INITRD_NODES	256	     /* files + directories of the initrd */
 #define PARAM_TMPFS_NODES	128	     /* files + directories of the tmpfs */
 #define PARAM_TMPFS_BLOCKS	1024	     /* 4 KiB data blocks of the tmpfs (4 MiB) */
 #define PARAM_TMPFS_FILE_BLOCKS 128	     /* blocks of one tmpfs file (512 KiB) */
 #define PARAM_MAX_PIPES		16	     /* pipes alive at once (pipe pool) */
 #define PARAM_PIPE_BYTES	16384	     /* buffer of one pipe (>= TIO_PIPE_BUF) */
+#define PARAM_BCACHE_BLOCKS	512	     /* sectors in the filesystem sector cache (256 KiB) */
+#define PARAM_FAT_NODES		256	     /* FAT files and directories referenced at once */
 #define PARAM_TTY_LINE		4096 /* console line buffer; a longer line is delivered in parts */
 
 #endif

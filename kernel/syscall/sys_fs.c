@@ -11,6 +11,7 @@
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <uapi/errno.h>
+#include <fs/fat.h>
 #include "syscall_int.h"
 
 SYSCALL_DECL(open)
@@ -292,7 +293,7 @@ SYSCALL_DECL(sync)
 {
 	(void)p;
 	(void)a;
-	return 0;
+	return fat_sync_all(false); /* the memory filesystems have nothing to write */
 }
 
 /* Copies an optional user string (0: @dflt). */

@@ -10,6 +10,7 @@
  */
 #include <drivers/block.h>
 #include <drivers/pci.h>
+#include <fs/bcache.h>
 #include <lib/fmt.h>
 #include <kernel/param.h>
 #include <kernel/pmm.h>
@@ -237,6 +238,7 @@ SYSCALL_DECL(kinfo)
 		break;
 	case TIO_KINFO_BLKSTAT:
 		blk_report_stats(sink_vprint, &s);
+		bcache_report(sink_vprint, &s);
 		break;
 	case TIO_KINFO_PCI:
 		pci_report(sink_vprint, &s);

@@ -13,6 +13,7 @@
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
 #include <uapi/errno.h>
+#include <fs/fat.h>
 #include "syscall_int.h"
 
 struct spawn_args {
@@ -188,6 +189,7 @@ SYSCALL_DECL(poweroff)
 	(void)a;
 	klog(LOG_INFO, "poweroff by %s[%d], up %lu ms\n", p->name, p->pid,
 	     clock_now_ns() / 1000000);
+	fat_sync_all(true); /* a clean shutdown of every FAT volume */
 	kernel_poweroff();
 }
 

@@ -1,0 +1,172 @@
+/*
+ * fat_int.h - private to fs/fat: the volume, the node, the on-disk layout
+ * helpers shared by fat.c (mount, vnode ops), fat_dir.c (directories and
+ * names) and fat_io.c (the data frame).
+ *
+ * Locking: the geometry is [I] after mount. [V] fields and every change to
+ * the FAT or a directory happen under the volume's sleeping lock
+ * (fat_lock/fat_unlock, thread context: metadata calls and the write worker);
+ * [N] under fat_nodes_lock (a spinlock, never held across I/O). The read
+ * frame takes no lock: it reads sizes and chains as they are (a read racing
+ * a truncate of the same file may fail with -EIO or return old bytes, never
+ * touch freed memory: nodes and the cache are static).
+ */
+#ifndef FS_FAT_FAT_INT_H
+#define FS_FAT_FAT_INT_H
+
+#include <drivers/block.h>
+#include <fs/fat.h>
+#include <fs/vfs.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define FAT_DIRENT	    32 /* bytes of a directory entry */
+#define FAT_ATTR_RO	    0x01
+#define FAT_ATTR_VOLUME	    0x08
+#define FAT_ATTR_DIR	    0x10
+#define FAT_ATTR_LFN	    0x0f  /* read-only|hidden|system|volume: a long-name part */
+#define FAT_NT_LOWER_BASE   0x08  /* byte 12: the 8.3 base name shows in lowercase */
+#define FAT_NT_LOWER_EXT    0x10  /* byte 12: the extension shows in lowercase */
+#define FAT_LFN_MAX	    255	  /* UTF-16 units of a long name */
+#define FAT_DIR_ENTRIES_MAX 65536 /* entries a directory may hold (the specification's limit) */
+#define FAT_RUN_MAX	    2048  /* sectors of one data request (1 MiB) */
+
+/* A directory entry as the walk found it. */
+struct fat_entry {
+	char name[TIO_NAME_MAX + 1]; /* long name as UTF-8, else the 8.3 name */
+	char short_name[13];	     /* 8.3 with its case flags */
+	uint8_t raw[FAT_DIRENT];     /* the short entry */
+	uint64_t where;		     /* sector * 16 + slot of the short entry: the inode number */
+	uint64_t first_where;	     /* the first slot of the entry (its long-name parts) */
+};
+
+/* A name being added to a directory: its 8.3 form and, if needed, the long one. */
+struct fat_newname {
+	uint8_t short11[11];
+	uint8_t nt;			      /* FAT_NT_LOWER_* */
+	uint16_t lfn[FAT_LFN_MAX + 1];	      /* UTF-16 */
+	unsigned lfn_len;		      /* units; 0: the 8.3 form says it all */
+	uint64_t slots[FAT_LFN_MAX / 13 + 2]; /* where the entries go, in order */
+};
+
+/* One mounted volume (vfs_mount.priv). [I] after fat_mount. */
+struct fat_vol {
+	struct blk_dev *dev;
+	struct vfs_mount *mnt;
+	unsigned bits;	       /* 12, 16 or 32 */
+	unsigned spc;	       /* sectors per cluster */
+	uint32_t fat_start;    /* first sector of the first FAT */
+	uint32_t fat_sectors;  /* sectors of one FAT */
+	uint32_t root_start;   /* FAT12/16: first sector of the fixed root directory */
+	uint32_t root_sectors; /* FAT12/16: its length; 0 on FAT32 */
+	uint32_t data_start;   /* sector of cluster 2 */
+	uint32_t clusters;     /* data clusters: valid numbers are 2 .. clusters + 1 */
+	uint32_t root_cluster; /* FAT32: the root directory's first cluster */
+	uint32_t total_sectors;
+	uint32_t free_hint;	 /* unused */
+	unsigned nfats;		 /* copies of the FAT, all kept in step */
+	unsigned dirty_off;	 /* boot sector byte holding the dirty flag (bit 0) */
+	uint32_t fsinfo;	 /* FAT32: the FSInfo sector, 0 if none */
+	bool rw;		 /* mounted read-write */
+	uint32_t next_free;	 /* [V] where the next allocation starts looking */
+	uint32_t free_count;	 /* [V] free clusters, FAT_FREE_UNKNOWN if not known */
+	struct fat_node *nodes;	 /* [N] nodes alive, through fat_node.next */
+	struct spinlock guard;	 /* protects @locked */
+	bool locked;		 /* the volume lock is held */
+	struct waitq lock_wq;	 /* threads waiting for it */
+	unsigned busy;		 /* [fat_vols_lock] fat_sync_all is flushing it */
+	struct fat_newname name; /* [V] scratch of the namespace calls */
+	struct fat_entry ent[2]; /* [V] scratch of the namespace calls */
+};
+#define FAT_FREE_UNKNOWN 0xffffffffu
+
+/* A file or directory. [I] after creation; refs [a] (struct vnode). */
+struct fat_node {
+	struct vnode vn;
+	struct fat_vol *vol;
+	uint32_t first;	       /* [V] first cluster, 0 for an empty file or the FAT12/16 root */
+	uint32_t size;	       /* [V] bytes (files) */
+	int64_t mtime_ns;      /* [V] */
+	bool fixed_root;       /* the FAT12/16 root directory (sectors, not clusters) */
+	uint64_t where;	       /* [V][N] its short entry: sector * 16 + slot; 0 for the root */
+	struct fat_node *next; /* [N] in vol->nodes */
+	uint32_t hint_idx;     /* [N] a chain position the last read reached: */
+	uint32_t hint_clus;    /* [N] cluster number hint_idx of the chain (0: none) */
+};
+
+static inline uint16_t fat_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t fat_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t fat_cluster_lba(const struct fat_vol *v, uint32_t c)
+{
+	return v->data_start + (uint64_t)(c - 2) * v->spc;
+}
+
+static inline bool fat_cluster_ok(const struct fat_vol *v, uint32_t c)
+{
+	return c >= 2 && c <= v->clusters + 1;
+}
+
+/* The FAT entry of cluster @c: sync (thread, may sleep) or try (-EAGAIN + *miss on a miss). */
+int fat_next_sync(struct fat_vol *v, uint32_t c, uint32_t *next);
+int fat_next_try(struct fat_vol *v, uint32_t c, uint32_t *next, uint64_t *miss);
+/* Is @next an end-of-chain mark? */
+bool fat_is_eoc(const struct fat_vol *v, uint32_t next);
+
+/* fat_dir.c: calls @fn for each entry of @dir from entry number @start
+ * (counting only the entries it reports); @fn returns nonzero to stop with
+ * that value. 0 at the end, or -EIO for a corrupt directory. */
+int fat_dir_walk(struct fat_node *dir, uint64_t start,
+		 int (*fn)(const struct fat_entry *e, uint64_t index, void *arg), void *arg);
+int64_t fat_time_ns(uint16_t date, uint16_t time);
+
+/* fat_dir.c: calls @fn(lba, slot, entry) for every slot of @dir in order;
+ * 1 when @fn stopped the walk (nonzero), 0 at the end of the chain, -errno. */
+int fat_dir_slots(struct fat_node *dir,
+		  int (*fn)(uint64_t lba, unsigned slot, const uint8_t *e, void *arg), void *arg);
+
+/* fat_name.c: entries in directories. */
+#define FAT_DATE_EPOCH 0x21 /* 1980-01-01: no wall clock in this kernel yet */
+#define FAT_ATTR_ARCH  0x20
+int fat_entry_add(struct fat_node *dir, const char *name, uint8_t *tmpl, uint64_t *where);
+int fat_entry_erase(struct fat_node *dir, const struct fat_entry *e);
+void fat_tmpl_init(uint8_t *t, uint8_t attr, uint32_t c);
+int fat_slot_write(struct fat_vol *v, uint64_t where, const uint8_t *e);
+
+/* fat_write.c: the volume lock, the FAT's changes and the write half. */
+void fat_lock(struct fat_vol *v);
+void fat_unlock(struct fat_vol *v);
+int fat_set(struct fat_vol *v, uint32_t c, uint32_t value);
+int fat_cluster_alloc(struct fat_vol *v, uint32_t *out);
+int fat_chain_free(struct fat_vol *v, uint32_t c);
+int fat_flush(struct fat_vol *v, bool clean);
+int64_t fat_write_work(void *arg);
+int fat_truncate(struct vnode *vn, uint64_t size);
+int fat_create(struct vnode *dir, const char *name, uint32_t mode, struct vnode **out);
+int fat_mkdir(struct vnode *dir, const char *name);
+int fat_remove(struct vnode *dir, const char *name, bool is_dir);
+int fat_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const char *nname);
+void fat_mount_rw(struct fat_vol *v, const uint8_t *boot);
+
+/* fat.c: nodes, and the chain position hint that spares sequential reads the walk from the start.
+ */
+void fat_hint_get(struct fat_node *n, uint32_t *idx, uint32_t *clus);
+void fat_hint_set(struct fat_node *n, uint32_t idx, uint32_t clus);
+struct fat_node *fat_node_get(struct fat_vol *vol, const struct fat_entry *e);
+struct fat_node *fat_node_find(struct fat_vol *vol, uint64_t where);
+void fat_node_moved(struct fat_vol *vol, uint64_t from, uint64_t to);
+int fat_find(struct fat_node *dir, const char *name, struct fat_entry *out);
+/* fat.c: the root node of a volume being mounted, and its teardown. */
+struct fat_node *fat_root_new(struct fat_vol *vol);
+void fat_root_free(struct fat_node *n);
+
+extern const struct async_layer fat_io_layer;
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * fs/fat.h - the FAT12/16/32 filesystem ("vfat"), read-write, over a block device.
+ *
+ * Interface:
+ *   fat_init()        registers the "vfat" type: mount -t vfat /dev/X DIR
+ *   fat_automount()   at boot, after the drivers: every disk or partition whose
+ *                     first sector is a valid FAT boot sector is mounted on
+ *                     /mnt/NAME (a tmpfs is put on /mnt to hold the directories)
+ *   fat_sync_all(c)   sync and poweroff: every volume's changes to the disk
+ *
+ * A read-write volume has its dirty flag set while mounted; umount and
+ * poweroff write everything back and clear it. A boot sector that fails
+ * validation refuses the mount with -EINVAL and a kernel log line saying
+ * which field is wrong.
+ */
+#ifndef FS_FAT_H
+#define FS_FAT_H
+
+#include <stdbool.h>
+
+void fat_init(void);
+void fat_automount(void);
+/* Writes back every mounted FAT volume (sync); @clean also clears their dirty
+ * flags (poweroff). Thread context. 0 or the first error. */
+int fat_sync_all(bool clean);
+
+#endif

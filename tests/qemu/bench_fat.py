@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""bench_fat.py - FAT read benchmarks in the guest (`make bench`): one boot with a
+FAT32 disk (512-byte clusters, as the issue's Linux figure) and a FAT12 floppy.
+
+    BENCH fat32_seq_dd1M_MiBps    dd bs=1M of a 32 MiB file whose clusters are contiguous
+    BENCH fat32_frag_dd1M_MiBps   the same file content with its clusters shuffled in runs
+                                  of 16 (8 KiB): 4096 runs, each one device request
+    BENCH fat12_floppy_1M_MiBps   dd bs=1M of a 1 MiB file on the floppy (the first run
+                                  includes the motor spin-up; the median is a spun-up run)
+
+MiB/s come from dd's own summary; each dd runs RUNS times and the median is printed.
+Not a test: numbers are printed, never judged; it fails only when the guest run fails.
+Not measured yet: create+write+sync of 1,000 files and `ls -l` of 1,000 entries (the
+shell has no timer to take them with).
+"""
+
+import os
+import random
+import re
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+
+import qtest
+
+RUNS = 3
+FILE_MIB = 32
+RUN_CLUSTERS = 16
+ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+
+
+def sh(t, args):
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120, env=ENV)
+    t.check(r.returncode == 0, "%s: %s" % (" ".join(args), r.stderr[-300:]))
+
+
+def fat32_file_chain(f, b, name11):
+    """FAT offset and length, FAT count, data offset, cluster bytes, the cluster chain and
+    the entry's offset of root entry @name11."""
+    spc, rsvd, nfats = b[13], struct.unpack_from("<H", b, 14)[0], b[16]
+    fatsz, root = struct.unpack_from("<I", b, 36)[0], struct.unpack_from("<I", b, 44)[0]
+    fat_off, data_off, cs = rsvd * 512, (rsvd + nfats * fatsz) * 512, spc * 512
+    f.seek(fat_off)
+    fat = f.read(fatsz * 512)
+
+    def nxt(c):
+        return struct.unpack_from("<I", fat, c * 4)[0] & 0x0FFFFFFF
+
+    c, first = root, None
+    while c < 0x0FFFFFF8 and first is None:
+        f.seek(data_off + (c - 2) * cs)
+        d = f.read(cs)
+        for i in range(0, cs, 32):
+            if d[i:i + 11] == name11:
+                first = struct.unpack_from("<H", d, i + 20)[0] << 16 | \
+                    struct.unpack_from("<H", d, i + 26)[0]
+                entry = data_off + (c - 2) * cs + i
+        c = nxt(c)
+    chain = []
+    while first < 0x0FFFFFF8:
+        chain.append(first)
+        first = nxt(first)
+    return fat_off, fatsz * 512, nfats, data_off, cs, chain, entry
+
+
+def fragment(t, image, name11):
+    """Shuffles the file's clusters in runs of RUN_CLUSTERS, data and FAT chain alike."""
+    with open(image, "r+b") as f:
+        b = f.read(512)
+        fat_off, fat_len, nfats, data_off, cs, chain, entry = fat32_file_chain(f, b, name11)
+        t.check(all(chain[i] + 1 == chain[i + 1] for i in range(len(chain) - 1)),
+                "the file was not contiguous to begin with")
+        runs = [chain[i:i + RUN_CLUSTERS] for i in range(0, len(chain), RUN_CLUSTERS)]
+        full = [r for r in runs if len(r) == RUN_CLUSTERS]
+        slots = list(range(len(full)))
+        random.Random(7).shuffle(slots)
+        order = []
+        for i, r in enumerate(full):  # logical run i goes where run slots[i] was
+            dst = full[slots[i]]
+            f.seek(data_off + (r[0] - 2) * cs)
+            order.append((dst, f.read(cs * RUN_CLUSTERS)))
+        for dst, data in order:
+            f.seek(data_off + (dst[0] - 2) * cs)
+            f.write(data)
+        new_chain = [c for dst, _ in order for c in dst] + [c for r in runs[len(full):] for c in r]
+        f.seek(fat_off)
+        fat = bytearray(f.read(fat_len))
+        for i, c in enumerate(new_chain):
+            nxt = new_chain[i + 1] if i + 1 < len(new_chain) else 0x0FFFFFFF
+            struct.pack_into("<I", fat, c * 4, nxt | (struct.unpack_from("<I", fat, c * 4)[0]
+                                                      & 0xF0000000))
+        for k in range(nfats):
+            f.seek(fat_off + k * fat_len)
+            f.write(fat)
+        f.seek(entry + 20)
+        f.write(struct.pack("<H", new_chain[0] >> 16))
+        f.seek(entry + 26)
+        f.write(struct.pack("<H", new_chain[0] & 0xFFFF))
+
+
+def images(t):
+    hda = os.path.join(t.tmp, "hda.img")
+    with open(hda, "wb") as f:
+        f.truncate(80 << 20)
+    sh(t, ["/usr/sbin/mkfs.fat", "-F", "32", "-s", "1", hda])
+    data = os.path.join(t.tmp, "data.bin")
+    with open(data, "wb") as f:
+        f.write(random.Random("fat").randbytes(FILE_MIB << 20))
+    sh(t, ["mcopy", "-i", hda, data, "::/FRAG.BIN"])
+    sh(t, ["mcopy", "-i", hda, data, "::/SEQ.BIN"])
+    fragment(t, hda, b"FRAG    BIN")
+    fd = os.path.join(t.tmp, "fd.img")
+    sh(t, ["/usr/sbin/mkfs.fat", "-C", fd, "1440"])
+    with open(data, "wb") as f:
+        f.write(random.Random("fd").randbytes(1 << 20))
+    sh(t, ["mcopy", "-i", fd, data, "::/ONE.BIN"])
+    return hda, fd
+
+
+def bench(t):
+    hda, fd = images(t)
+    files = [("fat32_seq", "/mnt/hda/SEQ.BIN"), ("fat32_frag", "/mnt/hda/FRAG.BIN"),
+             ("fat12_floppy", "/mnt/fd0/ONE.BIN")]
+    script = ["sha256sum /mnt/hda/SEQ.BIN /mnt/hda/FRAG.BIN"]
+    for _, path in files:
+        script += ["dd if=%s of=/dev/null bs=1M" % path] * RUNS
+    r = t.qemu("--initrd", qtest.initrd(t), "--hda", hda, "--fda", fd,
+               input="".join(l + "\n" for l in script) + "poweroff\n", timeout=600)
+    t.expect_status(r, 0)
+    sums = re.findall(r"^([0-9a-f]{64})  /mnt/hda/(SEQ|FRAG).BIN$", r.out, re.M)
+    t.check(len(sums) == 2 and sums[0][0] == sums[1][0],
+            "the fragmented copy reads differently: %r" % sums)
+    lines = []
+    for name, path in files:
+        rates = []
+        for m in re.finditer(r"# dd if=%s of=/dev/null bs=1M\n(?:.*\n){2}(\d+) bytes .* copied, "
+                             r"([\d.]+) s" % re.escape(path), r.out):
+            rates.append(int(m.group(1)) / float(m.group(2)) / (1 << 20))
+        t.check(len(rates) == RUNS, "dd of %s: %d summaries, want %d" % (path, len(rates), RUNS))
+        lines.append("BENCH %s_dd1M_MiBps %.1f MiB/s" % (name, statistics.median(rates)))
+    return lines
+
+
+def main():
+    log_dir = os.path.join(qtest.BUILD, "test-logs")
+    os.makedirs(log_dir, exist_ok=True)
+    log_path = os.path.join(log_dir, "bench-fat-console.log")
+    out = sys.stdout
+    tmp = tempfile.mkdtemp(prefix="fatbench-")
+    t = qtest.T(tmp)
+    with open(log_path, "w") as log:
+        sys.stderr = log
+        try:
+            lines = bench(t)
+        except (qtest.Failure, qtest.Skip) as e:
+            why = re.sub(r"^\?:0: ", "", str(e))
+            print("bench_fat: %s (console log: %s)" % (why, os.path.relpath(log_path, qtest.ROOT)),
+                  file=out)
+            return 1
+        finally:
+            sys.stderr = sys.__stderr__
+            shutil.rmtree(tmp, ignore_errors=True)
+    for ln in lines:
+        print(ln, file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
