@@ -12,6 +12,8 @@
  */
 #include <fs/bcache.h>
 #include <kernel/string.h>
+#include <kernel/time.h>
+#include <lib/civil.h>
 #include <uapi/errno.h>
 #include "fat_int.h"
 
@@ -268,20 +270,6 @@ int fat_dir_slots(struct fat_node *dir,
 	}
 }
 
-/* Days from 1970-01-01 to @y-@m-@d (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 int64_t fat_time_ns(uint16_t date, uint16_t time)
 {
 	unsigned m = (date >> 5) & 0xf, d = date & 0x1f;
@@ -289,7 +277,28 @@ int64_t fat_time_ns(uint16_t date, uint16_t time)
 
 	if (m < 1 || m > 12 || d < 1)
 		return 0; /* no date recorded */
-	s = days_from_civil(1980 + (date >> 9), m, d) * 86400 + (time >> 11) * 3600 +
+	s = civil_to_days(1980 + (date >> 9), m, d) * 86400 + (time >> 11) * 3600 +
 	    ((time >> 5) & 0x3f) * 60 + (time & 0x1f) * 2;
 	return s * 1000000000LL;
+}
+
+/*
+ * The wall clock (kernel/time: the CMOS RTC read at boot plus the monotonic
+ * clock) as a FAT date and time. FAT keeps local time; this kernel has only
+ * UTC, so that is what goes on disk. A clock before 1980 (an unreadable RTC
+ * counts from 1970) is stamped as FAT's epoch, 1980-01-01 00:00.
+ */
+void fat_stamp_now(uint16_t *date, uint16_t *time)
+{
+	int64_t s = clock_realtime_ns() / 1000000000LL, y;
+	unsigned m, d, sec;
+
+	civil_from_days(s / 86400, &y, &m, &d);
+	if (y < 1980 || y > 2107) {
+		*date = FAT_DATE_EPOCH, *time = 0;
+		return;
+	}
+	sec = (unsigned)(s % 86400);
+	*date = (uint16_t)((y - 1980) << 9 | m << 5 | d);
+	*time = (uint16_t)((sec / 3600) << 11 | (sec / 60 % 60) << 5 | (sec % 60) / 2);
 }

@@ -126,6 +126,7 @@ bool fat_is_eoc(const struct fat_vol *v, uint32_t next);
 int fat_dir_walk(struct fat_node *dir, uint64_t start,
 		 int (*fn)(const struct fat_entry *e, uint64_t index, void *arg), void *arg);
 int64_t fat_time_ns(uint16_t date, uint16_t time);
+void fat_stamp_now(uint16_t *date, uint16_t *time); /* the wall clock, in UTC */
 
 /* fat_dir.c: calls @fn(lba, slot, entry) for every slot of @dir in order;
  * 1 when @fn stopped the walk (nonzero), 0 at the end of the chain, -errno. */
@@ -133,7 +134,7 @@ int fat_dir_slots(struct fat_node *dir,
 		  int (*fn)(uint64_t lba, unsigned slot, const uint8_t *e, void *arg), void *arg);
 
 /* fat_name.c: entries in directories. */
-#define FAT_DATE_EPOCH 0x21 /* 1980-01-01: no wall clock in this kernel yet */
+#define FAT_DATE_EPOCH 0x21 /* 1980-01-01: stamped when the wall clock is before it */
 #define FAT_ATTR_ARCH  0x20
 int fat_entry_add(struct fat_node *dir, const char *name, uint8_t *tmpl, uint64_t *where);
 int fat_entry_erase(struct fat_node *dir, const struct fat_entry *e);

@@ -311,12 +311,17 @@ int fat_entry_erase(struct fat_node *dir, const struct fat_entry *e)
 	return r < 0 ? r : a.err ? a.err : r == 1 ? 0 : -EIO;
 }
 
-/* A short entry template: @attr, first cluster @c, size 0, FAT's epoch as its times. */
+/* A short entry template: @attr, first cluster @c, size 0, the wall clock as its times. */
 void fat_tmpl_init(uint8_t *t, uint8_t attr, uint32_t c)
 {
+	uint16_t date, time;
+
+	fat_stamp_now(&date, &time);
 	memset(t, 0, FAT_DIRENT);
 	t[11] = attr;
-	t[16] = t[18] = t[24] = FAT_DATE_EPOCH; /* created, accessed, written */
+	t[14] = t[22] = (uint8_t)time, t[15] = t[23] = (uint8_t)(time >> 8); /* created, written */
+	t[16] = t[18] = t[24] = (uint8_t)date; /* created, accessed, written */
+	t[17] = t[19] = t[25] = (uint8_t)(date >> 8);
 	t[20] = (uint8_t)(c >> 16), t[21] = (uint8_t)(c >> 24);
 	t[26] = (uint8_t)c, t[27] = (uint8_t)(c >> 8);
 }

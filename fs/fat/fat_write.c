@@ -12,8 +12,9 @@
  * Failure: a write or truncate that runs out of clusters frees what it took
  * and fails with -ENOSPC, so the FAT stays consistent; a device error is
  * returned as it is (-EIO) and the cache keeps the sector dirty.
- * Timestamps: this kernel has no wall clock yet, so new and changed entries
- * carry 1980-01-01 00:00, FAT's epoch.
+ * Timestamps: new entries get the wall clock (fat_stamp_now, UTC) as their
+ * creation, access and write times; a change of size or chain sets the
+ * write time and the access date.
  */
 #include <fs/bcache.h>
 #include <kernel/string.h>
@@ -228,10 +229,12 @@ static int entry_update(struct fat_node *n)
 	uint64_t lba = n->where / 16;
 	unsigned off = (unsigned)(n->where % 16) * FAT_DIRENT;
 	uint8_t e[FAT_DIRENT];
+	uint16_t date, time;
 	int err;
 
 	if (!n->where)
 		return 0; /* the root has no entry */
+	fat_stamp_now(&date, &time);
 	err = bcache_read(v->dev, lba, off, e, sizeof(e));
 	if (err)
 		return err;
@@ -239,9 +242,9 @@ static int entry_update(struct fat_node *n)
 	e[26] = (uint8_t)n->first, e[27] = (uint8_t)(n->first >> 8);
 	for (unsigned i = 0; i < 4; i++)
 		e[28 + i] = (uint8_t)(n->size >> (8 * i));
-	e[22] = e[23] = 0;
-	e[24] = FAT_DATE_EPOCH, e[25] = 0;
-	n->mtime_ns = fat_time_ns(FAT_DATE_EPOCH, 0);
+	e[22] = (uint8_t)time, e[23] = (uint8_t)(time >> 8);		     /* written */
+	e[18] = e[24] = (uint8_t)date, e[19] = e[25] = (uint8_t)(date >> 8); /* accessed, written */
+	n->mtime_ns = fat_time_ns(date, time);
 	return bcache_write(v->dev, lba, off, e, sizeof(e));
 }
 

@@ -398,6 +398,27 @@ def disk_full_fails_with_enospc_and_leaves_the_volume_fsck_clean(t):
 
 
 @qtest.case
+def guest_writes_are_stamped_with_the_rtc_time(t):
+    """A file the guest creates and one it rewrites carry the wall clock (the CMOS RTC, pinned
+    with -rtc base=...) as their write date and time, as mtools reads them back; `ls -l` in
+    the guest shows the same minute."""
+    img = os.path.join(t.tmp, "fd.img")
+    run(t, [MKFS, "-C", img, "1440"])
+    put(t, img, 0, b"old\n", "/OLD.TXT")
+    out = session(t, {"fda": img}, ["echo new > /mnt/fd0/new.txt", "echo more >> /mnt/fd0/OLD.TXT",
+                                    "ls -l /mnt/fd0/new.txt", "umount /mnt/fd0"],
+                  extra=("-rtc", "base=2031-05-06T07:08:10"), timeout=300)
+    t.check(" May  6 07:0" in qtest.output_of(t, out, "ls -l /mnt/fd0/new.txt"),
+            "ls -l: %r" % qtest.output_of(t, out, "ls -l /mnt/fd0/new.txt"))
+    listing = run(t, ["mdir", "-i", img, "::/"])
+    for name in ("new", "OLD"):
+        line = [l for l in listing.splitlines() if l.upper().startswith(name.upper() + " ")]
+        t.check(line and "2031-05-06" in line[0] and " 7:0" in line[0],
+                "mdir shows %s as %r" % (name, line))
+    fsck(t, img)
+
+
+@qtest.case
 def fat_image_file_on_a_fat_partition_through_a_loop_device(t):
     """losetup of an image file that lives on hda1: loop -> FAT -> part -> ATA, mounted and
     read (sha256 like the host), written, then fsck-clean inside and out."""
