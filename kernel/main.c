@@ -25,6 +25,7 @@
 #include <kernel/proc.h>
 #include <kernel/tty.h>
 #include <fs/vfs.h>
+#include <net/net.h>
 #include <kernel/sched.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
@@ -148,6 +149,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	arch_irq_enable();
 	sched_start_preemption();
 	log_modules();
+	if (!ktest_main)
+		net_init(); /* the test kernel runs its cases without the stack's thread */
 	if (console_loglevel() >= LOG_DEBUG)
 		kernel_stats_print();
 	if (ktest_main)

@@ -336,8 +336,11 @@ SYSCALL_DECL(ioctl)
 
 	if (!f)
 		return -EBADF;
-	/* The console's requests (uapi/tty.h); the network's are not built yet. */
-	r = sys_is_console(f) ? sys_tty_ioctl(p, a[1], a[2]) : -ENOTTY;
+	/* The console's requests (uapi/tty.h); the network's on a socket (uapi/net.h). */
+	if (f->kind == FILE_SOCKET)
+		r = sys_net_ioctl(p, a[1], a[2]);
+	else
+		r = sys_is_console(f) ? sys_tty_ioctl(p, a[1], a[2]) : -ENOTTY;
 	file_put(f);
 	return r;
 }

@@ -44,9 +44,12 @@ static long await_reply(struct aio_waiter *w, int s, uint16_t id, uint16_t seq, 
 		e = aio_submit(w, 0, &sqe);
 		if (e < 0)
 			return e;
-		e = aio_wait(w, &ev, 1, 0);
+		/* The RECV carries the deadline: wait for its event, which always comes. */
+		e = aio_wait(w, &ev, 1, TIO_WAIT_FOREVER);
 		if (e < 0)
 			return e;
+		if (e == 0)
+			continue;
 		if (ev.result < 0)
 			return ev.result;
 		if (icmp_parse_reply(buf, (size_t)ev.result, &r) == 0 && r.id == id &&

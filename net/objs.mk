@@ -1,0 +1,7 @@
+# The IPv4 stack (include/net/net.h); wire.c also builds on the host for the fuzzer.
+kernel-y += net/wire.o
+kernel-y += net/iface.o
+kernel-y += net/eth.o
+kernel-y += net/ipv4.o
+kernel-y += net/dhcp.o
+kernel-y += net/socket.o
