@@ -12,6 +12,7 @@ qprogs      += flagprobe
 qprogs      += pbqtest
 qprogs      += vfsprobe
 qprogs      += qpipe
+qprogs      += qnet
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img

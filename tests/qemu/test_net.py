@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The network stack (net/, drivers/net/) through the shell, on QEMU's
+user-mode network (slirp: the guest is 10.0.2.15, the gateway 10.0.2.2, and
+datagrams to 10.0.2.2:PORT reach 127.0.0.1:PORT on the host).
+
+The host-side peer is a UDP server on 127.0.0.1 (UdpPeer): "echo ..." comes
+back as is, "burst N" comes back as N datagrams "burst i of N". Guest side:
+tests/qemu/progs/qnet.c, ping and ifconfig.
+"""
+
+import re
+import socket
+import threading
+
+import qtest
+from qtest import initrd, output_of, pool_counts
+
+
+class UdpPeer:
+    """A UDP echo/burst server on 127.0.0.1, in a thread, for one case."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.received = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                data, addr = self.sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.received += 1
+            if data.startswith(b"echo "):
+                self.sock.sendto(data, addr)
+            elif data.startswith(b"burst "):
+                n = int(data[6:])
+                for i in range(n):
+                    self.sock.sendto(b"burst %d of %d" % (i, n), addr)
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def run_shell(t, lines, nic="e1000", append=None, timeout=120):
+    """@lines then poweroff in the shell on @nic; the transcript."""
+    args = ["--initrd", initrd(t), "--nic", nic]
+    if append:
+        args += ["--append", append]
+    # The lease comes while the shell starts: wait for it before the first line.
+    script = "".join(line + "\n" for line in ["sleep 3"] + lines) + "poweroff\n"
+    r = t.qemu(*args, input=script, timeout=timeout)
+    t.expect_status(r, 0)
+    return r.out
+
+
+def check_lease(t, out, nic):
+    t.check("dhcp: eth0 leased 10.0.2.15 gateway 10.0.2.2" in out,
+            "no DHCP lease on %s: %r" % (nic, out[-400:]))
+    text = output_of(t, out, "ifconfig")
+    t.check(re.search(r"inet addr:10\.0\.2\.15\s+Mask:255\.255\.255\.0\s+Gateway:10\.0\.2\.2",
+                      text), "ifconfig does not show the lease: %r" % text)
+    t.check("UP  DHCP" in text, "ifconfig flags: %r" % text)
+    rx = re.search(r"RX packets:(\d+)\s+TX packets:(\d+)", text)
+    t.check(rx and int(rx.group(1)) >= 2 and int(rx.group(2)) >= 2,
+            "ifconfig counters: %r" % text)
+
+
+def check_ping(t, out):
+    text = output_of(t, out, "ping -c 3 10.0.2.2")
+    replies = re.findall(r"^64 bytes from 10\.0\.2\.2: seq=(\d) ttl=\d+ time=[\d.]+ ms$", text,
+                         re.M)
+    t.check(replies == ["0", "1", "2"], "ping replies: %r" % text)
+    t.check("3 packets transmitted, 3 packets received, 0% packet loss" in text,
+            "ping summary: %r" % text)
+    t.check(re.search(r"round-trip min/avg/max = [\d.]+/[\d.]+/[\d.]+ ms", text),
+            "ping round-trip line: %r" % text)
+
+
+def check_udp_echo(t, out, port, n):
+    text = output_of(t, out, "qnet echo %d %d" % (port, n))
+    t.check("qnet echo: 0 failed" in text, "qnet echo: %r" % text)
+    t.check("echoed %d of %d" % (n, n) in text, "qnet echo count: %r" % text)
+
+
+def on_nic(t, nic):
+    peer = UdpPeer()
+    try:
+        out = run_shell(t, ["ifconfig", "ping -c 3 10.0.2.2", "qnet echo %d 40" % peer.port,
+                            "stats"], nic=nic)
+    finally:
+        peer.close()
+    check_lease(t, out, nic)
+    check_ping(t, out)
+    check_udp_echo(t, out, peer.port, 40)
+    t.check(peer.received >= 40, "the host peer got %d datagrams" % peer.received)
+    pools = pool_counts(output_of(t, out, "stats"))
+    t.check(pools.get("socket") == 0 and pools.get("netpkt") == 0,
+            "sockets or packets leaked: %r" % pools)
+
+
+@qtest.case
+def e1000_dhcp_lease_ping_gateway_udp_echo_to_host(t):
+    """e1000: the DHCP lease (10.0.2.15, gateway 10.0.2.2) is what ifconfig
+    shows; ping -c 3 10.0.2.2 gets 3 replies and the iputils summary; 40
+    datagrams of 5..1399 bytes to a UDP peer on the host's 127.0.0.1 come
+    back intact from the right sender; no socket or packet is left in use."""
+    on_nic(t, "e1000")
+
+
+@qtest.case
+def rtl8139_dhcp_lease_ping_gateway_udp_echo_to_host(t):
+    """The same on the RTL8139 (qemu/run --nic rtl8139)."""
+    on_nic(t, "rtl8139")
+
+
+@qtest.case
+def udp_recv_async_deadline_cancel_and_multishot_into_provided_buffers(t):
+    """qnet async: a RECV with a deadline ends -ETIMEDOUT once, a cancelled one
+    -ECANCELED once; a multishot RECV with a provided-buffer queue gets the
+    host's burst of 6 datagrams as 6 MORE|BUF events, intact, and its cancel
+    posts exactly one final event. Then qnet errors: bad arguments get their
+    errors and the kernel keeps running."""
+    peer = UdpPeer()
+    try:
+        out = run_shell(t, ["qnet async %d" % peer.port, "qnet errors", "stats"])
+    finally:
+        peer.close()
+    for mode, text in (("async", output_of(t, out, "qnet async %d" % peer.port)),
+                       ("errors", output_of(t, out, "qnet errors"))):
+        t.check("qnet %s: 0 failed" % mode in text,
+                "qnet %s: %r" % (mode, [l for l in text.splitlines()
+                                        if not l.startswith("ok ")]))
+    pools = pool_counts(output_of(t, out, "stats"))
+    t.check(pools.get("socket") == 0 and pools.get("netpkt") == 0 and
+            pools.get("async_op") == 0, "leaked: %r" % pools)
+
+
+@qtest.case
+def dhcp_lease_renewed_and_static_ifconfig(t):
+    """With dhcp_renew=2 the lease is renewed (a REQUEST with ciaddr, ACKed)
+    every 2 s while the shell runs; `ifconfig eth0 10.0.2.20 netmask
+    255.255.255.0` sets a static address (DHCP off) and ping still reaches the
+    gateway from it (ARP learns the new address); a bad netmask is refused."""
+    out = run_shell(t, ["sleep 5", "ifconfig eth0 10.0.2.20 netmask 255.0.255.0",
+                        "ifconfig eth0 10.0.2.20 netmask 255.255.255.0", "ifconfig",
+                        "ping -c 3 10.0.2.2"], append="dhcp_renew=2")
+    t.check(re.search(r"dhcp: eth0 renewed 10\.0\.2\.15", out), "no renewal: %r" % out[-600:])
+    bad = output_of(t, out, "ifconfig eth0 10.0.2.20 netmask 255.0.255.0")
+    t.check("Invalid argument" in bad, "a non-contiguous netmask was taken: %r" % bad)
+    text = output_of(t, out, "ifconfig")
+    t.check("inet addr:10.0.2.20  Mask:255.255.255.0" in text, "static address: %r" % text)
+    t.check("DHCP" not in text.split("MTU")[0].split("Gateway")[1], "still DHCP: %r" % text)
+    check_ping(t, out)
+
+
+if __name__ == "__main__":
+    qtest.main("net")
