@@ -5,3 +5,5 @@ kernel-y += net/eth.o
 kernel-y += net/ipv4.o
 kernel-y += net/dhcp.o
 kernel-y += net/socket.o
+# The host fuzzer over the parsers (tests/host/fuzz/net_frames.c) links net/wire.c.
+$(HOST_DIR)/fuzz/net_frames: $(HOST_DIR)/fuzzo/net/wire.o
