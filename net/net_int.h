@@ -27,7 +27,7 @@
 #define NET_ARP_TRIES	 3			 /* requests before the waiting sends fail */
 #define NET_ARP_WAITERS	 8			 /* sends waiting on one unresolved address */
 #define NET_SOCKS	 32			 /* sockets, all processes */
-#define NET_PKTS	 64			 /* queued received datagrams, all sockets */
+#define NET_PKTS	 32			 /* queued received datagrams, all sockets */
 #define NET_SOCK_RXQ	 16   /* queued datagrams of one socket; more are dropped */
 #define NET_REASM_SLOTS	 4    /* datagrams being reassembled at once */
 #define NET_REASM_BYTES	 8192 /* largest reassembled datagram */

@@ -35,7 +35,7 @@
 #include <uapi/errno.h>
 #include "net_int.h"
 
-#define NET_PKT_DATA 2048 /* bytes kept of a queued datagram (raw: IP header included) */
+#define NET_PKT_DATA (NET_REASM_BYTES + 60) /* a whole datagram, a raw one with its IP header */
 
 /* A socket. [N] unless noted. */
 struct net_sock {

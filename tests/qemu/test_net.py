@@ -40,6 +40,9 @@ class UdpPeer:
             self.received += 1
             if data.startswith(b"echo "):
                 self.sock.sendto(data, addr)
+            elif data.startswith(b"big "):
+                n = int(data[4:])
+                self.sock.sendto(bytes(i % 251 for i in range(n)), addr)
             elif data.startswith(b"burst "):
                 n = int(data[6:])
                 for i in range(n):
@@ -161,6 +164,25 @@ def dhcp_lease_renewed_and_static_ifconfig(t):
     t.check("inet addr:10.0.2.20  Mask:255.255.255.0" in text, "static address: %r" % text)
     t.check("DHCP" not in text.split("MTU")[0].split("Gateway")[1], "still DHCP: %r" % text)
     check_ping(t, out)
+
+
+@qtest.case
+def arp_wait_bounded_and_fragments_reassembled(t):
+    """qnet arp: a send to an on-link address nobody answers waits for ARP as an
+    async op and fails -EHOSTUNREACH after the retries; cancelling one such
+    SEND completes it once with -ECANCELED. qnet big: 4000- and 7000-byte
+    datagrams from the host arrive in IPv4 fragments and are reassembled whole."""
+    peer = UdpPeer()
+    try:
+        out = run_shell(t, ["qnet arp", "qnet big %d 4000" % peer.port,
+                            "qnet big %d 7000" % peer.port, "stats"])
+    finally:
+        peer.close()
+    for line in ("qnet arp", "qnet big %d 4000" % peer.port, "qnet big %d 7000" % peer.port):
+        text = output_of(t, out, line)
+        t.check(re.search(r"qnet \w+: 0 failed", text), "%s: %r" % (line, text))
+    pools = pool_counts(output_of(t, out, "stats"))
+    t.check(pools.get("socket") == 0 and pools.get("async_op") == 0, "leaked: %r" % pools)
 
 
 if __name__ == "__main__":

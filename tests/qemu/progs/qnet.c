@@ -15,6 +15,13 @@
  *                          cancel posts one final event
  *   qnet errors            bad arguments get errors: stream sockets are
  *                          -EPROTONOSUPPORT, a send too big -EMSGSIZE, ...
+ *   qnet arp               sends to an on-link address nobody has: the send
+ *                          waits for ARP and fails -EHOSTUNREACH after the
+ *                          retries; a SEND op waiting for ARP is cancelled
+ *                          exactly once
+ *   qnet big PORT N        asks the peer for an N-byte datagram ("big N"),
+ *                          which arrives in IPv4 fragments: it is reassembled
+ *                          whole (N bytes, pattern i % 251)
  *
  * Each check prints "ok NAME" or "FAILED NAME (line N)"; the last line is
  * "qnet MODE: N failed".
@@ -178,6 +185,50 @@ static int error_checks(void)
 	return failed;
 }
 
+static int arp_checks(void)
+{
+	struct tio_sockaddr_in nobody = peer(9);
+	long s = sys_socket(AF_INET, SOCK_DGRAM, 0);
+	struct aio_waiter w;
+	struct tio_event ev;
+	struct tio_sqe sqe;
+
+	inet_parse("10.0.2.99", &nobody.addr);
+	CHECK("arp_unresolved_ehostunreach",
+	      sys_sendto((int)s, "x", 1, 0, &nobody, sizeof(nobody)) == -EHOSTUNREACH);
+	inet_parse("10.0.2.98", &nobody.addr);
+	CHECK("connect", sys_connect((int)s, &nobody, sizeof(nobody)) == 0);
+	CHECK("waiter", aio_waiter_create(&w, 2) == 0);
+	aio_prep_rw(&sqe, TIO_OP_SEND, (int)s, "y", 1, 0);
+	CHECK("send_submit", aio_submit(&w, 0, &sqe) == 0);
+	CHECK("send_pending_on_arp", aio_wait(&w, &ev, 1, 200000000) == 0);
+	CHECK("send_cancel", aio_cancel(&w, 0) == 0);
+	CHECK("send_cancel_ecanceled", one_event(&w, &ev) == 0 && ev.result == -ECANCELED);
+	CHECK("send_cancel_once", aio_wait(&w, &ev, 1, 4000000000ULL) == 0);
+	aio_waiter_destroy(&w);
+	sys_close((int)s);
+	return failed;
+}
+
+static int big(uint16_t port, unsigned n)
+{
+	static char in[9000];
+	struct tio_sockaddr_in to = peer(port);
+	long s = sys_socket(AF_INET, SOCK_DGRAM, 0), r;
+	char req[32];
+	unsigned bad = 0;
+	int len = snprintf(req, sizeof(req), "big %u", n);
+
+	CHECK("big_request", sys_sendto((int)s, req, (size_t)len, 0, &to, sizeof(to)) == len);
+	r = sys_recvfrom((int)s, in, sizeof(in), 0, NULL);
+	for (long i = 0; i < r; i++)
+		bad += (unsigned char)in[i] != i % 251;
+	printf("reassembled %ld bytes, %u wrong\n", r, bad);
+	CHECK("big_reassembled_whole", r == (long)n && bad == 0);
+	sys_close((int)s);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -188,8 +239,13 @@ int main(int argc, char **argv)
 		async_checks((uint16_t)atoi(argv[2]));
 	else if (!strcmp(mode, "errors"))
 		error_checks();
+	else if (!strcmp(mode, "arp"))
+		arp_checks();
+	else if (!strcmp(mode, "big") && argc == 4)
+		big((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]));
 	else {
-		fprintf(stderr, "usage: qnet echo PORT N | async PORT | errors\n");
+		fprintf(stderr,
+			"usage: qnet echo PORT N | async PORT | errors | arp | big PORT N\n");
 		return 2;
 	}
 	printf("qnet %s: %d failed\n", mode, failed);
