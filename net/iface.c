@@ -246,3 +246,33 @@ int net_if_set(const struct tio_ifreq *req)
 	spin_unlock_irqrestore(&net_lock, f);
 	return err;
 }
+
+static const char *const dhcp_names[] = {
+    [DHCP_OFF] = "off",	    [DHCP_SELECTING] = "selecting", [DHCP_REQUESTING] = "requesting",
+    [DHCP_BOUND] = "bound", [DHCP_RENEWING] = "renewing",
+};
+
+bool net_if_line(unsigned i, char *buf, size_t cap)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	struct net_if *ifp = i < net_nifs ? &net_ifs[i] : NULL;
+	const uint8_t *a, *m, *g;
+	struct netdev *d;
+
+	if (ifp) {
+		d = ifp->dev;
+		a = (const uint8_t *)&ifp->addr;
+		m = (const uint8_t *)&ifp->netmask;
+		g = (const uint8_t *)&ifp->gateway;
+		fmt_snprintf(
+		    buf, cap,
+		    "%s %s link %s inet %u.%u.%u.%u mask %u.%u.%u.%u gw %u.%u.%u.%u dhcp %s "
+		    "renewals %u rx %lu tx %lu rx-drop %lu tx-drop %lu irqs %lu",
+		    d->name, d->ops->kind, d->ops->link_up(d) ? "up" : "down", a[0], a[1], a[2],
+		    a[3], m[0], m[1], m[2], m[3], g[0], g[1], g[2], g[3], dhcp_names[ifp->dhcp],
+		    ifp->dhcp_renewals, d->counters.rx_packets, d->counters.tx_packets,
+		    d->counters.rx_dropped, d->counters.tx_dropped, d->counters.irqs);
+	}
+	spin_unlock_irqrestore(&net_lock, f);
+	return ifp != NULL;
+}

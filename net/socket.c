@@ -632,24 +632,35 @@ int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf
 	return 0;
 }
 
-size_t net_sock_format(char *buf, size_t cap)
+static void ip_text(char *out, size_t cap, uint32_t a, uint16_t port)
+{
+	const uint8_t *b = (const uint8_t *)&a;
+
+	fmt_snprintf(out, cap, "%u.%u.%u.%u:%u", b[0], b[1], b[2], b[3], port);
+}
+
+bool net_sock_line(unsigned i, char *buf, size_t cap)
 {
 	unsigned long f = spin_lock_irqsave(&net_lock);
-	size_t n = 0;
+	struct list_node *n = sock_list.next;
+	char l[24], r[24];
+	unsigned readers = 0;
+	struct net_sock *s;
 
-	for (struct list_node *i = sock_list.next; i != &sock_list && n < cap; i = i->next) {
-		struct net_sock *s = list_entry(i, struct net_sock, link);
-		const uint8_t *l = (const uint8_t *)&s->laddr, *r = (const uint8_t *)&s->raddr;
-		unsigned readers = 0;
-
-		for (struct list_node *j = s->readers.next; j != &s->readers; j = j->next)
-			readers++;
-		n += (size_t)fmt_snprintf(
-		    buf + n, cap - n,
-		    "%-4s %u.%u.%u.%u:%u %u.%u.%u.%u:%u rxq %u recv %u rx %lu tx %lu drop %lu\n",
-		    s->type == SOCK_DGRAM ? "udp" : "icmp", l[0], l[1], l[2], l[3], s->lport, r[0],
-		    r[1], r[2], r[3], s->rport, s->rxq_len, readers, s->rx, s->tx, s->drops);
+	for (; n != &sock_list && i; n = n->next)
+		i--;
+	if (n == &sock_list) {
+		spin_unlock_irqrestore(&net_lock, f);
+		return false;
 	}
+	s = list_entry(n, struct net_sock, link);
+	for (struct list_node *j = s->readers.next; j != &s->readers; j = j->next)
+		readers++;
+	ip_text(l, sizeof(l), s->laddr, s->lport);
+	ip_text(r, sizeof(r), s->raddr, s->rport);
+	fmt_snprintf(buf, cap, "%-4s %-21s %-21s rxq %u recv-ops %u rx %lu tx %lu drop %lu",
+		     s->type == SOCK_DGRAM ? "udp" : "icmp", l, r, s->rxq_len, readers, s->rx,
+		     s->tx, s->drops);
 	spin_unlock_irqrestore(&net_lock, f);
-	return n < cap ? n : cap;
+	return true;
 }

@@ -57,7 +57,10 @@ int net_recv_multishot_push(struct async_op *op, struct net_sock *s, struct asyn
 int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
 		  uint64_t len, const struct tio_sockaddr_in *to);
 
-/* Socket table lines for kinfo/stats: bytes written to @buf (at most @cap). */
-size_t net_sock_format(char *buf, size_t cap);
+/* Line @i (0, 1, ...) of the socket table or of the interface list, for
+ * kinfo (`stats`): false past the last one. Each call takes the stack's lock
+ * once, so the caller may copy the line to user memory in between. */
+bool net_sock_line(unsigned i, char *buf, size_t cap);
+bool net_if_line(unsigned i, char *buf, size_t cap);
 
 #endif

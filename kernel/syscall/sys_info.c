@@ -6,13 +6,14 @@
  * staging chunk (the walkers below hold locks, and the text can be longer
  * than a kernel stack should carry). Like snprintf, the result is the full
  * length: a result >= len means the text was cut and the caller asks again
- * with more room. Block devices and network interfaces are -ENOSYS until
- * those subsystems exist.
+ * with more room. Block devices are -ENOSYS until that subsystem exists;
+ * TIO_KINFO_NET lists the interfaces and the sockets.
  */
 #include <lib/fmt.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
+#include <net/net.h>
 #include <uapi/errno.h>
 #include "syscall_int.h"
 
@@ -111,6 +112,18 @@ static void mount_line(const struct vfs_mount *m, void *arg)
 		    (m->flags & TIO_MNT_RDONLY) ? "ro" : "rw");
 }
 
+/* Interfaces, then sockets (like `ss -uan`), one line each. */
+static void report_net(struct ksink *s)
+{
+	char line[256];
+
+	for (unsigned i = 0; net_if_line(i, line, sizeof(line)); i++)
+		sink_printf(s, "%s\n", line);
+	sink_printf(s, "%-4s %-21s %s\n", "sock", "local", "remote");
+	for (unsigned i = 0; net_sock_line(i, line, sizeof(line)); i++)
+		sink_printf(s, "%s\n", line);
+}
+
 SYSCALL_DECL(kinfo)
 {
 	struct ksink s = {.p = p, .ubuf = a[1], .cap = a[2]};
@@ -131,9 +144,11 @@ SYSCALL_DECL(kinfo)
 	case TIO_KINFO_MOUNTS:
 		vfs_foreach_mount(mount_line, &s);
 		break;
-	case TIO_KINFO_BLOCK:
 	case TIO_KINFO_NET:
-		return -ENOSYS; /* no block devices or network interfaces in this kernel yet */
+		report_net(&s);
+		break;
+	case TIO_KINFO_BLOCK:
+		return -ENOSYS; /* no block devices in this kernel yet */
 	default:
 		return -EINVAL;
 	}

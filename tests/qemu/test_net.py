@@ -106,9 +106,12 @@ def on_nic(t, nic):
     check_ping(t, out)
     check_udp_echo(t, out, peer.port, 40)
     t.check(peer.received >= 40, "the host peer got %d datagrams" % peer.received)
-    pools = pool_counts(output_of(t, out, "stats"))
+    stats = output_of(t, out, "stats")
+    pools = pool_counts(stats)
     t.check(pools.get("socket") == 0 and pools.get("netpkt") == 0,
             "sockets or packets leaked: %r" % pools)
+    t.check(re.search(r"^eth0 \S+.* link up inet 10\.0\.2\.15 .* dhcp bound ", stats, re.M),
+            "stats has no eth0 line: %r" % stats[-500:])
 
 
 @qtest.case
@@ -131,7 +134,8 @@ def udp_recv_async_deadline_cancel_and_multishot_into_provided_buffers(t):
     """qnet async: a RECV with a deadline ends -ETIMEDOUT once, a cancelled one
     -ECANCELED once; a multishot RECV with a provided-buffer queue gets the
     host's burst of 6 datagrams as 6 MORE|BUF events, intact, and its cancel
-    posts exactly one final event. Then qnet errors: bad arguments get their
+    posts exactly one final event; while it is pending the kernel's socket
+    table (`stats`, TIO_KINFO_NET) lists the socket with one receive op. Then qnet errors: bad arguments get their
     errors and the kernel keeps running."""
     peer = UdpPeer()
     try:

@@ -1,6 +1,7 @@
 /*
  * stats - the kernel's own accounting: every static pool (in use, high-water,
- * capacity, failures) and the async operations in flight (SYS_kinfo).
+ * capacity, failures), the async operations in flight, and the network's
+ * interfaces and sockets (SYS_kinfo).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,5 +27,6 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	return show(TIO_KINFO_POOLS, "pools") | show(TIO_KINFO_OPS, "async ops");
+	return show(TIO_KINFO_POOLS, "pools") | show(TIO_KINFO_OPS, "async ops") |
+	       show(TIO_KINFO_NET, "network");
 }

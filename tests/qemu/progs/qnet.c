@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tio/aio.h>
+#include <tio/cmd.h>
 #include <tio/inet.h>
 #include <tio/start.h>
 #include <tio/sys.h>
@@ -110,6 +111,24 @@ static void async_single(struct aio_waiter *w, int s)
 	CHECK("recv_cancel_once", aio_wait(w, &ev, 1, 300000000) == 0);
 }
 
+/* The kernel's socket table (`stats`) shows @s bound, with its multishot receive pending. */
+static int socket_listed(int s)
+{
+	struct tio_sockaddr_in name;
+	char want[64], *text;
+	long n = cmd_kinfo(TIO_KINFO_NET, &text);
+	int found;
+
+	if (n < 0 || sys_getsockname(s, &name))
+		return 0;
+	snprintf(want, sizeof(want), "udp  0.0.0.0:%u ", inet_htons(name.port));
+	found = strstr(text, want) && strstr(strstr(text, want), "recv-ops 1 ");
+	if (!found)
+		printf("kinfo net:\n%s", text);
+	free(text);
+	return found;
+}
+
 static void async_multishot(struct aio_waiter *w, int s, uint16_t port)
 {
 	struct tio_sockaddr_in to = peer(port);
@@ -120,6 +139,7 @@ static void async_multishot(struct aio_waiter *w, int s, uint16_t port)
 
 	CHECK("pbq_create", aio_pbq_create(&q, 8, 512, 1) == 0);
 	CHECK("multishot_submit", aio_recv_multishot(w, 1, s, &q) == 0);
+	CHECK("kinfo_lists_socket", socket_listed(s));
 	CHECK("burst_request", sys_sendto(s, "burst 6", 7, 0, &to, sizeof(to)) == 7);
 	while (seen < 6 && one_event(w, &ev) == 0) {
 		int len = snprintf(want, sizeof(want), "burst %u of 6", seen);
