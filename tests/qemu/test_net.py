@@ -189,5 +189,42 @@ def arp_wait_bounded_and_fragments_reassembled(t):
     t.check(pools.get("socket") == 0 and pools.get("async_op") == 0, "leaked: %r" % pools)
 
 
+def free_tcp_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@qtest.case
+def two_guests_private_link_static_addresses(t):
+    """Two kernels on a private Ethernet (QEMU -netdev socket over 127.0.0.1,
+    no user-mode network, nodhcp), each given a static address with ifconfig:
+    B pings A (ARP both ways, A's kernel answers the echo) and sends 20 UDP
+    datagrams to A's `qnet serve`, which echoes them back intact."""
+    port = free_tcp_port()
+    link = "socket,id=n1,%s=127.0.0.1:%d"
+    guests = []
+    for i, role in enumerate(("listen", "connect")):
+        s = t.start("--initrd", initrd(t), "--nic", "none", "--append", "nodhcp", "--",
+                    "-netdev", link % (role, port),
+                    "-device", "e1000,netdev=n1,mac=52:54:00:00:50:%02x" % (i + 1), timeout=150)
+        s.expect(r"# ", timeout=60)
+        s.send("ifconfig eth0 192.168.50.%d netmask 255.255.255.0\n" % (i + 1))
+        s.expect(r"# ", timeout=30)
+        guests.append(s)
+    a, b = guests
+    a.send("qnet serve 7000 20\n")
+    a.expect(r"serving on 7000", timeout=30)
+    b.send("ping -c 3 192.168.50.1\n")
+    b.expect(r"3 packets transmitted, 3 packets received, 0% packet loss", timeout=60)
+    b.send("qnet echo 7000 20 192.168.50.1\n")
+    b.expect(r"echoed 20 of 20", timeout=60)
+    b.expect(r"qnet echo: 0 failed", timeout=30)
+    a.expect(r"qnet serve: 0 failed", timeout=30)
+    for s in guests:
+        s.send("poweroff\n")
+        t.expect_status(s.finish(), 0)
+
+
 if __name__ == "__main__":
     qtest.main("net")

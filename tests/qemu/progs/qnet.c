@@ -5,9 +5,13 @@
  * to 127.0.0.1:PORT on the host). The server answers "echo ..." with the
  * same bytes and "burst N" with N datagrams "burst i of N".
  *
- *   qnet echo PORT N       N datagrams of growing sizes (1..1400 bytes) with
- *                          sendto, each echoed back and checked with
- *                          recvfrom (content, length and sender address)
+ *   qnet echo PORT N [ADDR]
+ *                          N datagrams of growing sizes (5..1399 bytes) with
+ *                          sendto to ADDR (default 10.0.2.2), each echoed
+ *                          back and checked with recvfrom (content, length
+ *                          and sender address)
+ *   qnet serve PORT N      a UDP echo server on PORT for N datagrams (the
+ *                          peer of another guest's "qnet echo")
  *   qnet async PORT        RECV as an async op: a deadline ends it with
  *                          -ETIMEDOUT, a cancel with -ECANCELED, each exactly
  *                          once; a multishot RECV into provided buffers gets
@@ -56,10 +60,13 @@ static struct tio_sockaddr_in peer(uint16_t port)
 	return a;
 }
 
-static int echo(uint16_t port, unsigned n)
+static int echo(uint16_t port, unsigned n, const char *addr)
 {
 	static char out[1500], in[1500];
 	struct tio_sockaddr_in to = peer(port), from;
+
+	if (addr && inet_parse(addr, &to.addr) < 0)
+		return ++failed;
 	long s = sys_socket(AF_INET, SOCK_DGRAM, 0);
 	unsigned good = 0, from_ok = 0;
 
@@ -81,6 +88,25 @@ static int echo(uint16_t port, unsigned n)
 	printf("echoed %u of %u\n", good, n);
 	CHECK("udp_echo_all_intact", good == n);
 	CHECK("udp_recvfrom_sender", from_ok == n);
+	sys_close((int)s);
+	return failed;
+}
+
+static int serve(uint16_t port, unsigned n)
+{
+	static char buf[1500];
+	struct tio_sockaddr_in me = {.family = AF_INET, .port = inet_htons(port)}, from;
+	long s = sys_socket(AF_INET, SOCK_DGRAM, 0), r;
+	unsigned back = 0;
+
+	CHECK("serve_bind", sys_bind((int)s, &me, sizeof(me)) == 0);
+	printf("serving on %u\n", port);
+	for (unsigned i = 0; i < n; i++) {
+		r = sys_recvfrom((int)s, buf, sizeof(buf), 0, &from);
+		if (r >= 0 && sys_sendto((int)s, buf, (size_t)r, 0, &from, sizeof(from)) == r)
+			back++;
+	}
+	CHECK("serve_echoed_all", back == n);
 	sys_close((int)s);
 	return failed;
 }
@@ -253,8 +279,10 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 
-	if (!strcmp(mode, "echo") && argc == 4)
-		echo((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]));
+	if (!strcmp(mode, "echo") && (argc == 4 || argc == 5))
+		echo((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]), argc == 5 ? argv[4] : NULL);
+	else if (!strcmp(mode, "serve") && argc == 4)
+		serve((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]));
 	else if (!strcmp(mode, "async") && argc == 3)
 		async_checks((uint16_t)atoi(argv[2]));
 	else if (!strcmp(mode, "errors"))
@@ -264,8 +292,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "big") && argc == 4)
 		big((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]));
 	else {
-		fprintf(stderr,
-			"usage: qnet echo PORT N | async PORT | errors | arp | big PORT N\n");
+		fprintf(stderr, "usage: qnet echo PORT N [ADDR] | serve PORT N | async PORT | "
+				"errors | arp | big PORT N\n");
 		return 2;
 	}
 	printf("qnet %s: %d failed\n", mode, failed);
