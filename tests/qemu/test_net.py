@@ -80,13 +80,13 @@ def check_lease(t, out, nic):
 
 def check_ping(t, out):
     text = output_of(t, out, "ping -c 3 10.0.2.2")
-    replies = re.findall(r"^64 bytes from 10\.0\.2\.2: seq=(\d) ttl=\d+ time=[\d.]+ ms$", text,
-                         re.M)
-    t.check(replies == ["0", "1", "2"], "ping replies: %r" % text)
-    t.check("3 packets transmitted, 3 packets received, 0% packet loss" in text,
-            "ping summary: %r" % text)
-    t.check(re.search(r"round-trip min/avg/max = [\d.]+/[\d.]+/[\d.]+ ms", text),
-            "ping round-trip line: %r" % text)
+    replies = re.findall(r"^64 bytes from 10\.0\.2\.2: icmp_seq=(\d) ttl=\d+ time=[\d.]+ ms$",
+                         text, re.M)
+    t.check(replies == ["1", "2", "3"], "ping replies: %r" % text)
+    t.check(re.search(r"^3 packets transmitted, 3 received, 0% packet loss, time \d+ms$", text,
+                      re.M), "ping summary (iputils): %r" % text)
+    t.check(re.search(r"^rtt min/avg/max/mdev = [\d.]+/[\d.]+/[\d.]+/[\d.]+ ms$", text, re.M),
+            "ping rtt line: %r" % text)
 
 
 def check_udp_echo(t, out, port, n):
@@ -216,7 +216,7 @@ def two_guests_private_link_static_addresses(t):
     a.send("qnet serve 7000 20\n")
     a.expect(r"serving on 7000", timeout=30)
     b.send("ping -c 3 192.168.50.1\n")
-    b.expect(r"3 packets transmitted, 3 packets received, 0% packet loss", timeout=60)
+    b.expect(r"3 packets transmitted, 3 received, 0% packet loss", timeout=60)
     b.send("qnet echo 7000 20 192.168.50.1\n")
     b.expect(r"echoed 20 of 20", timeout=60)
     b.expect(r"qnet echo: 0 failed", timeout=30)
