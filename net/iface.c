@@ -143,6 +143,18 @@ static void net_timers(void)
 	net_complete_deferred();
 }
 
+/* Sends the cards finished reading from the senders' pages complete. */
+static void net_tx_reclaim(void)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+
+	for (unsigned i = 0; i < net_nifs; i++)
+		if (net_ifs[i].dev->ops->tx_reclaim)
+			net_ifs[i].dev->ops->tx_reclaim(net_ifs[i].dev);
+	spin_unlock_irqrestore(&net_lock, f);
+	net_complete_deferred();
+}
+
 static void net_thread(void *arg)
 {
 	uint64_t next_tick = 0;
@@ -153,6 +165,7 @@ static void net_thread(void *arg)
 		for (unsigned i = 0; i < net_nifs; i++)
 			while (net_ifs[i].dev->ops->poll(net_ifs[i].dev, 32) == 32)
 				;
+		net_tx_reclaim();
 		if (net_now() >= next_tick) {
 			net_timers();
 			next_tick = net_now() + NET_TICK_NS;
@@ -166,6 +179,8 @@ void net_init(void)
 	struct thread *t;
 
 	waitq_init(&net_wq);
+	net_zero_copy_off =
+	    kernel_cmdline_get("netzerocopy") && !strcmp(kernel_cmdline_get("netzerocopy"), "off");
 	e1000_probe();
 	rtl8139_probe();
 	if (!net_nifs) {
@@ -267,11 +282,12 @@ bool net_if_line(unsigned i, char *buf, size_t cap)
 		fmt_snprintf(
 		    buf, cap,
 		    "%s %s link %s inet %u.%u.%u.%u mask %u.%u.%u.%u gw %u.%u.%u.%u dhcp %s "
-		    "renewals %u rx %lu tx %lu rx-drop %lu tx-drop %lu irqs %lu",
+		    "renewals %u rx %lu tx %lu rx-drop %lu tx-drop %lu irqs %lu tx-zero-copy %lu",
 		    d->name, d->ops->kind, d->ops->link_up(d) ? "up" : "down", a[0], a[1], a[2],
 		    a[3], m[0], m[1], m[2], m[3], g[0], g[1], g[2], g[3], dhcp_names[ifp->dhcp],
 		    ifp->dhcp_renewals, d->counters.rx_packets, d->counters.tx_packets,
-		    d->counters.rx_dropped, d->counters.tx_dropped, d->counters.irqs);
+		    d->counters.rx_dropped, d->counters.tx_dropped, d->counters.irqs,
+		    d->counters.tx_zero_copy);
 	}
 	spin_unlock_irqrestore(&net_lock, f);
 	return ifp != NULL;

@@ -37,6 +37,7 @@
 #define NET_TICK_NS	 (100ULL * 1000000ULL) /* the thread's timer period */
 
 extern struct spinlock net_lock;
+extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
 
 enum dhcp_state { DHCP_OFF, DHCP_SELECTING, DHCP_REQUESTING, DHCP_BOUND, DHCP_RENEWING };
 

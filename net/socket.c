@@ -14,6 +14,10 @@
  *          net_done, result set)
  *   DONE --net_complete_deferred (without net_lock)--> completed
  *   WAITING --cancel hook (under net_lock)--> completed with the reason
+ *   IDLE/WAITING --send handed to a card that reads the sender's pages
+ *          (xmit_sg)--> TX --the card is done (tx_reclaim)--> DONE
+ *          (a cancel in TX does nothing: the frame completes when the card
+ *          lets go of the pages, which it always does)
  *
  * Only the side that moves a frame out of WAITING completes it, so each op
  * completes exactly once. Completions run outside net_lock because they may
@@ -64,8 +68,9 @@ static struct list_node sock_list = {&sock_list, &sock_list};
 static struct list_node net_done = {&net_done, &net_done};
 static uint16_t next_ephemeral = NET_EPHEMERAL_LO;
 static uint8_t net_txbuf[ETH_HDR + NETDEV_MTU]; /* [N] socket sends are built here */
+bool net_zero_copy_off; /* [I] netzerocopy=off on the command line: always copy */
 
-enum sf_state { SF_IDLE, SF_WAITING, SF_DONE };
+enum sf_state { SF_IDLE, SF_WAITING, SF_TX, SF_DONE };
 
 struct sock_frame {
 	struct net_sock *s;	      /* [I] */
@@ -83,6 +88,7 @@ struct sock_frame {
 	struct list_node node;	      /* [N] on readers, an ARP entry's waiters, or net_done */
 	enum sf_state state;	      /* [N] */
 	int64_t result;		      /* [N] valid in DONE */
+	struct netdev_txreq txreq;    /* [N] send in TX: the card reads the payload */
 };
 ASYNC_FRAME_STATE_CHECK(struct sock_frame);
 
@@ -440,7 +446,87 @@ static int64_t recv_start(struct async_op *op, void *state)
 
 /* ---- Sending ---- */
 
-/* Builds the datagram of @fr in net_txbuf and sends it to @mac: bytes sent or -errno. */
+/* One's-complement partial sum of @len bytes at @boff of a user buffer, read in place. */
+static uint32_t sg_sum(struct async_buf *b, uint64_t boff, size_t len)
+{
+	const struct async_sg *sg;
+	unsigned nsg = async_buf_sg(b, &sg);
+	uint64_t s = 0, k = 0;
+
+	for (unsigned i = 0; i < nsg && len; i++) {
+		const uint8_t *p;
+		size_t n;
+
+		if (boff >= sg[i].len) {
+			boff -= sg[i].len;
+			continue;
+		}
+		p = phys_to_virt(sg[i].phys + boff);
+		n = len < sg[i].len - boff ? len : sg[i].len - boff;
+		for (size_t j = 0; j < n; j++, k++)
+			s += (k & 1) ? p[j] : (uint32_t)p[j] << 8;
+		len -= n;
+		boff = 0;
+	}
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint32_t)s;
+}
+
+static void send_tx_done(struct netdev_txreq *r)
+{
+	struct sock_frame *fr = container_of(r, struct sock_frame, txreq);
+
+	fr->s->tx++;
+	sf_finish(fr, (int64_t)fr->len);
+}
+
+/* Zero-copy send of a UDP datagram whose headers are built in net_txbuf: the card reads the
+ * payload from the user's pages. ASYNC_PENDING (TX, done() follows) or -errno. */
+static int64_t send_xmit_sg(struct sock_frame *fr, const uint8_t *mac)
+{
+	struct net_sock *s = fr->s;
+	uint8_t *ip = net_txbuf + ETH_HDR, *udp = ip + IP_HDR;
+	uint16_t ulen = (uint16_t)(UDP_HDR + fr->len), c;
+	uint32_t src = fr->ifp->addr;
+	int err;
+
+	wire_put16(udp, s->lport);
+	wire_put16(udp + 2, fr->dport);
+	wire_put16(udp + 4, ulen);
+	wire_put16(udp + 6, 0);
+	c = wire_csum(udp, UDP_HDR,
+		      wire_pseudo_sum(src, fr->dst, IP_P_UDP, ulen) +
+			  sg_sum(fr->buf, fr->boff, fr->len));
+	wire_put16(udp + 6, c ? c : 0xffff);
+	wire_ip_build(ip, IP_P_UDP, src, fr->dst, ulen, ip_next_id(), NET_TTL);
+	wire_eth_build(net_txbuf, mac, fr->ifp->dev->mac, ETH_P_IP);
+	fr->txreq = (struct netdev_txreq){.hdr = net_txbuf,
+					  .hlen = ETH_HDR + IP_HDR + UDP_HDR,
+					  .off = fr->boff,
+					  .len = fr->len,
+					  .done = send_tx_done};
+	fr->txreq.nsg = async_buf_sg(fr->buf, &fr->txreq.sg);
+	err = fr->ifp->dev->ops->xmit_sg(fr->ifp->dev, &fr->txreq);
+	if (err)
+		return err == -EAGAIN ? -ENOBUFS : err;
+	__atomic_add_fetch(&fr->ifp->dev->counters.tx_packets, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&fr->ifp->dev->counters.tx_zero_copy, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&fr->ifp->dev->counters.tx_bytes, ETH_HDR + IP_HDR + ulen,
+			   __ATOMIC_RELAXED);
+	fr->state = SF_TX;
+	return ASYNC_PENDING;
+}
+
+/* The card can read this send's payload where it is: a UDP datagram in user pages. */
+static bool send_zero_copy(const struct sock_frame *fr)
+{
+	return fr->s->type == SOCK_DGRAM && fr->len && !async_buf_data(fr->buf) &&
+	       fr->ifp->dev->ops->xmit_sg && !net_zero_copy_off;
+}
+
+/* Builds the datagram of @fr in net_txbuf and sends it to @mac: bytes sent, ASYNC_PENDING
+ * (handed to the card without a copy: the frame is in TX), or -errno. */
 static int64_t send_xmit(struct sock_frame *fr, const uint8_t *mac)
 {
 	struct net_sock *s = fr->s;
@@ -449,6 +535,8 @@ static int64_t send_xmit(struct sock_frame *fr, const uint8_t *mac)
 	size_t hl = s->type == SOCK_DGRAM ? UDP_HDR : 0;
 	int err;
 
+	if (send_zero_copy(fr))
+		return send_xmit_sg(fr, mac);
 	vfs_buf_copy_in(fr->buf, fr->boff, ip + IP_HDR + hl, fr->len);
 	if (s->type == SOCK_DGRAM)
 		wire_udp_build(ip + IP_HDR, src, fr->dst, s->lport, fr->dport, (uint16_t)fr->len);
@@ -464,8 +552,10 @@ static int64_t send_xmit(struct sock_frame *fr, const uint8_t *mac)
 void net_send_resolved(struct list_node *node, const uint8_t *mac)
 {
 	struct sock_frame *fr = list_entry(node, struct sock_frame, node);
+	int64_t r = mac ? send_xmit(fr, mac) : -EHOSTUNREACH;
 
-	sf_finish(fr, mac ? send_xmit(fr, mac) : -EHOSTUNREACH);
+	if (r != ASYNC_PENDING)
+		sf_finish(fr, r);
 }
 
 /* Checks and routes a send: 0, or -errno. Under net_lock. */
@@ -507,6 +597,7 @@ static int64_t send_start(struct async_op *op, void *state)
 	else if (r == 1)
 		fr->state = SF_WAITING, r = ASYNC_PENDING;
 	spin_unlock_irqrestore(&net_lock, f);
+	net_complete_deferred(); /* the driver may have reclaimed other sends */
 	if (r != ASYNC_PENDING)
 		async_buf_unborrow(fr->buf);
 	return r;

@@ -4,16 +4,21 @@
  * Receive: E1000_RX descriptors, each over a 2 KiB buffer of this driver's
  * static pool (no allocation per frame); poll() hands each completed frame
  * to the stack and gives the descriptor back by moving RDT. Transmit:
- * E1000_TX descriptors over static 2 KiB buffers; xmit() copies the frame in
- * and moves TDT, and reuses a descriptor once the card has set its DD bit.
- * Interrupts: receive timer, overrun, ring low and link change; irq_ack()
- * reads ICR (read-to-clear). The card finds the rings and buffers by their
+ * E1000_TX descriptors; xmit() copies a frame into the descriptor's static
+ * 2 KiB buffer; xmit_sg() copies only the headers there and points the next
+ * descriptors at the sender's pages (physical addresses), so the payload is
+ * read by the card where it is; its request completes in tx_reclaim() once
+ * the card has set DD on the frame's last descriptor. Descriptors between
+ * tx_clean and tx_tail belong to the card.
+ * Interrupts: receive timer, overrun, ring low, transmit done and link
+ * change; irq_ack() reads ICR (read-to-clear). The card finds the rings and buffers by their
  * physical addresses (the kernel image is physically contiguous).
  *
  * Lock legend: tx_* [N] (the stack's lock: xmit runs under it), rx_* [D]
  * (the stack's thread only).
  */
 #include <arch/x86_64/mmu.h>
+#include <async/port.h>
 #include <drivers/pci.h>
 #include <kernel/console.h>
 #include <kernel/string.h>
@@ -61,6 +66,7 @@ enum {
 #define RCTL_SECRC   (1u << 26)
 #define TCTL_EN	     (1u << 1)
 #define TCTL_PSP     (1u << 3)
+#define ICR_TXDW     (1u << 0)
 #define ICR_LSC	     (1u << 2)
 #define ICR_RXDMT0   (1u << 4)
 #define ICR_RXO	     (1u << 6)
@@ -92,8 +98,10 @@ struct e1000 {
 	struct e1000_tx_desc tx_ring[E1000_TX] __attribute__((aligned(128)));
 	uint8_t rx_buf[E1000_RX][E1000_BUF] __attribute__((aligned(E1000_BUF)));
 	uint8_t tx_buf[E1000_TX][E1000_BUF] __attribute__((aligned(E1000_BUF)));
-	unsigned rx_next; /* [D] next descriptor the card completes */
-	unsigned tx_tail; /* [N] next descriptor to fill */
+	unsigned rx_next;		       /* [D] next descriptor the card completes */
+	unsigned tx_tail;		       /* [N] next descriptor to fill */
+	unsigned tx_clean;		       /* [N] oldest descriptor not reclaimed yet */
+	struct netdev_txreq *tx_req[E1000_TX]; /* [N] on a frame's last descriptor (xmit_sg) */
 };
 
 static struct e1000 e1000_cards[E1000_MAX];
@@ -108,24 +116,107 @@ static void wr(struct e1000 *c, unsigned reg, uint32_t v)
 	*(volatile uint32_t *)(c->mmio + reg) = v;
 }
 
+static void e1000_tx_reclaim(struct netdev *d)
+{
+	struct e1000 *c = d->priv;
+
+	while (c->tx_clean != c->tx_tail &&
+	       (__atomic_load_n(&c->tx_ring[c->tx_clean].status, __ATOMIC_ACQUIRE) & DESC_DD)) {
+		struct netdev_txreq *r = c->tx_req[c->tx_clean];
+
+		c->tx_req[c->tx_clean] = NULL;
+		c->tx_clean = (c->tx_clean + 1) % E1000_TX;
+		if (r)
+			r->done(r);
+	}
+}
+
+/* Descriptors free for new frames (one always stays empty: tail == clean means none used). */
+static unsigned e1000_tx_free(struct e1000 *c)
+{
+	e1000_tx_reclaim(&c->dev);
+	return E1000_TX - 1 - (c->tx_tail + E1000_TX - c->tx_clean) % E1000_TX;
+}
+
+/* Fills the descriptor at the tail: @pa for @len bytes, EOP|RS if @last. */
+static void e1000_tx_put(struct e1000 *c, uint64_t pa, size_t len, bool last)
+{
+	struct e1000_tx_desc *t = &c->tx_ring[c->tx_tail];
+
+	t->addr = pa;
+	t->len = (uint16_t)len;
+	t->status = 0;
+	t->cmd =
+	    TXD_CMD_IFCS | TXD_CMD_RS | (last ? TXD_CMD_EOP : 0); /* RS: DD on each, for reclaim */
+	c->tx_tail = (c->tx_tail + 1) % E1000_TX;
+}
+
+static void e1000_tx_kick(struct e1000 *c)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	wr(c, REG_TDT, c->tx_tail);
+}
+
 static int e1000_xmit(struct netdev *d, const void *frame, size_t len)
 {
 	struct e1000 *c = d->priv;
-	struct e1000_tx_desc *t = &c->tx_ring[c->tx_tail];
 
 	if (len > E1000_BUF)
 		return -EMSGSIZE;
-	/* A descriptor the card has not finished with yet: the ring is full. */
-	if (t->cmd && !(__atomic_load_n(&t->status, __ATOMIC_ACQUIRE) & DESC_DD))
+	if (e1000_tx_free(c) < 1)
 		return -EAGAIN;
 	memcpy(c->tx_buf[c->tx_tail], frame, len);
-	t->addr = virt_to_phys(c->tx_buf[c->tx_tail]);
-	t->len = (uint16_t)len;
-	t->status = 0;
-	t->cmd = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
-	c->tx_tail = (c->tx_tail + 1) % E1000_TX;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	wr(c, REG_TDT, c->tx_tail);
+	e1000_tx_put(c, virt_to_phys(c->tx_buf[c->tx_tail]), len, true);
+	e1000_tx_kick(c);
+	return 0;
+}
+
+/* The pieces of [off, off + len) of @r's ranges: how many, at most @max. */
+static unsigned e1000_sg_pieces(const struct netdev_txreq *r, unsigned max)
+{
+	uint64_t off = r->off, left = r->len;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->nsg && left; i++) {
+		if (off >= r->sg[i].len) {
+			off -= r->sg[i].len;
+			continue;
+		}
+		left -= left < r->sg[i].len - off ? left : r->sg[i].len - off;
+		off = 0;
+		if (++n > max)
+			break;
+	}
+	return left ? max + 1 : n;
+}
+
+static int e1000_xmit_sg(struct netdev *d, struct netdev_txreq *r)
+{
+	struct e1000 *c = d->priv;
+	unsigned pieces = e1000_sg_pieces(r, E1000_TX / 2);
+	uint64_t off = r->off, left = r->len;
+
+	if (r->hlen > E1000_BUF || pieces > E1000_TX / 2 || !r->len)
+		return -EMSGSIZE;
+	if (e1000_tx_free(c) < 1 + pieces)
+		return -EAGAIN;
+	memcpy(c->tx_buf[c->tx_tail], r->hdr, r->hlen);
+	e1000_tx_put(c, virt_to_phys(c->tx_buf[c->tx_tail]), r->hlen, false);
+	for (unsigned i = 0; i < r->nsg && left; i++) {
+		size_t n;
+
+		if (off >= r->sg[i].len) {
+			off -= r->sg[i].len;
+			continue;
+		}
+		n = left < r->sg[i].len - off ? left : r->sg[i].len - off;
+		left -= n;
+		if (!left) /* the frame's last descriptor names the request */
+			c->tx_req[c->tx_tail] = r;
+		e1000_tx_put(c, r->sg[i].phys + off, n, left == 0);
+		off = 0;
+	}
+	e1000_tx_kick(c);
 	return 0;
 }
 
@@ -169,6 +260,8 @@ static const struct netdev_ops e1000_ops = {
     .poll = e1000_poll,
     .irq_ack = e1000_irq_ack,
     .link_up = e1000_link_up,
+    .xmit_sg = e1000_xmit_sg,
+    .tx_reclaim = e1000_tx_reclaim,
 };
 
 /* The MAC from the receive address registers (set from the EEPROM at reset). */
@@ -226,7 +319,7 @@ static int e1000_setup(struct e1000 *c, uint32_t bdf)
 	c->dev.priv = c;
 	c->dev.irq = pci_irq(bdf);
 	rd(c, REG_ICR);
-	wr(c, REG_IMS, ICR_RXT0 | ICR_RXO | ICR_RXDMT0 | ICR_LSC);
+	wr(c, REG_IMS, ICR_RXT0 | ICR_RXO | ICR_RXDMT0 | ICR_LSC | ICR_TXDW);
 	return netdev_register(&c->dev);
 }
 

@@ -13,6 +13,11 @@
  *     copies what it keeps) and give the descriptor back to the card.
  *   - ops->xmit runs under the stack's lock, so the driver's transmit ring
  *     needs no lock of its own: -EAGAIN when the ring is full.
+ *   - ops->xmit_sg (optional) sends a frame whose payload stays in the
+ *     sender's pages (physical ranges): the card reads it from there. The
+ *     request's done() runs, under the stack's lock, once the card no longer
+ *     needs the pages; ops->tx_reclaim (under the stack's lock, from the
+ *     stack's thread) is where the driver finds finished requests.
  *
  * Lock legend: [I] set before netdev_register, [N] under the stack's lock,
  * [D] the driver's (poll and irq_ack only), [a] atomic.
@@ -28,6 +33,18 @@
 #define NETDEV_FRAME_MAX 1518 /* Ethernet II frame without FCS */
 
 struct netdev;
+struct async_sg;
+
+/* A frame for xmit_sg: @hdr (copied at once) then @len payload bytes from @off into @sg. */
+struct netdev_txreq {
+	const void *hdr;
+	size_t hlen;
+	const struct async_sg *sg;
+	unsigned nsg;
+	uint64_t off;
+	size_t len;
+	void (*done)(struct netdev_txreq *r); /* the card is done with the payload's pages */
+};
 
 struct netdev_ops {
 	const char *kind; /* driver name, for the log */
@@ -39,12 +56,17 @@ struct netdev_ops {
 	bool (*irq_ack)(struct netdev *d);
 	/* Link state as the card reports it. */
 	bool (*link_up)(struct netdev *d);
+	/* Optional: 0 queued (done() follows), -EAGAIN ring full, -EMSGSIZE too many pieces. */
+	int (*xmit_sg)(struct netdev *d, struct netdev_txreq *r);
+	/* Optional, with xmit_sg: calls done() of every request the card has finished. */
+	void (*tx_reclaim)(struct netdev *d);
 };
 
 /* Counters, as ifconfig shows them. [a] */
 struct netdev_counters {
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 	uint64_t rx_dropped, tx_dropped, irqs;
+	uint64_t tx_zero_copy; /* frames whose payload the card read from the sender's pages */
 };
 
 struct netdev {
