@@ -95,9 +95,9 @@ static void dhcp_bind(struct net_if *ifp, const struct dhcp_view *v)
 		ifp->dhcp_renew_ns = override * 1000000000ULL;
 	ip4_str(a, ifp->addr);
 	ip4_str(g, ifp->gateway);
-	if (ifp->dhcp == DHCP_RENEWING)
-		printk("dhcp: %s renewed %s (lease %llus)\n", ifp->dev->name, a,
-		       (unsigned long long)lease);
+	if (ifp->dhcp == DHCP_RENEWING) /* quietly: the console belongs to the shell by now */
+		klog(LOG_DEBUG, "dhcp: %s renewed %s (lease %llus)\n", ifp->dev->name, a,
+		     (unsigned long long)lease);
 	else
 		printk("dhcp: %s leased %s gateway %s (lease %llus)\n", ifp->dev->name, a, g,
 		       (unsigned long long)lease);

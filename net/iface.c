@@ -174,6 +174,27 @@ static void net_thread(void *arg)
 	}
 }
 
+static bool net_all_bound(void)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	bool all = true;
+
+	for (unsigned i = 0; i < net_nifs; i++)
+		all &= net_ifs[i].dhcp != DHCP_SELECTING && net_ifs[i].dhcp != DHCP_REQUESTING;
+	spin_unlock_irqrestore(&net_lock, f);
+	return all;
+}
+
+/* Boot waits a little for the leases, so init starts with its addresses (and the lease
+ * messages come before the shell's prompt); DHCP goes on in the background after that. */
+static void net_wait_leases(void)
+{
+	uint64_t deadline = net_now() + NET_BOOT_DHCP_NS;
+
+	while (!net_all_bound() && net_now() < deadline)
+		thread_sleep_ns(10 * 1000000ULL);
+}
+
 void net_init(void)
 {
 	struct thread *t;
@@ -191,13 +212,15 @@ void net_init(void)
 		klog(LOG_ERR, "net: cannot start the stack's thread\n");
 		return;
 	}
+	if (kernel_cmdline_has("nodhcp"))
+		return;
 	for (unsigned i = 0; i < net_nifs; i++) {
 		unsigned long f = spin_lock_irqsave(&net_lock);
 
-		if (!kernel_cmdline_has("nodhcp"))
-			dhcp_start(&net_ifs[i]);
+		dhcp_start(&net_ifs[i]);
 		spin_unlock_irqrestore(&net_lock, f);
 	}
+	net_wait_leases();
 }
 
 static void if_fill(const struct net_if *ifp, struct tio_ifreq *r)

@@ -34,7 +34,8 @@
 #define NET_REASM_TTL_NS (5ULL * 1000000000ULL)
 #define NET_TTL		 64
 #define NET_EPHEMERAL_LO 49152
-#define NET_TICK_NS	 (100ULL * 1000000ULL) /* the thread's timer period */
+#define NET_BOOT_DHCP_NS (3ULL * 1000000000ULL) /* boot waits this long at most for leases */
+#define NET_TICK_NS	 (100ULL * 1000000ULL)	/* the thread's timer period */
 
 extern struct spinlock net_lock;
 extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
