@@ -113,6 +113,8 @@ def on_nic(t, nic, zero_copy):
             "sockets or packets leaked: %r" % pools)
     t.check(re.search(r"^eth0 \S+.* link up inet 10\.0\.2\.15 .* dhcp bound ", stats, re.M),
             "stats has no eth0 line: %r" % stats[-500:])
+    irqs = re.search(r"^eth0 .* irqs (\d+) ", stats, re.M)
+    t.check(irqs and int(irqs.group(1)) >= 10, "%s raised no interrupts: %r" % (nic, stats[-400:]))
     zc = re.search(r"^eth0 .* tx-zero-copy (\d+)$", stats, re.M)
     t.check(zc and (int(zc.group(1)) >= 40 if zero_copy else int(zc.group(1)) == 0),
             "datagrams sent from the user's pages on %s: %r" % (nic, zc and zc.group(0)))
@@ -123,7 +125,8 @@ def e1000_dhcp_lease_ping_gateway_udp_echo_to_host(t):
     """e1000: the DHCP lease (10.0.2.15, gateway 10.0.2.2) is what ifconfig
     shows; ping -c 3 10.0.2.2 gets 3 replies and the iputils summary; 40
     datagrams of 5..1399 bytes to a UDP peer on the host's 127.0.0.1 come
-    back intact from the right sender, their payload read by the card from
+    back intact from the right sender, the card's interrupts counted (the
+    receive path is IRQ-driven), their payload read by the card from
     the sender's pages (tx-zero-copy in stats); no socket or packet is left
     in use."""
     on_nic(t, "e1000", zero_copy=True)
