@@ -1,4 +1,4 @@
-# Device drivers: the block layer, PCI, ATA.
+# Device drivers: the block layer, PCI, ATA, floppy, md, loop, and the network cards.
 kernel-y += drivers/drivers.o
 kernel-y += drivers/block/block.o
 kernel-y += drivers/block/queue.o
@@ -10,3 +10,5 @@ kernel-y += drivers/ata/ata_io.o
 kernel-y += drivers/md/md.o
 kernel-y += drivers/loop/loop.o
 kernel-y += drivers/fdc/fdc.o
+kernel-y += drivers/net/e1000.o
+kernel-y += drivers/net/rtl8139.o

@@ -27,6 +27,7 @@
 #include <kernel/tty.h>
 #include <fs/fat.h>
 #include <fs/vfs.h>
+#include <net/net.h>
 #include <kernel/sched.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
@@ -154,8 +155,10 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	log_modules();
 	if (console_loglevel() >= LOG_DEBUG)
 		kernel_stats_print();
-	if (!ktest_main)
+	if (!ktest_main) {
 		drivers_init();
+		net_init(); /* after PCI; the test kernel runs its cases without the stack's thread */
+	}
 	if (ktest_main)
 		ktest_main();
 	if (kernel_cmdline_get("crash") && crash_request(kernel_cmdline_get("crash")))

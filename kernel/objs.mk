@@ -15,4 +15,5 @@ include lib/objs.mk
 kernel-y += $(lib-y)
 kernel-y += kernel/main.o
 kernel-y += kernel/stats.o
+include net/objs.mk
 include drivers/objs.mk

@@ -12,6 +12,7 @@
 #include <drivers/portio.h>
 #include <kernel/console.h>
 #include <kernel/spinlock.h>
+#include <uapi/errno.h>
 
 #define PCI_ADDR 0xcf8
 #define PCI_DATA 0xcfc
@@ -104,6 +105,31 @@ struct pci_dev *pci_find_class(uint8_t class, uint8_t subclass, unsigned index)
 		if (pci_devs[i].class == class && pci_devs[i].subclass == subclass && !index--)
 			return &pci_devs[i];
 	return NULL;
+}
+
+struct pci_dev *pci_find_id(uint16_t vendor, uint16_t device, unsigned index)
+{
+	for (unsigned i = 0; i < pci_ndevs; i++)
+		if (pci_devs[i].vendor == vendor && pci_devs[i].device == device && !index--)
+			return &pci_devs[i];
+	return NULL;
+}
+
+uint64_t pci_bar(const struct pci_dev *d, unsigned n, bool *io)
+{
+	uint32_t lo = n < 6 ? d->bar[n] : 0;
+
+	*io = lo & 1;
+	if (*io)
+		return lo & ~3u;
+	if ((lo >> 1 & 3) == 2 && n < 5) /* 64-bit memory BAR: the next one is the high half */
+		return (uint64_t)d->bar[n + 1] << 32 | (lo & ~0xfu);
+	return lo & ~0xfu;
+}
+
+int pci_irq(const struct pci_dev *d)
+{
+	return d->irq_line < 16 ? d->irq_line : -ENODEV;
 }
 
 uint16_t pci_bar_io(const struct pci_dev *d, unsigned n)

@@ -16,6 +16,7 @@
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
+#include <net/net.h>
 #include <uapi/errno.h>
 
 ASYNC_POOL_DEFINE(file_pool, "file", struct file, PARAM_MAX_FILES);
@@ -68,6 +69,8 @@ void file_put(struct file *f)
 		waiter_drain_destroy(f->waiter);
 	} else if (f->kind == FILE_PBQ) {
 		pbq_release(f);
+	} else if (f->kind == FILE_SOCKET) {
+		net_sock_release(f->sock);
 	}
 	async_pool_free(&file_pool, f);
 }

@@ -5,7 +5,10 @@
  * Interface:
  *   pci_init()                          scans every bus/slot/function once
  *   pci_find_class(class, sub, i)       the i-th function of that class, or NULL
+ *   pci_find_id(vendor, device, i)      the i-th function with these ids, or NULL
  *   pci_bar_io(d, n)                    I/O port base of BAR n (0 if not an I/O BAR)
+ *   pci_bar(d, n, &io)                  BAR n's base (memory, 64-bit ones whole, or I/O)
+ *   pci_irq(d)                          the legacy IRQ the firmware routed, or -ENODEV
  *   pci_enable(d, bus_master)           I/O + memory decoding on, bus mastering if asked
  *   pci_report(print, arg)              `lspci -n` lines: "00:01.1 0101: 8086:7010"
  *
@@ -30,7 +33,10 @@ struct pci_dev {
 
 void pci_init(void);
 struct pci_dev *pci_find_class(uint8_t class, uint8_t subclass, unsigned index);
+struct pci_dev *pci_find_id(uint16_t vendor, uint16_t device, unsigned index);
 uint16_t pci_bar_io(const struct pci_dev *d, unsigned n);
+uint64_t pci_bar(const struct pci_dev *d, unsigned n, bool *io);
+int pci_irq(const struct pci_dev *d);
 void pci_enable(struct pci_dev *d, bool bus_master);
 uint32_t pci_read32(const struct pci_dev *d, unsigned off);
 void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v);

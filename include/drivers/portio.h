@@ -1,7 +1,7 @@
 /*
- * drivers/portio.h - x86 port I/O beyond arch/x86_64/cpu.h's byte and
- * single-word helpers: word/dword reads and the string forms the ATA PIO
- * path moves sectors with.
+ * drivers/portio.h - x86 port I/O beyond arch/x86_64/cpu.h's single-transfer
+ * helpers (inb/inw/inl, outb/outw/outl): the string forms the ATA PIO path
+ * moves sectors with.
  */
 #ifndef DRIVERS_PORTIO_H
 #define DRIVERS_PORTIO_H
@@ -9,22 +9,6 @@
 #include <arch/x86_64/cpu.h>
 #include <stdint.h>
 #include <stddef.h>
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 /* @n 16-bit words from @port into @dst. */
 static inline void insw(uint16_t port, void *dst, size_t n)

@@ -51,6 +51,7 @@
 
 struct vnode;
 struct vfs_mount;
+struct net_sock;
 
 struct vfs_dirent {
 	uint64_t ino;
@@ -148,7 +149,7 @@ struct vfs_mount {
 	struct waitq rename_wq; /* threads waiting for !rename_held */
 };
 
-enum file_kind { FILE_VNODE, FILE_WAITER, FILE_PBQ };
+enum file_kind { FILE_VNODE, FILE_WAITER, FILE_PBQ, FILE_SOCKET };
 
 struct file {
 	enum file_kind kind; /* [I] */
@@ -160,6 +161,7 @@ struct file {
 	struct async_waiter *waiter;		   /* [I] FILE_WAITER */
 	struct async_pbq *pbq;			   /* [I] FILE_PBQ */
 	struct async_buf *pbq_bufs[ASYNC_PBQ_MAX]; /* [O] the owner's provided buffers */
+	struct net_sock *sock;			   /* [I] FILE_SOCKET (net/net.h) */
 };
 
 void vfs_init(void);

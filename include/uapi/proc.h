@@ -41,7 +41,7 @@ enum tio_kinfo {
 	TIO_KINFO_POOLS = 0, /* pools: name, in use, high-water, capacity, failures */
 	TIO_KINFO_OPS = 1,   /* in-flight async ops with their frames */
 	TIO_KINFO_BLOCK = 2, /* block devices (lsblk) */
-	TIO_KINFO_NET = 3,   /* network interfaces */
+	TIO_KINFO_NET = 3,   /* network interfaces, then sockets */
 	TIO_KINFO_PROCS = 4, /* processes */
 	TIO_KINFO_COUNT
 };

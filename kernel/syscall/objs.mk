@@ -6,3 +6,4 @@ kernel-y += kernel/syscall/sys_pbq.o
 kernel-y += kernel/syscall/sys_info.o
 kernel-y += kernel/syscall/sys_tty.o
 kernel-y += kernel/syscall/sys_ring.o
+kernel-y += kernel/syscall/sys_net.o

@@ -9,10 +9,11 @@
  * read/write use. NOP completes at once, or parks until its timeout (then
  * -ETIMEDOUT) or a cancel (-ECANCELED). OPEN, STAT and FSYNC run at submit
  * (every filesystem is in memory) and post their result through the slot
- * like any op. RECV, SEND, ACCEPT and CONNECT are -ENOSYS until the network
- * exists. READ with TIO_SQE_PBQ | TIO_SQE_MULTISHOT reads into provided
- * buffers (sys_pbq.c); those flags on any other opcode are -EINVAL (RECV
- * and ACCEPT, which will take them too, are -ENOSYS as a whole).
+ * like any op. RECV and SEND on a socket are built by sys_net.c (RECV also
+ * multishot into provided buffers: TIO_SQE_PBQ | TIO_SQE_MULTISHOT, fd and
+ * buf_index only); ACCEPT and CONNECT are TCP's and -ENOSYS until it is
+ * wired in. READ with TIO_SQE_PBQ | TIO_SQE_MULTISHOT reads into provided
+ * buffers (sys_pbq.c); those flags on any other opcode are -EINVAL.
  * A user buffer of one op must fit ASYNC_SG_MAX physical ranges (at least
  * 60 KiB): longer ones are -EINVAL (the synchronous calls split instead).
  *
@@ -333,6 +334,8 @@ static const unsigned char sqe_fields[TIO_OP_COUNT] = {
     [TIO_OP_READ] = SQE_FD | SQE_ADDR | SQE_LEN | SQE_OFFSET,
     [TIO_OP_WRITE] = SQE_FD | SQE_ADDR | SQE_LEN | SQE_OFFSET,
     [TIO_OP_FSYNC] = SQE_FD,
+    [TIO_OP_RECV] = SQE_FD | SQE_ADDR | SQE_LEN,
+    [TIO_OP_SEND] = SQE_FD | SQE_ADDR | SQE_LEN,
     [TIO_OP_OPEN] = SQE_ADDR | SQE_LEN | SQE_OFFSET,
     [TIO_OP_STAT] = SQE_ADDR | SQE_AUX,
 };
@@ -346,7 +349,7 @@ static bool sqe_unused_fields(const struct tio_sqe *s)
 	unsigned used = sqe_fields[s->opcode] | ((s->flags & TIO_SQE_REGBUF) ? SQE_INDEX : 0);
 
 	if (s->flags & TIO_SQE_PBQ)
-		used = SQE_PBQ_READ;
+		used = s->opcode == TIO_OP_RECV ? (SQE_FD | SQE_INDEX) : SQE_PBQ_READ;
 	return (!(used & SQE_FD) && s->fd) || (!(used & SQE_ADDR) && s->addr) ||
 	       (!(used & SQE_LEN) && s->len) || (!(used & SQE_OFFSET) && s->offset) ||
 	       (!(used & SQE_AUX) && s->aux) || (!(used & SQE_INDEX) && s->buf_index);
@@ -359,8 +362,9 @@ static bool sqe_flags_bad(const struct tio_sqe *s)
 
 	if (s->flags & ~(uint32_t)(TIO_SQE_REGBUF | TIO_SQE_PBQ_READ))
 		return true;
-	if (pbq &&
-	    (pbq != TIO_SQE_PBQ_READ || s->opcode != TIO_OP_READ || (s->flags & TIO_SQE_REGBUF)))
+	if (pbq && (pbq != TIO_SQE_PBQ_READ ||
+		    (s->opcode != TIO_OP_READ && s->opcode != TIO_OP_RECV) ||
+		    (s->flags & TIO_SQE_REGBUF)))
 		return true;
 	return (s->flags & TIO_SQE_REGBUF) && s->opcode != TIO_OP_READ && s->opcode != TIO_OP_WRITE;
 }
@@ -370,9 +374,8 @@ static int sqe_check(const struct tio_sqe *s)
 {
 	if (s->opcode >= TIO_OP_COUNT)
 		return -EINVAL;
-	if (s->opcode == TIO_OP_RECV || s->opcode == TIO_OP_SEND || s->opcode == TIO_OP_ACCEPT ||
-	    s->opcode == TIO_OP_CONNECT)
-		return -ENOSYS;
+	if (s->opcode == TIO_OP_ACCEPT || s->opcode == TIO_OP_CONNECT)
+		return -ENOSYS; /* TCP's: not wired in yet */
 	if (sqe_flags_bad(s) || sqe_unused_fields(s))
 		return -EINVAL;
 	if (s->opcode == TIO_OP_OPEN && (s->len & ~SYS_OPEN_FLAGS))
@@ -391,6 +394,9 @@ static int build_op(struct proc *p, struct async_op *op, const struct tio_sqe *s
 		return build_rw(p, op, sqe, false);
 	case TIO_OP_WRITE:
 		return build_rw(p, op, sqe, true);
+	case TIO_OP_RECV:
+	case TIO_OP_SEND:
+		return sys_net_push(p, op, sqe);
 	case TIO_OP_OPEN:
 		return push_value(op, run_open(p, sqe), false);
 	case TIO_OP_STAT:

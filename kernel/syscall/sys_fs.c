@@ -340,7 +340,9 @@ SYSCALL_DECL(ioctl)
 
 	if (!f)
 		return -EBADF;
-	if (sys_is_console(f))
+	if (f->kind == FILE_SOCKET)
+		r = sys_net_ioctl(p, a[1], a[2]); /* uapi/net.h */
+	else if (sys_is_console(f))
 		r = sys_tty_ioctl(p, a[1], a[2]); /* uapi/tty.h */
 	else if (f->kind == FILE_VNODE && f->vn->ops->ioctl)
 		r = f->vn->ops->ioctl(f->vn, a[1], a[2]); /* device files: md, loop */

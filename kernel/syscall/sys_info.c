@@ -6,7 +6,7 @@
  * staging chunk (the walkers below hold locks, and the text can be longer
  * than a kernel stack should carry). Like snprintf, the result is the full
  * length: a result >= len means the text was cut and the caller asks again
- * with more room. Network interfaces are -ENOSYS until that subsystem exists.
+ * with more room. TIO_KINFO_NET lists the network interfaces and the sockets.
  */
 #include <drivers/block.h>
 #include <drivers/pci.h>
@@ -17,6 +17,7 @@
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
+#include <net/net.h>
 #include <uapi/errno.h>
 #include "syscall_int.h"
 
@@ -211,6 +212,18 @@ static void mount_line(const struct vfs_mount *m, void *arg)
 		    (m->flags & TIO_MNT_RDONLY) ? "ro" : "rw");
 }
 
+/* Interfaces, then sockets (like `ss -uan`), one line each. */
+static void report_net(struct ksink *s)
+{
+	char line[256];
+
+	for (unsigned i = 0; net_if_line(i, line, sizeof(line)); i++)
+		sink_printf(s, "%s\n", line);
+	sink_printf(s, "%-4s %-21s %s\n", "sock", "local", "remote");
+	for (unsigned i = 0; net_sock_line(i, line, sizeof(line)); i++)
+		sink_printf(s, "%s\n", line);
+}
+
 SYSCALL_DECL(kinfo)
 {
 	struct ksink s = {.p = p, .ubuf = a[1], .cap = a[2]};
@@ -244,7 +257,8 @@ SYSCALL_DECL(kinfo)
 		pci_report(sink_vprint, &s);
 		break;
 	case TIO_KINFO_NET:
-		return -ENOSYS; /* no network interfaces in this kernel yet */
+		report_net(&s);
+		break;
 	default:
 		return -EINVAL;
 	}

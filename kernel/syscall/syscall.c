@@ -4,8 +4,7 @@
  *
  * syscall_dispatch() runs on the calling process's kernel stack with
  * interrupts on (arch/x86_64/usermode.h). The number indexes a table
- * bounded by SYS_COUNT; a hole or an out-of-range number is -ENOSYS (the
- * socket calls are holes until the network exists). On the way out a
+ * bounded by SYS_COUNT; a hole or an out-of-range number is -ENOSYS. On the way out a
  * process that was killed meanwhile exits instead of returning, and a
  * return address that sysret could not take (not below USER_TOP: it would
  * fault in ring 0 on the user's stack) kills the process.
@@ -56,6 +55,17 @@ static long (*const syscall_table[SYS_COUNT])(struct proc *p, const uint64_t *a)
     [SYS_ioctl] = sys_ioctl,
     [SYS_statfs] = sys_statfs,
     [SYS_pipe] = sys_pipe,
+    [SYS_socket] = sys_socket,
+    [SYS_bind] = sys_bind,
+    [SYS_listen] = sys_listen,
+    [SYS_accept] = sys_accept,
+    [SYS_connect] = sys_connect,
+    [SYS_send] = sys_send,
+    [SYS_recv] = sys_recv,
+    [SYS_sendto] = sys_sendto,
+    [SYS_recvfrom] = sys_recvfrom,
+    [SYS_shutdown] = sys_shutdown,
+    [SYS_getsockname] = sys_getsockname,
     [SYS_waiter_create] = sys_waiter_create,
     [SYS_submit] = sys_submit,
     [SYS_wait_event] = sys_wait_event,

@@ -86,6 +86,22 @@ SYSCALL_DECL(buf_register);
 SYSCALL_DECL(buf_unregister);
 SYSCALL_DECL(pbq_create);
 SYSCALL_DECL(pbq_provide);
+/* sys_net.c */
+SYSCALL_DECL(socket);
+SYSCALL_DECL(bind);
+SYSCALL_DECL(listen);
+SYSCALL_DECL(accept);
+SYSCALL_DECL(connect);
+SYSCALL_DECL(send);
+SYSCALL_DECL(recv);
+SYSCALL_DECL(sendto);
+SYSCALL_DECL(recvfrom);
+SYSCALL_DECL(shutdown);
+SYSCALL_DECL(getsockname);
+long sys_net_ioctl(struct proc *p, uint64_t req, uint64_t arg);
+struct tio_sqe;
+/* RECV / SEND on a socket: pushes the op's frames, or a negative errno. */
+int sys_net_push(struct proc *p, struct async_op *op, const struct tio_sqe *sqe);
 /* sys_pbq.c */
 SYSCALL_DECL(pbq_recycle);
 struct tio_sqe;

@@ -1,6 +1,7 @@
 /*
  * ping [-c N] ADDR - ICMP echo over a raw socket, one request per second,
- * busybox output. Each reply is awaited through the async API: a RECV on
+ * iputils output (icmp_seq from 1; the summary with loss, elapsed time and
+ * rtt min/avg/max/mdev). Each reply is awaited through the async API: a RECV on
  * one waiter slot with a deadline, so a lost packet costs one second, not a
  * hang. Default count 4 (a serial console has no Ctrl-C to stop it yet).
  */
@@ -19,7 +20,8 @@
 
 struct ping_stats {
 	unsigned sent, recv;
-	uint64_t min_us, max_us, sum_us;
+	uint64_t min_us, max_us, sum_us, sum2_us; /* sum2: of squares, for mdev */
+	long start_ns;
 };
 
 /* Waits for the reply to @seq until the deadline; round trip in µs or -errno. */
@@ -44,9 +46,12 @@ static long await_reply(struct aio_waiter *w, int s, uint16_t id, uint16_t seq, 
 		e = aio_submit(w, 0, &sqe);
 		if (e < 0)
 			return e;
-		e = aio_wait(w, &ev, 1, 0);
+		/* The RECV carries the deadline: wait for its event, which always comes. */
+		e = aio_wait(w, &ev, 1, TIO_WAIT_FOREVER);
 		if (e < 0)
 			return e;
+		if (e == 0)
+			continue;
 		if (ev.result < 0)
 			return ev.result;
 		if (icmp_parse_reply(buf, (size_t)ev.result, &r) == 0 && r.id == id &&
@@ -76,32 +81,62 @@ static void ping_once(struct aio_waiter *w, int s, const struct tio_sockaddr_in 
 		return;
 	st->recv++;
 	st->sum_us += (uint64_t)us;
+	st->sum2_us += (uint64_t)us * (uint64_t)us;
 	if (st->recv == 1 || (uint64_t)us < st->min_us)
 		st->min_us = (uint64_t)us;
 	if ((uint64_t)us > st->max_us)
 		st->max_us = (uint64_t)us;
-	printf("%u bytes from %s: seq=%u ttl=%u time=%ld.%03ld ms\n", (unsigned)sizeof(pkt), addr,
-	       seq, ttl, us / 1000, us % 1000);
+	printf("%u bytes from %s: icmp_seq=%u ttl=%u time=%ld.%03ld ms\n", (unsigned)sizeof(pkt),
+	       addr, seq, ttl, us / 1000, us % 1000);
+}
+
+/* The next request goes one second after the previous one. */
+static void ping_pace(long t0)
+{
 	long rest = t0 + 1000000000L - sys_clock_ns();
+
 	if (rest > 0)
 		sys_sleep_ns((uint64_t)rest);
+}
+
+static uint64_t isqrt(uint64_t v)
+{
+	uint64_t r = 0;
+
+	for (uint64_t b = 1ULL << 62; b; b >>= 2) {
+		if (v >= r + b) {
+			v -= r + b;
+			r = (r >> 1) + b;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+/* Microseconds as milliseconds with three decimals, like iputils. */
+static void print_ms(uint64_t us, const char *after)
+{
+	printf("%llu.%03llu%s", (unsigned long long)(us / 1000), (unsigned long long)(us % 1000),
+	       after);
 }
 
 static void summary(const char *addr, const struct ping_stats *st)
 {
 	unsigned loss = st->sent ? (st->sent - st->recv) * 100 / st->sent : 0;
+	long ms = (sys_clock_ns() - st->start_ns) / 1000000;
 
 	printf("\n--- %s ping statistics ---\n", addr);
-	printf("%u packets transmitted, %u packets received, %u%% packet loss\n", st->sent,
-	       st->recv, loss);
+	printf("%u packets transmitted, %u received, %u%% packet loss, time %ldms\n", st->sent,
+	       st->recv, loss, ms);
 	if (st->recv) {
-		uint64_t avg = st->sum_us / st->recv;
+		uint64_t avg = st->sum_us / st->recv, sq = st->sum2_us / st->recv;
 
-		printf("round-trip min/avg/max = %llu.%03llu/%llu.%03llu/%llu.%03llu ms\n",
-		       (unsigned long long)(st->min_us / 1000),
-		       (unsigned long long)(st->min_us % 1000), (unsigned long long)(avg / 1000),
-		       (unsigned long long)(avg % 1000), (unsigned long long)(st->max_us / 1000),
-		       (unsigned long long)(st->max_us % 1000));
+		printf("rtt min/avg/max/mdev = ");
+		print_ms(st->min_us, "/");
+		print_ms(avg, "/");
+		print_ms(st->max_us, "/");
+		print_ms(isqrt(sq > avg * avg ? sq - avg * avg : 0), " ms\n");
 	}
 }
 
@@ -127,9 +162,16 @@ int main(int argc, char **argv)
 	e = aio_waiter_create(&w, 1);
 	if (e < 0)
 		return cmd_err("ping", "the async API", e);
-	printf("PING %s (%s): %d data bytes\n", argv[o.ind], argv[o.ind], PING_DATA);
-	for (unsigned long i = 0; i < count; i++)
-		ping_once(&w, (int)s, &to, argv[o.ind], (uint16_t)i, &st);
+	printf("PING %s (%s) %d(%d) bytes of data.\n", argv[o.ind], argv[o.ind], PING_DATA,
+	       PING_DATA + ICMP_HDR + 20);
+	st.start_ns = sys_clock_ns();
+	for (unsigned long i = 0; i < count; i++) {
+		long t0 = sys_clock_ns();
+
+		ping_once(&w, (int)s, &to, argv[o.ind], (uint16_t)(i + 1), &st);
+		if (i + 1 < count)
+			ping_pace(t0);
+	}
 	summary(argv[o.ind], &st);
 	return st.recv ? 0 : 1;
 

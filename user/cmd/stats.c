@@ -1,8 +1,8 @@
 /*
  * stats - the kernel's own accounting: every static pool (in use, high-water,
  * capacity, failures), the async operations in flight with their frames,
- * the block devices' counters, and each process's use of its resources
- * against the per-process limits (SYS_kinfo).
+ * the block devices' counters, each process's use of its resources against
+ * the per-process limits, and the network's interfaces and sockets (SYS_kinfo).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,5 +29,6 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return show(TIO_KINFO_POOLS, "pools") | show(TIO_KINFO_OPS, "async ops") |
-	       show(TIO_KINFO_BLKSTAT, "block devices") | show(TIO_KINFO_LIMITS, "limits");
+	       show(TIO_KINFO_BLKSTAT, "block devices") | show(TIO_KINFO_LIMITS, "limits") |
+	       show(TIO_KINFO_NET, "network");
 }

@@ -8,7 +8,7 @@
 # mk/user.mk (it uses that fragment's objects and the mkinitrd script).
 
 qprogs      := qprobe fputest qbench
-qprogs      += flagprobe pbqtest vfsprobe qpipe blkbench blkprobe hog timeprobe qring
+qprogs      += flagprobe pbqtest vfsprobe qpipe blkbench blkprobe hog timeprobe qring qnet
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img

@@ -1,0 +1,66 @@
+/*
+ * net/net.h - the IPv4 stack: interfaces, ARP, IPv4, ICMP, UDP, DHCP, and
+ * sockets (UDP datagram and raw ICMP) whose receives and sends are async ops.
+ *
+ * Interface:
+ *   net_init()                        probes the NICs, starts the stack's
+ *                                     thread and DHCP on every interface
+ *   net_if_list(out, max)             interfaces as struct tio_ifreq
+ *   net_if_set(req)                   static address/netmask (stops DHCP)
+ *   net_sock_create(type, proto, &s)  a socket: SOCK_DGRAM (UDP) or
+ *                                     SOCK_RAW + IPPROTO_ICMP; SOCK_STREAM is
+ *                                     -EPROTONOSUPPORT until TCP is wired in
+ *   net_sock_bind / connect / name    local and default remote addresses
+ *   net_recv_push(op, s, buf, ...)    pushes a receive frame on @op: it
+ *                                     completes with the datagram's length
+ *   net_send_push(op, s, buf, ...)    pushes a send frame: it completes when
+ *                                     the frame is on the wire (after ARP)
+ *   net_sock_release(s)               the socket's file went away
+ *
+ * The synchronous calls (sendto, recvfrom) build the same ops and wait for
+ * them (vfs_sync_io). Cancelling a pending receive or send completes it
+ * exactly once with the cancel reason.
+ *
+ * TCP hook points (for net/tcp): net_sock_create's SOCK_STREAM case, the
+ * IP_P_TCP case of the IPv4 input (net/ipv4.c, ip_deliver), and
+ * net_ip_output() (net/net_int.h), the function TCP hands segments to.
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+#include <async/async.h>
+#include <uapi/net.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+struct net_sock;
+
+void net_init(void);
+int net_if_list(struct tio_ifreq *out, unsigned max);
+int net_if_set(const struct tio_ifreq *req);
+
+int net_sock_create(int type, int proto, struct net_sock **out);
+void net_sock_release(struct net_sock *s);
+/* Addresses and ports in network order, as in struct tio_sockaddr_in. */
+int net_sock_bind(struct net_sock *s, const struct tio_sockaddr_in *a);
+int net_sock_connect(struct net_sock *s, const struct tio_sockaddr_in *a);
+void net_sock_name(struct net_sock *s, struct tio_sockaddr_in *a);
+
+/* @from (kernel memory, may be NULL) gets the sender when the op completes. @nowait: -EAGAIN
+ * at once when nothing is queued. */
+int net_recv_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
+		  uint64_t len, struct tio_sockaddr_in *from, bool nowait);
+/* A receive into provided buffers of @pbq (consumer 0), one event per datagram,
+ * until cancelled or the event ring is full (-EAGAIN): multishot. */
+int net_recv_multishot_push(struct async_op *op, struct net_sock *s, struct async_pbq *pbq);
+/* @to NULL: the connected remote (-EDESTADDRREQ if none). */
+int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
+		  uint64_t len, const struct tio_sockaddr_in *to);
+
+/* Line @i (0, 1, ...) of the socket table or of the interface list, for
+ * kinfo (`stats`): false past the last one. Each call takes the stack's lock
+ * once, so the caller may copy the line to user memory in between. */
+bool net_sock_line(unsigned i, char *buf, size_t cap);
+bool net_if_line(unsigned i, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * dhcp.c - a DHCP client (RFC 2131) per interface: gets the lease at boot
+ * and renews it.
+ *
+ *   OFF --dhcp_start--> SELECTING --OFFER--> REQUESTING --ACK--> BOUND
+ *   SELECTING/REQUESTING: the DISCOVER/REQUEST goes out again every
+ *       DHCP_RETRY_NS (dhcp_tick); REQUESTING --NAK--> SELECTING
+ *   BOUND --renewal time (lease/2, or dhcp_renew=SECONDS)--> RENEWING
+ *   RENEWING --ACK--> BOUND (new lease) ; --NAK--> SELECTING (address dropped)
+ *   any --net_if_set (static address)--> OFF
+ *
+ * Every message is broadcast (flags: broadcast) from port 68 to 67; a
+ * renewal carries the leased address in ciaddr. Replies are matched by xid
+ * and our MAC. Runs under net_lock (ip_input and the stack's timers).
+ */
+#include <kernel/boot.h>
+#include <kernel/console.h>
+#include <kernel/string.h>
+#include <lib/fmt.h>
+#include "net_int.h"
+
+#define DHCP_RETRY_NS (2ULL * 1000000000ULL)
+#define DHCP_MSG_LEN  300 /* BOOTP's minimum message */
+#define DHCPDISCOVER  1
+#define DHCPOFFER     2
+#define DHCPREQUEST   3
+#define DHCPACK	      5
+#define DHCPNAK	      6
+
+static void dhcp_send(struct net_if *ifp, uint8_t type)
+{
+	uint8_t f[ETH_HDR + IP_HDR + UDP_HDR + DHCP_MSG_LEN] = {0};
+	uint8_t *m = f + ETH_HDR + IP_HDR + UDP_HDR, *o = m + DHCP_FIXED;
+	bool renew = ifp->dhcp == DHCP_RENEWING;
+	uint32_t src = renew ? ifp->addr : 0;
+
+	m[0] = 1; /* BOOTREQUEST */
+	m[1] = 1;
+	m[2] = 6;
+	wire_put16(m + 4, (uint16_t)(ifp->dhcp_xid >> 16));
+	wire_put16(m + 6, (uint16_t)ifp->dhcp_xid);
+	wire_put16(m + 10, 0x8000); /* broadcast replies: we may have no address yet */
+	if (renew)
+		wire_put32n(m + 12, ifp->addr);
+	memcpy(m + 28, ifp->dev->mac, 6);
+	wire_put16(m + 236, 0x6382);
+	wire_put16(m + 238, 0x5363);
+	*o++ = 53, *o++ = 1, *o++ = type;
+	if (type == DHCPREQUEST && !renew) {
+		*o++ = 50, *o++ = 4, wire_put32n(o, ifp->dhcp_offer), o += 4;
+		*o++ = 54, *o++ = 4, wire_put32n(o, ifp->dhcp_server), o += 4;
+	}
+	*o++ = 55, *o++ = 3, *o++ = 1, *o++ = 3, *o++ = 51; /* mask, router, lease */
+	*o = 255;
+	wire_udp_build(f + ETH_HDR + IP_HDR, src, IP_BROADCAST, 68, 67, DHCP_MSG_LEN);
+	wire_ip_build(f + ETH_HDR, IP_P_UDP, src, IP_BROADCAST, UDP_HDR + DHCP_MSG_LEN,
+		      ip_next_id(), NET_TTL);
+	eth_output_bcast(ifp, f, sizeof(f));
+	ifp->dhcp_next_ns = net_now() + DHCP_RETRY_NS;
+}
+
+static void dhcp_restart(struct net_if *ifp)
+{
+	ifp->dhcp = DHCP_SELECTING;
+	ifp->dhcp_xid = (uint32_t)net_now() ^ (uint32_t)ifp->dev->mac[5] << 24;
+	dhcp_send(ifp, DHCPDISCOVER);
+}
+
+void dhcp_start(struct net_if *ifp)
+{
+	ifp->flags |= TIO_IFF_DHCP;
+	dhcp_restart(ifp);
+}
+
+static void ip4_str(char *out, uint32_t a)
+{
+	const uint8_t *b = (const uint8_t *)&a;
+
+	fmt_snprintf(out, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+}
+
+static void dhcp_bind(struct net_if *ifp, const struct dhcp_view *v)
+{
+	unsigned long long override;
+	const char *r = kernel_cmdline_get("dhcp_renew");
+	uint64_t lease = v->lease_s ? v->lease_s : 3600;
+	char a[16], g[16];
+
+	ifp->addr = v->yiaddr;
+	ifp->netmask = v->netmask ? v->netmask : 0x00ffffff; /* 255.255.255.0 */
+	ifp->gateway = v->router;
+	ifp->flags |= TIO_IFF_UP;
+	ifp->dhcp_renew_ns = lease * 1000000000ULL / 2;
+	if (r && !kstrtoull(r, &override) && override > 0)
+		ifp->dhcp_renew_ns = override * 1000000000ULL;
+	ip4_str(a, ifp->addr);
+	ip4_str(g, ifp->gateway);
+	if (ifp->dhcp == DHCP_RENEWING) /* quietly: the console belongs to the shell by now */
+		klog(LOG_DEBUG, "dhcp: %s renewed %s (lease %llus)\n", ifp->dev->name, a,
+		     (unsigned long long)lease);
+	else
+		printk("dhcp: %s leased %s gateway %s (lease %llus)\n", ifp->dev->name, a, g,
+		       (unsigned long long)lease);
+	if (ifp->dhcp == DHCP_RENEWING)
+		ifp->dhcp_renewals++;
+	ifp->dhcp = DHCP_BOUND;
+	ifp->dhcp_next_ns = net_now() + ifp->dhcp_renew_ns;
+}
+
+void dhcp_input(struct net_if *ifp, const struct udp_view *u)
+{
+	struct dhcp_view v;
+
+	if (wire_dhcp_parse(u->payload, u->len, &v) || v.op != 2 || v.xid != ifp->dhcp_xid ||
+	    memcmp(v.chaddr, ifp->dev->mac, 6))
+		return;
+	if (ifp->dhcp == DHCP_SELECTING && v.msg_type == DHCPOFFER && v.yiaddr) {
+		ifp->dhcp_offer = v.yiaddr;
+		ifp->dhcp_server = v.server_id;
+		ifp->dhcp = DHCP_REQUESTING;
+		dhcp_send(ifp, DHCPREQUEST);
+	} else if ((ifp->dhcp == DHCP_REQUESTING || ifp->dhcp == DHCP_RENEWING) &&
+		   v.msg_type == DHCPACK && v.yiaddr) {
+		dhcp_bind(ifp, &v);
+	} else if ((ifp->dhcp == DHCP_REQUESTING || ifp->dhcp == DHCP_RENEWING) &&
+		   v.msg_type == DHCPNAK) {
+		ifp->addr = 0;
+		ifp->flags &= ~(unsigned)TIO_IFF_UP;
+		dhcp_restart(ifp);
+	}
+}
+
+void dhcp_tick(struct net_if *ifp, uint64_t now)
+{
+	if (ifp->dhcp == DHCP_OFF || now < ifp->dhcp_next_ns)
+		return;
+	switch (ifp->dhcp) {
+	case DHCP_SELECTING:
+		dhcp_send(ifp, DHCPDISCOVER);
+		break;
+	case DHCP_BOUND:
+		ifp->dhcp = DHCP_RENEWING;
+		ifp->dhcp_xid++;
+		/* FALLTHROUGH */
+	default:
+		dhcp_send(ifp, DHCPREQUEST);
+		break;
+	}
+}

@@ -1,0 +1,188 @@
+/*
+ * ipv4.c - IPv4 input and output (RFC 791), fragment reassembly in bounded
+ * memory, and ICMP echo (RFC 792).
+ *
+ * Input: a datagram is accepted when addressed to the interface, to a
+ * broadcast address, or to anything while the interface has no address yet
+ * (a DHCP offer may be unicast to the address being offered). Fragments go
+ * to one of NET_REASM_SLOTS slots of NET_REASM_BYTES each, keyed by (src,
+ * dst, id, proto), with a bitmap of the 8-byte blocks that arrived; a slot
+ * completes when the last fragment has set the length and every block is
+ * there, and expires NET_REASM_TTL_NS after its first fragment. A datagram
+ * larger than a slot, or one arriving with every slot busy, is dropped.
+ * Output sends one unfragmented datagram (at most NETDEV_MTU bytes); TTL is
+ * NET_TTL. Everything here runs under net_lock.
+ */
+#include <kernel/string.h>
+#include <uapi/errno.h>
+#include "net_int.h"
+
+struct reasm_slot {
+	bool used;			    /* [N] */
+	uint32_t src, dst;		    /* [N] */
+	uint16_t id;			    /* [N] */
+	uint8_t proto, ttl;		    /* [N] */
+	size_t total;			    /* [N] payload length, 0 until the last fragment */
+	uint64_t expires;		    /* [N] */
+	uint8_t have[NET_REASM_BYTES / 64]; /* [N] bit per 8-byte block received */
+	uint8_t data[NET_REASM_BYTES];	    /* [N] */
+};
+
+static struct reasm_slot reasm[NET_REASM_SLOTS];
+static uint16_t ip_id;
+static unsigned long ip_dropped; /* [N] malformed or undeliverable datagrams */
+
+uint16_t ip_next_id(void)
+{
+	return ++ip_id;
+}
+
+int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen)
+{
+	uint32_t nexthop;
+	struct net_if *ifp = net_route(dst, &nexthop);
+
+	if (!ifp)
+		return -ENETUNREACH;
+	if (plen > NETDEV_MTU - IP_HDR)
+		return -EMSGSIZE;
+	wire_ip_build(frame + ETH_HDR, proto, src ? src : ifp->addr, dst, (uint16_t)plen,
+		      ip_next_id(), NET_TTL);
+	return eth_output_ip(ifp, nexthop, frame, ETH_HDR + IP_HDR + plen);
+}
+
+static void icmp_echo_reply(const struct ip_view *ip)
+{
+	uint8_t f[ETH_HDR + NETDEV_MTU];
+	uint8_t *icmp = f + ETH_HDR + IP_HDR;
+
+	if (ip->len > NETDEV_MTU - IP_HDR)
+		return; /* a reassembled request too big to answer unfragmented */
+	memcpy(icmp, ip->payload, ip->len);
+	icmp[0] = ICMP_REPLY;
+	wire_put16(icmp + 2, 0);
+	wire_put16(icmp + 2, wire_csum(icmp, ip->len, 0));
+	net_ip_output(ip->dst == IP_BROADCAST ? 0 : ip->dst, ip->src, IP_P_ICMP, f, ip->len);
+}
+
+/* A whole datagram (maybe reassembled): hand it to its protocol. */
+static void ip_deliver(struct net_if *ifp, const struct ip_view *ip)
+{
+	struct icmp_view ic;
+	struct udp_view u;
+
+	switch (ip->proto) {
+	case IP_P_ICMP:
+		if (wire_icmp_parse(ip->payload, ip->len, &ic))
+			break;
+		if (ic.type == ICMP_ECHO && ic.code == 0 && ifp->addr)
+			icmp_echo_reply(ip);
+		sock_deliver_icmp(ip);
+		return;
+	case IP_P_UDP:
+		if (wire_udp_parse(ip, &u))
+			break;
+		if (u.dport == 68 && u.sport == 67 && ifp->dhcp != DHCP_OFF)
+			dhcp_input(ifp, &u);
+		else
+			sock_deliver_udp(ip, &u);
+		return;
+	default:
+		/* IP_P_TCP: the hook point for net/tcp (not wired in yet). */
+		break;
+	}
+	ip_dropped++;
+}
+
+static struct reasm_slot *reasm_find(const struct ip_view *ip)
+{
+	struct reasm_slot *free = NULL;
+
+	for (unsigned i = 0; i < NET_REASM_SLOTS; i++) {
+		struct reasm_slot *r = &reasm[i];
+
+		if (r->used && r->src == ip->src && r->dst == ip->dst && r->id == ip->id &&
+		    r->proto == ip->proto)
+			return r;
+		if (!r->used && !free)
+			free = r;
+	}
+	if (free) {
+		memset(free->have, 0, sizeof(free->have));
+		free->used = true;
+		free->src = ip->src;
+		free->dst = ip->dst;
+		free->id = ip->id;
+		free->proto = ip->proto;
+		free->ttl = ip->ttl;
+		free->total = 0;
+		free->expires = net_now() + NET_REASM_TTL_NS;
+	}
+	return free;
+}
+
+static bool reasm_complete(const struct reasm_slot *r)
+{
+	if (!r->total)
+		return false;
+	for (size_t b = 0; b < (r->total + 7) / 8; b++)
+		if (!(r->have[b / 8] & (1u << (b % 8))))
+			return false;
+	return true;
+}
+
+static void ip_reassemble(struct net_if *ifp, const struct ip_view *ip)
+{
+	size_t end = (size_t)ip->frag_off + ip->len;
+	struct reasm_slot *r;
+
+	/* Every fragment but the last carries a multiple of 8 bytes. */
+	if (end > NET_REASM_BYTES || (ip->more_frags && (ip->len % 8 || !ip->len)) ||
+	    !(r = reasm_find(ip))) {
+		ip_dropped++;
+		return;
+	}
+	memcpy(r->data + ip->frag_off, ip->payload, ip->len);
+	for (size_t b = ip->frag_off / 8; b < (end + 7) / 8; b++)
+		r->have[b / 8] |= (uint8_t)(1u << (b % 8));
+	if (!ip->more_frags)
+		r->total = end;
+	if (!reasm_complete(r))
+		return;
+	struct ip_view whole = *ip;
+
+	whole.payload = r->data;
+	whole.len = r->total;
+	whole.frag_off = 0;
+	whole.more_frags = false;
+	r->used = false;
+	ip_deliver(ifp, &whole);
+}
+
+void ip_reasm_tick(uint64_t now)
+{
+	for (unsigned i = 0; i < NET_REASM_SLOTS; i++)
+		if (reasm[i].used && now >= reasm[i].expires)
+			reasm[i].used = false;
+}
+
+static bool ip_for_us(const struct net_if *ifp, uint32_t dst)
+{
+	uint32_t bcast = ifp->addr | ~ifp->netmask;
+
+	return !ifp->addr || dst == ifp->addr || dst == IP_BROADCAST || dst == bcast;
+}
+
+void ip_input(struct net_if *ifp, const uint8_t *pkt, size_t len)
+{
+	struct ip_view ip;
+
+	if (wire_ip_parse(pkt, len, &ip) || !ip_for_us(ifp, ip.dst)) {
+		ip_dropped++;
+		return;
+	}
+	if (ip.more_frags || ip.frag_off)
+		ip_reassemble(ifp, &ip);
+	else
+		ip_deliver(ifp, &ip);
+}

@@ -1,0 +1,102 @@
+/*
+ * net_int.h - shared by the files of net/ only.
+ *
+ * One lock, net_lock, guards the whole stack's state: interfaces'
+ * configuration, the ARP cache, the socket table and every socket's queues,
+ * and the drivers' transmit rings (ops->xmit runs under it). Frames are
+ * received by the stack's thread (iface.c), which takes net_lock per frame;
+ * syscalls take it to send and to queue receives. Everything under it is
+ * short and never sleeps; it masks interrupts, so async completions made
+ * under it run their callbacks with interrupts masked, which they allow.
+ *
+ * Lock legend: [I] immutable after init, [N] under net_lock.
+ */
+#ifndef NET_NET_INT_H
+#define NET_NET_INT_H
+
+#include <kernel/list.h>
+#include <kernel/spinlock.h>
+#include <net/net.h>
+#include <net/netdev.h>
+#include "wire.h"
+
+#define NET_IF_MAX	 4			 /* interfaces (NICs) */
+#define NET_ARP_ENTRIES	 16			 /* ARP cache */
+#define NET_ARP_TTL_NS	 (60ULL * 1000000000ULL) /* a resolved entry lives this long */
+#define NET_ARP_RETRY_NS (1000000000ULL)	 /* resend an unanswered request */
+#define NET_ARP_TRIES	 3			 /* requests before the waiting sends fail */
+#define NET_ARP_WAITERS	 8			 /* sends waiting on one unresolved address */
+#define NET_SOCKS	 32			 /* sockets, all processes */
+#define NET_PKTS	 32			 /* queued received datagrams, all sockets */
+#define NET_SOCK_RXQ	 16   /* queued datagrams of one socket; more are dropped */
+#define NET_REASM_SLOTS	 4    /* datagrams being reassembled at once */
+#define NET_REASM_BYTES	 8192 /* largest reassembled datagram */
+#define NET_REASM_TTL_NS (5ULL * 1000000000ULL)
+#define NET_TTL		 64
+#define NET_EPHEMERAL_LO 49152
+#define NET_BOOT_DHCP_NS (3ULL * 1000000000ULL) /* boot waits this long at most for leases */
+#define NET_TICK_NS	 (100ULL * 1000000ULL)	/* the thread's timer period */
+
+extern struct spinlock net_lock;
+extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
+
+enum dhcp_state { DHCP_OFF, DHCP_SELECTING, DHCP_REQUESTING, DHCP_BOUND, DHCP_RENEWING };
+
+/* One interface per NIC. */
+struct net_if {
+	struct netdev *dev;			    /* [I] */
+	unsigned index;				    /* [I] */
+	uint32_t addr, netmask, gateway;	    /* [N] network order; 0: unconfigured */
+	unsigned flags;				    /* [N] TIO_IFF_* */
+	enum dhcp_state dhcp;			    /* [N] */
+	uint32_t dhcp_xid, dhcp_server, dhcp_offer; /* [N] */
+	uint64_t dhcp_next_ns;			    /* [N] next transmission or renewal */
+	uint64_t dhcp_renew_ns;			    /* [N] lease/2, or the dhcp_renew= override */
+	unsigned dhcp_renewals;			    /* [N] */
+};
+
+extern struct net_if net_ifs[NET_IF_MAX];
+extern unsigned net_nifs; /* [N] */
+
+/* iface.c */
+struct net_if *net_if_of(struct netdev *d);
+/* The interface and next hop for @dst: the on-link interface, else the default route. */
+struct net_if *net_route(uint32_t dst, uint32_t *nexthop);
+uint64_t net_now(void);
+
+/* eth.c: Ethernet and ARP. Under net_lock. */
+void eth_input(struct net_if *ifp, const uint8_t *frame, size_t len);
+/* Sends @frame (Ethernet header space included, filled here) to @nexthop; -EAGAIN if unresolved
+ * (an ARP request went out). */
+int eth_output_ip(struct net_if *ifp, uint32_t nexthop, uint8_t *frame, size_t len);
+int eth_output_bcast(struct net_if *ifp, uint8_t *frame, size_t len);
+int eth_output_mac(struct net_if *ifp, const uint8_t *mac, uint8_t *frame, size_t len);
+/* Resolves @nexthop for a pending op: 0 resolved (*mac filled), 1 queued on @node (done(node,
+ * err) runs under net_lock later), or -ENOBUFS. */
+int arp_resolve(struct net_if *ifp, uint32_t nexthop, uint8_t *mac, struct list_node *node);
+/* Removes a queued waiter: true if it was still queued. */
+bool arp_unqueue(struct list_node *node);
+void arp_tick(uint64_t now);
+/* Called under net_lock for each waiter of an entry that resolved (mac) or failed (NULL). */
+void net_send_resolved(struct list_node *node, const uint8_t *mac);
+
+/* ipv4.c */
+void ip_input(struct net_if *ifp, const uint8_t *pkt, size_t len);
+/* Builds the IP header at frame+ETH_HDR over @plen payload bytes already at frame+ETH_HDR+IP_HDR
+ * and sends it: 0, -EAGAIN (next hop unresolved: dropped), -ENETUNREACH. */
+int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen);
+void ip_reasm_tick(uint64_t now);
+uint16_t ip_next_id(void);
+
+/* socket.c: delivery from the input path, and the completions it leaves for after net_lock
+ * (net_complete_deferred: call it, without net_lock, after any section that may deliver). */
+void net_complete_deferred(void);
+void sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u);
+void sock_deliver_icmp(const struct ip_view *ip);
+
+/* dhcp.c */
+void dhcp_start(struct net_if *ifp);
+void dhcp_input(struct net_if *ifp, const struct udp_view *u);
+void dhcp_tick(struct net_if *ifp, uint64_t now);
+
+#endif
