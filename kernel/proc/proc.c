@@ -230,6 +230,13 @@ static void proc_teardown(struct proc *p)
 
 	for (unsigned i = 0; i < PARAM_PROC_FDS; i++)
 		proc_fd_close(p, i);
+	/*
+	 * An async OPEN's worker installs its fd when it finishes (sys_async.c),
+	 * maybe in a slot the pass above already closed, before closing its
+	 * waiter drained it. Every waiter is drained now: nothing installs more.
+	 */
+	for (unsigned i = 0; i < PARAM_PROC_FDS; i++)
+		proc_fd_close(p, i);
 	if (p->cwd_vn) {
 		vnode_put(p->cwd_vn);
 		p->cwd_vn = NULL;

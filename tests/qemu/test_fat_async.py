@@ -91,5 +91,29 @@ def async_open_on_fat_installs_a_readable_fd(t):
     t.check("fatmeta open -2 read -2" in out, "a missing FAT path did not give -ENOENT")
 
 
+@qtest.case
+def exit_while_async_open_runs_leaves_no_file_behind(t):
+    """A process submits an async OPEN of the last of 1,500 files in an uncached FAT directory
+    (about a hundred sector reads) and exits 1 ms later while the worker is still looking it
+    up: the fd the worker installs is closed by the exit too (no "exits holding ... files"
+    line), so umount of the volume succeeds."""
+    img, _ = fat16_with_subdir(t, b"x")
+    many = os.path.join(t.tmp, "many")
+    os.makedirs(many)
+    names = ["F%04d.TXT" % i for i in range(1500)]
+    for n in names:
+        with open(os.path.join(many, n), "wb") as f:
+            f.write(b"y")
+    run(t, ["mmd", "-i", img, "::/MANY"])
+    run(t, ["mcopy", "-i", img] + [os.path.join(many, n) for n in names] + ["::/MANY/"])
+    lines = ["fatmeta exit /mnt/hda/MANY/%s" % names[-1], "sleep 1", "umount /mnt/hda",
+             "echo done"]
+    out = session(t, {"hda": img}, lines, timeout=120)
+    t.check("exits holding" not in out, "an exit left a charge behind: %r" %
+            re.findall(r"limits: .*", out))
+    t.check(qtest.output_of(t, out, "umount /mnt/hda") == "",
+            "umount after the exit: %r" % qtest.output_of(t, out, "umount /mnt/hda"))
+
+
 if __name__ == "__main__":
     qtest.main("fat_async")

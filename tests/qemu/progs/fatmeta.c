@@ -7,6 +7,10 @@
  *
  *   fatmeta stat PATH   ->  "fatmeta submitted R" then "fatmeta stat R size N"
  *   fatmeta open PATH   ->  "fatmeta submitted R" then "fatmeta open R read N"
+ *   fatmeta exit PATH   ->  "fatmeta submitted R", then exits 1 ms later without
+ *                           waiting: the OPEN's worker is still looking up when the
+ *                           exit closes the descriptors (the fd it installs must be
+ *                           closed too: no "exits holding" line, umount works)
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,11 +27,12 @@ int main(int argc, char **argv)
 	struct tio_stat st = {0};
 	struct tio_event ev;
 	struct tio_sqe sqe = {0};
-	bool open = argc == 3 && !strcmp(argv[1], "open");
+	bool quit = argc == 3 && !strcmp(argv[1], "exit");
+	bool open = quit || (argc == 3 && !strcmp(argv[1], "open"));
 	long w, r;
 
 	if (argc != 3 || (!open && strcmp(argv[1], "stat"))) {
-		printf("usage: fatmeta stat|open PATH\n");
+		printf("usage: fatmeta stat|open|exit PATH\n");
 		return 2;
 	}
 	w = sys_waiter_create(1);
@@ -45,6 +50,10 @@ int main(int argc, char **argv)
 	printf("fatmeta submitted %ld\n", r);
 	if (r < 0)
 		return 1;
+	if (quit) {
+		sys_sleep_ns(1000000);
+		return 0;
+	}
 	r = sys_wait_event((int)w, &ev, 1, FM_WAIT_NS);
 	if (r != 1) {
 		printf("fatmeta wait %ld\n", r);
