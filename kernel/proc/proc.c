@@ -231,9 +231,10 @@ static void proc_teardown(struct proc *p)
 	for (unsigned i = 0; i < PARAM_PROC_FDS; i++)
 		proc_fd_close(p, i);
 	/*
-	 * An async OPEN's worker installs its fd when it finishes (sys_async.c),
-	 * maybe in a slot the pass above already closed, before closing its
-	 * waiter drained it. Every waiter is drained now: nothing installs more.
+	 * Closing a waiter above drains its ops, and an async OPEN's worker
+	 * (sys_async.c) may finish during that drain and install its fd in a
+	 * slot the pass had already closed. Every waiter is drained now, so
+	 * this second pass closes whatever was installed and nothing comes later.
 	 */
 	for (unsigned i = 0; i < PARAM_PROC_FDS; i++)
 		proc_fd_close(p, i);

@@ -9,11 +9,13 @@
  * read/write use. NOP completes at once, or parks until its timeout (then
  * -ETIMEDOUT) or a cancel (-ECANCELED). OPEN and STAT run their lookup in
  * a worker (it may read a disk: see build_meta); FSYNC runs at submit and
- * posts its result through the slot like any op. RECV, SEND, ACCEPT and CONNECT are -ENOSYS until
- * the network exists. READ with TIO_SQE_PBQ | TIO_SQE_MULTISHOT reads into provided buffers
- * (sys_pbq.c); those flags on any other opcode are -EINVAL (RECV and ACCEPT, which will take them
- * too, are -ENOSYS as a whole). A user buffer of one op must fit ASYNC_SG_MAX physical ranges (at
- * least 60 KiB): longer ones are -EINVAL (the synchronous calls split instead).
+ * posts its result through the slot like any op. RECV, SEND, ACCEPT and
+ * CONNECT are -ENOSYS until the network exists. READ with TIO_SQE_PBQ |
+ * TIO_SQE_MULTISHOT reads into provided buffers (sys_pbq.c); those flags on
+ * any other opcode are -EINVAL (RECV and ACCEPT, which will take them too,
+ * are -ENOSYS as a whole). A user buffer of one op must fit ASYNC_SG_MAX
+ * physical ranges (at least 60 KiB): longer ones are -EINVAL (the
+ * synchronous calls split instead).
  *
  * Limits (kernel/limits.h): every submitted op is charged to its process
  * (one op, plus one buffer descriptor for a READ/WRITE on user memory) and
