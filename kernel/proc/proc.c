@@ -230,6 +230,14 @@ static void proc_teardown(struct proc *p)
 
 	for (unsigned i = 0; i < PARAM_PROC_FDS; i++)
 		proc_fd_close(p, i);
+	/*
+	 * Closing a waiter above drains its ops, and an async OPEN's worker
+	 * (sys_async.c) may finish during that drain and install its fd in a
+	 * slot the pass had already closed. Every waiter is drained now, so
+	 * this second pass closes whatever was installed and nothing comes later.
+	 */
+	for (unsigned i = 0; i < PARAM_PROC_FDS; i++)
+		proc_fd_close(p, i);
 	if (p->cwd_vn) {
 		vnode_put(p->cwd_vn);
 		p->cwd_vn = NULL;

@@ -7,15 +7,16 @@
  * bottom (owns the file reference and the buffer, releases both when the
  * op completes) and the vfs frame on top, the same frame the synchronous
  * read/write use. NOP completes at once, or parks until its timeout (then
- * -ETIMEDOUT) or a cancel (-ECANCELED). OPEN, STAT and FSYNC run at submit
- * (every filesystem is in memory) and post their result through the slot
- * like any op. RECV and SEND on a socket are built by sys_net.c (RECV also
- * multishot into provided buffers: TIO_SQE_PBQ | TIO_SQE_MULTISHOT, fd and
- * buf_index only); ACCEPT and CONNECT are TCP's and -ENOSYS until it is
- * wired in. READ with TIO_SQE_PBQ | TIO_SQE_MULTISHOT reads into provided
- * buffers (sys_pbq.c); those flags on any other opcode are -EINVAL.
- * A user buffer of one op must fit ASYNC_SG_MAX physical ranges (at least
- * 60 KiB): longer ones are -EINVAL (the synchronous calls split instead).
+ * -ETIMEDOUT) or a cancel (-ECANCELED). OPEN and STAT run their lookup in
+ * a worker (it may read a disk: see build_meta); FSYNC runs at submit and
+ * posts its result through the slot like any op. RECV and SEND on a socket
+ * are built by sys_net.c (RECV also multishot into provided buffers:
+ * TIO_SQE_PBQ | TIO_SQE_MULTISHOT, fd and buf_index only); ACCEPT and
+ * CONNECT are TCP's and -ENOSYS until it is wired in. READ with TIO_SQE_PBQ
+ * | TIO_SQE_MULTISHOT reads into provided buffers (sys_pbq.c); those flags
+ * on any other opcode are -EINVAL. A user buffer of one op must fit
+ * ASYNC_SG_MAX physical ranges (at least 60 KiB): longer ones are -EINVAL
+ * (the synchronous calls split instead).
  *
  * Limits (kernel/limits.h): every submitted op is charged to its process
  * (one op, plus one buffer descriptor for a READ/WRITE on user memory) and
@@ -289,33 +290,91 @@ static int build_rw(struct proc *p, struct async_op *op, const struct tio_sqe *s
 	return err;
 }
 
-static int64_t run_open(struct proc *p, const struct tio_sqe *sqe)
-{
-	char abs[TIO_PATH_MAX];
-	struct file *f;
-	int err = user_path(p, sqe->addr, abs);
+/*
+ * OPEN and STAT: the path lookup may read the disk (a FAT directory through
+ * the block cache), so it runs in a worker thread as a frame of the op and
+ * never in the submitting thread. Frames (top first): worker, meta, path.
+ * The path frame holds the absolute path copied at submit (it fills a frame);
+ * the meta frame the rest. The worker copies to user memory and installs the
+ * fd through the process's page tables and fd table: the process stays alive
+ * until its ops are drained (quota_frame). A running step is not interrupted:
+ * a deadline or cancel while it runs completes the op when it returns, with
+ * the step's result (an installed fd is the caller's); while it is still
+ * queued the op ends with -ETIMEDOUT / -ECANCELED and the step never runs.
+ */
+struct path_frame {
+	char abs[TIO_PATH_MAX]; /* [I] */
+};
+ASYNC_FRAME_STATE_CHECK(struct path_frame);
 
-	if (!err)
-		err = vfs_open(abs, (unsigned)sqe->len, (uint32_t)sqe->offset, &f);
-	if (err)
-		return err;
-	return fd_install(p, f);
-}
+struct meta_frame {
+	struct proc *p;		       /* [I] */
+	const struct path_frame *path; /* [I] the frame below, stable while this one exists */
+	uint64_t aux;		       /* [I] STAT: the user struct tio_stat */
+	uint32_t flags, mode;	       /* [I] OPEN */
+	uint8_t opcode;		       /* [I] TIO_OP_OPEN or TIO_OP_STAT */
+};
+ASYNC_FRAME_STATE_CHECK(struct meta_frame);
 
-static int64_t run_stat(struct proc *p, const struct tio_sqe *sqe)
+/* Worker thread: may sleep on the disk. */
+static int64_t meta_work(void *arg)
 {
-	char abs[TIO_PATH_MAX];
+	const struct meta_frame *s = arg;
 	struct tio_stat st;
 	struct vnode *v;
-	int err = user_path(p, sqe->addr, abs);
+	struct file *f;
+	int err;
 
-	if (!err)
-		err = vfs_lookup(abs, &v);
+	if (s->opcode == TIO_OP_OPEN) {
+		err = vfs_open(s->path->abs, s->flags, s->mode, &f);
+		return err ? err : fd_install(s->p, f);
+	}
+	err = vfs_lookup(s->path->abs, &v);
 	if (err)
 		return err;
 	vnode_stat(v, &st);
 	vnode_put(v);
-	return copy_to_user(p, sqe->aux, &st, sizeof(st));
+	return copy_to_user(s->p, s->aux, &st, sizeof(st));
+}
+
+static int64_t meta_start(struct async_op *op, void *state)
+{
+	return async_work(op, meta_work, state);
+}
+
+static int64_t path_start(struct async_op *op, void *state)
+{
+	(void)op;
+	(void)state;
+	return -EINVAL; /* never the top frame: the meta frame sits on it */
+}
+
+static const struct async_layer path_layer = {
+    .name = "path", .state_size = sizeof(struct path_frame), .start = path_start};
+static const struct async_layer meta_layer = {
+    .name = "meta", .state_size = sizeof(struct meta_frame), .start = meta_start};
+
+static int build_meta(struct proc *p, struct async_op *op, const struct tio_sqe *sqe)
+{
+	struct path_frame *path = async_push(op, &path_layer);
+	struct meta_frame *s;
+	int err;
+
+	if (!path)
+		return (int)async_op_push_error(op);
+	err = user_path(p, sqe->addr, path->abs);
+	if (err)
+		return push_value(op, err, false); /* a bad path is the op's result, as before */
+	s = async_push(op, &meta_layer);
+	if (!s)
+		return (int)async_op_push_error(op);
+	*s = (struct meta_frame){.p = p,
+				 .path = path,
+				 .aux = sqe->aux,
+				 .flags = (uint32_t)sqe->len,
+				 .mode = (uint32_t)sqe->offset,
+				 .opcode = sqe->opcode};
+	return 0;
 }
 
 static int64_t run_fsync(struct proc *p, const struct tio_sqe *sqe)
@@ -398,9 +457,8 @@ static int build_op(struct proc *p, struct async_op *op, const struct tio_sqe *s
 	case TIO_OP_SEND:
 		return sys_net_push(p, op, sqe);
 	case TIO_OP_OPEN:
-		return push_value(op, run_open(p, sqe), false);
 	case TIO_OP_STAT:
-		return push_value(op, run_stat(p, sqe), false);
+		return build_meta(p, op, sqe);
 	default:
 		return push_value(op, run_fsync(p, sqe), false);
 	}

@@ -111,11 +111,14 @@ int fd_install(struct proc *p, struct file *f)
 {
 	int err = proc_charge(p, PROC_RES_FILES, 1);
 
-	for (int i = 0; !err && i < PARAM_PROC_FDS; i++)
-		if (!p->fds[i]) {
-			p->fds[i] = f;
+	/* A slot is taken by compare-and-swap: an async OPEN installs from a worker thread. */
+	for (int i = 0; !err && i < PARAM_PROC_FDS; i++) {
+		struct file *none = NULL;
+
+		if (__atomic_compare_exchange_n(&p->fds[i], &none, f, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
 			return i;
-		}
+	}
 	if (!err)
 		proc_uncharge(p, PROC_RES_FILES, 1); /* a limit above the table size */
 	file_put(f);

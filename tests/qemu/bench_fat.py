@@ -8,10 +8,16 @@ FAT32 disk (512-byte clusters, as the issue's Linux figure) and a FAT12 floppy.
     BENCH fat12_floppy_1M_MiBps   dd bs=1M of a 1 MiB file on the floppy (the first run
                                   includes the motor spin-up; the median is a spun-up run)
 
+    BENCH fat32_create1000_sync_ms  the guest program fatbench: 1,000 files of 100 bytes
+                                  created (open O_CREAT, write, close) in a new directory,
+                                  then sync; first create to end of sync, monotonic clock
+    BENCH fat32_ls_l_1000_ms      `ls -l > /dev/null` of a directory of 1,000 files (made by
+                                  mtools), timed by `date +%s%N` lines before and after it
+                                  in the shell (so it includes spawning ls and one date);
+                                  the first run (cold sector cache) is not counted
+
 MiB/s come from dd's own summary; each dd runs RUNS times and the median is printed.
 Not a test: numbers are printed, never judged; it fails only when the guest run fails.
-Not measured yet: create+write+sync of 1,000 files and `ls -l` of 1,000 entries (the
-shell has no timer to take them with).
 """
 
 import os
@@ -29,6 +35,7 @@ import qtest
 RUNS = 3
 FILE_MIB = 32
 RUN_CLUSTERS = 16
+NFILES = 1000
 ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
 
@@ -111,6 +118,14 @@ def images(t):
         f.write(random.Random("fat").randbytes(FILE_MIB << 20))
     sh(t, ["mcopy", "-i", hda, data, "::/FRAG.BIN"])
     sh(t, ["mcopy", "-i", hda, data, "::/SEQ.BIN"])
+    many = os.path.join(t.tmp, "many")
+    os.makedirs(many)
+    for i in range(NFILES):
+        with open(os.path.join(many, "F%04d.TXT" % i), "wb") as f:
+            f.write(b"x" * (i % 700))
+    sh(t, ["mmd", "-i", hda, "::/D1K"])
+    sh(t, ["mcopy", "-i", hda] + [os.path.join(many, n) for n in sorted(os.listdir(many))]
+       + ["::/D1K/"])
     fragment(t, hda, b"FRAG    BIN")
     fd = os.path.join(t.tmp, "fd.img")
     sh(t, ["/usr/sbin/mkfs.fat", "-C", fd, "1440"])
@@ -127,6 +142,9 @@ def bench(t):
     script = ["sha256sum /mnt/hda/SEQ.BIN /mnt/hda/FRAG.BIN"]
     for _, path in files:
         script += ["dd if=%s of=/dev/null bs=1M" % path] * RUNS
+    script += ["mkdir /mnt/hda/NEW", "fatbench /mnt/hda/NEW %d" % NFILES]
+    script += ["date +%s%N", "ls -l /mnt/hda/D1K > /dev/null", "date +%s%N"] * (RUNS + 1)
+    script += ["ls /mnt/hda/D1K | wc -l", "ls /mnt/hda/NEW | wc -l"]
     r = t.qemu("--initrd", qtest.initrd(t), "--hda", hda, "--fda", fd,
                input="".join(l + "\n" for l in script) + "poweroff\n", timeout=600)
     t.expect_status(r, 0)
@@ -141,7 +159,23 @@ def bench(t):
             rates.append(int(m.group(1)) / float(m.group(2)) / (1 << 20))
         t.check(len(rates) == RUNS, "dd of %s: %d summaries, want %d" % (path, len(rates), RUNS))
         lines.append("BENCH %s_dd1M_MiBps %.1f MiB/s" % (name, statistics.median(rates)))
-    return lines
+    return lines + many_files(t, r.out)
+
+
+def many_files(t, out):
+    """The create+write+sync and `ls -l` figures from the transcript."""
+    for d in ("D1K", "NEW"):
+        n = qtest.output_of(t, out, "ls /mnt/hda/%s | wc -l" % d).strip()
+        t.check(n == str(NFILES), "/mnt/hda/%s holds %r entries, want %d" % (d, n, NFILES))
+    m = re.search(r"^fatbench created %d files in (\d+) ns$" % NFILES, out, re.M)
+    t.check(m, "fatbench printed no time: %r" % qtest.output_of(
+        t, out, "fatbench /mnt/hda/NEW %d" % NFILES)[:200])
+    stamps = [int(x) for x in re.findall(r"# date \+%s%N\n(\d+)\n", out)]
+    t.check(len(stamps) == 2 * (RUNS + 1), "date printed %d stamps, want %d" %
+            (len(stamps), 2 * (RUNS + 1)))
+    ls_ms = [(stamps[i + 1] - stamps[i]) / 1e6 for i in range(2, len(stamps), 2)]
+    return ["BENCH fat32_create1000_sync_ms %.0f ms" % (int(m.group(1)) / 1e6),
+            "BENCH fat32_ls_l_1000_ms %.1f ms" % statistics.median(ls_ms)]
 
 
 def main():
