@@ -13,6 +13,7 @@
  * (struct ip_view, net_ip_output); the conversion is here and only here.
  */
 #include <kernel/string.h>
+#include <lib/fmt.h>
 #include <net/tcp.h>
 #include <uapi/errno.h>
 #include "net_int.h"
@@ -88,4 +89,19 @@ void net_tcp_tick(uint64_t now)
 uint64_t net_tcp_deadline(void)
 {
 	return net_tcp_up ? tcp_next_deadline(&net_tcp) : UINT64_MAX;
+}
+
+void net_tcp_line(char *buf, size_t cap)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	struct tcp_stack_stats c = {0};
+
+	if (net_tcp_up)
+		tcp_get_stack_stats(&net_tcp, &c);
+	spin_unlock_irqrestore(&net_lock, f);
+	fmt_snprintf(buf, cap,
+		     "tcp no-socket %llu rsts-sent %llu bad %llu syn-drops %llu tx-errors %llu",
+		     (unsigned long long)c.no_sock_segs, (unsigned long long)c.rsts_sent,
+		     (unsigned long long)c.bad_segs, (unsigned long long)c.syn_drops,
+		     (unsigned long long)c.tx_errors);
 }

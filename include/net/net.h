@@ -62,5 +62,7 @@ int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf
  * once, so the caller may copy the line to user memory in between. */
 bool net_sock_line(unsigned i, char *buf, size_t cap);
 bool net_if_line(unsigned i, char *buf, size_t cap);
+/* TCP's stack-wide counters, one line (net/tcpip.c). */
+void net_tcp_line(char *buf, size_t cap);
 
 #endif

@@ -42,7 +42,9 @@ def syn_to_closed_guest_port_is_refused_with_rst(t):
     """The host connects to a guest port with no listener, on each NIC: the
     guest's TCP answers slirp's SYN with a RST, and slirp closes the host's
     connection. Without TCP in the kernel the SYN is dropped and the host's
-    connection stays open and silent."""
+    connection stays open and silent. `stats` counts the segments that found
+    no socket and the RSTs sent (at least one per connection: slirp may
+    retransmit its SYN), and no malformed segment."""
     for nic in ("e1000", "rtl8139"):
         port = free_tcp_port()
         s = t.start("--initrd", initrd(t), "--nic", nic, "--fwd", "%d:7777" % port,
@@ -55,6 +57,11 @@ def syn_to_closed_guest_port_is_refused_with_rst(t):
                         "%s, connection %d: still open after %d s: the guest did not "
                         "refuse the SYN" % (nic, attempt, REFUSE_LIMIT))
                 print("%s: refused after %.1f s" % (nic, time.monotonic() - start))
+        # The refusals are counted where `stats` shows the network.
+        s.send("stats\n")
+        m = s.expect(r"tcp no-socket (\d+) rsts-sent (\d+) bad (\d+)", timeout=30)
+        t.check(int(m.group(1)) >= 2 and int(m.group(2)) >= 2 and int(m.group(3)) == 0,
+                "%s: stats: %r" % (nic, m.group(0)))
         s.send("poweroff\n")
         t.expect_status(s.finish(), 0)
 
