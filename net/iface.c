@@ -5,7 +5,8 @@
  * asks each card on the line whether it raised it (ops->irq_ack) and wakes
  * the stack's thread. The thread polls every card (ops->poll -> netdev_rx
  * -> eth_input under net_lock), then runs the timers (ARP retries and
- * expiry, reassembly expiry, DHCP). It also wakes every NET_TICK_NS, so a
+ * expiry, reassembly expiry, DHCP) and TCP's, which wake it at their own
+ * deadline (net_tcp_deadline). It also wakes every NET_TICK_NS, so a
  * lost interrupt delays a frame, never loses it.
  *
  * Routing: an interface's own subnet is on-link; everything else goes to
@@ -155,6 +156,20 @@ static void net_tx_reclaim(void)
 	net_complete_deferred();
 }
 
+/* Runs TCP's timers if due; returns its next deadline (they have their own, finer than
+ * NET_TICK_NS: delayed ACKs, retransmissions). */
+static uint64_t net_tcp_timers(void)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	uint64_t due;
+
+	net_tcp_tick(net_now());
+	due = net_tcp_deadline();
+	spin_unlock_irqrestore(&net_lock, f);
+	net_complete_deferred();
+	return due;
+}
+
 static void net_thread(void *arg)
 {
 	uint64_t next_tick = 0;
@@ -170,7 +185,10 @@ static void net_thread(void *arg)
 			net_timers();
 			next_tick = net_now() + NET_TICK_NS;
 		}
-		waitq_wait_event(&net_wq, net_wake_cond, NULL, next_tick);
+		uint64_t tcp_due = net_tcp_timers();
+
+		waitq_wait_event(&net_wq, net_wake_cond, NULL,
+				 tcp_due < next_tick ? tcp_due : next_tick);
 	}
 }
 
@@ -208,6 +226,7 @@ void net_init(void)
 		klog(LOG_INFO, "net: no network card found\n");
 		return;
 	}
+	net_tcp_init();
 	if (thread_create("net", net_thread, NULL, 0, &t)) {
 		klog(LOG_ERR, "net: cannot start the stack's thread\n");
 		return;

@@ -87,8 +87,10 @@ static void ip_deliver(struct net_if *ifp, const struct ip_view *ip)
 		else
 			sock_deliver_udp(ip, &u);
 		return;
+	case IP_P_TCP:
+		net_tcp_input(ip); /* the engine checks the checksum and lengths */
+		return;
 	default:
-		/* IP_P_TCP: the hook point for net/tcp (not wired in yet). */
 		break;
 	}
 	ip_dropped++;

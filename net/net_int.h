@@ -94,6 +94,13 @@ void net_complete_deferred(void);
 void sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u);
 void sock_deliver_icmp(const struct ip_view *ip);
 
+/* tcpip.c: the TCP engine's instance, under net_lock (net_tcp_init takes it). */
+void net_tcp_init(void);
+void net_tcp_input(const struct ip_view *ip);
+/* Runs the engine's timers when @now has reached net_tcp_deadline(). */
+void net_tcp_tick(uint64_t now);
+uint64_t net_tcp_deadline(void); /* UINT64_MAX: none */
+
 /* dhcp.c */
 void dhcp_start(struct net_if *ifp);
 void dhcp_input(struct net_if *ifp, const struct udp_view *u);

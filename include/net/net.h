@@ -21,9 +21,9 @@
  * them (vfs_sync_io). Cancelling a pending receive or send completes it
  * exactly once with the cancel reason.
  *
- * TCP hook points (for net/tcp): net_sock_create's SOCK_STREAM case, the
- * IP_P_TCP case of the IPv4 input (net/ipv4.c, ip_deliver), and
- * net_ip_output() (net/net_int.h), the function TCP hands segments to.
+ * TCP: the IP_P_TCP case of the IPv4 input (net/ipv4.c, ip_deliver) feeds the
+ * engine (net/tcp) and its segments leave through net_ip_output() (glue in
+ * net/tcpip.c). The hook point left: net_sock_create's SOCK_STREAM case.
  */
 #ifndef NET_NET_H
 #define NET_NET_H
@@ -62,5 +62,7 @@ int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf
  * once, so the caller may copy the line to user memory in between. */
 bool net_sock_line(unsigned i, char *buf, size_t cap);
 bool net_if_line(unsigned i, char *buf, size_t cap);
+/* TCP's stack-wide counters, one line (net/tcpip.c). */
+void net_tcp_line(char *buf, size_t cap);
 
 #endif

@@ -191,6 +191,16 @@ int tcp_error(struct tcp_sock *s);
 enum tcp_state tcp_get_state(const struct tcp_sock *s);
 void tcp_get_stats(const struct tcp_sock *s, struct tcp_conn_stats *out);
 const char *tcp_state_name(enum tcp_state st);
+
+/* The stack-wide counters of @st (segments that reached no connection, RSTs sent ...). */
+struct tcp_stack_stats {
+	uint64_t bad_segs;     /* malformed: bad checksum, length or offset */
+	uint64_t rsts_sent;    /* every RST the engine sent */
+	uint64_t no_sock_segs; /* segments for no socket (answered with a RST unless one) */
+	uint64_t syn_drops;    /* SYNs dropped: backlog full or no ring free */
+	uint64_t tx_errors;    /* segments the IP layer refused to send */
+};
+void tcp_get_stack_stats(const struct tcp_stack *st, struct tcp_stack_stats *out);
 /*
  * `ss -tan`-like table of every socket of @st into @buf (NUL-terminated,
  * truncated to @size). Returns the length it wanted (like snprintf).

@@ -222,6 +222,8 @@ static void report_net(struct ksink *s)
 	sink_printf(s, "%-4s %-21s %s\n", "sock", "local", "remote");
 	for (unsigned i = 0; net_sock_line(i, line, sizeof(line)); i++)
 		sink_printf(s, "%s\n", line);
+	net_tcp_line(line, sizeof(line));
+	sink_printf(s, "%s\n", line);
 }
 
 SYSCALL_DECL(kinfo)

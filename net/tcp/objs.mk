@@ -1,5 +1,5 @@
-# The TCP engine (net/tcp/): built into host tests now, into the kernel when
-# the network stack joins it (include/net/tcp.h is the contract).
+# The TCP engine (net/tcp/): built into host tests, and into the kernel through
+# net/objs.mk (joined to IPv4 by net/tcpip.c; include/net/tcp.h is the contract).
 tcp-y += net/tcp/tcp_seg.o
 tcp-y += net/tcp/tcp_in.o
 tcp-y += net/tcp/tcp_out.o

@@ -113,3 +113,12 @@ size_t tcp_format_stats(struct tcp_stack *st, char *buf, size_t size)
 		buf[o.len < size ? o.len : size - 1] = 0;
 	return o.len;
 }
+
+void tcp_get_stack_stats(const struct tcp_stack *st, struct tcp_stack_stats *out)
+{
+	out->bad_segs = st->bad_segs;
+	out->rsts_sent = st->rsts_sent;
+	out->no_sock_segs = st->no_sock_segs;
+	out->syn_drops = st->syn_drops;
+	out->tx_errors = st->tx_errors;
+}
