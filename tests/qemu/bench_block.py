@@ -23,10 +23,8 @@ printed, never judged; it fails only when the guest run fails.
 import os
 import random
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 
 import qtest
 
@@ -84,29 +82,5 @@ def bench(t):
     return lines + guest
 
 
-def main():
-    log_dir = os.path.join(qtest.BUILD, "test-logs")
-    os.makedirs(log_dir, exist_ok=True)
-    log_path = os.path.join(log_dir, "bench-block-console.log")
-    out = sys.stdout
-    tmp = tempfile.mkdtemp(prefix="blkbench-")
-    t = qtest.T(tmp)
-    with open(log_path, "w") as log:
-        sys.stderr = log
-        try:
-            lines = bench(t)
-        except (qtest.Failure, qtest.Skip) as e:
-            why = re.sub(r"^\?:0: ", "", str(e))
-            print("bench_block: %s (console log: %s)" % (why, os.path.relpath(log_path, qtest.ROOT)),
-                  file=out)
-            return 1
-        finally:
-            sys.stderr = sys.__stderr__
-            shutil.rmtree(tmp, ignore_errors=True)
-    for ln in lines:
-        print(ln, file=out)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(qtest.bench_main("block", bench))

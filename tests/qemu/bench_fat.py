@@ -23,12 +23,10 @@ Not a test: numbers are printed, never judged; it fails only when the guest run 
 import os
 import random
 import re
-import shutil
 import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 
 import qtest
 
@@ -178,29 +176,5 @@ def many_files(t, out):
             "BENCH fat32_ls_l_1000_ms %.1f ms" % statistics.median(ls_ms)]
 
 
-def main():
-    log_dir = os.path.join(qtest.BUILD, "test-logs")
-    os.makedirs(log_dir, exist_ok=True)
-    log_path = os.path.join(log_dir, "bench-fat-console.log")
-    out = sys.stdout
-    tmp = tempfile.mkdtemp(prefix="fatbench-")
-    t = qtest.T(tmp)
-    with open(log_path, "w") as log:
-        sys.stderr = log
-        try:
-            lines = bench(t)
-        except (qtest.Failure, qtest.Skip) as e:
-            why = re.sub(r"^\?:0: ", "", str(e))
-            print("bench_fat: %s (console log: %s)" % (why, os.path.relpath(log_path, qtest.ROOT)),
-                  file=out)
-            return 1
-        finally:
-            sys.stderr = sys.__stderr__
-            shutil.rmtree(tmp, ignore_errors=True)
-    for ln in lines:
-        print(ln, file=out)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(qtest.bench_main("fat", bench))

@@ -22,10 +22,8 @@ console transcripts go to build/test-logs/bench-guest-console.log.
 
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 
 import qtest
@@ -93,33 +91,5 @@ def bench(t):
     return lines
 
 
-def main():
-    log_dir = os.path.join(qtest.BUILD, "test-logs")
-    os.makedirs(log_dir, exist_ok=True)
-    log_path = os.path.join(log_dir, "bench-guest-console.log")
-    out = sys.stdout
-    tmp = tempfile.mkdtemp(prefix="qbench-")
-    t = qtest.T(tmp)
-    # qtest logs transcripts to stderr; they hold the guest's BENCH lines too,
-    # which must reach the caller only once, from stdout.
-    with open(log_path, "w") as log:
-        sys.stderr = log
-        try:
-            lines = bench(t)
-        except (qtest.Failure, qtest.Skip) as e:
-            why = re.sub(r"^\?:0: ", "", str(e))  # qtest's file:line finds no test_ frame
-            print("bench_guest: %s (console log: %s)" % (why, os.path.relpath(log_path, qtest.ROOT)),
-                  file=out)
-            return 1
-        finally:
-            for s in t.sessions:
-                s.stop()
-            sys.stderr = sys.__stderr__
-            shutil.rmtree(tmp, ignore_errors=True)
-    for ln in lines:
-        print(ln, file=out)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(qtest.bench_main("guest", bench))

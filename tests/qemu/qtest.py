@@ -334,3 +334,34 @@ def main(suite):
         failed += ok is False
     print("qemu-%s: %d passed, %d failed" % (suite, passed, failed))
     sys.exit(1 if failed else 0)
+
+
+# ---- Benchmarks (tests/qemu/bench_*.py) ----
+
+def bench_main(name, bench):
+    """Runs @bench(t) -> BENCH lines for tests/run.py --bench: the lines on stdout, the QEMU
+    transcripts (which hold the guest's BENCH lines too) in build/test-logs/bench-NAME-console.log
+    only, so they reach the caller once. A failure is one line naming the log; the status."""
+    log_dir = os.path.join(BUILD, "test-logs")
+    os.makedirs(log_dir, exist_ok=True)
+    log_path = os.path.join(log_dir, "bench-%s-console.log" % name)
+    out = sys.stdout
+    tmp = tempfile.mkdtemp(prefix="bench-%s-" % name)
+    t = T(tmp)
+    with open(log_path, "w") as log:
+        sys.stderr = log
+        try:
+            lines = bench(t)
+        except (Failure, Skip) as e:
+            why = re.sub(r"^\?:0: ", "", str(e))  # _where() finds no test_ frame here
+            print("bench_%s: %s (console log: %s)" % (name, why, os.path.relpath(log_path, ROOT)),
+                  file=out)
+            return 1
+        finally:
+            for s in t.sessions:
+                s.stop()
+            sys.stderr = sys.__stderr__
+            shutil.rmtree(tmp, ignore_errors=True)
+    for ln in lines:
+        print(ln, file=out)
+    return 0

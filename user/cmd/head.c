@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <tio/cmd.h>
+#include <tio/headtail.h>
 #include <tio/lread.h>
-#include <tio/opt.h>
 #include <tio/start.h>
 #include <tio/sys.h>
 
@@ -38,52 +38,10 @@ static int head_bytes(int fd, unsigned long long n)
 	return 0;
 }
 
-static int parse_count(const char *s, unsigned long long *n)
-{
-	char *end;
-
-	*n = strtoull(s, &end, 10);
-	if (end == s || *end) {
-		fprintf(stderr, "head: invalid number '%s'\n", s);
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	struct opt o = OPT_INIT;
-	unsigned long long n = 10;
-	int c, bytes = 0, status = 0, nfiles;
-	char *dash[] = {"-"};
-	char **files;
+	static const struct headtail ht = {
+	    .name = "head", .lines = head_lines, .bytes = head_bytes};
 
-	while ((c = opt_next(&o, argc, argv, "n:c:")) != -1) {
-		if (c == '?' || parse_count(o.arg, &n)) {
-			fprintf(stderr, "usage: head [-n N] [-c N] [FILE...]\n");
-			return 1;
-		}
-		bytes = c == 'c';
-	}
-	nfiles = argc - o.ind;
-	files = nfiles ? argv + o.ind : dash;
-	if (!nfiles)
-		nfiles = 1;
-	for (int i = 0; i < nfiles; i++) {
-		long fd = lread_open(files[i]);
-		int r;
-
-		if (fd < 0) {
-			status |= cmd_err("head", files[i], fd);
-			continue;
-		}
-		if (nfiles > 1)
-			printf("%s==> %s <==\n", i ? "\n" : "",
-			       files[i][0] == '-' && !files[i][1] ? "standard input" : files[i]);
-		r = bytes ? head_bytes((int)fd, n) : head_lines((int)fd, n);
-		if (r < 0)
-			status |= cmd_err("head", files[i], r);
-		lread_close(fd);
-	}
-	return status;
+	return headtail_main(&ht, argc, argv);
 }

@@ -5,5 +5,5 @@ ulib-pure-y += $(lib-pure-y) user/lib/strerror.o user/lib/linebuf.o user/lib/ume
 ulib-pure-y += user/lib/aio_prep.o
 ulib-y += $(ulib-pure-y)
 ulib-y += $(lib-y) user/lib/crt0.o user/lib/string.o user/lib/stdio.o user/lib/stdlib.o user/lib/aio.o
-ulib-y += user/lib/cmd.o user/lib/lread.o
+ulib-y += user/lib/cmd.o user/lib/lread.o user/lib/headtail.o
 ulib-y += user/lib/aio_ring.o
