@@ -8,6 +8,7 @@
  */
 #include <arch/x86_64/mmu.h>
 #include <drivers/block.h>
+#include <fs/vfs.h>
 #include <kernel/list.h>
 #include <kernel/panic.h>
 #include <kernel/string.h>
@@ -164,14 +165,31 @@ struct blk_print {
 	unsigned nchildren, seen;
 };
 
+struct blk_mountpoint {
+	char source[40];	 /* "/dev/NAME" */
+	char path[TIO_PATH_MAX]; /* where it is mounted; "" if it is not */
+};
+
+static void mountpoint_of(const struct vfs_mount *m, void *arg)
+{
+	struct blk_mountpoint *mp = arg;
+
+	if (!mp->path[0] && !strcmp(m->source, mp->source))
+		strlcpy(mp->path, m->path, sizeof(mp->path));
+}
+
 static void lsblk_line(struct blk_print *p, struct blk_dev *d, const char *branch)
 {
+	struct blk_mountpoint mp = {.path = ""};
 	char size[16], name[24];
 
 	blk_size_text(d->sectors * BLK_SECTOR, size, sizeof(size));
 	fmt_snprintf(name, sizeof(name), "%s%s", branch, d->name);
-	p->print(p->arg, "%-9s %3u:%-3u %2u %5s %2u %s\n", name, d->major, d->minor,
-		 d->removable ? 1 : 0, size, d->readonly ? 1 : 0, d->type);
+	fmt_snprintf(mp.source, sizeof(mp.source), "/dev/%s", d->name);
+	vfs_foreach_mount(mountpoint_of, &mp);
+	p->print(p->arg, "%-9s %3u:%-3u %2u %5s %2u %-*s%s\n", name, d->major, d->minor,
+		 d->removable ? 1 : 0, size, d->readonly ? 1 : 0, mp.path[0] ? 7 : 0, d->type,
+		 mp.path);
 }
 
 static void lsblk_count(struct blk_dev *d, void *arg)
@@ -202,7 +220,7 @@ static void lsblk_tree(struct blk_dev *d, void *arg)
 	blk_foreach(lsblk_child, p);
 }
 
-/* lsblk --ascii's layout; MOUNTPOINTS stays empty until filesystems mount block devices. */
+/* lsblk --ascii's layout; MOUNTPOINTS: where the device is mounted (the first such mount). */
 void blk_report_lsblk(void (*print)(void *arg, const char *fmt, ...), void *arg)
 {
 	struct blk_print p = {.print = print, .arg = arg};

@@ -398,6 +398,23 @@ def disk_full_fails_with_enospc_and_leaves_the_volume_fsck_clean(t):
 
 
 @qtest.case
+def lsblk_shows_where_fat_volumes_are_mounted(t):
+    """lsblk's MOUNTPOINTS column: the automounted partition and floppy show their /mnt/NAME,
+    the disk itself none, and an unmounted partition loses its entry."""
+    img = make_image(t, "hda.img", 48 * 1024, 32, offset=2048, layout=MBR_FAT32)
+    fd = os.path.join(t.tmp, "fd.img")
+    run(t, [MKFS, "-C", fd, "1440"])
+    out = session(t, {"hda": img, "fda": fd}, ["lsblk", "umount /mnt/hda1", "lsblk"],
+                  timeout=300)
+    first = qtest.output_of(t, out, "lsblk")
+    t.check(re.search(r"^`-hda1 .* part +/mnt/hda1$", first, re.M), "lsblk: %r" % first)
+    t.check(re.search(r"^fd0 .* disk +/mnt/fd0$", first, re.M), "lsblk: %r" % first)
+    t.check(re.search(r"^hda .* disk$", first, re.M), "lsblk: %r" % first)
+    second = out[out.rfind("# lsblk\n"):]
+    t.check(re.search(r"^`-hda1 .* part$", second, re.M), "lsblk after umount: %r" % second)
+
+
+@qtest.case
 def guest_writes_are_stamped_with_the_rtc_time(t):
     """A file the guest creates and one it rewrites carry the wall clock (the CMOS RTC, pinned
     with -rtc base=...) as their write date and time, as mtools reads them back; `ls -l` in
