@@ -189,5 +189,34 @@ def host_reaches_guest_nc_listener_through_fwd(t):
     t.expect_status(s.finish(), 0)
 
 
+@qtest.case
+def guest_connect_refused_and_reset_end_the_ops_with_errors(t):
+    """A guest `nc` to a host port nobody listens on: slirp's connection
+    fails, the guest gets a RST and connect completes with -ECONNREFUSED
+    ("Connection refused", exit 1). Then a host server that accepts and
+    resets (SO_LINGER 0) while the guest's nc waits in RECV: the pending
+    receive completes with the reset (exit 1) instead of waiting forever."""
+    s = t.start("--initrd", initrd(t), "--nic", "e1000", timeout=600)
+    s.expect(r"# ", timeout=60)
+    closed = free_tcp_port()
+    st = shell_status(t, s, "nc 10.0.2.2 %d < /dev/null" % closed, "nc-refused", 200)
+    t.check(st == 1 and "Connection refused" in s.out, "refused: status %d" % st)
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(120)
+    s.send("sleep 20 | nc 10.0.2.2 %d; echo nc-reset $?\n" % lsock.getsockname()[1])
+    conn, _ = lsock.accept()
+    time.sleep(2)  # the guest's RECV is pending by now (and if not, it meets the reset)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+    conn.close()
+    lsock.close()
+    m = s.expect(r"nc-reset (\d+)", timeout=200)
+    t.check(m.group(1) == "1" and "Connection reset by peer" in s.out,
+            "reset: status %s" % m.group(1))
+    s.send("poweroff\n")
+    t.expect_status(s.finish(), 0)
+
+
 if __name__ == "__main__":
     qtest.main("tcp")
