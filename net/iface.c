@@ -125,6 +125,12 @@ void netdev_rx(struct netdev *d, const void *frame, size_t len)
 	net_complete_deferred();
 }
 
+void net_wake_thread(void)
+{
+	__atomic_store_n(&net_kick, true, __ATOMIC_RELEASE);
+	waitq_wake_all(&net_wq);
+}
+
 static bool net_wake_cond(void *arg)
 {
 	(void)arg;

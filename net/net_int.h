@@ -55,6 +55,20 @@ struct net_if {
 	unsigned dhcp_renewals;			    /* [N] */
 };
 
+/* A socket. [N] unless noted. */
+struct net_sock {
+	int type;	       /* [I] SOCK_DGRAM, SOCK_RAW (ICMP) or SOCK_STREAM (tcpsock.c) */
+	struct list_node link; /* on sock_list */
+	uint32_t laddr, raddr; /* network order; 0: any / not connected */
+	uint16_t lport, rport; /* host order */
+	struct list_node rxq;  /* struct net_pkt, oldest first */
+	unsigned rxq_len;
+	struct list_node readers; /* WAITING receive frames, oldest first */
+	unsigned long rx, tx, drops;
+	struct tcp_sock *tcp;  /* [N] SOCK_STREAM: the engine's socket */
+	struct list_node tcpw; /* [N] SOCK_STREAM: waiting struct tcp_frame, oldest first */
+};
+
 extern struct net_if net_ifs[NET_IF_MAX];
 extern unsigned net_nifs; /* [N] */
 
@@ -99,7 +113,23 @@ void net_tcp_init(void);
 void net_tcp_input(const struct ip_view *ip);
 /* Runs the engine's timers when @now has reached net_tcp_deadline(). */
 void net_tcp_tick(uint64_t now);
-uint64_t net_tcp_deadline(void); /* UINT64_MAX: none */
+uint64_t net_tcp_deadline(void);       /* UINT64_MAX: none */
+struct tcp_stack *net_tcp_stack(void); /* the engine instance, [N] */
+
+/* iface.c: wakes the stack's thread (it re-reads the TCP deadline). */
+void net_wake_thread(void);
+
+/* tcpsock.c: stream sockets on the engine. */
+void net_tcp_complete_deferred(void);
+int tcpsock_open(struct net_sock *s);
+void tcpsock_release_locked(struct net_sock *s);
+int tcpsock_bind(struct net_sock *s, const struct tio_sockaddr_in *a);
+void tcpsock_name(struct net_sock *s, struct tio_sockaddr_in *a); /* under net_lock */
+int tcpsock_io_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
+		    uint64_t len, bool send, bool nowait);
+void tcpsock_line(struct net_sock *s, char *buf, size_t cap); /* under net_lock */
+/* socket.c: a new socket of @type on the table, under net_lock (NULL: pool empty). */
+struct net_sock *net_sock_new_locked(int type);
 
 /* dhcp.c */
 void dhcp_start(struct net_if *ifp);

@@ -11,3 +11,4 @@ $(HOST_DIR)/fuzz/net_frames: $(HOST_DIR)/fuzzo/net/wire.o
 include net/tcp/objs.mk
 kernel-y += $(sort $(tcp-y)) # sort: mk/host.mk includes the list too
 kernel-y += net/tcpip.o
+kernel-y += net/tcpsock.o

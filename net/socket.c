@@ -27,8 +27,9 @@
  * a later receive (recycle, submit again), and a full event ring ends it
  * with -EAGAIN (the datagram stays queued).
  *
- * TCP hook point: net_sock_create's SOCK_STREAM case returns
- * -EPROTONOSUPPORT until net/tcp is wired in.
+ * SOCK_STREAM sockets share the table; their connect, accept, send and
+ * receive ops are tcpsock.c's (net_sock_create, bind, name, the push calls
+ * and release hand them over).
  */
 #include <arch/x86_64/mmu.h>
 #include <async/pool.h>
@@ -40,18 +41,6 @@
 #include "net_int.h"
 
 #define NET_PKT_DATA (NET_REASM_BYTES + 60) /* a whole datagram, a raw one with its IP header */
-
-/* A socket. [N] unless noted. */
-struct net_sock {
-	int type;	       /* [I] SOCK_DGRAM or SOCK_RAW (ICMP) */
-	struct list_node link; /* on sock_list */
-	uint32_t laddr, raddr; /* network order; 0: any / not connected */
-	uint16_t lport, rport; /* host order */
-	struct list_node rxq;  /* struct net_pkt, oldest first */
-	unsigned rxq_len;
-	struct list_node readers; /* WAITING receive frames, oldest first */
-	unsigned long rx, tx, drops;
-};
 
 struct net_pkt {
 	struct list_node link;
@@ -94,25 +83,40 @@ ASYNC_FRAME_STATE_CHECK(struct sock_frame);
 
 /* ---- Sockets ---- */
 
+struct net_sock *net_sock_new_locked(int type)
+{
+	struct net_sock *s = async_pool_zalloc(&sock_pool);
+
+	if (!s)
+		return NULL;
+	s->type = type;
+	list_init(&s->rxq);
+	list_init(&s->readers);
+	list_init(&s->tcpw);
+	list_add_tail(&sock_list, &s->link);
+	return s;
+}
+
 int net_sock_create(int type, int proto, struct net_sock **out)
 {
 	struct net_sock *s;
 	unsigned long f;
+	int err;
 
-	if (type == SOCK_STREAM)
-		return -EPROTONOSUPPORT; /* TCP hook: net/tcp creates its socket here */
-	if (!(type == SOCK_DGRAM && (proto == 0 || proto == IP_P_UDP)) &&
+	if (type == SOCK_STREAM && proto != 0 && proto != IP_P_TCP)
+		return -EPROTONOSUPPORT;
+	if (type != SOCK_STREAM && !(type == SOCK_DGRAM && (proto == 0 || proto == IP_P_UDP)) &&
 	    !(type == SOCK_RAW && proto == IPPROTO_ICMP))
 		return type == SOCK_DGRAM || type == SOCK_RAW ? -EPROTONOSUPPORT : -EINVAL;
-	s = async_pool_zalloc(&sock_pool);
+	f = spin_lock_irqsave(&net_lock);
+	s = net_sock_new_locked(type);
+	spin_unlock_irqrestore(&net_lock, f);
 	if (!s)
 		return -ENFILE;
-	s->type = type;
-	list_init(&s->rxq);
-	list_init(&s->readers);
-	f = spin_lock_irqsave(&net_lock);
-	list_add_tail(&sock_list, &s->link);
-	spin_unlock_irqrestore(&net_lock, f);
+	if (type == SOCK_STREAM && (err = tcpsock_open(s))) {
+		net_sock_release(s);
+		return err == -ENOMEM ? -ENFILE : err;
+	}
 	*out = s;
 	return 0;
 }
@@ -125,10 +129,16 @@ void net_sock_release(struct net_sock *s)
 	/* Every pending op holds a reference to the file: none can be left. */
 	if (!list_empty(&s->readers))
 		panic("socket released with receives pending");
+	if (s->type == SOCK_STREAM)
+		tcpsock_release_locked(s);
 	list_del(&s->link);
 	while ((n = list_pop(&s->rxq)))
 		async_pool_free(&pkt_pool, list_entry(n, struct net_pkt, link));
 	spin_unlock_irqrestore(&net_lock, f);
+	if (s->type == SOCK_STREAM) {
+		net_wake_thread(); /* the close armed the engine's timers (FIN, TIME_WAIT) */
+		net_complete_deferred();
+	}
 	async_pool_free(&sock_pool, s);
 }
 
@@ -175,9 +185,12 @@ static uint16_t ntoh16(uint16_t v)
 int net_sock_bind(struct net_sock *s, const struct tio_sockaddr_in *a)
 {
 	uint16_t port = ntoh16(a->port);
-	unsigned long f = spin_lock_irqsave(&net_lock);
+	unsigned long f;
 	int err = 0;
 
+	if (s->type == SOCK_STREAM && a->family == AF_INET && local_addr_ok(a->addr))
+		return tcpsock_bind(s, a);
+	f = spin_lock_irqsave(&net_lock);
 	if (a->family != AF_INET)
 		err = -EAFNOSUPPORT;
 	else if (s->lport)
@@ -219,6 +232,8 @@ void net_sock_name(struct net_sock *s, struct tio_sockaddr_in *a)
 	a->family = AF_INET;
 	a->addr = s->laddr;
 	a->port = ntoh16(s->lport);
+	if (s->type == SOCK_STREAM)
+		tcpsock_name(s, a);
 	spin_unlock_irqrestore(&net_lock, f);
 }
 
@@ -233,6 +248,7 @@ static void sf_finish(struct sock_frame *fr, int64_t result)
 
 void net_complete_deferred(void)
 {
+	net_tcp_complete_deferred();
 	for (;;) {
 		unsigned long f = spin_lock_irqsave(&net_lock);
 		struct list_node *n = list_pop(&net_done);
@@ -672,8 +688,11 @@ int net_recv_push(struct async_op *op, struct net_sock *s, struct async_buf *buf
 		  uint64_t len, struct tio_sockaddr_in *from, bool nowait)
 {
 	int err;
-	struct sock_frame *fr = sf_push(op, &recv_layer, s, &err);
+	struct sock_frame *fr;
 
+	if (s->type == SOCK_STREAM)
+		return tcpsock_io_push(op, s, buf, boff, len, false, nowait);
+	fr = sf_push(op, &recv_layer, s, &err);
 	if (!fr)
 		return err;
 	fr->buf = buf;
@@ -687,8 +706,11 @@ int net_recv_push(struct async_op *op, struct net_sock *s, struct async_buf *buf
 int net_recv_multishot_push(struct async_op *op, struct net_sock *s, struct async_pbq *pbq)
 {
 	int err;
-	struct sock_frame *fr = sf_push(op, &recv_layer, s, &err);
+	struct sock_frame *fr;
 
+	if (s->type == SOCK_STREAM)
+		return -EOPNOTSUPP; /* multishot receive on a stream socket is not done yet */
+	fr = sf_push(op, &recv_layer, s, &err);
 	if (!fr)
 		return err;
 	fr->pbq = pbq;
@@ -698,12 +720,17 @@ int net_recv_multishot_push(struct async_op *op, struct net_sock *s, struct asyn
 int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
 		  uint64_t len, const struct tio_sockaddr_in *to)
 {
-	unsigned long f = spin_lock_irqsave(&net_lock);
-	uint32_t dst = to ? to->addr : s->raddr;
-	uint16_t dport = to ? ntoh16(to->port) : s->rport;
+	unsigned long f;
+	uint32_t dst;
+	uint16_t dport;
 	struct sock_frame *fr;
 	int err;
 
+	if (s->type == SOCK_STREAM)
+		return to ? -EISCONN : tcpsock_io_push(op, s, buf, boff, len, true, false);
+	f = spin_lock_irqsave(&net_lock);
+	dst = to ? to->addr : s->raddr;
+	dport = to ? ntoh16(to->port) : s->rport;
 	spin_unlock_irqrestore(&net_lock, f);
 	if (to && to->family != AF_INET)
 		return -EAFNOSUPPORT;
@@ -745,6 +772,11 @@ bool net_sock_line(unsigned i, char *buf, size_t cap)
 		return false;
 	}
 	s = list_entry(n, struct net_sock, link);
+	if (s->type == SOCK_STREAM) {
+		tcpsock_line(s, buf, cap);
+		spin_unlock_irqrestore(&net_lock, f);
+		return true;
+	}
 	for (struct list_node *j = s->readers.next; j != &s->readers; j = j->next)
 		readers++;
 	ip_text(l, sizeof(l), s->laddr, s->lport);

@@ -91,6 +91,11 @@ uint64_t net_tcp_deadline(void)
 	return net_tcp_up ? tcp_next_deadline(&net_tcp) : UINT64_MAX;
 }
 
+struct tcp_stack *net_tcp_stack(void)
+{
+	return &net_tcp;
+}
+
 void net_tcp_line(char *buf, size_t cap)
 {
 	unsigned long f = spin_lock_irqsave(&net_lock);

@@ -7,9 +7,9 @@
  *                                     thread and DHCP on every interface
  *   net_if_list(out, max)             interfaces as struct tio_ifreq
  *   net_if_set(req)                   static address/netmask (stops DHCP)
- *   net_sock_create(type, proto, &s)  a socket: SOCK_DGRAM (UDP) or
- *                                     SOCK_RAW + IPPROTO_ICMP; SOCK_STREAM is
- *                                     -EPROTONOSUPPORT until TCP is wired in
+ *   net_sock_create(type, proto, &s)  a socket: SOCK_DGRAM (UDP),
+ *                                     SOCK_RAW + IPPROTO_ICMP, or SOCK_STREAM
+ *                                     (TCP, net/tcpsock.c)
  *   net_sock_bind / connect / name    local and default remote addresses
  *   net_recv_push(op, s, buf, ...)    pushes a receive frame on @op: it
  *                                     completes with the datagram's length
@@ -23,7 +23,7 @@
  *
  * TCP: the IP_P_TCP case of the IPv4 input (net/ipv4.c, ip_deliver) feeds the
  * engine (net/tcp) and its segments leave through net_ip_output() (glue in
- * net/tcpip.c). The hook point left: net_sock_create's SOCK_STREAM case.
+ * net/tcpip.c); stream sockets sit on it in net/tcpsock.c.
  */
 #ifndef NET_NET_H
 #define NET_NET_H
@@ -54,6 +54,15 @@ int net_recv_push(struct async_op *op, struct net_sock *s, struct async_buf *buf
  * until cancelled or the event ring is full (-EAGAIN): multishot. */
 int net_recv_multishot_push(struct async_op *op, struct net_sock *s, struct async_pbq *pbq);
 /* @to NULL: the connected remote (-EDESTADDRREQ if none). */
+/* Stream sockets (net/tcpsock.c). connect and accept are async ops: the push
+ * calls add their frame to @op (connect completes with 0 when established or
+ * the error; accept with 0 and *out set to the new connected socket). */
+bool net_sock_is_stream(const struct net_sock *s);
+void net_sock_peer(struct net_sock *s, struct tio_sockaddr_in *a); /* connected peer */
+int net_sock_listen(struct net_sock *s, unsigned backlog);
+int net_sock_shutdown(struct net_sock *s, int how);
+int net_connect_push(struct async_op *op, struct net_sock *s, const struct tio_sockaddr_in *a);
+int net_accept_push(struct async_op *op, struct net_sock *s, struct net_sock **out);
 int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
 		  uint64_t len, const struct tio_sockaddr_in *to);
 

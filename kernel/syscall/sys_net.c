@@ -84,9 +84,36 @@ SYSCALL_DECL(bind)
 	return sock_addr_call(p, a, net_sock_bind);
 }
 
+/* The CONNECT op of stream socket @f, waited for: 0 or -errno. */
+static int stream_connect(struct proc *p, struct file *f, const struct tio_sockaddr_in *sa)
+{
+	struct async_op *op = async_op_alloc(&p->heap);
+	int64_t r;
+
+	if (!op)
+		return -ENOMEM;
+	r = net_connect_push(op, f->sock, sa);
+	if (r)
+		async_op_discard(op);
+	else
+		r = vfs_sync_io(op);
+	return (int)r;
+}
+
 SYSCALL_DECL(connect)
 {
-	return sock_addr_call(p, a, net_sock_connect);
+	struct tio_sockaddr_in sa;
+	struct file *f;
+	int err = sock_get(p, a[0], &f);
+
+	if (err)
+		return err;
+	err = addr_from_user(p, a[1], a[2], &sa);
+	if (!err)
+		err = net_sock_is_stream(f->sock) ? stream_connect(p, f, &sa)
+						  : net_sock_connect(f->sock, &sa);
+	file_put(f);
+	return err;
 }
 
 SYSCALL_DECL(getsockname)
@@ -109,13 +136,52 @@ SYSCALL_DECL(listen)
 
 	if (err)
 		return err;
+	err = net_sock_listen(f->sock, a[1] > 128 ? 128 : (unsigned)a[1]);
 	file_put(f);
-	return -EOPNOTSUPP; /* TCP's: no stream sockets yet */
+	return err;
+}
+
+/* The ACCEPT op on listener @f, waited for: the new socket, or -errno. */
+static int accept_wait(struct proc *p, struct file *f, struct net_sock **ns)
+{
+	struct async_op *op = async_op_alloc(&p->heap);
+	int64_t r;
+
+	if (!op)
+		return -ENOMEM;
+	r = net_accept_push(op, f->sock, ns);
+	if (r)
+		async_op_discard(op);
+	else
+		r = vfs_sync_io(op);
+	return (int)r;
 }
 
 SYSCALL_DECL(accept)
 {
-	return sys_listen(p, a);
+	struct net_sock *ns = NULL;
+	struct tio_sockaddr_in peer;
+	struct file *f, *nf;
+	int err = sock_get(p, a[0], &f);
+
+	if (err)
+		return err;
+	err = accept_wait(p, f, &ns);
+	file_put(f);
+	if (err)
+		return err;
+	nf = file_alloc(FILE_SOCKET);
+	if (!nf) {
+		net_sock_release(ns);
+		return -ENOMEM;
+	}
+	nf->sock = ns;
+	nf->flags = O_RDWR;
+	net_sock_peer(ns, &peer);
+	err = fd_install(p, nf);
+	if (err >= 0 && a[1] && copy_to_user(p, a[1], &peer, sizeof(peer)))
+		return -EFAULT; /* the descriptor stays installed, as on Linux */
+	return err;
 }
 
 SYSCALL_DECL(shutdown)
@@ -125,8 +191,9 @@ SYSCALL_DECL(shutdown)
 
 	if (err)
 		return err;
+	err = a[1] > SHUT_RDWR ? -EINVAL : net_sock_shutdown(f->sock, (int)a[1]);
 	file_put(f);
-	return a[1] > SHUT_RDWR ? -EINVAL : -ENOTCONN; /* datagram sockets have no connection */
+	return err;
 }
 
 /* The user buffer of a send/recv; a zero-length datagram uses an empty kernel buffer. */

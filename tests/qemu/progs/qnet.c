@@ -211,7 +211,8 @@ static int error_checks(void)
 	char c;
 
 	bad.family = 99;
-	CHECK("stream_eprotonosupport", sys_socket(AF_INET, SOCK_STREAM, 0) == -EPROTONOSUPPORT);
+	CHECK("stream_udp_eprotonosupport",
+	      sys_socket(AF_INET, SOCK_STREAM, 17) == -EPROTONOSUPPORT);
 	CHECK("family_eafnosupport", sys_socket(99, SOCK_DGRAM, 0) == -EAFNOSUPPORT);
 	CHECK("raw_udp_eprotonosupport", sys_socket(AF_INET, SOCK_RAW, 17) == -EPROTONOSUPPORT);
 	CHECK("raw_icmp_socket", r >= 0);

@@ -1,0 +1,492 @@
+/*
+ * tcpsock.c - stream sockets (SOCK_STREAM) on the TCP engine (net/tcp,
+ * include/net/tcp.h): connect, accept, send and receive as async ops.
+ *
+ * A stream socket is a struct net_sock (socket.c's table) whose @tcp is an
+ * engine socket; its notify callback is tcp_notify with the net_sock as
+ * argument. Waiting ops are struct tcp_frame on the socket's @tcpw list,
+ * oldest first. States, as socket.c's frames:
+ *
+ *   IDLE --start cannot finish at once--> WAITING (on s->tcpw)
+ *   WAITING --the engine's notify callback: the op can finish now (data,
+ *          room, a connection, established, an error or reset)--> DONE (on
+ *          tcp_done, result set)
+ *   DONE --net_tcp_complete_deferred (without net_lock)--> completed
+ *   WAITING --cancel hook (under net_lock)--> completed with the reason
+ *
+ * Only the side that moves a frame out of WAITING completes it, so each op
+ * completes exactly once. Every engine call runs under net_lock (the engine
+ * is not thread-safe); the notify callback runs inside them, so it only moves
+ * frames to tcp_done, and the callers run net_complete_deferred after
+ * dropping the lock. A call that moves the engine's next deadline earlier
+ * wakes the stack's thread, which sleeps until that deadline.
+ *
+ * Data is copied between the user's buffer and the engine's rings through
+ * tcp_bounce (under net_lock): the engine takes and gives contiguous bytes.
+ * A send completes once it queued at least one byte and the send ring is
+ * full or the buffer is all queued (a short count, as on Linux with a
+ * non-blocking socket; the callers loop). A receive completes with what the
+ * receive ring holds, up to the buffer's length, 0 at the end of the stream.
+ */
+#include <async/pool.h>
+#include <fs/vfs.h>
+#include <kernel/panic.h>
+#include <kernel/string.h>
+#include <lib/fmt.h>
+#include <net/tcp.h>
+#include <uapi/errno.h>
+#include "net_int.h"
+
+#define TCP_BOUNCE 2048 /* bytes copied per engine call */
+
+enum tf_kind { TF_RECV, TF_SEND, TF_CONNECT, TF_ACCEPT };
+enum tf_state { TF_IDLE, TF_WAITING, TF_DONE };
+
+/* One connect, accept, send or receive op on a stream socket. */
+struct tcp_frame {
+	struct net_sock *s;    /* [I] */
+	enum tf_kind kind;     /* [I] */
+	struct async_buf *buf; /* [I] send/receive */
+	uint64_t boff, len;    /* [I] */
+	bool nowait, borrowed; /* [I] */
+	uint32_t raddr;	       /* [I] connect: host order */
+	uint16_t rport;	       /* [I] connect: host order */
+	struct net_sock **out; /* [I] accept: the new socket goes here */
+	struct async_op *op;   /* [I] */
+	uint32_t token;	       /* [N] valid in WAITING and DONE */
+	struct list_node node; /* [N] on s->tcpw or tcp_done */
+	enum tf_state state;   /* [N] */
+	int64_t result;	       /* [N] valid in DONE */
+};
+ASYNC_FRAME_STATE_CHECK(struct tcp_frame);
+
+static struct list_node tcp_done = {&tcp_done, &tcp_done}; /* [N] DONE frames */
+static uint8_t tcp_bounce[TCP_BOUNCE];			   /* [N] */
+
+static uint32_t ntoh32(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+
+static uint16_t ntoh16(uint16_t v)
+{
+	return (uint16_t)(v >> 8 | v << 8);
+}
+
+/* ---- Progress, under net_lock ---- */
+
+static int64_t try_recv(struct tcp_frame *fr)
+{
+	uint64_t done = 0;
+	long n = 0;
+
+	while (done < fr->len) {
+		size_t want = fr->len - done < TCP_BOUNCE ? fr->len - done : TCP_BOUNCE;
+
+		n = tcp_recv(fr->s->tcp, tcp_bounce, want);
+		if (n <= 0)
+			break;
+		vfs_buf_copy_out(fr->buf, fr->boff + done, tcp_bounce, (size_t)n);
+		done += (uint64_t)n;
+	}
+	if (done)
+		fr->s->rx += done;
+	return done ? (int64_t)done : n;
+}
+
+static int64_t try_send(struct tcp_frame *fr)
+{
+	uint64_t done = 0;
+	long n = 0;
+
+	if (!fr->len)
+		return 0;
+	while (done < fr->len) {
+		size_t want = fr->len - done < TCP_BOUNCE ? fr->len - done : TCP_BOUNCE;
+
+		vfs_buf_copy_in(fr->buf, fr->boff + done, tcp_bounce, want);
+		n = tcp_send(fr->s->tcp, tcp_bounce, want);
+		if (n <= 0)
+			break;
+		done += (uint64_t)n;
+		if ((size_t)n < want)
+			break; /* the ring is full */
+	}
+	if (done)
+		fr->s->tx += done;
+	return done ? (int64_t)done : n;
+}
+
+static int64_t try_connect(struct tcp_frame *fr)
+{
+	struct tcp_sock *t = fr->s->tcp;
+	int err = tcp_error(t);
+
+	if (err)
+		return err;
+	switch (tcp_get_state(t)) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECEIVED:
+		return -EAGAIN;
+	case TCP_CLOSED:
+		return -ECONNREFUSED; /* failed, its error already taken */
+	default:
+		return 0;
+	}
+}
+
+static void tcp_notify(struct tcp_sock *t, void *arg, unsigned events);
+
+static int64_t try_accept(struct tcp_frame *fr)
+{
+	struct tcp_sock *c;
+	struct net_sock *ns;
+	int err = tcp_accept(fr->s->tcp, &c);
+
+	if (err)
+		return err;
+	ns = net_sock_new_locked(SOCK_STREAM);
+	if (!ns) {
+		tcp_abort(c); /* no socket for it: the peer sees a reset */
+		return -ENFILE;
+	}
+	ns->tcp = c;
+	tcp_set_notify(c, tcp_notify, ns);
+	*fr->out = ns;
+	return 0;
+}
+
+/* What @fr can do now: its result, or -EAGAIN to keep waiting. */
+static int64_t tf_try(struct tcp_frame *fr)
+{
+	switch (fr->kind) {
+	case TF_RECV:
+		return try_recv(fr);
+	case TF_SEND:
+		return try_send(fr);
+	case TF_CONNECT:
+		return try_connect(fr);
+	default:
+		return try_accept(fr);
+	}
+}
+
+static void tf_finish(struct tcp_frame *fr, int64_t result)
+{
+	fr->state = TF_DONE;
+	fr->result = result;
+	list_add_tail(&tcp_done, &fr->node);
+}
+
+/* The engine's callback (under net_lock, inside a tcp_* call): retries the waiting ops. */
+static void tcp_notify(struct tcp_sock *t, void *arg, unsigned events)
+{
+	struct net_sock *s = arg;
+	struct list_node *n = s->tcpw.next;
+
+	(void)t;
+	(void)events; /* every waiting op checks its own condition */
+	while (n != &s->tcpw) {
+		struct tcp_frame *fr = list_entry(n, struct tcp_frame, node);
+		int64_t r = tf_try(fr);
+
+		n = n->next;
+		if (r == -EAGAIN)
+			continue;
+		list_del(&fr->node);
+		tf_finish(fr, r);
+	}
+}
+
+void net_tcp_complete_deferred(void)
+{
+	for (;;) {
+		unsigned long f = spin_lock_irqsave(&net_lock);
+		struct list_node *n = list_pop(&tcp_done);
+		struct tcp_frame *fr;
+		struct async_op *op;
+		uint32_t token;
+		int64_t res;
+
+		if (!n) {
+			spin_unlock_irqrestore(&net_lock, f);
+			return;
+		}
+		fr = list_entry(n, struct tcp_frame, node);
+		fr->state = TF_IDLE;
+		op = fr->op;
+		token = fr->token;
+		res = fr->result;
+		spin_unlock_irqrestore(&net_lock, f);
+		async_op_complete(op, token, res);
+	}
+}
+
+/* Ends a section of engine calls: drops net_lock, wakes the stack's thread if the engine's
+ * deadline moved before @before, runs the completions the calls left. */
+static void tcp_unlock(unsigned long f, uint64_t before)
+{
+	uint64_t after = net_tcp_deadline();
+
+	spin_unlock_irqrestore(&net_lock, f);
+	if (after < before)
+		net_wake_thread();
+	net_complete_deferred();
+}
+
+/* ---- Socket calls ---- */
+
+int tcpsock_open(struct net_sock *s)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	int err = tcp_open(net_tcp_stack(), &s->tcp);
+
+	if (!err)
+		tcp_set_notify(s->tcp, tcp_notify, s);
+	spin_unlock_irqrestore(&net_lock, f);
+	return err;
+}
+
+/* Under net_lock: @s's file went away (no op can be pending: each holds the file). */
+void tcpsock_release_locked(struct net_sock *s)
+{
+	if (!list_empty(&s->tcpw))
+		panic("stream socket released with ops pending");
+	if (s->tcp) {
+		tcp_set_notify(s->tcp, NULL, NULL);
+		tcp_close(s->tcp); /* the engine frees it when the connection ends */
+		s->tcp = NULL;
+	}
+}
+
+int tcpsock_bind(struct net_sock *s, const struct tio_sockaddr_in *a)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	int err = tcp_bind(s->tcp, ntoh32(a->addr), ntoh16(a->port));
+
+	spin_unlock_irqrestore(&net_lock, f);
+	return err;
+}
+
+int net_sock_listen(struct net_sock *s, unsigned backlog)
+{
+	unsigned long f;
+	int err;
+
+	if (s->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	f = spin_lock_irqsave(&net_lock);
+	err = tcp_listen(s->tcp, backlog ? backlog : 1);
+	spin_unlock_irqrestore(&net_lock, f);
+	return err;
+}
+
+int net_sock_shutdown(struct net_sock *s, int how)
+{
+	uint64_t before;
+	unsigned long f;
+	int err;
+
+	if (how < 0 || how > SHUT_RDWR)
+		return -EINVAL;
+	if (s->type != SOCK_STREAM)
+		return -ENOTCONN; /* datagram sockets have no connection */
+	f = spin_lock_irqsave(&net_lock);
+	before = net_tcp_deadline();
+	err = tcp_shutdown(s->tcp, how);
+	tcp_unlock(f, before);
+	return err;
+}
+
+void tcpsock_name(struct net_sock *s, struct tio_sockaddr_in *a)
+{
+	struct tcp_conn_stats st;
+
+	tcp_get_stats(s->tcp, &st);
+	a->addr = ntoh32(st.laddr);
+	a->port = ntoh16(st.lport);
+}
+
+void net_sock_peer(struct net_sock *s, struct tio_sockaddr_in *a)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	struct tcp_conn_stats st = {0};
+
+	if (s->tcp)
+		tcp_get_stats(s->tcp, &st);
+	spin_unlock_irqrestore(&net_lock, f);
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	a->addr = ntoh32(st.raddr);
+	a->port = ntoh16(st.rport);
+}
+
+/* ---- The frame's hooks ---- */
+
+static int64_t tf_start(struct async_op *op, void *state)
+{
+	struct tcp_frame *fr = state;
+	uint64_t before;
+	unsigned long f;
+	int64_t r;
+
+	if (fr->buf) {
+		r = async_buf_borrow(fr->buf,
+				     fr->kind == TF_SEND ? ASYNC_BUF_READ : ASYNC_BUF_WRITE);
+		if (r)
+			return r;
+		fr->borrowed = true;
+	}
+	f = spin_lock_irqsave(&net_lock);
+	before = net_tcp_deadline();
+	fr->op = op;
+	fr->token = async_op_token(op);
+	if (fr->kind == TF_CONNECT) {
+		uint32_t nexthop;
+		struct net_if *ifp = net_route(ntoh32(fr->raddr), &nexthop);
+
+		r = ifp ? tcp_connect(fr->s->tcp, ntoh32(ifp->addr), fr->raddr, fr->rport)
+			: -ENETUNREACH;
+		if (r == -EINPROGRESS)
+			r = try_connect(fr);
+	} else {
+		r = tf_try(fr);
+	}
+	if (r == -EAGAIN && !fr->nowait) {
+		fr->state = TF_WAITING;
+		list_add_tail(&fr->s->tcpw, &fr->node);
+		r = ASYNC_PENDING;
+	}
+	tcp_unlock(f, before);
+	if (r != ASYNC_PENDING && fr->borrowed)
+		async_buf_unborrow(fr->buf);
+	return r;
+}
+
+static int64_t tf_resume(struct async_op *op, void *state, int64_t result)
+{
+	struct tcp_frame *fr = state;
+
+	(void)op;
+	if (fr->borrowed)
+		async_buf_unborrow(fr->buf);
+	return result;
+}
+
+static void tf_cancel(struct async_op *op, void *state)
+{
+	struct tcp_frame *fr = state;
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	bool mine = fr->state == TF_WAITING;
+
+	if (mine) {
+		list_del(&fr->node);
+		fr->state = TF_IDLE;
+	}
+	spin_unlock_irqrestore(&net_lock, f);
+	if (mine)
+		async_op_complete(op, fr->token, async_op_cancel_reason(op));
+}
+
+static const char *tf_waiting_on(const void *state)
+{
+	static const char *const what[] = {"tcp data", "tcp send room", "tcp handshake",
+					   "a tcp connection"};
+	const struct tcp_frame *fr = state;
+
+	return what[fr->kind];
+}
+
+static const struct async_layer tcp_layer = {.name = "tcpsock",
+					     .state_size = sizeof(struct tcp_frame),
+					     .start = tf_start,
+					     .resume = tf_resume,
+					     .cancel = tf_cancel,
+					     .waiting_on = tf_waiting_on};
+
+static struct tcp_frame *tf_push(struct async_op *op, struct net_sock *s, enum tf_kind kind,
+				 int *err)
+{
+	struct tcp_frame *fr;
+
+	if (s->type != SOCK_STREAM) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	fr = async_push(op, &tcp_layer);
+	if (!fr) {
+		*err = (int)async_op_push_error(op);
+		return NULL;
+	}
+	fr->s = s;
+	fr->kind = kind;
+	list_init(&fr->node);
+	return fr;
+}
+
+int tcpsock_io_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
+		    uint64_t len, bool send, bool nowait)
+{
+	int err;
+	struct tcp_frame *fr = tf_push(op, s, send ? TF_SEND : TF_RECV, &err);
+
+	if (!fr)
+		return err;
+	fr->buf = buf;
+	fr->boff = boff;
+	fr->len = len;
+	fr->nowait = nowait;
+	return 0;
+}
+
+int net_connect_push(struct async_op *op, struct net_sock *s, const struct tio_sockaddr_in *a)
+{
+	int err;
+	struct tcp_frame *fr;
+
+	if (a->family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (!a->addr || !a->port)
+		return -EINVAL;
+	fr = tf_push(op, s, TF_CONNECT, &err);
+	if (!fr)
+		return err;
+	fr->raddr = ntoh32(a->addr);
+	fr->rport = ntoh16(a->port);
+	return 0;
+}
+
+int net_accept_push(struct async_op *op, struct net_sock *s, struct net_sock **out)
+{
+	int err;
+	struct tcp_frame *fr = tf_push(op, s, TF_ACCEPT, &err);
+
+	if (!fr)
+		return err;
+	*out = NULL;
+	fr->out = out;
+	return 0;
+}
+
+bool net_sock_is_stream(const struct net_sock *s)
+{
+	return s->type == SOCK_STREAM;
+}
+
+/* One line of the socket table for @s (under net_lock). */
+void tcpsock_line(struct net_sock *s, char *buf, size_t cap)
+{
+	struct tcp_conn_stats st;
+	uint32_t l, r;
+	const uint8_t *lb = (const uint8_t *)&l, *rb = (const uint8_t *)&r;
+
+	tcp_get_stats(s->tcp, &st);
+	l = ntoh32(st.laddr);
+	r = ntoh32(st.raddr);
+	fmt_snprintf(buf, cap,
+		     "tcp  %u.%u.%u.%u:%u %u.%u.%u.%u:%u %s recv-q %u send-q %u rcv-wnd %u "
+		     "snd-wnd %u rx %lu tx %lu",
+		     lb[0], lb[1], lb[2], lb[3], st.lport, rb[0], rb[1], rb[2], rb[3], st.rport,
+		     tcp_state_name(st.state), st.recv_q, st.send_q, st.rcv_wnd, st.snd_wnd, s->rx,
+		     s->tx);
+}
