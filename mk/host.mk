@@ -151,3 +151,4 @@ host: tcp-freestanding-check
 $(filter $(HOST_DIR)/bench/tcp_%-release,$(BENCH_REL_BINS)): $(addprefix $(HOST_DIR)/rel/,$(TCP_HOST_OBJS))
 # The FAT boot sector check (fs/fat/fat_bpb.c, pure): fuzz targets tests/host/fuzz/fat_*.c link it.
 $(filter $(HOST_DIR)/fuzz/fat_%,$(FUZZ_BINS)): $(HOST_DIR)/fuzzo/fs/fat/fat_bpb.o
+$(filter $(HOST_DIR)/fuzz/fat_%,$(FUZZ_BINS)): $(HOST_DIR)/fuzzo/fs/fat/fat_dirent.o
