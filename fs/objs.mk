@@ -13,3 +13,5 @@ kernel-y += fs/fat/fat_mount.o
 kernel-y += fs/fat/fat_write.o
 kernel-y += fs/fat/fat_name.o
 kernel-y += fs/fat/fat_ns.o
+kernel-y += fs/fat/fat_bpb.o
+kernel-y += fs/fat/fat_dirent.o

@@ -149,3 +149,6 @@ tcp-freestanding-check: $(patsubst %.o,$(HOST_DIR)/freestanding/%.o,$(tcp-y))
 host: tcp-freestanding-check
 # The release flavour of the TCP benchmark links the engine built the same way.
 $(filter $(HOST_DIR)/bench/tcp_%-release,$(BENCH_REL_BINS)): $(addprefix $(HOST_DIR)/rel/,$(TCP_HOST_OBJS))
+# The FAT boot sector check (fs/fat/fat_bpb.c, pure): fuzz targets tests/host/fuzz/fat_*.c link it.
+$(filter $(HOST_DIR)/fuzz/fat_%,$(FUZZ_BINS)): $(HOST_DIR)/fuzzo/fs/fat/fat_bpb.o
+$(filter $(HOST_DIR)/fuzz/fat_%,$(FUZZ_BINS)): $(HOST_DIR)/fuzzo/fs/fat/fat_dirent.o

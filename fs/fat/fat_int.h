@@ -17,28 +17,12 @@
 #include <drivers/block.h>
 #include <fs/fat.h>
 #include <fs/vfs.h>
+#include "fat_dirent.h"
 #include <stdint.h>
 #include <stdbool.h>
 
-#define FAT_DIRENT	    32 /* bytes of a directory entry */
-#define FAT_ATTR_RO	    0x01
-#define FAT_ATTR_VOLUME	    0x08
-#define FAT_ATTR_DIR	    0x10
-#define FAT_ATTR_LFN	    0x0f  /* read-only|hidden|system|volume: a long-name part */
-#define FAT_NT_LOWER_BASE   0x08  /* byte 12: the 8.3 base name shows in lowercase */
-#define FAT_NT_LOWER_EXT    0x10  /* byte 12: the extension shows in lowercase */
-#define FAT_LFN_MAX	    255	  /* UTF-16 units of a long name */
 #define FAT_DIR_ENTRIES_MAX 65536 /* entries a directory may hold (the specification's limit) */
 #define FAT_RUN_MAX	    2048  /* sectors of one data request (1 MiB) */
-
-/* A directory entry as the walk found it. */
-struct fat_entry {
-	char name[TIO_NAME_MAX + 1]; /* long name as UTF-8, else the 8.3 name */
-	char short_name[13];	     /* 8.3 with its case flags */
-	uint8_t raw[FAT_DIRENT];     /* the short entry */
-	uint64_t where;		     /* sector * 16 + slot of the short entry: the inode number */
-	uint64_t first_where;	     /* the first slot of the entry (its long-name parts) */
-};
 
 /* A name being added to a directory: its 8.3 form and, if needed, the long one. */
 struct fat_newname {

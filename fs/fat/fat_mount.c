@@ -3,11 +3,9 @@
  * volume's geometry, mount/umount/statfs of the "vfat" type and the boot-time
  * automount on /mnt/NAME (contract: fs/fat.h).
  *
- * The BPB is checked field by field against the Microsoft FAT specification
- * and the device: a volume is mounted only if every sector it names lies on
- * the device and its FAT can hold an entry for every cluster, so later
- * reads can trust the geometry. The FAT type follows from the cluster count
- * alone, as the specification says. One mount per device: a second one is
+ * The BPB check itself (every sector on the device, a FAT large enough for
+ * every cluster, the FAT type from the cluster count) is fat_bpb.c, pure so
+ * the host fuzzes it. One mount per device: a second one is
  * -EBUSY (the VFS's ancestry rules assume one mount per instance).
  */
 #include <fs/bcache.h>
@@ -17,6 +15,7 @@
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <uapi/errno.h>
+#include "fat_bpb.h"
 #include "fat_int.h"
 
 ASYNC_POOL_DEFINE(fat_vol_pool, "fat_vol", struct fat_vol, PARAM_MAX_MOUNTS);
@@ -24,94 +23,40 @@ ASYNC_POOL_DEFINE(fat_vol_pool, "fat_vol", struct fat_vol, PARAM_MAX_MOUNTS);
 static struct spinlock fat_vols_lock = SPINLOCK_INIT;
 static struct fat_vol *fat_in_use[PARAM_MAX_MOUNTS]; /* [fat_vols_lock] mounted volumes */
 
-/* The boot sector fields that decide the layout. */
-struct fat_bpb {
-	uint32_t bps, spc, rsvd, nfats, root_ents, total, fat_sz, root_clus;
-};
+_Static_assert(FAT_BPB_SECTOR == BLK_SECTOR, "fat_bpb.c checks the block layer's sector size");
 
-static void bpb_read(const uint8_t *b, struct fat_bpb *p)
+/* Copies the checked geometry @g into @v. */
+static void vol_geometry(struct fat_vol *v, const struct fat_geom *g)
 {
-	p->bps = fat_le16(b + 11);
-	p->spc = b[13];
-	p->rsvd = fat_le16(b + 14);
-	p->nfats = b[16];
-	p->root_ents = fat_le16(b + 17);
-	p->total = fat_le16(b + 19) ? fat_le16(b + 19) : fat_le32(b + 32);
-	p->fat_sz = fat_le16(b + 22) ? fat_le16(b + 22) : fat_le32(b + 36);
-	p->root_clus = fat_le32(b + 44);
-}
-
-/* The first problem of boot sector @b for device @d, or NULL if it is sound. */
-static const char *bpb_problem(const uint8_t *b, const struct blk_dev *d, const struct fat_bpb *p)
-{
-	if (b[510] != 0x55 || b[511] != 0xaa)
-		return "no 0x55AA signature";
-	if (b[0] != 0xeb && b[0] != 0xe9)
-		return "no jump instruction";
-	if (p->bps != BLK_SECTOR)
-		return "bytes per sector is not 512";
-	if (!p->spc || (p->spc & (p->spc - 1)))
-		return "sectors per cluster is not a power of two";
-	if (!p->rsvd)
-		return "no reserved sectors";
-	if (!p->nfats)
-		return "no FAT";
-	if (!p->fat_sz)
-		return "FAT size is 0";
-	if (!p->total || p->total > d->sectors)
-		return "total sectors is 0 or past the end of the device";
-	if (b[21] != 0xf0 && b[21] < 0xf8)
-		return "bad media byte";
-	return NULL;
-}
-
-/* Fills @v's geometry from @p; the problem, or NULL. */
-static const char *vol_geometry(struct fat_vol *v, const uint8_t *b, const struct fat_bpb *p)
-{
-	uint64_t meta = (uint64_t)p->rsvd + (uint64_t)p->nfats * p->fat_sz;
-	uint64_t entries;
-
-	v->root_sectors = (p->root_ents * FAT_DIRENT + BLK_SECTOR - 1) / BLK_SECTOR;
-	if (meta + v->root_sectors >= p->total)
-		return "no room for data after the FATs and the root directory";
-	v->spc = p->spc;
-	v->total_sectors = p->total;
-	v->fat_start = p->rsvd;
-	v->fat_sectors = p->fat_sz;
-	v->root_start = (uint32_t)meta;
-	v->data_start = (uint32_t)(meta + v->root_sectors);
-	v->clusters = (p->total - v->data_start) / p->spc;
-	v->bits = v->clusters < 4085 ? 12 : v->clusters < 65525 ? 16 : 32;
-	if (v->bits == 32 && (p->root_ents || fat_le16(b + 22)))
-		return "FAT32 volume with a fixed root directory";
-	if (v->bits != 32 && !p->root_ents)
-		return "FAT12/16 volume without root directory entries";
-	entries = (uint64_t)p->fat_sz * BLK_SECTOR * 8 / v->bits;
-	if (entries < (uint64_t)v->clusters + 2)
-		return "the FAT is too small for the cluster count";
-	v->root_cluster = p->root_clus;
-	if (v->bits == 32 && !fat_cluster_ok(v, v->root_cluster))
-		return "root cluster out of range";
-	return NULL;
+	v->bits = g->bits;
+	v->spc = g->spc;
+	v->nfats = g->nfats;
+	v->fat_start = g->fat_start;
+	v->fat_sectors = g->fat_sectors;
+	v->root_start = g->root_start;
+	v->root_sectors = g->root_sectors;
+	v->data_start = g->data_start;
+	v->clusters = g->clusters;
+	v->root_cluster = g->root_cluster;
+	v->total_sectors = g->total_sectors;
 }
 
 /* Validates the boot sector of @d into @v: 0 or -EINVAL (logged unless @quiet). */
 static int vol_probe(struct blk_dev *d, struct fat_vol *v, bool quiet)
 {
 	uint8_t sector[BLK_SECTOR];
-	struct fat_bpb p;
+	struct fat_geom g;
 	const char *why;
 	int r;
 
 	r = bcache_read(d, 0, 0, sector, sizeof(sector));
 	if (r < 0)
 		return (int)r;
-	bpb_read(sector, &p);
-	why = bpb_problem(sector, d, &p);
-	if (!why)
-		why = vol_geometry(v, sector, &p);
-	if (!why)
+	why = fat_bpb_check(sector, d->sectors, &g);
+	if (!why) {
+		vol_geometry(v, &g);
 		return 0;
+	}
 	if (!quiet)
 		klog(LOG_WARN, "vfat: %s: not mounted: bad boot sector: %s\n", d->name, why);
 	return -EINVAL;
