@@ -99,6 +99,18 @@ struct async_pool_stats {
 void *async_pool_alloc(struct async_pool *p);
 void *async_pool_zalloc(struct async_pool *p);
 void async_pool_free(struct async_pool *p, void *obj);
+/*
+ * async_pool_alloc, with @init(obj, arg) run under the pool lock before the
+ * object can be seen by async_pool_walk. @init must take no lock.
+ */
+void *async_pool_alloc_init(struct async_pool *p, void (*init)(void *obj, void *arg), void *arg);
+/*
+ * Calls @fn(obj, arg) for every allocated object of @p, under the pool lock:
+ * no object of @p is allocated or freed meanwhile, so @fn must not allocate
+ * from or free to @p. Used for introspection, in place of a list of live
+ * objects that every allocation and free would have to lock again.
+ */
+void async_pool_walk(struct async_pool *p, void (*fn)(void *obj, void *arg), void *arg);
 /* True if @obj points at an object slot of @p (allocated or not). */
 bool async_pool_contains(const struct async_pool *p, const void *obj);
 void async_pool_stats(struct async_pool *p, struct async_pool_stats *out);

@@ -4,7 +4,7 @@
  *
  * Lock legend: [I] immutable once the op is submitted, [L] under op->lock,
  * [a] atomic, [O] owned by whoever holds op->busy (the running trampoline,
- * or the thread preparing the op), [G] under the global live-op list lock.
+ * or the thread preparing the op).
  */
 #ifndef ASYNC_INT_H
 #define ASYNC_INT_H
@@ -19,7 +19,6 @@ enum async_op_state {
 	OP_PENDING,
 	OP_COMPLETING,
 	OP_COMPLETED,
-	OP_POSTED,
 };
 
 /* A spill chunk: the continuation of an op's stack in its heap. */
@@ -72,7 +71,6 @@ struct async_op {
 	int64_t run_value;	   /* [O] deferred step: its value (see op_run in op.c) */
 	struct async_op *run_next; /* [O] link on a context's run list, valid iff deferred */
 	struct async_port_timer timer;
-	struct async_op *live_prev, *live_next; /* [G] every allocated op */
 	unsigned char stack[ASYNC_STACK_BYTES] __attribute__((aligned(16)));
 };
 

@@ -87,6 +87,34 @@ void *async_pool_alloc(struct async_pool *p)
 	return obj;
 }
 
+void *async_pool_alloc_init(struct async_pool *p, void (*init)(void *obj, void *arg), void *arg)
+{
+	bool fail = async_pool_fault(p);
+	unsigned long flags = async_spin_lock_irqsave(&p->lock);
+	void *obj = NULL;
+
+	if (fail)
+		p->failures++;
+	else
+		obj = __pool_take(p);
+	if (obj)
+		init(obj, arg);
+	async_spin_unlock_irqrestore(&p->lock, flags);
+	return obj;
+}
+
+void async_pool_walk(struct async_pool *p, void (*fn)(void *obj, void *arg), void *arg)
+{
+	unsigned long flags = async_spin_lock_irqsave(&p->lock);
+	unsigned i;
+
+	/* Objects at next_fresh and above were never allocated. */
+	for (i = 0; i < p->next_fresh; i++)
+		if (test_bit(p->used, i))
+			fn(p->storage + (size_t)i * p->stride, arg);
+	async_spin_unlock_irqrestore(&p->lock, flags);
+}
+
 void *async_pool_zalloc(struct async_pool *p)
 {
 	void *obj = async_pool_alloc(p);

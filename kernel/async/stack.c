@@ -21,7 +21,7 @@
 
 static struct async_heap kernel_heap;
 static unsigned char kernel_heap_mem[ASYNC_KERNEL_HEAP_BYTES] __attribute__((aligned(16)));
-static bool kernel_heap_ready;
+static bool kernel_heap_ready; /* [a] set once (release) after kernel_heap is initialised */
 static async_spinlock_t kernel_heap_once = ASYNC_SPINLOCK_INIT;
 
 int async_heap_init(struct async_heap *h, const char *name, void *mem, size_t len)
@@ -47,13 +47,21 @@ int async_heap_init(struct async_heap *h, const char *name, void *mem, size_t le
 	return 0;
 }
 
+/*
+ * Every async_op_alloc(NULL) comes here: once the heap is ready, an acquire
+ * load (paired with the release store below) shows it initialised without
+ * the lock, which only the first callers take.
+ */
 struct async_heap *async_kernel_heap(void)
 {
-	unsigned long flags = async_spin_lock_irqsave(&kernel_heap_once);
+	unsigned long flags;
 
+	if (__atomic_load_n(&kernel_heap_ready, __ATOMIC_ACQUIRE))
+		return &kernel_heap;
+	flags = async_spin_lock_irqsave(&kernel_heap_once);
 	if (!kernel_heap_ready) {
 		async_heap_init(&kernel_heap, "kernel", kernel_heap_mem, sizeof(kernel_heap_mem));
-		kernel_heap_ready = true;
+		__atomic_store_n(&kernel_heap_ready, true, __ATOMIC_RELEASE);
 	}
 	async_spin_unlock_irqrestore(&kernel_heap_once, flags);
 	return &kernel_heap;

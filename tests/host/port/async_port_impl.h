@@ -64,5 +64,7 @@ void host_fail_thread_start_after(unsigned n);
 unsigned host_threads_started(void);
 /* @fn (NULL: none) runs at the start of every async_port_thread_start call. */
 void host_set_thread_start_hook(void (*fn)(void));
+/* Spinlock acquisitions by the calling thread since it started (the lean-op count test). */
+unsigned long host_locks_taken(void);
 
 #endif

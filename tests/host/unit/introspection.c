@@ -104,8 +104,9 @@ static void test_print_names_spilled_frames(void)
 
 /*
  * Ages must not wrap when an op starts after the walk read the clock. The
- * walk visits the newest op first; while it is there, another thread submits
- * an older, still-preparing op, which the walk then reports.
+ * walk visits ops in pool order (lowest address first); while it is at the
+ * first of two ops, another thread submits the second, still-preparing op,
+ * which the walk then reports.
  */
 static struct async_op *late_op;
 static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -134,7 +135,7 @@ static void on_op_submit_late(const struct async_op_info *oi, void *arg)
 {
 	(void)arg;
 	if (late_seen++ == 0) {
-		/* The newest op: let the older one start now, after the clock was read. */
+		/* The first op: let the second one start now, after the clock was read. */
 		pthread_mutex_lock(&late_lock);
 		late_go = true;
 		pthread_cond_broadcast(&late_cond);
@@ -156,8 +157,14 @@ static void test_age_does_not_wrap_when_op_starts_after_now(void)
 	UT_EQ(async_waiter_create(1, &w), 0);
 	UT_EQ(async_waiter_arm(w, 0, &h), 0);
 	late_op = async_op_alloc(NULL);
-	UT_EQ(synth_push(late_op, SYNTH_DEFERRED, 3), 0);
 	newest = async_op_alloc(NULL);
+	if ((uintptr_t)newest > (uintptr_t)late_op) { /* the walk must reach late_op second */
+		struct async_op *tmp = newest;
+
+		newest = late_op;
+		late_op = tmp;
+	}
+	UT_EQ(synth_push(late_op, SYNTH_DEFERRED, 3), 0);
 	UT_EQ(pthread_create(&t, NULL, late_submitter, &h), 0);
 	late_seen = 0;
 	late_max_age = 0;

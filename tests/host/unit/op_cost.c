@@ -1,0 +1,51 @@
+/*
+ * op_cost: the per-op lock count of docs/async.md section 16, measured. The
+ * host port counts each thread's spinlock acquisitions; a NOP that finishes
+ * inside its submit, collected with async_wait_event, must take no more than
+ * the documented number. A change that adds a lock section to the common
+ * path fails here, not only in a benchmark.
+ */
+#include "synth.h"
+#include "utest.h"
+
+/* Documented in docs/async.md section 16 and docs/porting.md: waiter 4 (arm,
+ * attach, post, wait_event), op 2 (start, completed), op pool 2 (alloc, free).
+ * Was 12: a second op section after the post, the live-op list's link and
+ * unlink, and the kernel heap's once-lock on every async_op_alloc(NULL). */
+#define NOP_ROUNDTRIP_LOCKS 8
+
+static unsigned long nop_roundtrip_locks(struct async_waiter *w)
+{
+	unsigned long before = host_locks_taken();
+	struct async_event ev;
+
+	UT_EQ(submit_synth(w, 0, SYNTH_RETURN, 7), 0);
+	UT_EQ(async_wait_event(w, &ev, 1, 0), 1);
+	UT_EQ(ev.slot, 0);
+	UT_EQ(ev.result, 7);
+	return host_locks_taken() - before;
+}
+
+static void test_nop_roundtrip_takes_documented_lock_count(void)
+{
+	struct async_waiter *w;
+	unsigned long n;
+	int i;
+
+	UT_EQ(async_waiter_create(1, &w), 0);
+	nop_roundtrip_locks(w); /* warm: first use may fill lazily */
+	for (i = 0; i < 3; i++) {
+		n = nop_roundtrip_locks(w);
+		if (n != NOP_ROUNDTRIP_LOCKS)
+			printf("NOP round trip took %lu lock sections, documented %d\n", n,
+			       NOP_ROUNDTRIP_LOCKS);
+		UT_ASSERT(n <= NOP_ROUNDTRIP_LOCKS);
+	}
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+}
+
+static const struct utest tests[] = {
+    UTEST(test_nop_roundtrip_takes_documented_lock_count),
+};
+UTEST_MAIN("op_cost", tests)
