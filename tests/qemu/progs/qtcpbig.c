@@ -16,6 +16,18 @@
  * Prints "first send N -> R", "async send N -> R" (the first SEND op), and
  * "ok NAME" or "FAILED NAME (line N)" per check; the last line is
  * "qtcpbig: N failed".
+ *
+ * For tests/qemu/bench_net.py, a bare source and sink (no pipe, no console
+ * in the data path):
+ *
+ *   qtcpbig src PORT N   connects to 10.0.2.2:PORT, sends N bytes of the
+ *                        pattern in sends of up to 1 MiB, shuts down its
+ *                        write side, waits for the server's close; prints
+ *                        "qtcpbig src: sent N"
+ *   qtcpbig sink PORT    connects to 10.0.2.2:PORT and receives (1 MiB
+ *                        buffer) until end of stream; prints
+ *                        "qtcpbig sink: got N" (the data is not checked:
+ *                        test_tcp_bulk.py does that)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -89,11 +101,73 @@ static int run(uint16_t port, size_t n)
 	return failed;
 }
 
+static long dial(uint16_t port)
+{
+	struct tio_sockaddr_in sa = {.family = AF_INET, .port = inet_htons(port)};
+	long s, r;
+
+	inet_parse("10.0.2.2", &sa.addr);
+	s = sys_socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0)
+		return s;
+	r = sys_connect((int)s, &sa, sizeof(sa));
+	if (r < 0) {
+		sys_close((int)s);
+		return r;
+	}
+	return s;
+}
+
+static int src(uint16_t port, size_t n)
+{
+	long s = dial(port), r = 0;
+	size_t done = 0;
+	char c;
+
+	if (s < 0)
+		return cmd_err("qtcpbig", "connect", s);
+	for (size_t i = 0; i < QTB_MAX; i++)
+		data[i] = (unsigned char)((i * 7 + i / 4096) % 251);
+	while (done < n) {
+		size_t off = done % QTB_MAX, want = n - done;
+
+		want = want < QTB_MAX - off ? want : QTB_MAX - off;
+		r = sys_send((int)s, data + off, want < (1 << 20) ? want : (1 << 20), 0);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	sys_shutdown((int)s, SHUT_WR);
+	if (r > 0)
+		r = sys_recv((int)s, &c, 1, 0);
+	sys_close((int)s);
+	printf("qtcpbig src: sent %zu\n", done);
+	return r < 0 ? cmd_err("qtcpbig", "send", r) : 0;
+}
+
+static int sink(uint16_t port)
+{
+	long s = dial(port), r;
+	uint64_t got = 0;
+
+	if (s < 0)
+		return cmd_err("qtcpbig", "connect", s);
+	while ((r = sys_recv((int)s, data, 1 << 20, 0)) > 0)
+		got += (uint64_t)r;
+	sys_close((int)s);
+	printf("qtcpbig sink: got %llu\n", (unsigned long long)got);
+	return r < 0 ? cmd_err("qtcpbig", "recv", r) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint16_t port;
 	unsigned long n;
 
+	if (argc == 4 && !strcmp(argv[1], "src") && inet_parse_port(argv[2], &port) == 0)
+		return src(port, strtoul(argv[3], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "sink") && inet_parse_port(argv[2], &port) == 0)
+		return sink(port);
 	if (argc != 3 || inet_parse_port(argv[1], &port) < 0 ||
 	    (n = strtoul(argv[2], NULL, 0)) == 0 || n > QTB_MAX) {
 		fprintf(stderr, "usage: qtcpbig PORT N (N <= %lu)\n", QTB_MAX);
