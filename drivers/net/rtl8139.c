@@ -1,5 +1,5 @@
 /*
- * rtl8139.c - Realtek RTL8139 in its classic mode: a 32 KiB receive ring
+ * rtl8139.c - Realtek RTL8139 in its classic mode: an 8 KiB receive ring
  * the card fills with [status, length, frame] records, and four transmit
  * slots, each a static 2 KiB buffer.
  *
@@ -24,7 +24,7 @@
 #define RTL_VENDOR 0x10ec
 #define RTL_DEVICE 0x8139
 #define RTL_MAX	   2
-#define RTL_RXRING 32768		    /* RBLEN 2; QEMU ignores WRAP on a 64 KiB ring */
+#define RTL_RXRING 8192 /* 32 KiB measured slower host->guest (35 vs 56 MiB/s, median of 6) */
 #define RTL_RXBUF  (RTL_RXRING + 16 + 1536) /* WRAP: a frame may run past the ring's end */
 #define RTL_TXBUF  2048
 
@@ -49,7 +49,6 @@ enum {
 #define CR_RST	    0x10
 #define RCR_APM_AB  0x0a /* our MAC, broadcast */
 #define RCR_WRAP    0x80
-#define RCR_RB32K   (2u << 11) /* RBLEN: a 32 KiB ring */
 #define TSD_OWN	    (1u << 13)
 #define RX_ROK	    0x0001
 #define ISR_ROK	    0x0001
@@ -162,8 +161,8 @@ static int rtl_setup(struct rtl8139 *c, struct pci_dev *pd)
 		c->dev.mac[i] = inb((uint16_t)(c->io + REG_IDR0 + i));
 	outl((uint16_t)(c->io + REG_RBSTART), (uint32_t)virt_to_phys(c->rx_ring));
 	outw((uint16_t)(c->io + REG_IMR), ISR_ROK | ISR_RER | ISR_RXOVW | ISR_FOVW | ISR_LINKCHG);
-	outl((uint16_t)(c->io + REG_RCR), RCR_APM_AB | RCR_WRAP | RCR_RB32K);
-	outl((uint16_t)(c->io + REG_TCR), 0x03000700); /* default IFG, DMA burst */
+	outl((uint16_t)(c->io + REG_RCR), RCR_APM_AB | RCR_WRAP); /* 8 KiB ring: RBLEN 0 */
+	outl((uint16_t)(c->io + REG_TCR), 0x03000700);		  /* default IFG, DMA burst */
 	outb((uint16_t)(c->io + REG_CR), CR_RE | CR_TE);
 	c->dev.ops = &rtl_ops;
 	c->dev.priv = c;
