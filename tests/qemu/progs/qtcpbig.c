@@ -88,8 +88,10 @@ static int run(uint16_t port, size_t n)
 	for (int round = 0; r > 0 && done < n; round++) {
 		r = round & 1 ? sys_send((int)s, data + done, n - done, 0)
 			      : async_send(&w, (int)s, data + done, n - done);
-		if (round == 0)
+		if (round == 0) {
 			printf("async send %zu -> %ld\n", n - done, r);
+			CHECK("big_send_op_returns_short_count", r > 0 && (size_t)r < n - done);
+		}
 		if (r > 0)
 			done += (size_t)r;
 	}
