@@ -21,12 +21,14 @@
  * dropping the lock. A call that moves the engine's next deadline earlier
  * wakes the stack's thread, which sleeps until that deadline.
  *
- * Data is copied between the user's buffer and the engine's rings through
- * tcp_bounce (under net_lock): the engine takes and gives contiguous bytes.
- * A send completes once it queued at least one byte and the send ring is
- * full or the buffer is all queued (a short count, as on Linux with a
- * non-blocking socket; the callers loop). A receive completes with what the
- * receive ring holds, up to the buffer's length, 0 at the end of the stream.
+ * Data is copied straight between the op's buffer (kernel memory or the
+ * pinned user pages of its scatter-gather list) and the engine's rings, under
+ * net_lock, by the engine's tcp_send_from / tcp_recv_into callbacks: one
+ * engine call per attempt, no bounce buffer. A send completes once it queued
+ * at least one byte and the send ring is full or the buffer is all queued (a
+ * short count, as on Linux with a non-blocking socket; the callers loop). A
+ * receive completes with what the receive ring holds, up to the buffer's
+ * length, 0 at the end of the stream.
  */
 #include <async/pool.h>
 #include <fs/vfs.h>
@@ -36,8 +38,6 @@
 #include <net/tcp.h>
 #include <uapi/errno.h>
 #include "net_int.h"
-
-#define TCP_BOUNCE 2048 /* bytes copied per engine call */
 
 enum tf_kind { TF_RECV, TF_SEND, TF_CONNECT, TF_ACCEPT };
 enum tf_state { TF_IDLE, TF_WAITING, TF_DONE };
@@ -61,7 +61,6 @@ struct tcp_frame {
 ASYNC_FRAME_STATE_CHECK(struct tcp_frame);
 
 static struct list_node tcp_done = {&tcp_done, &tcp_done}; /* [N] DONE frames */
-static uint8_t tcp_bounce[TCP_BOUNCE];			   /* [N] */
 
 static uint32_t ntoh32(uint32_t v)
 {
@@ -75,46 +74,41 @@ static uint16_t ntoh16(uint16_t v)
 
 /* ---- Progress, under net_lock ---- */
 
-static int64_t try_recv(struct tcp_frame *fr)
+/* The engine's copy callbacks: @off is relative to the op's data at fr->boff. */
+static void tf_drain(void *arg, size_t off, const void *src, size_t n)
 {
-	uint64_t done = 0;
-	long n = 0;
+	struct tcp_frame *fr = arg;
 
-	while (done < fr->len) {
-		size_t want = fr->len - done < TCP_BOUNCE ? fr->len - done : TCP_BOUNCE;
-
-		n = tcp_recv(fr->s->tcp, tcp_bounce, want);
-		if (n <= 0)
-			break;
-		vfs_buf_copy_out(fr->buf, fr->boff + done, tcp_bounce, (size_t)n);
-		done += (uint64_t)n;
-	}
-	if (done)
-		fr->s->rx += done;
-	return done ? (int64_t)done : n;
+	vfs_buf_copy_out(fr->buf, fr->boff + off, src, n);
 }
 
+static void tf_fill(void *arg, size_t off, void *dst, size_t n)
+{
+	struct tcp_frame *fr = arg;
+
+	vfs_buf_copy_in(fr->buf, fr->boff + off, dst, n);
+}
+
+static int64_t try_recv(struct tcp_frame *fr)
+{
+	long n = tcp_recv_into(fr->s->tcp, fr->len, tf_drain, fr);
+
+	if (n > 0)
+		fr->s->rx += (uint64_t)n;
+	return n;
+}
+
+/* Queues what fits in the send ring: a short count when it fills (callers loop). */
 static int64_t try_send(struct tcp_frame *fr)
 {
-	uint64_t done = 0;
-	long n = 0;
+	long n;
 
 	if (!fr->len)
 		return 0;
-	while (done < fr->len) {
-		size_t want = fr->len - done < TCP_BOUNCE ? fr->len - done : TCP_BOUNCE;
-
-		vfs_buf_copy_in(fr->buf, fr->boff + done, tcp_bounce, want);
-		n = tcp_send(fr->s->tcp, tcp_bounce, want);
-		if (n <= 0)
-			break;
-		done += (uint64_t)n;
-		if ((size_t)n < want)
-			break; /* the ring is full */
-	}
-	if (done)
-		fr->s->tx += done;
-	return done ? (int64_t)done : n;
+	n = tcp_send_from(fr->s->tcp, fr->len, tf_fill, fr);
+	if (n > 0)
+		fr->s->tx += (uint64_t)n;
+	return n;
 }
 
 static int64_t try_connect(struct tcp_frame *fr)

@@ -29,7 +29,7 @@
 #define E1000_VENDOR 0x8086
 #define E1000_DEVICE 0x100e /* 82540EM */
 #define E1000_MAX    2
-#define E1000_RX     32
+#define E1000_RX     64 /* a 64 KiB window of frames (45); 32 ran host->guest at 4-9 MiB/s */
 #define E1000_TX     32
 #define E1000_BUF    2048
 

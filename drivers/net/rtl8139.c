@@ -24,7 +24,7 @@
 #define RTL_VENDOR 0x10ec
 #define RTL_DEVICE 0x8139
 #define RTL_MAX	   2
-#define RTL_RXRING 8192
+#define RTL_RXRING 8192 /* 32 KiB measured slower host->guest (35 vs 56 MiB/s, median of 6) */
 #define RTL_RXBUF  (RTL_RXRING + 16 + 1536) /* WRAP: a frame may run past the ring's end */
 #define RTL_TXBUF  2048
 

@@ -164,6 +164,22 @@ int tcp_accept(struct tcp_sock *listener, struct tcp_sock **out);
 long tcp_send(struct tcp_sock *s, const void *buf, size_t len);
 /* Bytes read (> 0), 0 at end of stream, -EAGAIN, or the connection's error. */
 long tcp_recv(struct tcp_sock *s, void *buf, size_t len);
+/*
+ * Zero-bounce variants for callers whose data is not one contiguous kernel
+ * buffer (pinned user pages): the engine hands its ring's storage to the
+ * caller's callback instead of copying from/to @buf. tcp_send_from queues
+ * min(@len, room) bytes: @fill(arg, off, dst, n) must write the caller's
+ * bytes [off, off + n) to @dst. tcp_recv_into takes min(@len, unread) bytes:
+ * @drain(arg, off, src, n) gets bytes [off, off + n) of what is read. The
+ * callback runs once or twice (twice when the ring wraps), in stream order,
+ * pieces covering [0, result) exactly; it runs before the call returns, under
+ * the caller's serialization, and must not call the engine. Results as
+ * tcp_send / tcp_recv (which are these with memcpy).
+ */
+typedef void tcp_fill_fn(void *arg, size_t off, void *dst, size_t n);
+typedef void tcp_drain_fn(void *arg, size_t off, const void *src, size_t n);
+long tcp_send_from(struct tcp_sock *s, size_t len, tcp_fill_fn *fill, void *arg);
+long tcp_recv_into(struct tcp_sock *s, size_t len, tcp_drain_fn *drain, void *arg);
 /* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2. */
 int tcp_shutdown(struct tcp_sock *s, int how);
 /*

@@ -196,8 +196,15 @@ SYSCALL_DECL(shutdown)
 	return err;
 }
 
-/* The user buffer of a send/recv; a zero-length datagram uses an empty kernel buffer. */
-static struct async_buf *sock_buf(struct proc *p, uint64_t ubuf, uint64_t len, bool send, int *err)
+/*
+ * The user buffer of a send/recv; a zero-length datagram uses an empty kernel
+ * buffer. At most SYS_IO_CHUNK bytes are pinned: a longer receive fills that
+ * much, a longer send on a stream socket queues at most that much and
+ * completes with a short count (as Linux does; callers loop), and a longer
+ * datagram is -EMSGSIZE.
+ */
+static struct async_buf *sock_buf(struct proc *p, struct file *f, uint64_t ubuf, uint64_t len,
+				  bool send, int *err)
 {
 	static char empty;
 	struct async_buf *b;
@@ -208,10 +215,11 @@ static struct async_buf *sock_buf(struct proc *p, uint64_t ubuf, uint64_t len, b
 		return b;
 	}
 	if (len > SYS_IO_CHUNK) {
-		*err = send ? -EMSGSIZE : 0;
-		if (send)
+		if (send && !net_sock_is_stream(f->sock)) {
+			*err = -EMSGSIZE;
 			return NULL;
-		len = SYS_IO_CHUNK; /* a datagram is never longer: the rest stays unused */
+		}
+		len = SYS_IO_CHUNK; /* the rest of the buffer stays unused */
 	}
 	return async_buf_user(&p->as, ubuf, len, send ? ASYNC_BUF_READ : ASYNC_BUF_WRITE, err);
 }
@@ -227,7 +235,7 @@ static long sock_sync(struct proc *p, struct file *f, uint64_t ubuf, uint64_t le
 
 	if (flags & ~(uint64_t)MSG_DONTWAIT)
 		return -EINVAL;
-	b = sock_buf(p, ubuf, len, send, &err);
+	b = sock_buf(p, f, ubuf, len, send, &err);
 	if (!b)
 		return err;
 	op = async_op_alloc(&p->heap);
@@ -356,7 +364,7 @@ static int sockio_push_top(struct proc *p, struct async_op *op, struct sockio_fr
 			return -EBADF;
 		return net_recv_multishot_push(op, s->file->sock, s->qfile->pbq);
 	}
-	s->buf = sock_buf(p, sqe->addr, sqe->len, sqe->opcode == TIO_OP_SEND, &err);
+	s->buf = sock_buf(p, s->file, sqe->addr, sqe->len, sqe->opcode == TIO_OP_SEND, &err);
 	if (!s->buf)
 		return err;
 	if (sqe->opcode == TIO_OP_SEND)

@@ -324,32 +324,52 @@ int tcp_accept(struct tcp_sock *l, struct tcp_sock **out)
 	return 0;
 }
 
-static void ring_copy_in(struct tcp_ring *r, uint32_t idx, const uint8_t *src, uint32_t len)
+/*
+ * The one or two contiguous pieces of @len bytes at @idx of a ring (two when
+ * they wrap past its end), handed to @fn in stream order with the offset of
+ * each piece in the caller's data.
+ */
+static void ring_pieces(uint8_t *ring, uint32_t idx, uint32_t len,
+			void (*fn)(void *arg, size_t off, uint8_t *p, size_t n), void *arg)
 {
 	uint32_t first = TCP_RING_SIZE - idx;
 
 	if (len <= first) {
-		memcpy(r->data + idx, src, len);
+		fn(arg, 0, ring + idx, len);
 		return;
 	}
-	memcpy(r->data + idx, src, first);
-	memcpy(r->data, src + first, len - first);
+	fn(arg, 0, ring + idx, first);
+	fn(arg, first, ring, len - first);
 }
 
-static void ring_copy_out(const struct tcp_ring *r, uint32_t idx, uint8_t *dst, uint32_t len)
-{
-	uint32_t first = TCP_RING_SIZE - idx;
+/* Adapters: the application's callbacks see their own const-correct types. */
+struct fill_ctx {
+	tcp_fill_fn *fill;
+	void *arg;
+};
 
-	if (len <= first) {
-		memcpy(dst, r->data + idx, len);
-		return;
-	}
-	memcpy(dst, r->data + idx, first);
-	memcpy(dst + first, r->data, len - first);
+static void fill_piece(void *arg, size_t off, uint8_t *p, size_t n)
+{
+	struct fill_ctx *c = arg;
+
+	c->fill(c->arg, off, p, n);
 }
 
-long tcp_send(struct tcp_sock *s, const void *buf, size_t len)
+struct drain_ctx {
+	tcp_drain_fn *drain;
+	void *arg;
+};
+
+static void drain_piece(void *arg, size_t off, uint8_t *p, size_t n)
 {
+	struct drain_ctx *c = arg;
+
+	c->drain(c->arg, off, p, n);
+}
+
+long tcp_send_from(struct tcp_sock *s, size_t len, tcp_fill_fn *fill, void *arg)
+{
+	struct fill_ctx c = {fill, arg};
 	uint32_t room, n;
 
 	if (s->error)
@@ -364,11 +384,21 @@ long tcp_send(struct tcp_sock *s, const void *buf, size_t len)
 	n = len < room ? (uint32_t)len : room;
 	if (!n)
 		return len ? -EAGAIN : 0;
-	ring_copy_in(s->tx, (s->tx_head + s->tx_len) % TCP_RING_SIZE, buf, n);
+	ring_pieces(s->tx->data, (s->tx_head + s->tx_len) % TCP_RING_SIZE, n, fill_piece, &c);
 	s->tx_len += n;
 	tcp_output(s);
 	tcp_flush(s->st);
 	return n;
+}
+
+static void fill_memcpy(void *arg, size_t off, void *dst, size_t n)
+{
+	memcpy(dst, (const uint8_t *)arg + off, n);
+}
+
+long tcp_send(struct tcp_sock *s, const void *buf, size_t len)
+{
+	return tcp_send_from(s, len, fill_memcpy, (void *)buf);
 }
 
 /* After the application read: announce a window that grew enough (RFC 9293 3.8.6.2.2). */
@@ -382,8 +412,9 @@ static void window_update(struct tcp_sock *s)
 		tcp_ack_now(s);
 }
 
-long tcp_recv(struct tcp_sock *s, void *buf, size_t len)
+long tcp_recv_into(struct tcp_sock *s, size_t len, tcp_drain_fn *drain, void *arg)
 {
+	struct drain_ctx c = {drain, arg};
 	uint32_t n;
 	int err;
 
@@ -402,12 +433,22 @@ long tcp_recv(struct tcp_sock *s, void *buf, size_t len)
 									 : -EAGAIN;
 	}
 	n = len < s->rx_len ? (uint32_t)len : s->rx_len;
-	ring_copy_out(s->rx, s->rx_head, buf, n);
+	ring_pieces(s->rx->data, s->rx_head, n, drain_piece, &c);
 	s->rx_head = (s->rx_head + n) % TCP_RING_SIZE;
 	s->rx_len -= n;
 	window_update(s);
 	tcp_flush(s->st);
 	return n;
+}
+
+static void drain_memcpy(void *arg, size_t off, const void *src, size_t n)
+{
+	memcpy((uint8_t *)arg + off, src, n);
+}
+
+long tcp_recv(struct tcp_sock *s, void *buf, size_t len)
+{
+	return tcp_recv_into(s, len, drain_memcpy, buf);
 }
 
 int tcp_shutdown(struct tcp_sock *s, int how)
