@@ -89,6 +89,7 @@ struct proc {
 	struct vnode *cwd_vn;		    /* [O] cwd's, counted (NULL: boot's "/") */
 	uint64_t mmap_next;		    /* [O] next anonymous mapping address */
 	unsigned pages;			    /* [O] user pages mapped */
+	uint64_t syscalls;		    /* [a] system calls made (TIO_KINFO_SYSCALLS) */
 	unsigned usage[PROC_RES_COUNT];	    /* limits_lock: what it holds (kernel/limits.h) */
 	struct proc *spawner;		    /* [P] charged for this child; NULL once it exits */
 	struct async_regbuf_table *regbufs; /* [O] created on the first SYS_buf_register */
