@@ -19,7 +19,7 @@ call counter (TIO_KINFO_SYSCALLS).
 import re
 
 import qtest
-from qtest import output_of, shell
+from qtest import output_of, pool_counts, shell
 
 SIZE = 100000
 BLOCKS = SIZE // 512 + 1
@@ -60,6 +60,20 @@ def dd_through_rings_copies_exactly_with_far_fewer_syscalls(t):
     t.check(records in output_of(t, out, lines[2]), "plain dd: %r" % output_of(t, out, lines[2]))
     sums = re.findall(r"^([0-9a-f]{64})\s+(\S+)$", output_of(t, out, lines[3]), re.M)
     t.check(len(sums) == 3 and len({s for s, _ in sums}) == 1, "sha256sum: %r" % sums)
+
+
+
+@qtest.case
+def munmap_works_beside_a_ring_and_refuses_the_ring_pages(t):
+    """While a ring lives, munmap of other ranges succeeds, munmap of any of
+    the ring's pages is -EBUSY and leaves them mapped (the ring keeps
+    working), and once the waiter is closed the ring's pages unmap; pools idle after."""
+    out = shell(t, ["qaio munmap", "stats"], timeout=120)
+    text = output_of(t, out, "qaio munmap")
+    t.check(text == "qaio munmap: ok\n", "qaio munmap: %r" % text)
+    counts = pool_counts(output_of(t, out, "stats"))
+    for pool in ("ring", "async_waiter", "async_op"):
+        t.check(counts.get(pool) == 0, "pool %s: %r in use" % (pool, counts.get(pool)))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@
  *                        aio_flush and collected by 8 aio_wait calls; prints
  *                        "qaio nops: N events ok, S syscalls, ring R"
  *   qaio mkfile PATH N   writes N bytes of a fixed pseudo-random pattern
+ *   qaio munmap          munmap next to a ring: other ranges go, the ring's
+ *                        pages are refused (-EBUSY) while it lives and the
+ *                        ring keeps working; "qaio munmap: ok" or FAIL lines
  *   qaio count PROG ARG...  runs /bin/PROG ARG..., and once it has exited (a
  *                        zombie) prints "qaio count: PROG S syscalls, status X"
  */
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tio/aio.h>
+#include <tio/ring.h>
 #include <tio/start.h>
 #include <tio/sys.h>
 #include <uapi/proc.h>
@@ -92,6 +96,55 @@ static int nops(unsigned n)
 	return ok != n;
 }
 
+#define PAGE 4096
+
+static int failures;
+
+static void check(const char *what, long got, long want)
+{
+	if (got != want) {
+		printf("FAIL %s: %ld, expected %ld\n", what, got, want);
+		failures++;
+	}
+}
+
+/* One NOP through @r, its event read back from the CQ. */
+static long ring_nop(struct aio_ring *r, unsigned slot)
+{
+	struct tio_sqe *s = aio_ring_sqe(r, slot);
+	struct tio_event ev;
+	long n;
+
+	if (!s)
+		return -ENOSPC;
+	s->opcode = TIO_OP_NOP;
+	n = aio_ring_wait(r, &ev, 1, WAIT_NS);
+	return n == 1 ? (ev.slot == slot ? ev.result : -EIO) : (n < 0 ? n : -ETIMEDOUT);
+}
+
+static int munmap_checks(void)
+{
+	struct aio_ring r;
+	long a = sys_mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE), b;
+	char *ring;
+
+	check("mmap", a < 0, 0);
+	check("ring", aio_ring_create(&r, 4, 4, 8), 0);
+	ring = (char *)r.hdr;
+	check("munmap of another range", sys_munmap((void *)a, PAGE), 0);
+	check("munmap of the rest", sys_munmap((char *)a + PAGE, 2 * PAGE), 0);
+	check("munmap of the ring", sys_munmap(ring, r.len), -EBUSY);
+	check("munmap of the ring's last page", sys_munmap(ring + r.len - PAGE, PAGE), -EBUSY);
+	b = sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE);
+	check("munmap of a range after the ring", sys_munmap((void *)b, PAGE), 0);
+	check("the ring still works", ring_nop(&r, 1), 0);
+	ring[r.len - 1] = 1; /* still mapped: a refused munmap left it alone */
+	check("close", sys_close(r.wfd), 0);
+	check("munmap of the ring once its waiter is closed", sys_munmap(ring, r.len), 0);
+	printf("qaio munmap: %s\n", failures ? "failed" : "ok");
+	return failures != 0;
+}
+
 static int mkfile(const char *path, unsigned long n)
 {
 	static char buf[4096];
@@ -147,8 +200,10 @@ int main(int argc, char **argv)
 		return nops((unsigned)strtoul(argv[2], NULL, 10));
 	if (argc == 4 && !strcmp(argv[1], "mkfile"))
 		return mkfile(argv[2], strtoul(argv[3], NULL, 10));
+	if (argc == 2 && !strcmp(argv[1], "munmap"))
+		return munmap_checks();
 	if (argc >= 3 && !strcmp(argv[1], "count"))
 		return count(argc - 2, argv + 2);
-	printf("usage: qaio nops N | mkfile PATH N | count PROG ARG...\n");
+	printf("usage: qaio nops N | mkfile PATH N | munmap | count PROG ARG...\n");
 	return 2;
 }
