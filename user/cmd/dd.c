@@ -175,8 +175,11 @@ static int dd_aio_open(struct dd_aio *a, int in, int out, uint64_t bs)
 		return -ENOMEM;
 	if (aio_waiter_create(&a->w, 2 * a->depth) == 0) {
 		if (aio_waiter_has_ring(&a->w)) {
-			a->in = in, a->out = out, a->bs = bs;
-			a->ipos = (uint64_t)ipos, a->opos = (uint64_t)opos;
+			a->in = in;
+			a->out = out;
+			a->bs = bs;
+			a->ipos = (uint64_t)ipos;
+			a->opos = (uint64_t)opos;
 			return 0;
 		}
 		aio_waiter_destroy(&a->w);
