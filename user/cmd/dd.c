@@ -8,12 +8,16 @@
  * cannot seek; seek uses lseek on the output. The output is not truncated
  * (conv=notrunc is the only behaviour, unlike coreutils).
  *
- * When both files can seek and the waiter gets shared rings (tio/aio.h), the
- * copy goes through the rings: rounds of up to DD_AIO_DEPTH reads at explicit
- * offsets queued together, then their writes, each round a couple of system
- * calls instead of two per block. A short read ends the rounds: the rest is
- * copied by the plain loop from just after it, so records come out as with
- * one read at a time.
+ * When both files are regular files, bs and the output offset are whole
+ * sectors and the waiter gets shared rings (tio/aio.h), the copy goes
+ * through the rings: rounds of up to DD_AIO_DEPTH reads at explicit offsets
+ * queued together, then their writes, each round a couple of system calls
+ * instead of two per block. A short read ends the rounds: the rest is copied
+ * by the plain loop from just after it, so records come out as with one read
+ * at a time. Devices, and blocks that are not whole sectors, keep the plain
+ * loop: writes in flight together must never share a sector (two
+ * partial-sector writes to a disk at once lost one of them in the block
+ * tests).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +33,7 @@
 #define DD_AIO_DEPTH   8	      /* blocks in flight through the rings, at most */
 #define DD_AIO_BYTES   (256ULL << 10) /* their bytes, at most: pinned while they run */
 #define DD_AIO_TIMEOUT TIO_WAIT_FOREVER
+#define DD_AIO_ALIGN   512 /* bs and the output offset, for the rings' path */
 
 /* The rings' copy: reads on slots [0, depth), their writes on [depth, 2 * depth). */
 struct dd_aio {
@@ -163,11 +168,23 @@ static long dd_aio_round(struct dd_aio *a, uint64_t want, struct dd_stats *st, i
 	return r < 0 ? r : (long)m;
 }
 
+/* A regular file? (See the head of the file for why devices keep the plain loop.) */
+static int dd_regular(int fd)
+{
+	struct tio_stat st;
+
+	return sys_fstat(fd, &st) == 0 && (st.mode & S_IFMT) == S_IFREG;
+}
+
 static int dd_aio_open(struct dd_aio *a, int in, int out, uint64_t bs)
 {
-	int64_t ipos = sys_lseek(in, 0, SEEK_CUR), opos = sys_lseek(out, 0, SEEK_CUR);
+	int64_t ipos, opos;
 
-	if (ipos < 0 || opos < 0 || bs * 2 > DD_AIO_BYTES)
+	if (!dd_regular(in) || !dd_regular(out) || bs * 2 > DD_AIO_BYTES || bs % DD_AIO_ALIGN)
+		return -ESPIPE;
+	ipos = sys_lseek(in, 0, SEEK_CUR);
+	opos = sys_lseek(out, 0, SEEK_CUR);
+	if (ipos < 0 || opos < 0 || opos % DD_AIO_ALIGN)
 		return -ESPIPE;
 	a->depth = DD_AIO_BYTES / bs < DD_AIO_DEPTH ? (unsigned)(DD_AIO_BYTES / bs) : DD_AIO_DEPTH;
 	a->buf = malloc(a->depth * bs);
