@@ -17,7 +17,10 @@
  * registered one (READ_FIXED / WRITE_FIXED: the shim's registered buffers are
  * registered with io_uring at setup). Anything else completes with
  * -EOPNOTSUPP. Timeouts of SYS_ring_enter use IORING_ENTER_EXT_ARG (5.11+).
- * Not thread-safe, one program's rings only: a benchmark's backend.
+ * Not thread-safe, one program's rings only: a benchmark's backend. The
+ * shim's SYS_submit and SYS_wait_event know nothing of these rings, so a
+ * waiter with one takes its ops through the ring only (qbench's ring lines
+ * do; its other waiters are made without rings).
  */
 #include <errno.h>
 #include <stddef.h>
