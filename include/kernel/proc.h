@@ -54,11 +54,19 @@
 #define PROC_NAME_LEN 16
 
 /* The async core's view of a user address space (async/port.h). */
+/* A range pinned for as long as an object lives (a ring): munmap refuses only its pages. */
+struct uvm_hold {
+	uint64_t va;  /* [O] set before @len */
+	uint64_t len; /* [a] 0: free entry; set by the owner thread, cleared from any context */
+};
+
 struct async_port_as {
 	struct addr_space space; /* [O] page tables */
 	unsigned pins;		 /* [a] pinned ranges in flight: pages must not go */
-	bool pin_transient;	 /* [O] the pin being taken lasts one system call: charged
-				    to the pinned-pages limit but never refused by it */
+	unsigned held;		 /* [a] how many of @pins are in @hold (never more than @pins) */
+	struct uvm_hold hold[LIMIT_PROC_WAITERS]; /* one per ring: rings are per waiter */
+	bool pin_transient; /* [O] the pin being taken lasts one system call: charged
+			       to the pinned-pages limit but never refused by it */
 };
 
 enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
@@ -89,6 +97,7 @@ struct proc {
 	struct vnode *cwd_vn;		    /* [O] cwd's, counted (NULL: boot's "/") */
 	uint64_t mmap_next;		    /* [O] next anonymous mapping address */
 	unsigned pages;			    /* [O] user pages mapped */
+	uint64_t syscalls;		    /* [a] system calls made (TIO_KINFO_SYSCALLS) */
 	unsigned usage[PROC_RES_COUNT];	    /* limits_lock: what it holds (kernel/limits.h) */
 	struct proc *spawner;		    /* [P] charged for this child; NULL once it exits */
 	struct async_regbuf_table *regbufs; /* [O] created on the first SYS_buf_register */
@@ -128,6 +137,11 @@ void proc_foreach(void (*fn)(const struct proc *p, void *arg), void *arg);
 int uvm_map_zeroed(struct proc *p, uint64_t va, unsigned n, uint64_t flags);
 long uvm_mmap(struct proc *p, uint64_t len, int prot);
 int uvm_munmap(struct proc *p, uint64_t addr, uint64_t len);
+/* Lists the pinned [va, va+len) as held (after its pin): munmap then refuses its pages only,
+ * not every page. The entry's index, or -EAGAIN (table full). The owner thread only. */
+int uvm_hold(struct proc *p, uint64_t va, uint64_t len);
+/* Ends hold @h (from uvm_hold), before the range is unpinned. Any context. */
+void uvm_unhold(struct async_port_as *as, int h);
 void uvm_free(struct proc *p);
 /* Pages charged to @p against LIMIT_PROC_PAGES (data + page tables); a snapshot. */
 unsigned uvm_usage(const struct proc *p);

@@ -54,6 +54,9 @@ enum tio_kinfo {
 #define TIO_KINFO_BLKSTAT 16
 /* PCI functions as `lspci -n` prints them. */
 #define TIO_KINFO_PCI 17
+/* System calls made by each process, zombies included: "PID STAT SYSCALLS NAME" rows after a
+ * header (the rings' test counts a program's system calls with it). */
+#define TIO_KINFO_SYSCALLS 18
 /* Per-process resource use against the limits: a header, one row per process
  * ("<pid> <name> <ops> <waiters> ... <pages>"), then a "limit" row. */
 #ifndef TIO_KINFO_LIMITS

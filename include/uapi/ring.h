@@ -4,9 +4,9 @@
  *
  * Setup: mmap a page-aligned region, create a waiter, then
  * SYS_ring_setup(wfd, addr, len, sq_entries, cq_entries). The kernel pins the
- * region (it stays pinned until the waiter is closed; meanwhile munmap is -EBUSY,
- * as while any I/O of the process holds pinned pages)
- * and lays it out as:
+ * region (it stays pinned until the waiter is closed; meanwhile munmap of any
+ * of its pages is -EBUSY and leaves them mapped, while munmap of the process's
+ * other memory works as without a ring) and lays it out as:
  *
  *   offset 0                 struct tio_ring_hdr (64 bytes)
  *   hdr.sq_off (= 64)        sq_entries x struct tio_ring_sqe (64 bytes each)

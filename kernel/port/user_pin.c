@@ -8,8 +8,10 @@
  * the physical ranges, merging contiguous frames. A pinned range's pages
  * must stay mapped at the same frames until the unpin; frames only leave a
  * user space through munmap and process exit, so the space keeps a count:
- * munmap refuses (-EBUSY) while any pin is held, and exit waits for the
- * count to reach zero after cancelling the process's operations.
+ * munmap refuses (-EBUSY) while any pin is held - except the long-lived pins
+ * listed as holds (uvm_hold: a ring's region), for which it refuses only
+ * their own pages - and exit waits for the count to reach zero after
+ * cancelling the process's operations.
  * There is no swapping or page migration, so nothing else can move a page.
  *
  * Pinned pages are charged to the process (LIMIT_PROC_PINNED, kernel/limits.h):

@@ -99,6 +99,51 @@ long uvm_mmap(struct proc *p, uint64_t len, int prot)
 	return (long)va;
 }
 
+int uvm_hold(struct proc *p, uint64_t va, uint64_t len)
+{
+	for (int h = 0; h < LIMIT_PROC_WAITERS; h++) {
+		struct uvm_hold *e = &p->as.hold[h];
+
+		if (__atomic_load_n(&e->len, __ATOMIC_ACQUIRE))
+			continue;
+		e->va = va;
+		__atomic_store_n(&e->len, len, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&p->as.held, 1, __ATOMIC_ACQ_REL);
+		return h;
+	}
+	return -EAGAIN;
+}
+
+void uvm_unhold(struct async_port_as *as, int h)
+{
+	__atomic_sub_fetch(&as->held, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&as->hold[h].len, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * May [addr, addr + pages) go? Not while a pin other than the held ones is in
+ * flight (an I/O may be writing into any page), nor if it meets a held range.
+ * Holds are only added by this thread and only removed meanwhile (each
+ * unhold before its unpin), and @pins is read before @held: a race can only
+ * overstate the pins in flight or keep a range that just ended, never the
+ * opposite.
+ */
+static bool uvm_pinned(const struct proc *p, uint64_t addr, uint64_t pages)
+{
+	unsigned pins = __atomic_load_n(&p->as.pins, __ATOMIC_ACQUIRE);
+	uint64_t end = addr + pages * PAGE_SIZE;
+
+	if (pins > __atomic_load_n(&p->as.held, __ATOMIC_ACQUIRE))
+		return true;
+	for (int h = 0; h < LIMIT_PROC_WAITERS; h++) {
+		uint64_t len = __atomic_load_n(&p->as.hold[h].len, __ATOMIC_ACQUIRE);
+
+		if (len && addr < p->as.hold[h].va + len && p->as.hold[h].va < end)
+			return true;
+	}
+	return false;
+}
+
 int uvm_munmap(struct proc *p, uint64_t addr, uint64_t len)
 {
 	uint64_t pages = len_pages(len);
@@ -107,7 +152,7 @@ int uvm_munmap(struct proc *p, uint64_t addr, uint64_t len)
 	    pages > (p->mmap_next - addr) / PAGE_SIZE)
 		return -EINVAL;
 	/* A pinned page must stay: an I/O in flight may be writing into it. */
-	if (__atomic_load_n(&p->as.pins, __ATOMIC_ACQUIRE))
+	if (uvm_pinned(p, addr, pages))
 		return -EBUSY;
 	unmap_range(p, addr, (unsigned)pages);
 	return 0;

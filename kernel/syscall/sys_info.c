@@ -178,6 +178,18 @@ static void report_procs(struct ksink *s)
 			    t.v[i].ops, t.v[i].name);
 }
 
+static void syscalls_line(const struct proc *p, void *arg)
+{
+	sink_printf(arg, "%5d %c %10lu %s\n", p->pid, proc_stat(p),
+		    (unsigned long)__atomic_load_n(&p->syscalls, __ATOMIC_RELAXED), p->name);
+}
+
+static void report_syscalls(struct ksink *s)
+{
+	sink_printf(s, "%5s %s %10s %s\n", "PID", "STAT", "SYSCALLS", "NAME");
+	proc_foreach(syscalls_line, s);
+}
+
 static void limits_header(struct ksink *s)
 {
 	sink_printf(s, "%5s %-12s", "PID", "NAME");
@@ -257,6 +269,9 @@ SYSCALL_DECL(kinfo)
 		break;
 	case TIO_KINFO_PCI:
 		pci_report(sink_vprint, &s);
+		break;
+	case TIO_KINFO_SYSCALLS:
+		report_syscalls(&s);
 		break;
 	case TIO_KINFO_NET:
 		report_net(&s);

@@ -13,7 +13,8 @@
  * Trust and memory: the kernel reaches the region only through the direct
  * map of the pinned frames (r->page[]), never through the process's page
  * tables, so nothing the process does to its mappings meanwhile matters
- * (munmap of a pinned region is -EBUSY anyway). Of the shared header the
+ * (munmap of the region's pages is -EBUSY anyway: the pin is listed as a
+ * hold, uvm_hold, so that the process can still unmap its other memory). Of the shared header the
  * kernel only reads sq_tail and cq_head, each once per use, with acquire
  * loads; its own indices (sq_head, cq_tail) live here and are only copied
  * out, with release stores after the entries they publish. Each SQ entry is
@@ -43,6 +44,7 @@ struct sys_ring {
 	struct async_port_as *as;		/* [I] the space the region is pinned in */
 	struct async_sg sg[TIO_RING_PAGES_MAX]; /* [I] the pin */
 	unsigned nsg;				/* [I] */
+	int hold;				/* [I] the region's uvm_hold entry */
 	uint8_t *page[TIO_RING_PAGES_MAX];	/* [I] direct-map address of each page */
 	struct tio_ring_hdr *hdr;		/* [I] page[0] */
 	uint32_t sq_entries, cq_entries;	/* [I] powers of two */
@@ -96,6 +98,7 @@ static void ring_release(struct async_sink *s)
 {
 	struct sys_ring *r = ring_of(s);
 
+	uvm_unhold(r->as, r->hold);
 	async_port_user_unpin(r->as, r->sg, r->nsg);
 	async_pool_free(&sys_ring_pool, r);
 }
@@ -118,6 +121,11 @@ static int ring_pin(struct proc *p, struct sys_ring *r, uint64_t addr, uint64_t 
 		return n;
 	r->as = &p->as;
 	r->nsg = (unsigned)n;
+	r->hold = uvm_hold(p, addr, len); /* munmap refuses these pages, not all */
+	if (r->hold < 0) {
+		async_port_user_unpin(r->as, r->sg, r->nsg);
+		return r->hold;
+	}
 	for (i = 0; i < r->nsg; i++)
 		for (uint64_t off = 0; off < r->sg[i].len; off += RING_PAGE)
 			r->page[pages++] = phys_to_virt(r->sg[i].phys + off);
@@ -164,6 +172,7 @@ SYSCALL_DECL(ring_setup)
 	err = async_waiter_set_sink(wf->waiter, &r->sink);
 	if (!err)
 		goto out_put;
+	uvm_unhold(r->as, r->hold);
 	async_port_user_unpin(r->as, r->sg, r->nsg);
 out_free:
 	if (r)

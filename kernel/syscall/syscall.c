@@ -87,6 +87,8 @@ void syscall_dispatch(struct trap_frame *f)
 
 	if (!p)
 		panic("syscall %lu from a thread without a process", nr);
+	/* Only this thread writes it; kinfo reads it from other processes. */
+	__atomic_store_n(&p->syscalls, p->syscalls + 1, __ATOMIC_RELAXED);
 	f->rax = nr < SYS_COUNT && syscall_table[nr] ? (uint64_t)syscall_table[nr](p, a)
 						     : (uint64_t)-ENOSYS;
 	proc_return_to_user();

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""Side by side: Tessera's ring benchmarks (qbench) and Linux io_uring in the same QEMU.
+"""Side by side: the same benchmark program, qbench, on Tessera and on Linux in the same QEMU.
 
 `make bench-linux` runs this. It fetches Debian's kernel image and a static
 busybox with `apt-get download` into build/bench-linux/ (kept there for the
-next run), extracts the kernel and busybox from them (`dpkg-deb --fsys-tarfile`), builds tests/linux/uring_bench.c
-static with the host's gcc, packs /init (a busybox script), busybox and the
-benchmark into an initramfs, and boots it under the same QEMU as
+next run), extracts the kernel and busybox from them (`dpkg-deb --fsys-tarfile`),
+and packs /init (a busybox script), busybox, qbench's Linux build
+(build/host/linux-user/bin/qbench-linux: tests/qemu/progs/qbench.c against the
+Linux shim, its rings on io_uring through user/tests/linux/ring_uring.c) and
+tests/linux/uring_bench.c (the same ring measurements written directly on
+io_uring, built static with the host's gcc: a cross-check of the shim's
+translation) into an initramfs, and boots it under the same QEMU as
 tests/qemu/bench_guest.py (-M pc, -m 256M, TCG, one vCPU, serial console).
 Then it runs tests/qemu/bench_guest.py for Tessera, alternates the two guests
-ROUNDS times (each side's median is shown), and prints both columns
-of the benchmarks both sides measure in one table, with the ratio
-Tessera / Linux (below 1 is better for Tessera on ns lines, worse on ops/s).
+ROUNDS times (each side's median is shown), and prints the benchmarks both
+sides measure in one table: Tessera, Linux (qbench), the ratio Tessera / Linux
+(below 1 is better for Tessera on ns lines, worse on ops/s and MB/s), and
+uring_bench's figure where it has one.
 
 Exit status 0 when both guests printed every line; 1 otherwise (a missing
 package, a failed boot: the reason is printed). Nothing judges a number.
@@ -28,7 +33,9 @@ WORK = os.path.join(BUILD, "bench-linux")
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 LINUX_TIMEOUT = 600
 ROUNDS = 3
-NAMES = ("guest_syscall_ns", "guest_ring_nop_roundtrip_ns", "guest_ring_batch32_ops_per_s",
+NAMES = ("guest_syscall_ns", "guest_uname_ns", "guest_user_memset1k_ns", "guest_tmpfs_write_MBps",
+         "guest_tmpfs_read_MBps", "guest_ring_nop_roundtrip_ns",
+         "guest_ring_nop_roundtrip_pending20_ns", "guest_ring_batch32_ops_per_s",
          "guest_ring_read4k_tmpfs_ns")
 # Table rows: (Tessera's line, the Linux line it is compared with). The
 # guest_async_* lines are Tessera's old path (SYS_submit + SYS_wait_event).
@@ -39,9 +46,11 @@ INIT = """#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /tmp
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t tmpfs tmpfs /tmp
+/bin/qbench
 /bin/uring_bench
 /bin/busybox poweroff -f
 """
+QBENCH_LINUX = os.path.join(BUILD, "host", "linux-user", "bin", "qbench-linux")
 
 
 def run(cmd, **kw):
@@ -88,8 +97,10 @@ def initramfs(busybox, bench):
     for d in ("bin", "dev", "proc", "tmp"):
         out += cpio_entry(d, 0o040755)
     out += cpio_entry("dev/console", 0o020600, rdev=(5, 1))
+    out += cpio_entry("dev/null", 0o020666, rdev=(1, 3))
     out += cpio_entry("init", 0o100755, INIT.encode())
-    for name, path in (("bin/busybox", busybox), ("bin/uring_bench", bench)):
+    for name, path in (("bin/busybox", busybox), ("bin/uring_bench", bench),
+                       ("bin/qbench", QBENCH_LINUX)):
         with open(path, "rb") as f:
             out += cpio_entry(name, 0o100755, f.read())
     out += cpio_entry("TRAILER!!!", 0)
@@ -112,9 +123,11 @@ def linux_column():
                        stdin=subprocess.DEVNULL)
     with open(os.path.join(WORK, "console.log"), "w") as f:
         f.write(r.stdout + r.stderr)
-    if "uring_bench: done" not in r.stdout:
+    if "qbench: done" not in r.stdout or "uring_bench: done" not in r.stdout:
         raise SystemExit("bench-linux: the Linux guest did not finish (build/bench-linux/console.log)")
-    return {m.group(1): (int(m.group(2)), m.group(3)) for m in BENCH.finditer(r.stdout)}, version
+    qb, ub = r.stdout.split("qbench: done", 1)
+    return ({m.group(1): (int(m.group(2)), m.group(3)) for m in BENCH.finditer(qb)},
+            {m.group(1): (int(m.group(2)), m.group(3)) for m in BENCH.finditer(ub)}, version)
 
 
 def tessera_column():
@@ -137,19 +150,23 @@ def median_of(runs):
 def main():
     # Alternate the two guests ROUNDS times and take each side's median, so a
     # burst of load on the shared machine does not land on one column only.
-    lruns, truns = [], []
+    lruns, uruns, truns = [], [], []
     for _ in range(ROUNDS):
-        lx, version = linux_column()
+        lx, ub, version = linux_column()
         lruns.append(lx)
+        uruns.append(ub)
         truns.append(tessera_column())
-    linux, tessera = median_of(lruns), median_of(truns)
-    print("(median of %d alternating runs of each guest)" % ROUNDS)
-    print("| benchmark | Tessera | Linux %s io_uring | Tessera / Linux |" % version.replace("vmlinuz-", ""))
-    print("|---|---:|---:|---:|")
+    linux, uring, tessera = median_of(lruns), median_of(uruns), median_of(truns)
+    print("(median of %d alternating runs of each guest; the same qbench source on both)" % ROUNDS)
+    print("| benchmark | Tessera | Linux %s (qbench, io_uring) | Tessera / Linux "
+          "| Linux, uring_bench.c |" % version.replace("vmlinuz-", ""))
+    print("|---|---:|---:|---:|---:|")
     for name, lname in ROWS:
         t, unit = tessera[name]
         lx = linux[lname][0]
-        print("| `%s` | %d %s | %d %s | %.2f |" % (name, t, unit, lx, unit, t / lx if lx else 0))
+        ub = ("%d %s" % (uring[lname][0], unit)) if lname in uring else "-"
+        print("| `%s` | %d %s | %d %s | %.2f | %s |" % (name, t, unit, lx, unit,
+                                                      t / lx if lx else 0, ub))
     for name in NAMES:
         print("BENCH linux_%s %d %s" % (name, linux[name][0], linux[name][1]))
     return 0

@@ -37,11 +37,11 @@ BENCH_LINE = re.compile(r"^BENCH \S+ \d+ \S+$", re.M)
 # Every line qbench prints; a run missing one of them failed.
 GUEST_BENCHES = ("guest_syscall_ns", "guest_uname_ns", "guest_user_memset1k_ns",
                  "guest_async_nop_roundtrip_ns",
-                 "guest_async_nop_roundtrip_pending200_ns", "guest_async_batch32_ops_per_s",
+                 "guest_async_nop_roundtrip_pending20_ns", "guest_async_batch32_ops_per_s",
                  "guest_async_submit_nop_ns", "guest_async_wait_poll_ns",
                  "guest_tmpfs_write_MBps", "guest_tmpfs_read_MBps", "guest_read_regbuf_MBps",
                  "guest_spawn_wait_us",
-                 "guest_ring_nop_roundtrip_ns", "guest_ring_nop_roundtrip_pending50_ns",
+                 "guest_ring_nop_roundtrip_ns", "guest_ring_nop_roundtrip_pending20_ns",
                  "guest_ring_batch32_ops_per_s", "guest_ring_read4k_tmpfs_ns")
 
 

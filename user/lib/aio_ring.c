@@ -8,26 +8,21 @@
 
 #define PAGE 4096u
 
-int aio_ring_create(struct aio_ring *r, unsigned nslots, unsigned sq_entries, unsigned cq_entries)
+int aio_ring_attach(struct aio_ring *r, int wfd, unsigned nslots, unsigned sq_entries,
+		    unsigned cq_entries)
 {
 	size_t len = (TIO_RING_BYTES(sq_entries, cq_entries) + PAGE - 1) & ~(size_t)(PAGE - 1);
 	long mem = sys_mmap(NULL, len, PROT_READ | PROT_WRITE);
-	long fd, err;
+	long err;
 
 	if (mem < 0)
 		return (int)mem;
-	fd = sys_waiter_create(nslots);
-	if (fd < 0) {
-		sys_munmap((void *)mem, len);
-		return (int)fd;
-	}
-	err = sys_ring_setup((int)fd, (void *)mem, len, sq_entries, cq_entries);
+	err = sys_ring_setup(wfd, (void *)mem, len, sq_entries, cq_entries);
 	if (err < 0) {
-		sys_close((int)fd);
 		sys_munmap((void *)mem, len);
 		return (int)err;
 	}
-	r->wfd = (int)fd;
+	r->wfd = wfd;
 	r->nslots = nslots;
 	r->len = len;
 	r->hdr = (struct tio_ring_hdr *)mem;
@@ -35,6 +30,19 @@ int aio_ring_create(struct aio_ring *r, unsigned nslots, unsigned sq_entries, un
 	r->cq = (struct tio_event *)(mem + r->hdr->cq_off);
 	r->sq_tail = 0;
 	return 0;
+}
+
+int aio_ring_create(struct aio_ring *r, unsigned nslots, unsigned sq_entries, unsigned cq_entries)
+{
+	long fd = sys_waiter_create(nslots);
+	int err;
+
+	if (fd < 0)
+		return (int)fd;
+	err = aio_ring_attach(r, (int)fd, nslots, sq_entries, cq_entries);
+	if (err)
+		sys_close((int)fd);
+	return err;
 }
 
 int aio_ring_destroy(struct aio_ring *r)
@@ -57,6 +65,16 @@ struct tio_sqe *aio_ring_sqe(struct aio_ring *r, unsigned slot)
 	memset(e, 0, sizeof(*e));
 	e->slot = slot;
 	return &e->sqe;
+}
+
+unsigned aio_ring_queued(const struct aio_ring *r)
+{
+	return r->sq_tail - __atomic_load_n(&r->hdr->sq_head, __ATOMIC_ACQUIRE);
+}
+
+unsigned aio_ring_ready(const struct aio_ring *r)
+{
+	return __atomic_load_n(&r->hdr->cq_tail, __ATOMIC_ACQUIRE) - r->hdr->cq_head;
 }
 
 long aio_ring_enter(struct aio_ring *r, unsigned min_complete, uint64_t timeout_ns)

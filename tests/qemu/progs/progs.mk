@@ -11,6 +11,7 @@ qprogs      := qprobe fputest qbench
 qprogs      += flagprobe pbqtest vfsprobe qpipe blkbench blkprobe hog timeprobe qring qnet
 qprogs      += fatmeta fatbench
 qprogs      += qtcpbig
+qprogs      += qaio
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
@@ -33,3 +34,14 @@ $(TEST_INITRD): $(QPROGS_BINS) $(USER_STRIPPED) user/mkinitrd tests/qemu/progs/m
 .PHONY: qprogs
 all: $(TEST_INITRD)
 qprogs: $(TEST_INITRD)
+
+# qbench built for Linux (`make bench-linux`, tests/linux/bench_linux.py): the same source
+# against the Linux shim of the host tests, its shared rings on io_uring (ring_uring.c).
+QBENCH_LINUX := $(ULX_DIR)/bin/qbench-linux
+$(QBENCH_LINUX): tests/qemu/progs/qbench.c $(ULX_OBJ)/user/tests/linux/ring_uring.o $(ULX_LIB) \
+		user/user.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(USER_CC) $(ULX_CFLAGS) -c $< -o $(ULX_DIR)/qbench.o
+	$(Q)$(USER_CC) $(USER_LDFLAGS) -o $@ $(ULX_OBJ)/user/lib/crt0.o $(ULX_DIR)/qbench.o \
+		$(ULX_OBJ)/user/tests/linux/ring_uring.o $(ULX_LIB) -lgcc
+all: $(QBENCH_LINUX)

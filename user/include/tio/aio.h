@@ -12,6 +12,24 @@
  *     opcode does not use, since the kernel rejects non-zero ones);
  *   - aio_*(): prep + SYS_submit on a slot. Results are 0 or a negative
  *     errno; -EBUSY means the slot is still armed (kernel's answer).
+ *
+ * Rings: aio_waiter_create gives the waiter shared submission/completion
+ * rings (uapi/ring.h, tio/ring.h) when the kernel has them. Then
+ *   - aio_wait copies events that are already in the CQ without a system
+ *     call, and otherwise submits what is queued and waits in one
+ *     SYS_ring_enter;
+ *   - aio_queue writes the entry into the SQ, no system call: the queued
+ *     entries go to the kernel together at the next aio_wait, aio_flush or
+ *     aio_cancel (or when the SQ is full). An error of the op itself (bad
+ *     opcode, descriptor, buffer) is then its slot's event, not aio_queue's
+ *     answer; aio_queue answers only -EBUSY (the slot is armed: the library
+ *     tracks final events it returned) and -EINVAL (no such slot).
+ *   - aio_submit and the one-call helpers stay one SYS_submit each, because
+ *     their callers act on the start error (e.g. -EOPNOTSUPP: take another
+ *     path); their events come through the CQ like the others.
+ * Without rings (a kernel that refuses SYS_ring_setup, as the host tests'
+ * Linux shim does; or aio_waiter_create_sys) aio_queue is aio_submit and
+ * aio_wait is one SYS_wait_event.
  * Provided buffer queues (struct aio_pbq) own their memory: nbufs buffers of
  * bufsize bytes, all given to the kernel at creation; after a TIO_EV_BUF
  * event, read aio_pbq_buf(q, ev.buf) and then hand it back with
@@ -25,9 +43,14 @@
 #include <uapi/async.h>
 #include <uapi/net.h>
 
+#include <tio/ring.h>
+
 struct aio_waiter {
-	int fd;		 /* [I] waiter descriptor */
-	unsigned nslots; /* [I] */
+	int fd;		      /* [I] waiter descriptor */
+	unsigned nslots;      /* [I] */
+	struct aio_ring ring; /* valid iff ring.hdr: the waiter's rings */
+	uint32_t *armed;      /* valid iff ring.hdr: bit per slot, set from aio_submit to the
+				 final event's aio_wait */
 };
 
 struct aio_pbq {
@@ -48,12 +71,22 @@ void aio_prep_recv_pbq(struct tio_sqe *sqe, int fd, int qfd, int multishot);
 void aio_prep_read_pbq(struct tio_sqe *sqe, int fd, int qfd, uint64_t off, uint64_t len);
 
 /* Waiters */
+/* With rings when the kernel has them (see above). */
 int aio_waiter_create(struct aio_waiter *w, unsigned nslots);
+/* Without rings: SYS_submit and SYS_wait_event per call (benchmarks, ABI tests). */
+int aio_waiter_create_sys(struct aio_waiter *w, unsigned nslots);
+/* 1 if @w submits through rings. */
+int aio_waiter_has_ring(const struct aio_waiter *w);
 int aio_waiter_destroy(struct aio_waiter *w);
 int aio_submit(struct aio_waiter *w, unsigned slot, const struct tio_sqe *sqe);
 /* Up to @max events; waits up to @timeout_ns (0: poll, TIO_WAIT_FOREVER: no limit). Count (0 on
  * timeout) or -errno. */
 int aio_wait(struct aio_waiter *w, struct tio_event *ev, unsigned max, uint64_t timeout_ns);
+/* Batched submission (see Rings above): 0, -EBUSY, -EINVAL, -EAGAIN (the SQ is full and the
+ * kernel takes none of it). */
+int aio_queue(struct aio_waiter *w, unsigned slot, const struct tio_sqe *sqe);
+/* Submits every queued entry now (one SYS_ring_enter; nothing without rings). */
+int aio_flush(struct aio_waiter *w);
 int aio_cancel(struct aio_waiter *w, unsigned slot);
 
 /* One-call submissions */

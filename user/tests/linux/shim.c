@@ -9,7 +9,8 @@
  * without blocking, so a program sees real concurrency; provided-buffer
  * queues hand out buffers to PBQ receives in the order they were provided.
  * Mount, statfs, ioctl, kinfo and poweroff answer -ENOSYS, which also
- * exercises the commands' "not available" paths.
+ * exercises the commands' "not available" paths; so do the shared rings,
+ * unless ring_uring.c is linked in (shim_ring_setup below).
  *
  * /bin/<name> in SYS_spawn maps to SHIM_BIN/<name> (the host build of the
  * programs); every other path is the host's.
@@ -136,6 +137,14 @@ struct shim_pbq {
 	uint16_t fifo[SHIM_PBQ_MAX]; /* ids in the order provided */
 	unsigned head, count;
 };
+
+/*
+ * The shared rings (uapi/ring.h): -ENOSYS, so the user runtime keeps its
+ * system-call path, unless a program links user/tests/linux/ring_uring.c,
+ * which maps them to io_uring (the Linux build of qbench).
+ */
+__attribute__((weak)) long shim_ring_setup(long wfd, long addr, long len, long sq, long cq);
+__attribute__((weak)) long shim_ring_enter(long wfd, long to_submit, long min, long timeout_ns);
 
 static struct shim_waiter waiters[SHIM_WAITERS];
 static struct shim_pbq pbqs[SHIM_PBQS];
@@ -565,6 +574,16 @@ static long buf_register(long addr, long len)
 	return -ENOSPC;
 }
 
+/* Registered buffer @i (ring_uring.c registers them with io_uring): 0, or -EINVAL. */
+int shim_regbuf(unsigned i, char **addr, uint64_t *len)
+{
+	if (i >= SHIM_BUFS || !bufs[i].addr)
+		return -EINVAL;
+	*addr = bufs[i].addr;
+	*len = bufs[i].len;
+	return 0;
+}
+
 static long do_close(long fd)
 {
 	struct shim_waiter *w = waiter_of(fd);
@@ -692,6 +711,10 @@ long sys_call6(long n, long a, long b, long c, long d, long e, long f)
 		return cancel(a, b);
 	case SYS_buf_register:
 		return buf_register(a, b);
+	case SYS_ring_setup:
+		return shim_ring_setup ? shim_ring_setup(a, b, c, d, e) : -ENOSYS;
+	case SYS_ring_enter:
+		return shim_ring_enter ? shim_ring_enter(a, b, c, d) : -ENOSYS;
 	case SYS_pbq_create:
 		return pbq_create(a);
 	case SYS_pbq_provide:
