@@ -37,6 +37,9 @@
 #define NET_BOOT_DHCP_NS (3ULL * 1000000000ULL) /* boot waits this long at most for leases */
 #define NET_TICK_NS	 (100ULL * 1000000ULL)	/* the thread's timer period */
 
+#define NET_ARP_HELD	 16 /* kernel-made frames held for ARP, all addresses */
+#define NET_ARP_HELD_PER 8  /* of them, for one unresolved address */
+
 extern struct spinlock net_lock;
 extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
 
@@ -80,8 +83,8 @@ uint64_t net_now(void);
 
 /* eth.c: Ethernet and ARP. Under net_lock. */
 void eth_input(struct net_if *ifp, const uint8_t *frame, size_t len);
-/* Sends @frame (Ethernet header space included, filled here) to @nexthop; -EAGAIN if unresolved
- * (an ARP request went out). */
+/* Sends @frame (Ethernet header space included, filled here) to @nexthop: 0 sent, or held
+ * until ARP resolves it (sent then, dropped if it fails); -ENOBUFS with the queue full. */
 int eth_output_ip(struct net_if *ifp, uint32_t nexthop, uint8_t *frame, size_t len);
 int eth_output_bcast(struct net_if *ifp, uint8_t *frame, size_t len);
 int eth_output_mac(struct net_if *ifp, const uint8_t *mac, uint8_t *frame, size_t len);
@@ -97,7 +100,7 @@ void net_send_resolved(struct list_node *node, const uint8_t *mac);
 /* ipv4.c */
 void ip_input(struct net_if *ifp, const uint8_t *pkt, size_t len);
 /* Builds the IP header at frame+ETH_HDR over @plen payload bytes already at frame+ETH_HDR+IP_HDR
- * and sends it: 0, -EAGAIN (next hop unresolved: dropped), -ENETUNREACH. */
+ * and sends it: 0 (sent, or held for ARP), -ENOBUFS (ARP queue full), -ENETUNREACH. */
 int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen);
 void ip_reasm_tick(uint64_t now);
 uint16_t ip_next_id(void);

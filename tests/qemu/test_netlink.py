@@ -11,6 +11,9 @@ TCP: guest A runs `nc -l -p 7000 | sha256sum`, guest B sends
 """
 
 import hashlib
+import re
+import socket
+import time
 
 import qtest
 from lossyrelay import Relay
@@ -64,6 +67,10 @@ def tcp_4mib_through(t, relay):
         b.send("seq 1 %d | sha256sum\n" % SEQ_LAST)
         m = b.expect(r"([0-9a-f]{64})", timeout=300)
         t.check(m.group(1) == want, "B's seq hashes to %s, the host's to %s" % (m.group(1), want))
+        for name, s in (("A", a), ("B", b)):  # B's SYN and A's SYN+ACK waited for ARP
+            c = tcp_counters(t, s)
+            t.check(c["bad"] == 0 and (c["tx_errors"] == 0 or relay.drop),
+                    "%s: segments refused by the IP layer or malformed: %r" % (name, c))
         poweroff(t, [a, b])
     finally:
         relay.close()
@@ -88,6 +95,49 @@ def tcp_4mib_intact_through_lossy_reordering_duplicating_relay(t):
                                        delay=0.02))
     t.check(counts["dropped"] and counts["duplicated"] and counts["reordered"] and
             counts["delayed"], "the relay impaired nothing: %r" % counts)
+
+
+def tcp_counters(t, s):
+    """The guest's `tcp no-socket N rsts-sent N bad N syn-drops N tx-errors N` line, as a dict."""
+    s.send("stats\n")
+    m = s.expect(r"tcp no-socket (\d+) rsts-sent (\d+) bad (\d+) syn-drops (\d+) "
+                 r"tx-errors (\d+)", timeout=60)
+    return dict(zip(("no_sock", "rsts", "bad", "syn_drops", "tx_errors"),
+                    (int(g) for g in m.groups())))
+
+
+@qtest.case
+def first_rst_at_boot_waits_for_arp_instead_of_being_dropped(t):
+    """Right after boot (the guest has not resolved the gateway 10.0.2.2 yet)
+    the host connects through --fwd to a guest port nobody listens on. The
+    guest's RST to slirp's SYN needs ARP first: it waits in the ARP queue and
+    leaves when the reply comes, so the one SYN gets its RST and the host's
+    connection is refused: `stats` shows no segment refused by the IP layer
+    (tx-errors 0) and as many RSTs as segments for no socket. (When the RST
+    was dropped for the unresolved next hop, tx-errors was 1 and the refusal
+    waited for slirp's retransmitted SYN.)"""
+    with socket.socket() as p:
+        p.bind(("127.0.0.1", 0))
+        port = p.getsockname()[1]
+    s = t.start("--initrd", initrd(t), "--nic", "e1000", "--fwd", "%d:7777" % port, timeout=300)
+    s.expect(r"# ", timeout=90)
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+        start = time.monotonic()
+        conn.settimeout(60)
+        try:
+            refused = conn.recv(1) == b""
+        except ConnectionResetError:
+            refused = True
+        except socket.timeout:
+            refused = False
+        print("refused after %.1f s" % (time.monotonic() - start))
+    t.check(refused, "the guest never refused the connection")
+    c = tcp_counters(t, s)
+    t.check(c["tx_errors"] == 0, "a segment was dropped for want of ARP: %r" % c)
+    t.check(c["rsts"] >= 1 and c["rsts"] == c["no_sock"] and c["bad"] == 0,
+            "not every SYN got its RST: %r" % c)
+    s.send("poweroff\n")
+    t.expect_status(s.finish(), 0)
 
 
 if __name__ == "__main__":
