@@ -43,7 +43,14 @@
 extern struct spinlock net_lock;
 extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
 
-enum dhcp_state { DHCP_OFF, DHCP_SELECTING, DHCP_REQUESTING, DHCP_BOUND, DHCP_RENEWING };
+enum dhcp_state {
+	DHCP_OFF,
+	DHCP_SELECTING,
+	DHCP_REQUESTING,
+	DHCP_BOUND,
+	DHCP_RENEWING,
+	DHCP_REBINDING,
+};
 
 /* One interface per NIC. */
 struct net_if {
@@ -56,6 +63,8 @@ struct net_if {
 	uint64_t dhcp_next_ns;			    /* [N] next transmission or renewal */
 	uint64_t dhcp_renew_ns;			    /* [N] lease/2, or the dhcp_renew= override */
 	unsigned dhcp_renewals;			    /* [N] */
+	/* [N] BOUND/RENEWING/REBINDING: absolute times of T1 <= T2 <= the lease's end */
+	uint64_t dhcp_t1_at, dhcp_t2_at, dhcp_end_at;
 };
 
 /* A socket. [N] unless noted. */

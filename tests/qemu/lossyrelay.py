@@ -70,8 +70,11 @@ class Relay:
             ident, self.socks[side].getsockname()[1], self.guest_ports[side])
 
     def inject(self, side, frame):
-        """Sends @frame to the guest on @side, unimpaired."""
-        self.socks[side].sendto(frame, ("127.0.0.1", self.guest_ports[side]))
+        """Sends @frame to the guest on @side, unimpaired (lost if nobody listens there)."""
+        try:
+            self.socks[side].sendto(frame, ("127.0.0.1", self.guest_ports[side]))
+        except OSError:
+            pass
 
     def _later(self, when, side, frame):
         self.seq += 1

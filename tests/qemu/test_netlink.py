@@ -13,9 +13,11 @@ TCP: guest A runs `nc -l -p 7000 | sha256sum`, guest B sends
 import hashlib
 import re
 import socket
+import threading
 import time
 
 import qtest
+from dhcpserv import DhcpServer
 from lossyrelay import Relay
 from qtest import initrd
 
@@ -138,6 +140,75 @@ def first_rst_at_boot_waits_for_arp_instead_of_being_dropped(t):
             "not every SYN got its RST: %r" % c)
     s.send("poweroff\n")
     t.expect_status(s.finish(), 0)
+
+
+# Guest clock against the host's: the guest measures T1 from when it got the ACK, after the host
+# sent it, so its messages can only come later; this slack covers the two clocks' rates only.
+CLOCK_SLACK = 0.3
+
+
+@qtest.case
+def dhcp_renews_at_t1_rebinds_at_t2_and_drops_an_expired_lease(t):
+    """A DHCP server on the private link (tests/qemu/dhcpserv.py) leases
+    192.168.77.10 for 12 s with T1 = 3 s and T2 = 6 s. It ACKs the first
+    renewal, then answers nothing: the guest renews at T1 (unicast to the
+    server, ciaddr set), again before T2, rebinds at T2 (broadcast), and at
+    the lease's end removes the address (`ifconfig` shows none, `stats` says
+    selecting) and starts over with DISCOVER; once the server answers again
+    the guest gets a new lease."""
+    serve_again = threading.Event()
+
+    def leases(n):
+        return (12, 3, 6) if n < 2 else (3600, 1800, 3150)
+
+    def answer(kind, n):
+        if kind == "discover":
+            return n == 0 or serve_again.is_set()
+        return kind == "select" or (kind == "renew" and n == 0)
+
+    srv = DhcpServer("192.168.77.1", "192.168.77.10", leases=leases, answer=answer)
+    relay = Relay(tap=srv.tap)
+    srv.attach(relay)
+    try:
+        s = t.start("--initrd", initrd(t), "--nic", "none", "--", "-netdev", relay.netdev(0),
+                    "-device", "e1000,netdev=n1,mac=52:54:00:00:77:10", timeout=400)
+        s.expect(r"dhcp: eth0 leased 192\.168\.77\.10 gateway 192\.168\.77\.1 \(lease 12s\)",
+                 timeout=90)
+        s.expect(r"dhcp: eth0 lease of 192\.168\.77\.10 expired", timeout=180)
+        s.send("ifconfig; stats\n")
+        text = s.expect(r"(?s)inet addr:.*?(eth0 [^\n]* link \S+ inet [^\n]*? dhcp \w+) renewals",
+                        timeout=60)
+        t.check("inet addr:192.168.77.10" not in text.group(0),
+                "the expired address is still configured: %r" % text.group(0))
+        t.check("inet 0.0.0.0" in text.group(1) and "dhcp selecting" in text.group(1),
+                "stats after the expiry: %r" % text.group(1))
+        serve_again.set()
+        s.expect(r"dhcp: eth0 leased 192\.168\.77\.10 gateway 192\.168\.77\.1 \(lease 3600s\)",
+                 timeout=120)
+        s.send("ifconfig\n")
+        s.expect(r"inet addr:192\.168\.77\.10  Mask:255\.255\.255\.0", timeout=60)
+        s.send("poweroff\n")
+        t.expect_status(s.finish(), 0)
+    finally:
+        relay.close()
+    kinds = srv.kinds()
+    print("server saw: %r" % kinds)
+    seen = [k for k, _ in kinds]
+    t.check(seen[:3] == ["discover", "select", "renew"], "before the first renewal: %r" % kinds)
+    first_renew = next(when for when, k, _ in srv.log if k == "renew")
+    t.check(first_renew - srv.acks[0] >= 3 - CLOCK_SLACK, "renewed %.1f s after the lease, "
+            "before T1" % (first_renew - srv.acks[0]))
+    after = [(when - srv.acks[1], k) for when, k, _ in srv.log if when > srv.acks[1]]
+    order = [k for _, k in after]
+    t.check("renew" in order and "rebind" in order and "discover" in order and
+            order.index("renew") < order.index("rebind") < order.index("discover") and
+            order == sorted(order, key=["renew", "rebind", "discover", "select"].index),
+            "after the second lease: unanswered renewals, then rebinding, then DISCOVER: %r"
+            % after)
+    first = {k: dt for dt, k in reversed(after)}
+    t.check(first["renew"] >= 3 - CLOCK_SLACK and first["rebind"] >= 6 - CLOCK_SLACK and
+            first["discover"] >= 12 - CLOCK_SLACK,
+            "renewal, rebinding or restart before T1, T2 or the lease's end: %r" % after)
 
 
 if __name__ == "__main__":
