@@ -37,8 +37,10 @@
 #define NET_BOOT_DHCP_NS (3ULL * 1000000000ULL) /* boot waits this long at most for leases */
 #define NET_TICK_NS	 (100ULL * 1000000ULL)	/* the thread's timer period */
 
-#define NET_ARP_HELD	 16 /* kernel-made frames held for ARP, all addresses */
-#define NET_ARP_HELD_PER 8  /* of them, for one unresolved address */
+#define NET_ARP_HELD	  16		  /* kernel-made frames held for ARP, all addresses */
+#define NET_ARP_HELD_PER  8		  /* of them, for one unresolved address */
+#define NET_FRAG_MAX	  NET_REASM_BYTES /* largest datagram sent in fragments (UDP/ICMP part) */
+#define NET_ICMP_ERR_RATE 50		  /* ICMP errors sent per second, at most */
 
 extern struct spinlock net_lock;
 extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
@@ -79,6 +81,8 @@ struct net_sock {
 	unsigned long rx, tx, drops;
 	struct tcp_sock *tcp;  /* [N] SOCK_STREAM: the engine's socket */
 	struct list_node tcpw; /* [N] SOCK_STREAM: waiting struct tcp_frame, oldest first */
+	int err; /* [N] SOCK_DGRAM: an ICMP error for the connected peer (-errno), reported once by
+		  * the next receive or send, as Linux's sk_err; 0: none */
 };
 
 extern struct net_if net_ifs[NET_IF_MAX];
@@ -113,11 +117,19 @@ void ip_input(struct net_if *ifp, const uint8_t *pkt, size_t len);
 int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen);
 void ip_reasm_tick(uint64_t now);
 uint16_t ip_next_id(void);
+/* Sends the @len-byte datagram body @l4 (UDP or ICMP, headers built) to @mac in IPv4 fragments
+ * of at most NETDEV_MTU bytes: 0 or the first error. */
+int ip_output_frags(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32_t dst,
+		    uint8_t proto, const uint8_t *l4, size_t len);
 
 /* socket.c: delivery from the input path, and the completions it leaves for after net_lock
  * (net_complete_deferred: call it, without net_lock, after any section that may deliver). */
 void net_complete_deferred(void);
-void sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u);
+/* False when no socket is bound to the datagram's port (ipv4.c answers port unreachable). */
+bool sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u);
+/* An ICMP destination unreachable about our UDP datagram laddr:lport -> raddr:rport: the
+ * connected socket's oldest one-shot receive ends with @err, else the next call reports it. */
+void sock_icmp_error(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, int err);
 void sock_deliver_icmp(const struct ip_view *ip);
 
 /* tcpip.c: the TCP engine's instance, under net_lock (net_tcp_init takes it). */

@@ -13,11 +13,12 @@ TCP: guest A runs `nc -l -p 7000 | sha256sum`, guest B sends
 import hashlib
 import re
 import socket
+import struct
 import threading
 import time
 
 import qtest
-from dhcpserv import DhcpServer
+from dhcpserv import DhcpServer, csum, ip4
 from lossyrelay import Relay
 from qtest import initrd
 
@@ -209,6 +210,90 @@ def dhcp_renews_at_t1_rebinds_at_t2_and_drops_an_expired_lease(t):
     t.check(first["renew"] >= 3 - CLOCK_SLACK and first["rebind"] >= 6 - CLOCK_SLACK and
             first["discover"] >= 12 - CLOCK_SLACK,
             "renewal, rebinding or restart before T1, T2 or the lease's end: %r" % after)
+
+
+class LinkWatch:
+    """The relay's tap for the fragmentation and ICMP case: counts what the
+    guests send (IPv4 fragments, ICMP destination unreachable by code, the
+    largest frame) and plays a router's neighbour: it answers ARP for
+    ROUTED and every UDP datagram to it with ICMP host unreachable from
+    ROUTER, quoting the datagram's header and first 8 bytes."""
+
+    MAC = b"\x52\x54\x00\x00\x60\xfe"
+    ROUTED, ROUTER = "192.168.60.9", "192.168.60.254"
+
+    def __init__(self):
+        self.relay = None
+        self.fragments = 0
+        self.unreach = {}
+        self.largest = 0
+
+    def tap(self, side, frame):
+        self.largest = max(self.largest, len(frame))
+        etype = struct.unpack("!H", frame[12:14])[0]
+        if etype == 0x0806 and frame[14 + 24:14 + 28] == ip4(self.ROUTED):
+            a = frame[14:42]
+            reply = (a[8:14] + self.MAC + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) +
+                     self.MAC + ip4(self.ROUTED) + a[8:14] + a[14:18])
+            self.relay.inject(side, reply.ljust(60, b"\0"))
+            return True
+        if etype != 0x0800:
+            return False
+        ip = frame[14:]
+        ihl = (ip[0] & 15) * 4
+        if struct.unpack("!H", ip[6:8])[0] & 0x3FFF:  # MF or an offset
+            self.fragments += 1
+        if ip[9] == 1 and ip[ihl] == 3:
+            self.unreach[ip[ihl + 1]] = self.unreach.get(ip[ihl + 1], 0) + 1
+        if ip[16:20] == ip4(self.ROUTED) and ip[9] == 17:
+            body = struct.pack("!BBHI", 3, 1, 0, 0) + ip[:ihl + 8]
+            body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+            hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64, 1, 0,
+                              ip4(self.ROUTER), ip[12:16])
+            hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+            self.relay.inject(side, frame[6:12] + self.MAC + b"\x08\x00" + hdr + body)
+            return True
+        return False
+
+
+@qtest.case
+def udp_fragmented_out_port_unreachable_and_icmp_errors_end_socket_ops(t):
+    """Through the clean relay: B sends UDP datagrams of 1473, 4000 and 8184
+    bytes (more than the 1500-byte MTU: they leave in IPv4 fragments, which
+    the relay counts, no frame above 1514 bytes) and A's socket receives
+    each whole. B's socket connected to A's port 7002, where nobody listens:
+    A answers with ICMP port unreachable, and B's pending RECV ends with
+    -ECONNREFUSED; with no receive pending the next recvfrom (once) and a
+    later send report it. A router's neighbour played by the relay answers
+    B's datagram to 192.168.60.9 with ICMP host unreachable: B's pending RECV
+    ends with -EHOSTUNREACH."""
+    watch = LinkWatch()
+    relay = Relay(tap=watch.tap)
+    watch.relay = relay
+    sizes = "1473 4000 8184"
+    try:
+        a, b = boot_pair(t, relay)
+        a.send("qlink recvbig 7001 %s\n" % sizes)
+        a.expect(r"receiving on 7001", timeout=60)
+        b.send("qlink sendbig 192.168.60.1 7001 %s\n" % sizes)
+        m = b.expect(r"qlink sendbig: (\d+) failed", timeout=120)
+        t.check(m.group(1) == "0", "sendbig: %r" % b.out[-600:])
+        m = a.expect(r"qlink recvbig: (\d+) failed", timeout=120)
+        t.check(m.group(1) == "0", "recvbig: %r" % a.out[-600:])
+        b.send("qlink refused 192.168.60.1 7002\n")
+        m = b.expect(r"qlink refused: (\d+) failed", timeout=120)
+        t.check(m.group(1) == "0", "refused: %r" % b.out[-800:])
+        b.send("qlink unreach %s 7003\n" % LinkWatch.ROUTED)
+        m = b.expect(r"qlink unreach: (\d+) failed", timeout=120)
+        t.check(m.group(1) == "0", "unreach: %r" % b.out[-600:])
+        poweroff(t, [a, b])
+    finally:
+        relay.close()
+    print("fragments %d, unreachable by code %r, largest frame %d" %
+          (watch.fragments, watch.unreach, watch.largest))
+    t.check(watch.fragments >= 2 + 3 + 6, "too few fragments on the wire: %d" % watch.fragments)
+    t.check(watch.largest <= 1514, "a frame above the MTU: %d bytes" % watch.largest)
+    t.check(watch.unreach.get(3, 0) >= 3, "A sent no port unreachable: %r" % watch.unreach)
 
 
 if __name__ == "__main__":
