@@ -19,8 +19,9 @@
  * port nobody is bound to is answered with destination unreachable, port
  * unreachable (its IP header and up to ICMP_ERR_QUOTE bytes after it), at
  * most NET_ICMP_ERR_RATE a second. A destination unreachable about one of
- * our UDP datagrams goes to its connected socket with the errno Linux gives
- * (icmp_unreach_errno). Everything here runs under net_lock.
+ * our UDP datagrams goes to its connected socket, one about a TCP segment to
+ * the engine (tcp_icmp_unreach: it ends a connection in SYN-SENT), with the
+ * errno Linux gives (icmp_unreach_errno). Everything here runs under net_lock.
  */
 #include <kernel/string.h>
 #include <uapi/errno.h>
@@ -150,10 +151,16 @@ static void icmp_error_input(const struct net_if *ifp, const struct ip_view *ip)
 		return; /* RFC 792: the header and 8 bytes of the datagram */
 	src = wire_get32n(q + 12);
 	dst = wire_get32n(q + 16);
-	if (src != ifp->addr || q[9] != IP_P_UDP)
+	if (src != ifp->addr)
 		return;
-	sock_icmp_error(src, wire_get16(q + qhl), dst, wire_get16(q + qhl + 2),
-			icmp_unreach_errno(ip->payload[1]));
+	if (q[9] == IP_P_UDP)
+		sock_icmp_error(src, wire_get16(q + qhl), dst, wire_get16(q + qhl + 2),
+				icmp_unreach_errno(ip->payload[1]));
+	else if (q[9] == IP_P_TCP) /* the 8 bytes hold the ports and the sequence number */
+		net_tcp_icmp_unreach(src, wire_get16(q + qhl), dst, wire_get16(q + qhl + 2),
+				     (uint32_t)wire_get16(q + qhl + 4) << 16 |
+					 wire_get16(q + qhl + 6),
+				     icmp_unreach_errno(ip->payload[1]));
 }
 
 static void icmp_echo_reply(const struct ip_view *ip)

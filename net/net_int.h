@@ -135,6 +135,9 @@ void sock_deliver_icmp(const struct ip_view *ip);
 /* tcpip.c: the TCP engine's instance, under net_lock (net_tcp_init takes it). */
 void net_tcp_init(void);
 void net_tcp_input(const struct ip_view *ip);
+/* An ICMP destination unreachable quoting our TCP segment (addresses in network order). */
+void net_tcp_icmp_unreach(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq,
+			  int err);
 /* Runs the engine's timers when @now has reached net_tcp_deadline(). */
 void net_tcp_tick(uint64_t now);
 uint64_t net_tcp_deadline(void);       /* UINT64_MAX: none */

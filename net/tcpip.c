@@ -86,6 +86,13 @@ void net_tcp_tick(uint64_t now)
 		tcp_tick(&net_tcp);
 }
 
+void net_tcp_icmp_unreach(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq,
+			  int err)
+{
+	if (net_tcp_up)
+		tcp_icmp_unreach(&net_tcp, to_host(src), sport, to_host(dst), dport, seq, err);
+}
+
 uint64_t net_tcp_deadline(void)
 {
 	return net_tcp_up ? tcp_next_deadline(&net_tcp) : UINT64_MAX;

@@ -216,11 +216,14 @@ class LinkWatch:
     """The relay's tap for the fragmentation and ICMP case: counts what the
     guests send (IPv4 fragments, ICMP destination unreachable by code, the
     largest frame) and plays a router's neighbour: it answers ARP for
-    ROUTED and every UDP datagram to it with ICMP host unreachable from
-    ROUTER, quoting the datagram's header and first 8 bytes."""
+    ROUTED and every UDP datagram or TCP segment to it with ICMP destination
+    unreachable from ROUTER, quoting the datagram's header and first 8
+    bytes: port unreachable for TCP port REFUSED_PORT, else host
+    unreachable."""
 
     MAC = b"\x52\x54\x00\x00\x60\xfe"
     ROUTED, ROUTER = "192.168.60.9", "192.168.60.254"
+    REFUSED_PORT = 7004
 
     def __init__(self):
         self.relay = None
@@ -245,8 +248,10 @@ class LinkWatch:
             self.fragments += 1
         if ip[9] == 1 and ip[ihl] == 3:
             self.unreach[ip[ihl + 1]] = self.unreach.get(ip[ihl + 1], 0) + 1
-        if ip[16:20] == ip4(self.ROUTED) and ip[9] == 17:
-            body = struct.pack("!BBHI", 3, 1, 0, 0) + ip[:ihl + 8]
+        if ip[16:20] == ip4(self.ROUTED) and ip[9] in (6, 17):
+            dport = struct.unpack("!H", ip[ihl + 2:ihl + 4])[0]
+            code = 3 if ip[9] == 6 and dport == self.REFUSED_PORT else 1
+            body = struct.pack("!BBHI", 3, code, 0, 0) + ip[:ihl + 8]
             body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
             hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64, 1, 0,
                               ip4(self.ROUTER), ip[12:16])
@@ -266,7 +271,10 @@ def udp_fragmented_out_port_unreachable_and_icmp_errors_end_socket_ops(t):
     -ECONNREFUSED; with no receive pending the next recvfrom (once) and a
     later send report it. A router's neighbour played by the relay answers
     B's datagram to 192.168.60.9 with ICMP host unreachable: B's pending RECV
-    ends with -EHOSTUNREACH."""
+    ends with -EHOSTUNREACH. The same neighbour answers the SYN of B's `nc`
+    with port unreachable (connect fails at once: "Connection refused") or
+    host unreachable ("No route to host") instead of letting the SYN's
+    retransmissions run out (-ETIMEDOUT)."""
     watch = LinkWatch()
     relay = Relay(tap=watch.tap)
     watch.relay = relay
@@ -286,6 +294,12 @@ def udp_fragmented_out_port_unreachable_and_icmp_errors_end_socket_ops(t):
         b.send("qlink unreach %s 7003\n" % LinkWatch.ROUTED)
         m = b.expect(r"qlink unreach: (\d+) failed", timeout=120)
         t.check(m.group(1) == "0", "unreach: %r" % b.out[-600:])
+        for port, tag, msg in ((LinkWatch.REFUSED_PORT, "nc-refused", "Connection refused"),
+                               (7005, "nc-unreach", "No route to host")):
+            b.send("nc %s %d < /dev/null; echo %s $?\n" % (LinkWatch.ROUTED, port, tag))
+            m = b.expect(r"(?s)\n([^\n]*)\n%s (\d+)" % tag, timeout=200)
+            t.check(m.group(2) == "1" and msg in m.group(1),
+                    "nc to port %d: %r, status %s" % (port, m.group(1), m.group(2)))
         poweroff(t, [a, b])
     finally:
         relay.close()
