@@ -310,5 +310,98 @@ def udp_fragmented_out_port_unreachable_and_icmp_errors_end_socket_ops(t):
     t.check(watch.unreach.get(3, 0) >= 3, "A sent no port unreachable: %r" % watch.unreach)
 
 
+class Strangers:
+    """The relay's tap for the ARP queue case: injects UDP datagrams from
+    hosts the guest has never resolved, answers ARP for ANSWERS only from
+    its second request on, never for SILENT, and counts the ARP requests and
+    the ICMP port unreachable messages the guest sends to each."""
+
+    SILENT, ANSWERS = "192.168.60.77", "192.168.60.78"
+    MAC = {SILENT: b"\x52\x54\x00\x00\x60\x77", ANSWERS: b"\x52\x54\x00\x00\x60\x78"}
+
+    def __init__(self):
+        self.relay = None
+        self.guest_mac = b"\x52\x54\x00\x00\x60\x01"
+        self.requests = {self.SILENT: 0, self.ANSWERS: 0}
+        self.unreach = {self.SILENT: 0, self.ANSWERS: 0}
+
+    def datagram(self, src, dport, n):
+        payload = b"stray %d" % n
+        udp = struct.pack("!HHHH", 5555, dport, 8 + len(payload), 0) + payload
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n, 0, 64, 17, 0, ip4(src),
+                          ip4("192.168.60.1"))
+        hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+        self.relay.inject(0, self.guest_mac + self.MAC[src] + b"\x08\x00" + hdr + udp)
+
+    def tap(self, side, frame):
+        etype = struct.unpack("!H", frame[12:14])[0]
+        if etype == 0x0806:
+            a = frame[14:42]
+            target = ".".join(str(x) for x in a[24:28])
+            if target in self.requests and struct.unpack("!H", a[6:8])[0] == 1:
+                self.requests[target] += 1
+                if target == self.ANSWERS and self.requests[target] >= 2:
+                    mac = self.MAC[target]
+                    reply = (a[8:14] + mac + b"\x08\x06" +
+                             struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + mac + a[24:28] +
+                             a[8:14] + a[14:18])
+                    self.relay.inject(side, reply.ljust(60, b"\0"))
+            return True
+        if etype == 0x0800:
+            ip = frame[14:]
+            dst = ".".join(str(x) for x in ip[16:20])
+            if ip[9] == 1 and ip[20] == 3 and ip[21] == 3 and dst in self.unreach:
+                self.unreach[dst] += 1
+        return True
+
+
+def pool_line(text, name):
+    """(inuse, high) of pool @name in a `stats` output."""
+    m = re.search(r"^%s\s+(\d+)\s+(\d+)\s+\d+\s+\d+$" % name, text, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+@qtest.case
+def arp_queue_holds_kernel_frames_bounded_and_gives_up(t):
+    """Twelve UDP datagrams to a closed port of the guest from a host it has
+    not resolved, which never answers ARP, then twelve from one that answers
+    its second request. The guest's port unreachable answers wait in the ARP
+    queue, at most 8 per address (pool `arpheld` high-water 16 with both, the
+    rest refused): for the silent host the guest sends 3 ARP requests, then
+    drops what it held (counted in tx-drop) and sends none of it; for the
+    other, the held answers leave once it replies (8 of them). Afterwards the
+    queue is empty (`arpheld` in use 0)."""
+    watch = Strangers()
+    relay = Relay(tap=watch.tap)
+    watch.relay = relay
+    try:
+        s = t.start("--initrd", initrd(t), "--nic", "none", "--append", "nodhcp", "--",
+                    "-netdev", relay.netdev(0),
+                    "-device", "e1000,netdev=n1,mac=52:54:00:00:60:01", timeout=300)
+        s.expect(r"# ", timeout=90)
+        s.send("ifconfig eth0 192.168.60.1 netmask 255.255.255.0; echo cfg $?\n")
+        t.check(s.expect(r"cfg (\d+)", timeout=30).group(1) == "0", "ifconfig failed")
+        for src in (Strangers.SILENT, Strangers.ANSWERS):  # the silent one may not take all
+            for n in range(12):
+                watch.datagram(src, 9999, n)
+        time.sleep(8)  # 3 requests 1 s apart and the last second: the silent entry gave up
+        s.send("stats\n")
+        s.expect(r"tcp no-socket", timeout=60)
+        stats = s.out
+        s.send("poweroff\n")
+        t.expect_status(s.finish(), 0)
+    finally:
+        relay.close()
+    print("arp requests %r, port unreachable %r" % (watch.requests, watch.unreach))
+    t.check(watch.requests[Strangers.SILENT] == 3, "ARP requests for the silent host: %r" %
+            watch.requests)
+    t.check(watch.unreach[Strangers.SILENT] == 0 and watch.unreach[Strangers.ANSWERS] == 8,
+            "port unreachable sent: %r (8 held for the host that answered)" % watch.unreach)
+    t.check(pool_line(stats, "arpheld") == (0, 16), "arpheld pool: %r" %
+            (pool_line(stats, "arpheld"),))
+    drop = re.search(r"^eth0 .* tx-drop (\d+) ", stats, re.M)
+    t.check(drop and int(drop.group(1)) == 8, "tx-drop: %r" % (drop and drop.group(0)))
+
+
 if __name__ == "__main__":
     qtest.main("netlink")
