@@ -107,6 +107,7 @@ static void dhcp_bind(struct net_if *ifp, const struct dhcp_view *v)
 	const char *r = kernel_cmdline_get("dhcp_renew");
 	uint64_t lease = v->lease_s ? v->lease_s : 3600, now = net_now();
 	uint64_t t1 = v->t1_s ? v->t1_s : lease / 2, t2 = v->t2_s ? v->t2_s : lease * 7 / 8;
+	bool again = ifp->dhcp == DHCP_RENEWING || ifp->dhcp == DHCP_REBINDING;
 	char a[16], g[16];
 
 	ifp->addr = v->yiaddr;
@@ -117,7 +118,6 @@ static void dhcp_bind(struct net_if *ifp, const struct dhcp_view *v)
 		t1 = override;
 	t2 = t2 > lease ? lease : t2; /* a server's odd T1/T2 still keep T1 <= T2 <= the end */
 	t1 = t1 > t2 ? t2 : t1;
-	ifp->dhcp_renew_ns = t1 * 1000000000ULL;
 	ifp->dhcp_t1_at = now + t1 * 1000000000ULL;
 	ifp->dhcp_t2_at = now + t2 * 1000000000ULL;
 	ifp->dhcp_end_at = now + lease * 1000000000ULL;
@@ -125,8 +125,6 @@ static void dhcp_bind(struct net_if *ifp, const struct dhcp_view *v)
 		ifp->dhcp_server = v->server_id;
 	ip4_str(a, ifp->addr);
 	ip4_str(g, ifp->gateway);
-	bool again = ifp->dhcp == DHCP_RENEWING || ifp->dhcp == DHCP_REBINDING;
-
 	if (again) /* quietly: the console belongs to the shell by now */
 		klog(LOG_DEBUG, "dhcp: %s renewed %s (lease %llus)\n", ifp->dev->name, a,
 		     (unsigned long long)lease);
@@ -137,6 +135,13 @@ static void dhcp_bind(struct net_if *ifp, const struct dhcp_view *v)
 		ifp->dhcp_renewals++;
 	ifp->dhcp = DHCP_BOUND;
 	ifp->dhcp_next_ns = ifp->dhcp_t1_at;
+}
+
+/* A REQUEST of ours is out: REQUESTING, RENEWING or REBINDING. */
+static bool dhcp_awaits_ack(const struct net_if *ifp)
+{
+	return ifp->dhcp == DHCP_REQUESTING || ifp->dhcp == DHCP_RENEWING ||
+	       ifp->dhcp == DHCP_REBINDING;
 }
 
 void dhcp_input(struct net_if *ifp, const struct udp_view *u)
@@ -152,11 +157,9 @@ void dhcp_input(struct net_if *ifp, const struct udp_view *u)
 		ifp->dhcp = DHCP_REQUESTING;
 		dhcp_send(ifp, DHCPREQUEST);
 		ifp->dhcp_next_ns = net_now() + DHCP_RETRY_NS;
-	} else if (ifp->dhcp >= DHCP_REQUESTING && ifp->dhcp != DHCP_BOUND &&
-		   v.msg_type == DHCPACK && v.yiaddr) {
+	} else if (dhcp_awaits_ack(ifp) && v.msg_type == DHCPACK && v.yiaddr) {
 		dhcp_bind(ifp, &v);
-	} else if (ifp->dhcp >= DHCP_REQUESTING && ifp->dhcp != DHCP_BOUND &&
-		   v.msg_type == DHCPNAK) {
+	} else if (dhcp_awaits_ack(ifp) && v.msg_type == DHCPNAK) {
 		dhcp_unbind(ifp);
 	}
 }

@@ -90,6 +90,16 @@ int ip_output_frags(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32
 	return 0;
 }
 
+/* The quoted header @h of a datagram that may have been reassembled: as the whole datagram's
+ * (its total length, no fragment fields), so the sender can match it. */
+static void quote_whole(uint8_t *h, size_t total)
+{
+	wire_put16(h + 2, (uint16_t)total);
+	wire_put16(h + 6, 0);
+	wire_put16(h + 10, 0);
+	wire_put16(h + 10, wire_csum(h, (size_t)(h[0] & 15) * 4, 0));
+}
+
 /* Answers @ip (unicast to us, no socket for it) with destination unreachable @code. */
 static void icmp_unreach(const struct ip_view *ip, uint8_t code)
 {
@@ -110,6 +120,7 @@ static void icmp_unreach(const struct ip_view *ip, uint8_t code)
 	icmp[0] = ICMP_UNREACH;
 	icmp[1] = code;
 	memcpy(icmp + ICMP_HDR_LEN, ip->hdr, hl);
+	quote_whole(icmp + ICMP_HDR_LEN, hl + ip->len);
 	memcpy(icmp + ICMP_HDR_LEN + hl, ip->payload, quote);
 	wire_put16(icmp + 2, wire_csum(icmp, ICMP_HDR_LEN + hl + quote, 0));
 	net_ip_output(ip->dst, ip->src, IP_P_ICMP, f, ICMP_HDR_LEN + hl + quote);
@@ -147,8 +158,8 @@ static void icmp_error_input(const struct net_if *ifp, const struct ip_view *ip)
 	if (ip->len < ICMP_HDR_LEN + IP_HDR + 8 || (q[0] >> 4) != 4)
 		return;
 	qhl = (size_t)(q[0] & 15) * 4;
-	if (qhl < IP_HDR || qlen < qhl + 8)
-		return; /* RFC 792: the header and 8 bytes of the datagram */
+	if (qhl < IP_HDR || qlen < qhl + 8 || (wire_get16(q + 6) & 0x1fff))
+		return; /* RFC 792: the header and 8 bytes of the datagram (its first fragment) */
 	src = wire_get32n(q + 12);
 	dst = wire_get32n(q + 16);
 	if (src != ifp->addr)

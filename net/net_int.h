@@ -63,7 +63,6 @@ struct net_if {
 	enum dhcp_state dhcp;			    /* [N] */
 	uint32_t dhcp_xid, dhcp_server, dhcp_offer; /* [N] */
 	uint64_t dhcp_next_ns;			    /* [N] next transmission or renewal */
-	uint64_t dhcp_renew_ns;			    /* [N] lease/2, or the dhcp_renew= override */
 	unsigned dhcp_renewals;			    /* [N] */
 	/* [N] BOUND/RENEWING/REBINDING: absolute times of T1 <= T2 <= the lease's end */
 	uint64_t dhcp_t1_at, dhcp_t2_at, dhcp_end_at;

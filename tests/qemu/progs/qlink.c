@@ -16,6 +16,10 @@
  *                              next recvfrom reports it, once (then
  *                              -EAGAIN); a send after another refusal fails
  *                              -ECONNREFUSED too
+ *   qlink refusedbig ADDR PORT the pending RECV of a socket connected to a
+ *                              closed port ends -ECONNREFUSED when the
+ *                              datagram sent is 4000 bytes (the peer answers
+ *                              after reassembling it, quoting its first bytes)
  *   qlink unreach ADDR PORT    the same socket calls towards an address a
  *                              router answers with host unreachable:
  *                              the pending RECV ends -EHOSTUNREACH
@@ -99,8 +103,9 @@ static void send_big(const char *ip, const char *port, int n, char **sizes)
 	sys_close((int)s);
 }
 
-/* A connected socket's RECV op, pending while a datagram goes to the peer: its result. */
-static long pending_recv_result(int s)
+/* A connected socket's RECV op, pending while a @len-byte datagram goes to the peer: its
+ * result. */
+static long pending_recv_result(int s, size_t len)
 {
 	struct aio_waiter w;
 	struct tio_sqe sqe;
@@ -113,7 +118,8 @@ static long pending_recv_result(int s)
 	aio_prep_rw(&sqe, TIO_OP_RECV, s, &c, 1, 0);
 	CHECK("recv_submit", aio_submit(&w, 0, &sqe) == 0);
 	CHECK("recv_pending", aio_wait(&w, &ev, 1, 100000000) == 0);
-	CHECK("send_to_peer", sys_sendto(s, "x", 1, 0, NULL, 0) == 1);
+	fill(len);
+	CHECK("send_to_peer", sys_sendto(s, big, len, 0, NULL, 0) == (long)len);
 	if (aio_wait(&w, &ev, 1, 20000000000ULL) == 1)
 		res = ev.result;
 	else
@@ -130,7 +136,7 @@ static void refused(const char *ip, const char *port)
 
 	CHECK("refused_addr", addr_of(ip, port, &to) == 0);
 	CHECK("refused_connect", sys_connect((int)s, &to, sizeof(to)) == 0);
-	r = pending_recv_result((int)s);
+	r = pending_recv_result((int)s, 1);
 	printf("pending recv: %ld\n", r);
 	CHECK("pending_recv_econnrefused", r == -ECONNREFUSED);
 	CHECK("send_again", sys_sendto((int)s, "y", 1, 0, NULL, 0) == 1);
@@ -154,9 +160,22 @@ static void unreach(const char *ip, const char *port)
 
 	CHECK("unreach_addr", addr_of(ip, port, &to) == 0);
 	CHECK("unreach_connect", sys_connect((int)s, &to, sizeof(to)) == 0);
-	r = pending_recv_result((int)s);
+	r = pending_recv_result((int)s, 1);
 	printf("pending recv: %ld\n", r);
 	CHECK("pending_recv_ehostunreach", r == -EHOSTUNREACH);
+	sys_close((int)s);
+}
+
+static void refused_big(const char *ip, const char *port)
+{
+	struct tio_sockaddr_in to;
+	long s = sys_socket(AF_INET, SOCK_DGRAM, 0), r;
+
+	CHECK("refusedbig_addr", addr_of(ip, port, &to) == 0);
+	CHECK("refusedbig_connect", sys_connect((int)s, &to, sizeof(to)) == 0);
+	r = pending_recv_result((int)s, 4000);
+	printf("pending recv: %ld\n", r);
+	CHECK("fragmented_pending_recv_econnrefused", r == -ECONNREFUSED);
 	sys_close((int)s);
 }
 
@@ -170,11 +189,13 @@ int main(int argc, char **argv)
 		send_big(argv[2], argv[3], argc - 4, argv + 4);
 	else if (!strcmp(mode, "refused") && argc == 4)
 		refused(argv[2], argv[3]);
+	else if (!strcmp(mode, "refusedbig") && argc == 4)
+		refused_big(argv[2], argv[3]);
 	else if (!strcmp(mode, "unreach") && argc == 4)
 		unreach(argv[2], argv[3]);
 	else {
 		fprintf(stderr, "usage: qlink recvbig PORT N... | sendbig ADDR PORT N... | "
-				"refused ADDR PORT | unreach ADDR PORT\n");
+				"refused ADDR PORT | refusedbig ADDR PORT | unreach ADDR PORT\n");
 		return 2;
 	}
 	printf("qlink %s: %d failed\n", mode, failed);
