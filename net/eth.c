@@ -12,10 +12,16 @@
  * entry's resolution or failure calls net_send_resolved() for each waiter,
  * under net_lock, exactly once, and a cancel takes the node off first
  * (arp_unqueue), so each waiter is finished by one side only.
- * Frames the kernel originates itself (echo replies) are not queued: a miss
- * sends the request and drops the frame, as the sender retransmits.
+ * Frames the kernel originates itself (TCP segments, ICMP messages, through
+ * eth_output_ip) are copied into a held frame (arp_held_pool, NET_ARP_HELD
+ * frames in all, NET_ARP_HELD_PER per entry) on the PENDING entry's held
+ * list, sent in order when the reply comes, and dropped (counted in the
+ * card's tx-drop) when the entry fails: so the first RST or SYN to a new
+ * neighbour leaves after one round trip of ARP instead of waiting for a
+ * retransmission. With the queue full the frame is refused (-ENOBUFS).
  * Everything here runs under net_lock.
  */
+#include <async/pool.h>
 #include <kernel/console.h>
 #include <kernel/string.h>
 #include <uapi/errno.h>
@@ -31,7 +37,18 @@ struct arp_entry {
 	uint64_t deadline;	  /* [N] VALID: expiry; PENDING: next request */
 	unsigned tries;		  /* [N] requests sent while PENDING */
 	struct list_node waiters; /* [N] sends waiting, PENDING only */
+	struct list_node held;	  /* [N] struct arp_held, oldest first; PENDING only */
+	unsigned nheld;		  /* [N] length of held, <= NET_ARP_HELD_PER */
 };
+
+/* A frame of the kernel's own waiting for its next hop. [N] */
+struct arp_held {
+	struct list_node link; /* on an entry's held list */
+	size_t len;
+	uint8_t frame[ETH_HDR + NETDEV_MTU];
+};
+
+ASYNC_POOL_DEFINE(arp_held_pool, "arpheld", struct arp_held, NET_ARP_HELD);
 
 static struct arp_entry arp_cache[NET_ARP_ENTRIES];
 static const uint8_t eth_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -84,13 +101,34 @@ static struct arp_entry *arp_victim(void)
 	return best;
 }
 
-/* Finishes every waiter of @e: resolved with @mac, or failed with NULL. */
+/* A new entry: no waiters, nothing held. */
+static void arp_entry_init(struct arp_entry *e)
+{
+	list_init(&e->waiters);
+	list_init(&e->held);
+	e->nheld = 0;
+}
+
+/* Finishes every waiter of @e and sends or drops its held frames: resolved with @mac, or
+ * failed with NULL. */
 static void arp_flush(struct arp_entry *e, const uint8_t *mac)
 {
 	struct list_node *n;
 
 	while ((n = list_pop(&e->waiters)))
 		net_send_resolved(n, mac);
+	while ((n = list_pop(&e->held))) {
+		struct arp_held *h = list_entry(n, struct arp_held, link);
+
+		if (mac) {
+			wire_eth_build(h->frame, mac, e->ifp->dev->mac, ETH_P_IP);
+			eth_xmit(e->ifp, h->frame, h->len);
+		} else {
+			__atomic_add_fetch(&e->ifp->dev->counters.tx_dropped, 1, __ATOMIC_RELAXED);
+		}
+		async_pool_free(&arp_held_pool, h);
+	}
+	e->nheld = 0;
 }
 
 static void arp_learn(struct net_if *ifp, uint32_t ip, const uint8_t *mac, bool create)
@@ -100,7 +138,7 @@ static void arp_learn(struct net_if *ifp, uint32_t ip, const uint8_t *mac, bool 
 	if (!e && (!create || !(e = arp_victim())))
 		return;
 	if (e->state == ARP_FREE)
-		list_init(&e->waiters);
+		arp_entry_init(e);
 	e->ip = ip;
 	e->ifp = ifp;
 	memcpy(e->mac, mac, 6);
@@ -155,7 +193,7 @@ int arp_resolve(struct net_if *ifp, uint32_t nexthop, uint8_t *mac, struct list_
 			return -ENOBUFS;
 		*e =
 		    (struct arp_entry){.state = ARP_PENDING, .ip = nexthop, .ifp = ifp, .tries = 1};
-		list_init(&e->waiters);
+		arp_entry_init(e);
 		e->deadline = net_now() + NET_ARP_RETRY_NS;
 		arp_send(ifp, 1, NULL, nexthop);
 	}
@@ -197,11 +235,29 @@ void arp_tick(uint64_t now)
 	}
 }
 
+/* Keeps a copy of @frame on @nexthop's PENDING entry: 0, or -ENOBUFS (queue full). */
+static int arp_hold(uint32_t nexthop, const uint8_t *frame, size_t len)
+{
+	struct arp_entry *e = arp_find(nexthop);
+	struct arp_held *h;
+
+	if (!e || e->state != ARP_PENDING || e->nheld >= NET_ARP_HELD_PER ||
+	    len > sizeof(h->frame) || !(h = async_pool_alloc(&arp_held_pool)))
+		return -ENOBUFS;
+	memcpy(h->frame, frame, len);
+	h->len = len;
+	list_add_tail(&e->held, &h->link);
+	e->nheld++;
+	return 0;
+}
+
 int eth_output_ip(struct net_if *ifp, uint32_t nexthop, uint8_t *frame, size_t len)
 {
 	uint8_t mac[6];
 	int err = arp_resolve(ifp, nexthop, mac, NULL);
 
+	if (err == -EAGAIN)
+		return arp_hold(nexthop, frame, len);
 	if (err)
 		return err;
 	wire_eth_build(frame, mac, ifp->dev->mac, ETH_P_IP);

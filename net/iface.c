@@ -312,7 +312,7 @@ int net_if_set(const struct tio_ifreq *req)
 
 static const char *const dhcp_names[] = {
     [DHCP_OFF] = "off",	    [DHCP_SELECTING] = "selecting", [DHCP_REQUESTING] = "requesting",
-    [DHCP_BOUND] = "bound", [DHCP_RENEWING] = "renewing",
+    [DHCP_BOUND] = "bound", [DHCP_RENEWING] = "renewing",   [DHCP_REBINDING] = "rebinding",
 };
 
 bool net_if_line(unsigned i, char *buf, size_t cap)

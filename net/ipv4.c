@@ -10,8 +10,18 @@
  * completes when the last fragment has set the length and every block is
  * there, and expires NET_REASM_TTL_NS after its first fragment. A datagram
  * larger than a slot, or one arriving with every slot busy, is dropped.
- * Output sends one unfragmented datagram (at most NETDEV_MTU bytes); TTL is
- * NET_TTL. Everything here runs under net_lock.
+ * Output: net_ip_output sends one unfragmented datagram (at most NETDEV_MTU
+ * bytes); a socket's datagram up to NET_FRAG_MAX bytes leaves in fragments
+ * (ip_output_frags: one ID, payloads of multiples of 8 bytes, MF on all but
+ * the last); TTL is NET_TTL.
+ *
+ * ICMP errors (RFC 792, RFC 1122 3.2.2): a UDP datagram unicast to us for a
+ * port nobody is bound to is answered with destination unreachable, port
+ * unreachable (its IP header and up to ICMP_ERR_QUOTE bytes after it), at
+ * most NET_ICMP_ERR_RATE a second. A destination unreachable about one of
+ * our UDP datagrams goes to its connected socket, one about a TCP segment to
+ * the engine (tcp_icmp_unreach: it ends a connection in SYN-SENT), with the
+ * errno Linux gives (icmp_unreach_errno). Everything here runs under net_lock.
  */
 #include <kernel/string.h>
 #include <uapi/errno.h>
@@ -28,7 +38,14 @@ struct reasm_slot {
 	uint8_t data[NET_REASM_BYTES];	    /* [N] */
 };
 
+#define ICMP_UNREACH	   3
+#define ICMP_PORT_UNREACH  3
+#define ICMP_ERR_QUOTE	   548 /* quoted bytes: the error stays within 576 (RFC 1812 4.3.2.3) */
+#define ICMP_ERR_WINDOW_NS 1000000000ULL
+
 static struct reasm_slot reasm[NET_REASM_SLOTS];
+static uint64_t icmp_err_window; /* [N] start of the current second of ICMP errors */
+static unsigned icmp_err_sent;	 /* [N] errors sent in it */
 static uint16_t ip_id;
 static unsigned long ip_dropped; /* [N] malformed or undeliverable datagrams */
 
@@ -49,6 +66,112 @@ int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, siz
 	wire_ip_build(frame + ETH_HDR, proto, src ? src : ifp->addr, dst, (uint16_t)plen,
 		      ip_next_id(), NET_TTL);
 	return eth_output_ip(ifp, nexthop, frame, ETH_HDR + IP_HDR + plen);
+}
+
+int ip_output_frags(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32_t dst,
+		    uint8_t proto, const uint8_t *l4, size_t len)
+{
+	uint8_t f[ETH_HDR + NETDEV_MTU];
+	uint8_t *h = f + ETH_HDR;
+	size_t step = (NETDEV_MTU - IP_HDR) & ~(size_t)7, n;
+	uint16_t id = ip_next_id();
+	int err;
+
+	for (size_t off = 0; off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		memcpy(h + IP_HDR, l4 + off, n);
+		wire_ip_build(h, proto, src, dst, (uint16_t)n, id, NET_TTL);
+		wire_put16(h + 6, (uint16_t)((off + n < len ? 0x2000 : 0) | off / 8));
+		wire_put16(h + 10, 0);
+		wire_put16(h + 10, wire_csum(h, IP_HDR, 0));
+		if ((err = eth_output_mac(ifp, mac, f, ETH_HDR + IP_HDR + n)))
+			return err;
+	}
+	return 0;
+}
+
+/* The quoted header @h of a datagram that may have been reassembled: as the whole datagram's
+ * (its total length, no fragment fields), so the sender can match it. */
+static void quote_whole(uint8_t *h, size_t total)
+{
+	wire_put16(h + 2, (uint16_t)total);
+	wire_put16(h + 6, 0);
+	wire_put16(h + 10, 0);
+	wire_put16(h + 10, wire_csum(h, (size_t)(h[0] & 15) * 4, 0));
+}
+
+/* Answers @ip (unicast to us, no socket for it) with destination unreachable @code. */
+static void icmp_unreach(const struct ip_view *ip, uint8_t code)
+{
+	uint8_t f[ETH_HDR + IP_HDR + ICMP_HDR_LEN + IP_HDR + ICMP_ERR_QUOTE];
+	uint8_t *icmp = f + ETH_HDR + IP_HDR;
+	size_t hl = ip->hdr_len; /* at most 60 */
+	size_t room = IP_HDR + ICMP_ERR_QUOTE - hl, quote = ip->len < room ? ip->len : room;
+	uint64_t now = net_now();
+
+	if (now - icmp_err_window >= ICMP_ERR_WINDOW_NS) {
+		icmp_err_window = now;
+		icmp_err_sent = 0;
+	}
+	if (icmp_err_sent >= NET_ICMP_ERR_RATE)
+		return; /* a flood of strays gets no flood of answers */
+	icmp_err_sent++;
+	memset(icmp, 0, ICMP_HDR_LEN);
+	icmp[0] = ICMP_UNREACH;
+	icmp[1] = code;
+	memcpy(icmp + ICMP_HDR_LEN, ip->hdr, hl);
+	quote_whole(icmp + ICMP_HDR_LEN, hl + ip->len);
+	memcpy(icmp + ICMP_HDR_LEN + hl, ip->payload, quote);
+	wire_put16(icmp + 2, wire_csum(icmp, ICMP_HDR_LEN + hl + quote, 0));
+	net_ip_output(ip->dst, ip->src, IP_P_ICMP, f, ICMP_HDR_LEN + hl + quote);
+}
+
+/* Linux's errno for a destination unreachable code (icmp_err_convert). */
+static int icmp_unreach_errno(uint8_t code)
+{
+	switch (code) {
+	case 0:	 /* net unreachable */
+	case 6:	 /* net unknown */
+	case 9:	 /* net administratively prohibited */
+	case 11: /* net unreachable for TOS */
+		return -ENETUNREACH;
+	case 2:
+		return -ENOPROTOOPT;
+	case ICMP_PORT_UNREACH:
+		return -ECONNREFUSED;
+	case 4:
+		return -EMSGSIZE;
+	case 7: /* host unknown */
+		return -EHOSTDOWN;
+	default:
+		return -EHOSTUNREACH;
+	}
+}
+
+/* A destination unreachable quoting a datagram of ours: to the socket it came from. */
+static void icmp_error_input(const struct net_if *ifp, const struct ip_view *ip)
+{
+	const uint8_t *q = ip->payload + ICMP_HDR_LEN; /* the quoted IP header */
+	size_t qlen = ip->len - ICMP_HDR_LEN, qhl;
+	uint32_t src, dst;
+
+	if (ip->len < ICMP_HDR_LEN + IP_HDR + 8 || (q[0] >> 4) != 4)
+		return;
+	qhl = (size_t)(q[0] & 15) * 4;
+	if (qhl < IP_HDR || qlen < qhl + 8 || (wire_get16(q + 6) & 0x1fff))
+		return; /* RFC 792: the header and 8 bytes of the datagram (its first fragment) */
+	src = wire_get32n(q + 12);
+	dst = wire_get32n(q + 16);
+	if (src != ifp->addr)
+		return;
+	if (q[9] == IP_P_UDP)
+		sock_icmp_error(src, wire_get16(q + qhl), dst, wire_get16(q + qhl + 2),
+				icmp_unreach_errno(ip->payload[1]));
+	else if (q[9] == IP_P_TCP) /* the 8 bytes hold the ports and the sequence number */
+		net_tcp_icmp_unreach(src, wire_get16(q + qhl), dst, wire_get16(q + qhl + 2),
+				     (uint32_t)wire_get16(q + qhl + 4) << 16 |
+					 wire_get16(q + qhl + 6),
+				     icmp_unreach_errno(ip->payload[1]));
 }
 
 static void icmp_echo_reply(const struct ip_view *ip)
@@ -77,6 +200,8 @@ static void ip_deliver(struct net_if *ifp, const struct ip_view *ip)
 			break;
 		if (ic.type == ICMP_ECHO && ic.code == 0 && ifp->addr)
 			icmp_echo_reply(ip);
+		else if (ic.type == ICMP_UNREACH && ifp->addr)
+			icmp_error_input(ifp, ip);
 		sock_deliver_icmp(ip);
 		return;
 	case IP_P_UDP:
@@ -84,8 +209,8 @@ static void ip_deliver(struct net_if *ifp, const struct ip_view *ip)
 			break;
 		if (u.dport == 68 && u.sport == 67 && ifp->dhcp != DHCP_OFF)
 			dhcp_input(ifp, &u);
-		else
-			sock_deliver_udp(ip, &u);
+		else if (!sock_deliver_udp(ip, &u) && ifp->addr && ip->dst == ifp->addr)
+			icmp_unreach(ip, ICMP_PORT_UNREACH);
 		return;
 	case IP_P_TCP:
 		net_tcp_input(ip); /* the engine checks the checksum and lengths */

@@ -37,10 +37,22 @@
 #define NET_BOOT_DHCP_NS (3ULL * 1000000000ULL) /* boot waits this long at most for leases */
 #define NET_TICK_NS	 (100ULL * 1000000ULL)	/* the thread's timer period */
 
+#define NET_ARP_HELD	  16		  /* kernel-made frames held for ARP, all addresses */
+#define NET_ARP_HELD_PER  8		  /* of them, for one unresolved address */
+#define NET_FRAG_MAX	  NET_REASM_BYTES /* largest datagram sent in fragments (UDP/ICMP part) */
+#define NET_ICMP_ERR_RATE 50		  /* ICMP errors sent per second, at most */
+
 extern struct spinlock net_lock;
 extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
 
-enum dhcp_state { DHCP_OFF, DHCP_SELECTING, DHCP_REQUESTING, DHCP_BOUND, DHCP_RENEWING };
+enum dhcp_state {
+	DHCP_OFF,
+	DHCP_SELECTING,
+	DHCP_REQUESTING,
+	DHCP_BOUND,
+	DHCP_RENEWING,
+	DHCP_REBINDING,
+};
 
 /* One interface per NIC. */
 struct net_if {
@@ -51,8 +63,9 @@ struct net_if {
 	enum dhcp_state dhcp;			    /* [N] */
 	uint32_t dhcp_xid, dhcp_server, dhcp_offer; /* [N] */
 	uint64_t dhcp_next_ns;			    /* [N] next transmission or renewal */
-	uint64_t dhcp_renew_ns;			    /* [N] lease/2, or the dhcp_renew= override */
 	unsigned dhcp_renewals;			    /* [N] */
+	/* [N] BOUND/RENEWING/REBINDING: absolute times of T1 <= T2 <= the lease's end */
+	uint64_t dhcp_t1_at, dhcp_t2_at, dhcp_end_at;
 };
 
 /* A socket. [N] unless noted. */
@@ -67,6 +80,8 @@ struct net_sock {
 	unsigned long rx, tx, drops;
 	struct tcp_sock *tcp;  /* [N] SOCK_STREAM: the engine's socket */
 	struct list_node tcpw; /* [N] SOCK_STREAM: waiting struct tcp_frame, oldest first */
+	int err; /* [N] SOCK_DGRAM: an ICMP error for the connected peer (-errno), reported once by
+		  * the next receive or send, as Linux's sk_err; 0: none */
 };
 
 extern struct net_if net_ifs[NET_IF_MAX];
@@ -80,8 +95,8 @@ uint64_t net_now(void);
 
 /* eth.c: Ethernet and ARP. Under net_lock. */
 void eth_input(struct net_if *ifp, const uint8_t *frame, size_t len);
-/* Sends @frame (Ethernet header space included, filled here) to @nexthop; -EAGAIN if unresolved
- * (an ARP request went out). */
+/* Sends @frame (Ethernet header space included, filled here) to @nexthop: 0 sent, or held
+ * until ARP resolves it (sent then, dropped if it fails); -ENOBUFS with the queue full. */
 int eth_output_ip(struct net_if *ifp, uint32_t nexthop, uint8_t *frame, size_t len);
 int eth_output_bcast(struct net_if *ifp, uint8_t *frame, size_t len);
 int eth_output_mac(struct net_if *ifp, const uint8_t *mac, uint8_t *frame, size_t len);
@@ -97,20 +112,31 @@ void net_send_resolved(struct list_node *node, const uint8_t *mac);
 /* ipv4.c */
 void ip_input(struct net_if *ifp, const uint8_t *pkt, size_t len);
 /* Builds the IP header at frame+ETH_HDR over @plen payload bytes already at frame+ETH_HDR+IP_HDR
- * and sends it: 0, -EAGAIN (next hop unresolved: dropped), -ENETUNREACH. */
+ * and sends it: 0 (sent, or held for ARP), -ENOBUFS (ARP queue full), -ENETUNREACH. */
 int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen);
 void ip_reasm_tick(uint64_t now);
 uint16_t ip_next_id(void);
+/* Sends the @len-byte datagram body @l4 (UDP or ICMP, headers built) to @mac in IPv4 fragments
+ * of at most NETDEV_MTU bytes: 0 or the first error. */
+int ip_output_frags(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32_t dst,
+		    uint8_t proto, const uint8_t *l4, size_t len);
 
 /* socket.c: delivery from the input path, and the completions it leaves for after net_lock
  * (net_complete_deferred: call it, without net_lock, after any section that may deliver). */
 void net_complete_deferred(void);
-void sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u);
+/* False when no socket is bound to the datagram's port (ipv4.c answers port unreachable). */
+bool sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u);
+/* An ICMP destination unreachable about our UDP datagram laddr:lport -> raddr:rport: the
+ * connected socket's oldest one-shot receive ends with @err, else the next call reports it. */
+void sock_icmp_error(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, int err);
 void sock_deliver_icmp(const struct ip_view *ip);
 
 /* tcpip.c: the TCP engine's instance, under net_lock (net_tcp_init takes it). */
 void net_tcp_init(void);
 void net_tcp_input(const struct ip_view *ip);
+/* An ICMP destination unreachable quoting our TCP segment (addresses in network order). */
+void net_tcp_icmp_unreach(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq,
+			  int err);
 /* Runs the engine's timers when @now has reached net_tcp_deadline(). */
 void net_tcp_tick(uint64_t now);
 uint64_t net_tcp_deadline(void);       /* UINT64_MAX: none */

@@ -57,6 +57,7 @@ static struct list_node sock_list = {&sock_list, &sock_list};
 static struct list_node net_done = {&net_done, &net_done};
 static uint16_t next_ephemeral = NET_EPHEMERAL_LO;
 static uint8_t net_txbuf[ETH_HDR + NETDEV_MTU]; /* [N] socket sends are built here */
+static uint8_t net_fragbuf[NET_FRAG_MAX];	/* [N] a datagram sent in fragments, whole */
 bool net_zero_copy_off; /* [I] netzerocopy=off on the command line: always copy */
 
 enum sf_state { SF_IDLE, SF_WAITING, SF_TX, SF_DONE };
@@ -382,7 +383,7 @@ static void sock_drain(struct net_sock *s)
 	}
 }
 
-void sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u)
+bool sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u)
 {
 	struct dgram d = {.src = ip->src, .sport = u->sport, .p1 = u->payload, .n1 = u->len};
 
@@ -394,8 +395,41 @@ void sock_deliver_udp(const struct ip_view *ip, const struct udp_view *u)
 		    (s->raddr && (s->raddr != ip->src || s->rport != u->sport)))
 			continue;
 		sock_deliver(s, &d);
+		return true;
+	}
+	return false;
+}
+
+void sock_icmp_error(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport, int err)
+{
+	for (struct list_node *n = sock_list.next; n != &sock_list; n = n->next) {
+		struct net_sock *s = list_entry(n, struct net_sock, link);
+
+		/* Only a connected socket hears of it, as on Linux without IP_RECVERR. */
+		if (s->type != SOCK_DGRAM || s->lport != lport || s->raddr != raddr ||
+		    s->rport != rport || (s->laddr && s->laddr != laddr))
+			continue;
+		for (struct list_node *r = s->readers.next; r != &s->readers; r = r->next) {
+			struct sock_frame *fr = list_entry(r, struct sock_frame, node);
+
+			if (!fr->pbq) { /* a multishot receive goes on: its events are datagrams */
+				list_del(&fr->node);
+				sf_finish(fr, err);
+				return;
+			}
+		}
+		s->err = err;
 		return;
 	}
+}
+
+/* The socket's pending ICMP error, taken (reported once), or 0. Under net_lock. */
+static int sock_take_err(struct net_sock *s)
+{
+	int err = s->err;
+
+	s->err = 0;
+	return err;
 }
 
 void sock_deliver_icmp(const struct ip_view *ip)
@@ -443,7 +477,7 @@ static int64_t recv_start(struct async_op *op, void *state)
 		fr->borrowed = true;
 	}
 	f = spin_lock_irqsave(&net_lock);
-	if (!fr->pbq)
+	if (!fr->pbq && !(n = sock_take_err(fr->s)))
 		n = recv_queued(fr);
 	if (n == -EAGAIN && !fr->nowait) {
 		fr->op = op;
@@ -537,8 +571,28 @@ static int64_t send_xmit_sg(struct sock_frame *fr, const uint8_t *mac)
 /* The card can read this send's payload where it is: a UDP datagram in user pages. */
 static bool send_zero_copy(const struct sock_frame *fr)
 {
-	return fr->s->type == SOCK_DGRAM && fr->len && !async_buf_data(fr->buf) &&
-	       fr->ifp->dev->ops->xmit_sg && !net_zero_copy_off;
+	return fr->s->type == SOCK_DGRAM && fr->len && fr->len <= NETDEV_MTU - IP_HDR - UDP_HDR &&
+	       !async_buf_data(fr->buf) && fr->ifp->dev->ops->xmit_sg && !net_zero_copy_off;
+}
+
+/* A datagram larger than the MTU (send_prepare bounds it by NET_FRAG_MAX): built whole in
+ * net_fragbuf, then sent in IPv4 fragments. Bytes sent, or -errno. */
+static int64_t send_xmit_frags(struct sock_frame *fr, const uint8_t *mac, size_t hl)
+{
+	struct net_sock *s = fr->s;
+	uint32_t src = fr->ifp->addr;
+	int err;
+
+	vfs_buf_copy_in(fr->buf, fr->boff, net_fragbuf + hl, fr->len);
+	if (s->type == SOCK_DGRAM)
+		wire_udp_build(net_fragbuf, src, fr->dst, s->lport, fr->dport, (uint16_t)fr->len);
+	err = ip_output_frags(fr->ifp, mac, src, fr->dst,
+			      s->type == SOCK_DGRAM ? IP_P_UDP : IP_P_ICMP, net_fragbuf,
+			      hl + fr->len);
+	if (err)
+		return err == -EAGAIN ? -ENOBUFS : err;
+	s->tx++;
+	return (int64_t)fr->len;
 }
 
 /* Builds the datagram of @fr in net_txbuf and sends it to @mac: bytes sent, ASYNC_PENDING
@@ -553,6 +607,8 @@ static int64_t send_xmit(struct sock_frame *fr, const uint8_t *mac)
 
 	if (send_zero_copy(fr))
 		return send_xmit_sg(fr, mac);
+	if (hl + fr->len > NETDEV_MTU - IP_HDR)
+		return send_xmit_frags(fr, mac, hl);
 	vfs_buf_copy_in(fr->buf, fr->boff, ip + IP_HDR + hl, fr->len);
 	if (s->type == SOCK_DGRAM)
 		wire_udp_build(ip + IP_HDR, src, fr->dst, s->lport, fr->dport, (uint16_t)fr->len);
@@ -578,10 +634,13 @@ void net_send_resolved(struct list_node *node, const uint8_t *mac)
 static int send_prepare(struct sock_frame *fr, uint32_t *nexthop)
 {
 	struct net_sock *s = fr->s;
-	size_t max = NETDEV_MTU - IP_HDR - (s->type == SOCK_DGRAM ? UDP_HDR : 0);
+	size_t max = NET_FRAG_MAX - (s->type == SOCK_DGRAM ? UDP_HDR : 0);
+	int err;
 
 	if (fr->len > max)
 		return -EMSGSIZE;
+	if ((err = sock_take_err(s)))
+		return err;
 	if (s->type == SOCK_RAW && fr->len < ICMP_HDR_LEN)
 		return -EINVAL;
 	if (!(fr->ifp = net_route(fr->dst, nexthop)))

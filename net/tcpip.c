@@ -3,8 +3,8 @@
  * stack: one engine instance, net_tcp, under net_lock.
  *
  * Below: ip_deliver hands every protocol-6 datagram to net_tcp_input; the
- * engine's output builds the IPv4 packet with net_ip_output (through ARP: an
- * unresolved next hop drops the segment, which the engine retransmits);
+ * engine's output builds the IPv4 packet with net_ip_output (through ARP: a
+ * segment for an unresolved next hop waits in the ARP queue, see eth.c);
  * its clock is net_now(). Timers: the stack's thread (iface.c) calls
  * net_tcp_tick when the clock reaches net_tcp_deadline(), and sleeps no
  * later than that deadline.
@@ -84,6 +84,13 @@ void net_tcp_tick(uint64_t now)
 {
 	if (net_tcp_up && now >= tcp_next_deadline(&net_tcp))
 		tcp_tick(&net_tcp);
+}
+
+void net_tcp_icmp_unreach(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq,
+			  int err)
+{
+	if (net_tcp_up)
+		tcp_icmp_unreach(&net_tcp, to_host(src), sport, to_host(dst), dport, seq, err);
 }
 
 uint64_t net_tcp_deadline(void)

@@ -166,6 +166,10 @@ static void dhcp_option(struct dhcp_view *v, uint8_t code, const uint8_t *val, s
 		v->router = wire_get32n(val);
 	else if (code == 51 && olen == 4)
 		v->lease_s = (uint32_t)wire_get16(val) << 16 | wire_get16(val + 2);
+	else if (code == 58 && olen == 4)
+		v->t1_s = (uint32_t)wire_get16(val) << 16 | wire_get16(val + 2);
+	else if (code == 59 && olen == 4)
+		v->t2_s = (uint32_t)wire_get16(val) << 16 | wire_get16(val + 2);
 }
 
 int wire_dhcp_parse(const uint8_t *p, size_t len, struct dhcp_view *v)

@@ -71,6 +71,7 @@ struct dhcp_view {
 	uint32_t xid, yiaddr;
 	const uint8_t *chaddr;
 	uint32_t server_id, netmask, router, lease_s; /* 0 when absent */
+	uint32_t t1_s, t2_s;			      /* options 58, 59; 0 when absent */
 };
 
 uint16_t wire_get16(const uint8_t *p);

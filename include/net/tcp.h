@@ -146,6 +146,12 @@ void tcp_input(struct tcp_stack *st, uint32_t src, uint32_t dst, const void *seg
 void tcp_tick(struct tcp_stack *st);
 /* The earliest timer deadline in ns (UINT64_MAX: none). */
 uint64_t tcp_next_deadline(struct tcp_stack *st);
+/* An ICMP destination unreachable quoting our segment @src:@sport -> @dst:@dport with sequence
+ * number @seq; @err is the code's errno. As Linux (tcp_v4_err): a connection in SYN-SENT whose
+ * SYN it quotes (@seq in [SND.UNA, SND.MAX]) ends with @err (the pending connect fails at once);
+ * in other states it is ignored (the retransmissions go on). */
+void tcp_icmp_unreach(struct tcp_stack *st, uint32_t src, uint16_t sport, uint32_t dst,
+		      uint16_t dport, uint32_t seq, int err);
 
 /* ---- Above ---- */
 /* A new closed socket, or -ENOMEM (pool exhausted) via *out == NULL and the return. */

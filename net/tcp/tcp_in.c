@@ -511,3 +511,20 @@ void tcp_input(struct tcp_stack *st, uint32_t src, uint32_t dst, const void *byt
 		tcp_output(s);
 	tcp_flush(st);
 }
+
+void tcp_icmp_unreach(struct tcp_stack *st, uint32_t src, uint16_t sport, uint32_t dst,
+		      uint16_t dport, uint32_t seq, int err)
+{
+	for (struct tcp_sock *s = st->socks; s; s = s->next) {
+		if ((s->flags & TCP_F_DEAD) || s->state != TCP_SYN_SENT || s->laddr != src ||
+		    s->lport != sport || s->raddr != dst || s->rport != dport)
+			continue;
+		/* A quote of something we never sent is forged or stale (RFC 5927 4.1). */
+		if (SEQ_LT(seq, s->snd_una) || SEQ_GT(seq, s->snd_max))
+			return;
+		tcp_drop(s, err);
+		tcp_post(s, TCP_EV_CONNECT);
+		break;
+	}
+	tcp_flush(st);
+}

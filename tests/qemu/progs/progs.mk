@@ -12,6 +12,7 @@ qprogs      += flagprobe pbqtest vfsprobe qpipe blkbench blkprobe hog timeprobe 
 qprogs      += fatmeta fatbench
 qprogs      += qtcpbig
 qprogs      += qaio
+qprogs      += qlink
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
