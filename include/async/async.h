@@ -181,6 +181,17 @@ void async_heap_stats(struct async_heap *h, struct async_heap *out);
 /* An op with an empty stack, or NULL when the op pool is exhausted. */
 struct async_op *async_op_alloc(struct async_heap *heap);
 /*
+ * The lean path: an op for the armed slot of @h, bound to it at once (so
+ * async_waiter_cancel reaches it while it is prepared: it starts cancelled),
+ * taken from the waiter's op cache when it has one, in a single waiter-lock
+ * section, else from the pool. Submit it with async_op_submit(op, h) (the
+ * same @h; submit_fn refuses it with -EINVAL); async_op_discard unbinds it.
+ * Ops whose final event a waiter receives go back into its cache
+ * (ASYNC_WAITER_OP_CACHE at most) when their last reference goes with it.
+ * NULL when no op is left, or @h is stale or already has an op.
+ */
+struct async_op *async_op_alloc_for(const struct async_handle *h, struct async_heap *heap);
+/*
  * Pushes a frame of @layer and returns its zeroed state, or NULL when no
  * room is left (inline stack full and spill heap exhausted: -ENOMEM) or the
  * op is cancelled (-ECANCELED); async_op_push_error() says which.

@@ -421,9 +421,9 @@ static bool sqe_flags_bad(const struct tio_sqe *s)
 
 	if (s->flags & ~(uint32_t)(TIO_SQE_REGBUF | TIO_SQE_PBQ_READ))
 		return true;
-	if (pbq && (pbq != TIO_SQE_PBQ_READ ||
-		    (s->opcode != TIO_OP_READ && s->opcode != TIO_OP_RECV) ||
-		    (s->flags & TIO_SQE_REGBUF)))
+	if (pbq &&
+	    (pbq != TIO_SQE_PBQ_READ || (s->opcode != TIO_OP_READ && s->opcode != TIO_OP_RECV) ||
+	     (s->flags & TIO_SQE_REGBUF)))
 		return true;
 	return (s->flags & TIO_SQE_REGBUF) && s->opcode != TIO_OP_READ && s->opcode != TIO_OP_WRITE;
 }
@@ -482,7 +482,8 @@ static unsigned sqe_bufs(const struct tio_sqe *sqe)
 /* The op: quota frame, then the opcode's frames; submitted, or discarded on error. */
 static int submit_op(struct proc *p, const struct tio_sqe *sqe, const struct async_handle *h)
 {
-	struct async_op *op = async_op_alloc(&p->heap);
+	/* Bound to the slot at once, from the waiter's op cache when it has one. */
+	struct async_op *op = async_op_alloc_for(h, &p->heap);
 	int err;
 
 	if (!op)

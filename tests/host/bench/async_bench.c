@@ -37,10 +37,10 @@ static const struct async_layer dev_layer = {
 static void submit_dev(struct async_waiter *w, unsigned slot, struct async_heap *heap)
 {
 	struct async_handle h;
-	struct async_op *op = async_op_alloc(heap);
+	struct async_op *op;
 
-	if (!op || async_waiter_arm(w, slot, &h) || !async_push(op, &dev_layer) ||
-	    async_op_submit(op, &h)) {
+	if (async_waiter_arm(w, slot, &h) || !(op = async_op_alloc_for(&h, heap)) ||
+	    !async_push(op, &dev_layer) || async_op_submit(op, &h)) {
 		fprintf(stderr, "bench: submit failed\n");
 		exit(1);
 	}

@@ -642,7 +642,8 @@ static void submit(struct input *in)
 	CHECK_EQ(async_waiter_arm(w, slot, &h), pred);
 	if (pred)
 		return;
-	op = async_op_alloc(&heap);
+	/* Bound to the slot (the waiter's op cache) or from the pool, as the input says. */
+	op = (d >> 3) & 1 ? async_op_alloc_for(&h, &heap) : async_op_alloc(&heap);
 	if (!op) { /* injected pool failure */
 		async_waiter_disarm(&h);
 		return;

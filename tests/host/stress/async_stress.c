@@ -402,7 +402,9 @@ static void submit_one(struct submitter *s, unsigned slot)
 	if (err)
 		return fail("arm", slot, err);
 	trace(s->id, slot, "armed, generation", h.gen, 0);
-	op = async_op_alloc(NULL);
+	/* Both ways to get an op: bound to the slot from the waiter's op cache, or from the pool.
+	 */
+	op = rand_r(&s->seed) % 2 ? async_op_alloc_for(&h, NULL) : async_op_alloc(NULL);
 	if (!op) {
 		async_waiter_disarm(&h);
 		return;

@@ -8,11 +8,14 @@
 #include "synth.h"
 #include "utest.h"
 
-/* Documented in docs/async.md section 16 and docs/porting.md: waiter 4 (arm,
- * attach, post, wait_event), op 2 (start, completed), op pool 2 (alloc, free).
- * Was 12: a second op section after the post, the live-op list's link and
- * unlink, and the kernel heap's once-lock on every async_op_alloc(NULL). */
-#define NOP_ROUNDTRIP_LOCKS 8
+/* Documented in docs/async.md section 16 and docs/porting.md: waiter 4 (arm;
+ * async_op_alloc_for, which takes the op from the waiter's cache and binds it
+ * to the slot; the post, which puts the op back into that cache; wait_event),
+ * no op lock (an op that completes inside its submit is never seen by another
+ * thread before its post) and no pool lock. Was 12, then 8 (waiter 4, op 2,
+ * op pool 2): the op sections at start and finish and the pool's alloc and
+ * free are gone, attach merged into the cached alloc. */
+#define NOP_ROUNDTRIP_LOCKS 4
 
 static unsigned long nop_roundtrip_locks(struct async_waiter *w)
 {
