@@ -300,7 +300,7 @@ void __async_waiter_detach(const struct async_handle *h, struct async_op *op)
  */
 static bool __cache_keep(struct async_waiter *w, struct async_op *op)
 {
-	if (w->ncached >= ASYNC_WAITER_OP_CACHE || async_atomic_load(&op->refs) != 1)
+	if (w->ncached + 1 > ASYNC_WAITER_OP_CACHE || async_atomic_load(&op->refs) != 1)
 		return false;
 	__atomic_store_n(&op->refs, 0, __ATOMIC_RELAXED);
 	op_set_state(op, OP_FREE); /* introspection skips it from here on */
