@@ -192,6 +192,14 @@ struct async_op *async_op_alloc(struct async_heap *heap);
  */
 struct async_op *async_op_alloc_for(const struct async_handle *h, struct async_heap *heap);
 /*
+ * async_waiter_arm(w, slot, h) and async_op_alloc_for(h, heap) in one
+ * waiter-lock section when the cache has an op. Returns the arm's result;
+ * once armed (0), *op is the bound op, or NULL when no op was available (the
+ * slot stays armed: disarm it, or post the error through it).
+ */
+int async_op_alloc_armed(struct async_waiter *w, unsigned slot, struct async_heap *heap,
+			 struct async_handle *h, struct async_op **op);
+/*
  * Pushes a frame of @layer and returns its zeroed state, or NULL when no
  * room is left (inline stack full and spill heap exhausted: -ENOMEM) or the
  * op is cancelled (-ECANCELED); async_op_push_error() says which.

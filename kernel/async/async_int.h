@@ -126,6 +126,12 @@ size_t __async_slot_bytes(void);
  */
 struct async_op *__async_waiter_cached_op(const struct async_handle *h,
 					  void (*init)(void *op, void *arg), void *arg, int *err);
+/* async_waiter_arm and __async_waiter_cached_op in one section. *err: the
+ * arm's error (not armed), or 0 (armed; NULL: the cache is empty), or
+ * -ENOMEM (armed, an injected fault refused the cached op). */
+struct async_op *__async_waiter_arm_cached(struct async_waiter *w, unsigned slot,
+					   struct async_handle *h,
+					   void (*init)(void *op, void *arg), void *arg, int *err);
 bool __async_waiter_post_final(struct async_op *op, int64_t result);
 /* Unbinds @op from the slot of @h (an op allocated for it, discarded unsubmitted). */
 void __async_waiter_detach(const struct async_handle *h, struct async_op *op);

@@ -21,9 +21,19 @@
  *   COMPLETED --posted to the waiter slot or done callback, then the last
  *     async_op_put--> FREE (the op stays busy and COMPLETED while the result
  *     leaves: no lock is taken again after the post)
+ *   COMPLETED --posted, the in-flight reference the last one,
+ *     __async_waiter_post_final--> FREE in the waiter's op cache (same lock
+ *     section as the post) --async_op_alloc_for / _armed--> PREPARING
+ *
+ * Locks per op: op_start and op_finish take no op lock (the owner holds busy,
+ * and the fields others read are atomic), so an op that completes inside its
+ * submit takes none at all; one that pends takes one section to park and one
+ * per completion. Ops allocated for a slot come from the waiter's cache in
+ * the waiter-lock section that binds them and go back in the post's section.
  *
  * Guarantees per state (checked by __async_op_check when ASYNC_PORT_ASSERTS):
- *   PREPARING: busy, not linked to a slot, no deadline armed.
+ *   PREPARING: busy, no deadline armed; linked to its slot only if it was
+ *     allocated for it (async_op_alloc_for / _armed: a slot cancel reaches it).
  *   SUBMITTED, COMPLETING: busy (one owner runs the frames), top != NULL.
  *   PENDING: not busy, top != NULL, no result waiting.
  *   COMPLETED: top == NULL, the result has left (once) or is leaving.
@@ -178,6 +188,37 @@ out:
 		op->handle = *h;
 	}
 	return op;
+}
+
+int async_op_alloc_armed(struct async_waiter *w, unsigned slot, struct async_heap *heap,
+			 struct async_handle *h, struct async_op **opp)
+{
+	struct async_op *op;
+	int err;
+
+	if (!heap)
+		heap = async_kernel_heap();
+	*opp = NULL;
+	op = __async_waiter_arm_cached(w, slot, h, op_init_fields, heap, &err);
+	if (err == -ENOMEM) {
+		async_pool_note_failure(&async_op_pool);
+		return 0; /* armed, no op */
+	}
+	if (err)
+		return err;
+	if (!op) {
+		op = op_from_pool(heap);
+		if (op && __async_waiter_attach(h, op)) {
+			async_op_put(op);
+			op = NULL;
+		}
+	}
+	if (op) {
+		op->bound = true;
+		op->handle = *h;
+	}
+	*opp = op;
+	return 0;
 }
 
 /* No state is written after the stack is released: a walk may be reading it. */

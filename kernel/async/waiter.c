@@ -145,23 +145,34 @@ out_free_blocks:
 	return -ENOMEM;
 }
 
-/* Gives the cached ops back to the op pool; caller holds w->lock. Returns how many. */
-static unsigned __cache_drain(struct async_waiter *w)
+/* Empties the op cache; caller holds w->lock. Returns the list (free it without the lock). */
+static struct async_op *__cache_detach(struct async_waiter *w)
 {
-	unsigned n = w->ncached;
+	struct async_op *list = w->cache;
+
+	w->cache = NULL;
+	w->ncached = 0;
+	return list;
+}
+
+/* Gives a detached cache back to the op pool; no waiter lock held (lock depth). */
+static unsigned cache_free(struct async_op *list)
+{
+	unsigned n = 0;
 	struct async_op *op;
 
-	while ((op = w->cache)) {
-		w->cache = op->cache_next;
+	while ((op = list)) {
+		list = op->cache_next;
 		async_pool_free_cached(&async_op_pool, op);
+		n++;
 	}
-	w->ncached = 0;
 	return n;
 }
 
 int async_waiter_destroy(struct async_waiter *w)
 {
 	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_op *cached;
 	struct async_sink *sink;
 
 	if (w->narmed) {
@@ -171,32 +182,26 @@ int async_waiter_destroy(struct async_waiter *w)
 	w->epoch = 0;
 	sink = w->sink;
 	__atomic_store_n(&w->sink, NULL, __ATOMIC_RELEASE);
-	__cache_drain(w);
+	cached = __cache_detach(w);
 	async_spin_unlock_irqrestore(&w->lock, flags);
+	cache_free(cached);
 	if (sink)
 		sink->release(sink); /* no post can reach it: the epoch is gone */
 	waiter_free(w);
 	return 0;
 }
 
-int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle *h)
+/* FREE -> ARMED; caller holds w->lock and checked @slot < nslots. */
+static int __arm(struct async_waiter *w, unsigned slot, struct async_handle *h)
 {
-	unsigned long flags;
-	struct async_slot *s;
+	struct async_slot *s = slot_at(w, slot);
 
-	if (slot >= w->nslots)
-		return -EINVAL;
-	flags = async_spin_lock_irqsave(&w->lock);
-	s = slot_at(w, slot);
-	if (s->state != SLOT_FREE) {
-		async_spin_unlock_irqrestore(&w->lock, flags);
+	if (s->state != SLOT_FREE)
 		return -EBUSY;
-	}
 	/* Reserve the final event's ring entry now: multishot events may have
 	 * filled the ring, and a final post must never find it full. */
 	if (w->count + w->narmed >= w->ring_cap) {
 		w->overflows++;
-		async_spin_unlock_irqrestore(&w->lock, flags);
 		return -EAGAIN;
 	}
 	s->state = SLOT_ARMED;
@@ -207,8 +212,20 @@ int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle 
 	h->slot = slot;
 	h->gen = s->gen;
 	h->epoch = w->epoch;
-	async_spin_unlock_irqrestore(&w->lock, flags);
 	return 0;
+}
+
+int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle *h)
+{
+	unsigned long flags;
+	int err;
+
+	if (slot >= w->nslots)
+		return -EINVAL;
+	flags = async_spin_lock_irqsave(&w->lock);
+	err = __arm(w, slot, h);
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return err;
 }
 
 /* The slot @h names if it is still armed for @h; caller holds w->lock. */
@@ -254,6 +271,26 @@ int __async_waiter_attach(const struct async_handle *h, struct async_op *op)
 	return err;
 }
 
+/* Takes a cached op for the slot of @h and binds it; caller holds w->lock, @s is armed. */
+static struct async_op *__cache_take(struct async_waiter *w, struct async_slot *s,
+				     void (*init)(void *op, void *arg), void *arg, int *err)
+{
+	struct async_op *op = w->cache;
+
+	if (!op)
+		return NULL;
+	if (async_pool_fault(&async_op_pool)) {
+		*err = -ENOMEM; /* fault injection sees every allocation, cached or not */
+		return NULL;
+	}
+	w->cache = op->cache_next;
+	w->ncached--;
+	async_pool_cache_take(&async_op_pool);
+	init(op, arg);
+	s->op = op;
+	return op;
+}
+
 struct async_op *__async_waiter_cached_op(const struct async_handle *h,
 					  void (*init)(void *op, void *arg), void *arg, int *err)
 {
@@ -267,15 +304,26 @@ struct async_op *__async_waiter_cached_op(const struct async_handle *h,
 		*err = -ENOENT;
 	else if (s->op)
 		*err = -EBUSY;
-	else if (w->cache && async_pool_fault(&async_op_pool))
-		*err = -ENOMEM; /* fault injection sees every allocation, cached or not */
-	else if ((op = w->cache)) {
-		w->cache = op->cache_next;
-		w->ncached--;
-		async_pool_cache_take(&async_op_pool);
-		init(op, arg);
-		s->op = op;
-	}
+	else
+		op = __cache_take(w, s, init, arg, err);
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return op;
+}
+
+struct async_op *__async_waiter_arm_cached(struct async_waiter *w, unsigned slot,
+					   struct async_handle *h,
+					   void (*init)(void *op, void *arg), void *arg, int *err)
+{
+	struct async_op *op = NULL;
+	unsigned long flags;
+
+	*err = -EINVAL;
+	if (slot >= w->nslots)
+		return NULL;
+	flags = async_spin_lock_irqsave(&w->lock);
+	*err = __arm(w, slot, h);
+	if (!*err)
+		op = __cache_take(w, slot_at(w, slot), init, arg, err);
 	async_spin_unlock_irqrestore(&w->lock, flags);
 	return op;
 }
@@ -409,11 +457,13 @@ static void reclaim_one(void *obj, void *arg)
 {
 	struct async_waiter *w = obj;
 	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_op *cached = __cache_detach(w);
 
-	*(unsigned *)arg += __cache_drain(w);
 	async_spin_unlock_irqrestore(&w->lock, flags);
+	*(unsigned *)arg += cache_free(cached);
 }
 
+/* Lock order: waiter pool -> waiter (then released) -> op pool: two deep at most. */
 unsigned __async_waiter_cache_reclaim(void)
 {
 	unsigned n = 0;

@@ -39,8 +39,9 @@ static void submit_dev(struct async_waiter *w, unsigned slot, struct async_heap 
 	struct async_handle h;
 	struct async_op *op;
 
-	if (async_waiter_arm(w, slot, &h) || !(op = async_op_alloc_for(&h, heap)) ||
-	    !async_push(op, &dev_layer) || async_op_submit(op, &h)) {
+	/* The shared rings' path: arm and a cached op in one call (sys_ring.c). */
+	if (async_op_alloc_armed(w, slot, heap, &h, &op) || !op || !async_push(op, &dev_layer) ||
+	    async_op_submit(op, &h)) {
 		fprintf(stderr, "bench: submit failed\n");
 		exit(1);
 	}

@@ -219,7 +219,39 @@ static void test_empty_pool_reclaims_cached_ops(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+static void test_alloc_armed_arms_and_binds_in_one_call(void)
+{
+	struct async_waiter *w;
+	struct async_handle h, h2;
+	struct async_op *op, *again;
+	unsigned long allocs;
+
+	UT_EQ(async_waiter_create(1, &w), 0);
+	UT_EQ(async_op_alloc_armed(w, 1, NULL, &h, &op), -EINVAL); /* no slot 1 */
+	UT_EQ(async_op_alloc_armed(w, 0, NULL, &h, &op), 0);
+	UT_ASSERT(op != NULL);
+	UT_EQ(async_op_alloc_armed(w, 0, NULL, &h2, &again), -EBUSY); /* armed already */
+	UT_EQ(synth_push(op, SYNTH_DEFERRED, 4), 0);
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_EQ(async_waiter_cancel(w, 0), 0); /* bound: the slot reaches it */
+	UT_EQ(wait_one(w).result, -ECANCELED);
+	UT_EQ(async_op_alloc_armed(w, 0, NULL, &h, &op), 0);
+	UT_EQ(synth_push(op, SYNTH_DEFERRED, 4), 0);
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_ASSERT(synth_complete_next(0));
+	UT_EQ(wait_one(w).result, 4);
+	allocs = op_pool().allocs;
+	UT_EQ(async_op_alloc_armed(w, 0, NULL, &h, &again), 0);
+	UT_ASSERT(again == op);		 /* the finished op, from the cache */
+	UT_EQ(op_pool().allocs, allocs); /* with the arm, without the pool */
+	async_op_discard(again);
+	async_waiter_disarm(&h);
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+}
+
 static const struct utest tests[] = {
+    UTEST(test_alloc_armed_arms_and_binds_in_one_call),
     UTEST(test_second_op_comes_from_the_waiters_cache),
     UTEST(test_pool_counters_do_not_count_cached_ops_as_in_use),
     UTEST(test_introspection_skips_cached_ops),
