@@ -274,7 +274,7 @@ size_t async_op_bytes(void);
 struct async_op_info {
 	const void *op;
 	const char *state; /* lifecycle state name */
-	uint64_t age_ns;   /* since submit */
+	uint64_t age_ns;   /* since it first parked (0 while it has not: no clock before) */
 	int cancel_reason;
 	unsigned nframes;
 	const struct async_heap *heap; /* the op's spill heap: whose op it is (a process's) */
@@ -282,7 +282,7 @@ struct async_op_info {
 struct async_frame_info {
 	const char *layer;
 	const char *waiting_on; /* NULL if the layer does not say */
-	uint64_t age_ns;	/* since the frame was pushed */
+	uint64_t age_ns;	/* since the op first parked with this frame on its stack */
 	unsigned depth;		/* 0 = top (the frame the op waits in) */
 	bool spilled;
 };

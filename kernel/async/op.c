@@ -282,6 +282,29 @@ static int64_t frame_resume(struct async_op *op, int64_t result)
 }
 
 /*
+ * Stamps the op's submit time and its frames' start times, the first time the
+ * op parks with them: only a parked op's frames are ever reported, so an op
+ * that runs to its end inside its submit never reads the clock (on the host
+ * a clock read costs as much as a lock section). Frames pushed since the last
+ * park are the unstamped ones on top.
+ */
+static void op_stamp(struct async_op *op)
+{
+	struct async_frame *f = op->top;
+	uint64_t now;
+
+	if (f->start_ns)
+		return;
+	now = async_port_now_ns();
+	if (!now)
+		now = 1; /* 0 means "not stamped" */
+	if (!__atomic_load_n(&op->submit_ns, __ATOMIC_RELAXED))
+		__atomic_store_n(&op->submit_ns, now, __ATOMIC_RELAXED);
+	for (; f && !f->start_ns; f = f->prev)
+		f->start_ns = now;
+}
+
+/*
  * The owner is about to let go with the top frame pending. Takes a result or
  * a cancel that arrived meanwhile (returning the next step), else parks the op
  * and returns ASYNC_PENDING with busy cleared.
@@ -292,6 +315,7 @@ static int64_t op_park(struct async_op *op)
 	unsigned long flags;
 	int64_t res;
 
+	op_stamp(op);
 	for (;;) {
 		flags = async_spin_lock_irqsave(&op->lock);
 		if (op->have_result) {
@@ -479,10 +503,13 @@ static int op_refuse(struct async_op *op)
 	return err;
 }
 
-/* No lock: the op is busy (ours), and introspection reads both fields atomically. */
+/*
+ * No lock: the op is busy (ours), and introspection reads the state
+ * atomically. No clock either: submit_ns is stamped when the op first parks
+ * (op_stamp); until then introspection shows the running op with age 0.
+ */
 static void op_start(struct async_op *op)
 {
-	__atomic_store_n(&op->submit_ns, async_port_now_ns(), __ATOMIC_RELAXED);
 	op_set_state(op, OP_SUBMITTED);
 	STAT_INC(submitted);
 	if (op->deadline_ns) {

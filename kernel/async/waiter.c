@@ -503,7 +503,8 @@ int async_wait_event(struct async_waiter *w, struct async_event *ev, unsigned ma
 
 	if (max == 0)
 		return -EINVAL;
-	if (timeout_ns != ASYNC_WAIT_FOREVER)
+	/* A poll (0) never reads the clock: the loop below returns before using it. */
+	if (timeout_ns != ASYNC_WAIT_FOREVER && timeout_ns != 0)
 		deadline = sat_add(async_port_now_ns(), timeout_ns);
 	flags = async_spin_lock_irqsave(&w->lock);
 	w->waits++;
@@ -630,7 +631,7 @@ int async_waiter_wait_sunk(struct async_waiter *w, unsigned long target, uint64_
 	unsigned long flags;
 	int reached;
 
-	if (timeout_ns != ASYNC_WAIT_FOREVER)
+	if (timeout_ns != ASYNC_WAIT_FOREVER && timeout_ns != 0)
 		deadline = sat_add(async_port_now_ns(), timeout_ns);
 	flags = async_spin_lock_irqsave(&w->lock);
 	while (!(reached = (long)(w->sunk - target) >= 0) && timeout_ns != 0 &&
