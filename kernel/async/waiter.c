@@ -38,6 +38,14 @@
  * posted. A final event the sink takes frees its slot at once (ARMED ->
  * FREE). What the sink refuses goes into the ring as without a sink ("held"),
  * and async_waiter_flush offers the held events again, oldest first.
+ *
+ * Op cache (the lean op): up to ASYNC_WAITER_OP_CACHE finished ops, [L].
+ * An op's final post puts it there in the same lock section when its
+ * in-flight reference is the last (__cache_keep); async_op_alloc_for /
+ * async_op_alloc_armed take it back in the section that binds it to its
+ * slot, so neither end takes the pool lock. The pool's counters are kept
+ * true with async_pool_cache_take/put; destroy and a dry op pool
+ * (__async_waiter_cache_reclaim) give the cached ops back.
  */
 #include "async_int.h"
 
