@@ -181,6 +181,25 @@ void async_heap_stats(struct async_heap *h, struct async_heap *out);
 /* An op with an empty stack, or NULL when the op pool is exhausted. */
 struct async_op *async_op_alloc(struct async_heap *heap);
 /*
+ * The lean path: an op for the armed slot of @h, bound to it at once (so
+ * async_waiter_cancel reaches it while it is prepared: it starts cancelled),
+ * taken from the waiter's op cache when it has one, in a single waiter-lock
+ * section, else from the pool. Submit it with async_op_submit(op, h) (the
+ * same @h; submit_fn refuses it with -EINVAL); async_op_discard unbinds it.
+ * Ops whose final event a waiter receives go back into its cache
+ * (ASYNC_WAITER_OP_CACHE at most) when their last reference goes with it.
+ * NULL when no op is left, or @h is stale or already has an op.
+ */
+struct async_op *async_op_alloc_for(const struct async_handle *h, struct async_heap *heap);
+/*
+ * async_waiter_arm(w, slot, h) and async_op_alloc_for(h, heap) in one
+ * waiter-lock section when the cache has an op. Returns the arm's result;
+ * once armed (0), *op is the bound op, or NULL when no op was available (the
+ * slot stays armed: disarm it, or post the error through it).
+ */
+int async_op_alloc_armed(struct async_waiter *w, unsigned slot, struct async_heap *heap,
+			 struct async_handle *h, struct async_op **op);
+/*
  * Pushes a frame of @layer and returns its zeroed state, or NULL when no
  * room is left (inline stack full and spill heap exhausted: -ENOMEM) or the
  * op is cancelled (-ECANCELED); async_op_push_error() says which.
@@ -255,7 +274,7 @@ size_t async_op_bytes(void);
 struct async_op_info {
 	const void *op;
 	const char *state; /* lifecycle state name */
-	uint64_t age_ns;   /* since submit */
+	uint64_t age_ns;   /* since it first parked (0 while it has not: no clock before) */
 	int cancel_reason;
 	unsigned nframes;
 	const struct async_heap *heap; /* the op's spill heap: whose op it is (a process's) */
@@ -263,7 +282,7 @@ struct async_op_info {
 struct async_frame_info {
 	const char *layer;
 	const char *waiting_on; /* NULL if the layer does not say */
-	uint64_t age_ns;	/* since the frame was pushed */
+	uint64_t age_ns;	/* since the op first parked with this frame on its stack */
 	unsigned depth;		/* 0 = top (the frame the op waits in) */
 	bool spilled;
 };

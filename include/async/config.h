@@ -74,5 +74,8 @@
 #ifndef ASYNC_WORK_QUEUE
 #define ASYNC_WORK_QUEUE 64 /* queued blocking steps before -EAGAIN */
 #endif
+#ifndef ASYNC_WAITER_OP_CACHE
+#define ASYNC_WAITER_OP_CACHE 8 /* finished ops a waiter keeps for reuse without the pool lock */
+#endif
 
 #endif

@@ -46,9 +46,14 @@
 #endif
 
 /*
- * Lock legend: [I] immutable after definition, [L] under @lock.
- * Invariant: in_use == number of set bits in @used; high_water >= in_use;
- * free objects are either on @free_list or at index >= @next_fresh.
+ * Lock legend: [I] immutable after definition, [L] under @lock, [a] atomic.
+ * Invariant: in_use == number of set bits in @used; free objects are either
+ * on @free_list or at index >= @next_fresh. An owner may keep objects it
+ * freed in a cache of its own and reuse them without the pool lock (the
+ * async core's per-waiter op cache): they stay out of the pool (in_use)
+ * but are not in use, so @live counts the objects really in use (taken from
+ * the pool or a cache, not yet freed to either) and @live_high is its
+ * high-water mark; live <= in_use, and in_use - live objects sit in caches.
  */
 struct async_pool {
 	const char *name;	/* [I] shown by stats */
@@ -60,17 +65,21 @@ struct async_pool {
 	async_spinlock_t lock;
 	void *free_list;	/* [L] singly linked through the first word of free objects */
 	unsigned next_fresh;	/* [L] objects at this index and above were never allocated */
-	unsigned in_use;	/* [L] */
-	unsigned high_water;	/* [L] */
-	unsigned long allocs;	/* [L] successful allocations, ever */
+	unsigned in_use;	/* [L] objects out of the pool (in use or in a cache) */
+	unsigned high_water;	/* [L] of in_use */
+	unsigned live;		/* [a] objects in use: in_use minus the cached ones */
+	unsigned live_high;	/* [a] high-water mark of @live */
+	unsigned long allocs;	/* [L] successful allocations from the pool itself, ever */
 	unsigned long failures; /* [L] allocations that found the pool empty */
 };
 
-/* A snapshot of one pool's counters, taken under its lock. */
+/* A snapshot of one pool's counters, taken under its lock. in_use and
+ * high_water count objects in use (@live): objects parked in an owner's
+ * cache are in @cached instead. */
 struct async_pool_stats {
 	const char *name;
 	size_t obj_size;
-	unsigned capacity, in_use, high_water;
+	unsigned capacity, in_use, high_water, cached;
 	unsigned long allocs, failures;
 };
 
@@ -111,6 +120,17 @@ void *async_pool_alloc_init(struct async_pool *p, void (*init)(void *obj, void *
  * objects that every allocation and free would have to lock again.
  */
 void async_pool_walk(struct async_pool *p, void (*fn)(void *obj, void *arg), void *arg);
+/*
+ * For owners that cache freed objects (see the legend above): an object
+ * taken from / put into the owner's cache instead of the pool. Lock-free
+ * (atomic counters); the object itself stays allocated from the pool's view.
+ */
+void async_pool_cache_take(struct async_pool *p);
+void async_pool_cache_put(struct async_pool *p);
+/* Frees an object that sat in an owner's cache (already counted out of @live). */
+void async_pool_free_cached(struct async_pool *p, void *obj);
+/* Counts a failed allocation (an owner's cache consulted async_pool_fault). */
+void async_pool_note_failure(struct async_pool *p);
 /* True if @obj points at an object slot of @p (allocated or not). */
 bool async_pool_contains(const struct async_pool *p, const void *obj);
 void async_pool_stats(struct async_pool *p, struct async_pool_stats *out);
@@ -126,17 +146,17 @@ unsigned async_pool_count(void);
 bool async_pool_fault(const struct async_pool *p);
 
 /* The configuration signature (see the head of this file); defined in pool.c. */
-#define ASYNC__CONFIG_SIG_(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v)       \
-	async_config_##a##_##b##_##c##_##d##_##e##_##f##_##g##_##h##_##i##_##j##_##k##_##l##_##m##_##n##_##o##_##p##_##q##_##r##_##s##_##t##_##u##_##v
+#define ASYNC__CONFIG_SIG_(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w)    \
+	async_config_##a##_##b##_##c##_##d##_##e##_##f##_##g##_##h##_##i##_##j##_##k##_##l##_##m##_##n##_##o##_##p##_##q##_##r##_##s##_##t##_##u##_##v##_##w
 #define ASYNC__CONFIG_SIG(...) ASYNC__CONFIG_SIG_(__VA_ARGS__)
 #define ASYNC_CONFIG_SIG                                                                           \
-	ASYNC__CONFIG_SIG(ASYNC_STACK_BYTES, ASYNC_FRAME_STATE_MAX, ASYNC_OPS_MAX,                 \
-			  ASYNC_WAITERS_MAX, ASYNC_SLOT_BLOCKS_MAX, ASYNC_SLOTS_PER_BLOCK,         \
-			  ASYNC_WAITER_SLOTS_MAX, ASYNC_SPILL_CHUNK, ASYNC_KERNEL_HEAP_BYTES,      \
-			  ASYNC_JOIN_MAX, ASYNC_BUFS_MAX, ASYNC_OWNED_BUF_BYTES,                   \
-			  ASYNC_OWNED_BUFS_MAX, ASYNC_SG_MAX, ASYNC_PAGE_SIZE, ASYNC_REGBUF_MAX,   \
-			  ASYNC_REGBUF_TABLES_MAX, ASYNC_PBQ_MAX, ASYNC_PBQ_QUEUES_MAX,            \
-			  ASYNC_PBQ_CONSUMERS_MAX, ASYNC_WORKERS, ASYNC_WORK_QUEUE)
+	ASYNC__CONFIG_SIG(                                                                         \
+	    ASYNC_STACK_BYTES, ASYNC_FRAME_STATE_MAX, ASYNC_OPS_MAX, ASYNC_WAITERS_MAX,            \
+	    ASYNC_SLOT_BLOCKS_MAX, ASYNC_SLOTS_PER_BLOCK, ASYNC_WAITER_SLOTS_MAX,                  \
+	    ASYNC_SPILL_CHUNK, ASYNC_KERNEL_HEAP_BYTES, ASYNC_JOIN_MAX, ASYNC_BUFS_MAX,            \
+	    ASYNC_OWNED_BUF_BYTES, ASYNC_OWNED_BUFS_MAX, ASYNC_SG_MAX, ASYNC_PAGE_SIZE,            \
+	    ASYNC_REGBUF_MAX, ASYNC_REGBUF_TABLES_MAX, ASYNC_PBQ_MAX, ASYNC_PBQ_QUEUES_MAX,        \
+	    ASYNC_PBQ_CONSUMERS_MAX, ASYNC_WORKERS, ASYNC_WORK_QUEUE, ASYNC_WAITER_OP_CACHE)
 extern const char ASYNC_CONFIG_SIG;
 /* One pointer per file: an undefined reference at link time if the limits differ. */
 static const char *const async_config_sig_ref __attribute__((used)) = &ASYNC_CONFIG_SIG;

@@ -36,18 +36,38 @@ _Static_assert(ASYNC_FRAME_HDR + ASYNC_FRAME_STATE_MAX <= ASYNC_SPILL_CHUNK - 16
 _Static_assert(ASYNC_FRAME_HDR + ASYNC_FRAME_STATE_MAX <= ASYNC_STACK_BYTES,
 	       "the inline stack must hold the largest frame");
 
+/*
+ * Two parts. The shared header (lock up to heap) is never cleared by a
+ * memset: an op parked in a waiter's op cache is reused without going back
+ * to the pool, so the introspection walk (which visits every op the pool
+ * has handed out, under the pool lock) may lock and read it while it is
+ * freed into the cache or initialised again. The walk therefore reads
+ * state, busy, cancel_reason, submit_ns and heap with atomic loads, and the
+ * paths that write them without op->lock (op_init, op_start, op_finish, the
+ * recycle) use atomic stores; everything else is cleared at each allocation.
+ */
 struct async_op {
-	async_spinlock_t lock;
+	async_spinlock_t lock; /* initialised once per pool allocation, kept across cache reuse */
+	/*
+	 * [L] token of the current pending period (async_op_token): a completion
+	 * naming another one is stale. Bumped when a completion is accepted, and
+	 * kept across free and reuse, so a completion from the op's previous life
+	 * does not match either. Written under the lock, read atomically.
+	 */
+	uint32_t period;
+	uint8_t state;		 /* [L][a] enum async_op_state; op_state() / op_set_state() */
+	bool busy;		 /* [L] someone owns the frames ([O] fields) */
+	int cancel_reason;	 /* [L] 0 or -ECANCELED / -ETIMEDOUT, first wins */
+	uint64_t submit_ns;	 /* [O][a] set at submit, read by introspection */
+	struct async_heap *heap; /* [I] where frames spill */
+	/* ---- cleared at each allocation (op_init) ---- */
 	int refs;		     /* [a] in-flight ref + timer ref + borrowers */
-	uint8_t state;		     /* [L] enum async_op_state */
-	bool busy;		     /* [L] someone owns the frames ([O] fields) */
 	bool have_result;	     /* [L] a completion waits for the owner to take it */
 	bool cancel_delivered;	     /* [L] the pending frame's cancel hook was called */
 	bool timer_armed;	     /* [O] the deadline timer holds a reference */
-	int cancel_reason;	     /* [L] 0 or -ECANCELED / -ETIMEDOUT, first wins */
+	bool bound;		     /* [O] allocated for its slot (async_op_alloc_for) */
 	int64_t result;		     /* [L] valid iff have_result */
 	int64_t push_err;	     /* [O] why the last async_push() failed */
-	struct async_heap *heap;     /* [I] where frames spill */
 	struct async_frame *top;     /* [O] top frame, NULL when the stack is empty */
 	struct async_spill *spill;   /* [O] top spill chunk, NULL while frames fit inline */
 	struct async_spill *reserve; /* [O] pre-taken chunks (async_op_reserve) */
@@ -58,21 +78,25 @@ struct async_op {
 	struct async_handle handle;  /* [I] where the final event goes, if !done */
 	void (*done)(struct async_op *op, int64_t res, void *arg); /* [I] */
 	void *done_arg;						   /* [I] */
-	uint64_t submit_ns;					   /* [I] */
 	uint64_t deadline_ns;					   /* [I] 0: none */
-	/*
-	 * [L] token of the current pending period (async_op_token): a completion
-	 * naming another one is stale. Bumped when a completion is accepted, and
-	 * kept across free and reuse, so a completion from the op's previous life
-	 * does not match either. Written under the lock, read atomically.
-	 */
-	uint32_t period;
-	bool run_resume;	   /* [O] deferred step: resume the top frame with run_value */
-	int64_t run_value;	   /* [O] deferred step: its value (see op_run in op.c) */
-	struct async_op *run_next; /* [O] link on a context's run list, valid iff deferred */
+	bool run_resume;	     /* [O] deferred step: resume the top frame with run_value */
+	int64_t run_value;	     /* [O] deferred step: its value (see op_run in op.c) */
+	struct async_op *run_next;   /* [O] link on a context's run list, valid iff deferred */
+	struct async_op *cache_next; /* [W] link in a waiter's op cache, valid iff cached */
 	struct async_port_timer timer;
 	unsigned char stack[ASYNC_STACK_BYTES] __attribute__((aligned(16)));
 };
+
+/* The op's lifecycle state: atomic, as it is written without the lock by the owner. */
+static inline unsigned op_state(const struct async_op *op)
+{
+	return __atomic_load_n(&op->state, __ATOMIC_ACQUIRE);
+}
+
+static inline void op_set_state(struct async_op *op, unsigned state)
+{
+	__atomic_store_n(&op->state, (uint8_t)state, __ATOMIC_RELEASE);
+}
 
 static inline void *async_frame_state(struct async_frame *f)
 {
@@ -89,6 +113,33 @@ void __async_heap_give(struct async_heap *h, void *chunk);
 /* waiter.c: binds the op to its armed slot so the slot can cancel it. */
 int __async_waiter_attach(const struct async_handle *h, struct async_op *op);
 size_t __async_slot_bytes(void);
+/*
+ * waiter.c, the per-waiter op cache (async_op_alloc_for, op_finish).
+ * __async_waiter_cached_op: in one waiter-lock section, checks that @h is
+ * armed with no op bound, takes an op from the waiter's cache, runs
+ * @init(op, @arg) on it and binds it to the slot. NULL with *err == 0 when
+ * the cache is empty (the caller takes one from the pool and attaches it),
+ * NULL with *err < 0 when @h cannot take an op (-ENOENT stale, -EBUSY bound).
+ * __async_waiter_post_final: the op's final post; in the same lock section
+ * the op goes into the waiter's cache if the caller's reference is the last.
+ * True if it did: the caller must not touch the op again.
+ */
+struct async_op *__async_waiter_cached_op(const struct async_handle *h,
+					  void (*init)(void *op, void *arg), void *arg, int *err);
+/* async_waiter_arm and __async_waiter_cached_op in one section. *err: the
+ * arm's error (not armed), or 0 (armed; NULL: the cache is empty), or
+ * -ENOMEM (armed, an injected fault refused the cached op). */
+struct async_op *__async_waiter_arm_cached(struct async_waiter *w, unsigned slot,
+					   struct async_handle *h,
+					   void (*init)(void *op, void *arg), void *arg, int *err);
+bool __async_waiter_post_final(struct async_op *op, int64_t result);
+/* Unbinds @op from the slot of @h (an op allocated for it, discarded unsubmitted). */
+void __async_waiter_detach(const struct async_handle *h, struct async_op *op);
+/* Gives every cached op of every waiter back to the op pool (it ran out). */
+unsigned __async_waiter_cache_reclaim(void);
+
+/* op.c, for waiter.c */
+extern struct async_pool async_op_pool;
 
 /* op.c */
 extern unsigned long async_stat_spilled_frames;

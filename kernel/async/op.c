@@ -21,9 +21,19 @@
  *   COMPLETED --posted to the waiter slot or done callback, then the last
  *     async_op_put--> FREE (the op stays busy and COMPLETED while the result
  *     leaves: no lock is taken again after the post)
+ *   COMPLETED --posted, the in-flight reference the last one,
+ *     __async_waiter_post_final--> FREE in the waiter's op cache (same lock
+ *     section as the post) --async_op_alloc_for / _armed--> PREPARING
+ *
+ * Locks per op: op_start and op_finish take no op lock (the owner holds busy,
+ * and the fields others read are atomic), so an op that completes inside its
+ * submit takes none at all; one that pends takes one section to park and one
+ * per completion. Ops allocated for a slot come from the waiter's cache in
+ * the waiter-lock section that binds them and go back in the post's section.
  *
  * Guarantees per state (checked by __async_op_check when ASYNC_PORT_ASSERTS):
- *   PREPARING: busy, not linked to a slot, no deadline armed.
+ *   PREPARING: busy, no deadline armed; linked to its slot only if it was
+ *     allocated for it (async_op_alloc_for / _armed: a slot cancel reaches it).
  *   SUBMITTED, COMPLETING: busy (one owner runs the frames), top != NULL.
  *   PENDING: not busy, top != NULL, no result waiting.
  *   COMPLETED: top == NULL, the result has left (once) or is leaving.
@@ -82,7 +92,7 @@ void __async_op_check(const struct async_op *op)
 {
 	ASYNC_ASSERT(async_pool_contains(&async_op_pool, op));
 	ASYNC_ASSERT(async_atomic_load(&op->refs) > 0);
-	switch (op->state) {
+	switch (op_state(op)) {
 	case OP_PREPARING:
 	case OP_SUBMITTED:
 	case OP_COMPLETING:
@@ -95,9 +105,31 @@ void __async_op_check(const struct async_op *op)
 		ASYNC_ASSERT(!op->top && op->inline_used == 0 && !op->spill);
 		break;
 	default:
-		async_port_panic("async op %p in impossible state %d", (const void *)op, op->state);
+		async_port_panic("async op %p in impossible state %u", (const void *)op,
+				 op_state(op));
 	}
 	ASYNC_ASSERT(op->inline_used <= ASYNC_STACK_BYTES);
+}
+
+/*
+ * Makes @obj a fresh PREPARING op spilling into @heap. The shared header
+ * (async_int.h) is written with atomic stores, state last: an op reused from
+ * a waiter's cache may be read by an introspection walk meanwhile, which
+ * skips it while it is OP_FREE. The lock is not touched here.
+ */
+static void op_init_fields(void *obj, void *heap)
+{
+	struct async_op *op = obj;
+
+	/* The inline stack needs no clearing: async_push zeroes each frame's state. */
+	memset(&op->refs, 0, offsetof(struct async_op, stack) - offsetof(struct async_op, refs));
+	op->refs = 1;
+	__atomic_store_n(&op->period, op->period + 1, __ATOMIC_RELEASE); /* survives reuse */
+	__atomic_store_n(&op->busy, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->cancel_reason, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->submit_ns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->heap, heap, __ATOMIC_RELAXED);
+	op_set_state(op, OP_PREPARING);
 }
 
 /*
@@ -105,24 +137,88 @@ void __async_op_check(const struct async_op *op)
  * walk of the pool sees either no op or an initialised one. That walk replaces
  * a list of live ops: no lock of its own on every alloc and free.
  */
-static void op_init(void *obj, void *heap)
+static void op_init_pooled(void *obj, void *heap)
 {
 	struct async_op *op = obj;
-	uint32_t period = op->period; /* survives reuse: see async_int.h */
 
-	/* The inline stack needs no clearing: async_push zeroes each frame's state. */
-	memset(op, 0, offsetof(struct async_op, stack));
-	op->period = period + 1;
-	async_spin_init(&op->lock);
-	op->refs = 1;
-	op->state = OP_PREPARING;
-	op->busy = true;
-	op->heap = heap;
+	async_spin_init(&op->lock); /* the pool's free list used its first word */
+	op_init_fields(op, heap);
+}
+
+/* Takes an op from the pool; when the pool is empty, ops parked in waiters' caches come back. */
+static struct async_op *op_from_pool(struct async_heap *heap)
+{
+	struct async_op *op = async_pool_alloc_init(&async_op_pool, op_init_pooled, heap);
+
+	if (!op && __async_waiter_cache_reclaim())
+		op = async_pool_alloc_init(&async_op_pool, op_init_pooled, heap);
+	return op;
 }
 
 struct async_op *async_op_alloc(struct async_heap *heap)
 {
-	return async_pool_alloc_init(&async_op_pool, op_init, heap ? heap : async_kernel_heap());
+	return op_from_pool(heap ? heap : async_kernel_heap());
+}
+
+/*
+ * One waiter-lock section when the waiter's cache has an op: the slot check,
+ * the op and its binding together (what attach did at submit). Else an op
+ * from the pool, attached here.
+ */
+struct async_op *async_op_alloc_for(const struct async_handle *h, struct async_heap *heap)
+{
+	struct async_op *op;
+	int err;
+
+	if (!heap)
+		heap = async_kernel_heap();
+	op = __async_waiter_cached_op(h, op_init_fields, heap, &err);
+	if (err == -ENOMEM)
+		async_pool_note_failure(&async_op_pool); /* an injected fault, as the pool would */
+	if (op || err)
+		goto out;
+	op = op_from_pool(heap);
+	if (op && __async_waiter_attach(h, op)) {
+		async_op_put(op);
+		return NULL;
+	}
+out:
+	if (op) {
+		op->bound = true;
+		op->handle = *h;
+	}
+	return op;
+}
+
+int async_op_alloc_armed(struct async_waiter *w, unsigned slot, struct async_heap *heap,
+			 struct async_handle *h, struct async_op **opp)
+{
+	struct async_op *op;
+	int err;
+
+	if (!heap)
+		heap = async_kernel_heap();
+	*opp = NULL;
+	op = __async_waiter_arm_cached(w, slot, h, op_init_fields, heap, &err);
+	if (err == -ENOMEM) {
+		async_pool_note_failure(&async_op_pool);
+		return 0; /* armed, no op */
+	}
+	if (err)
+		return err;
+	if (!op) {
+		op = op_from_pool(heap);
+		if (op && __async_waiter_attach(h, op)) {
+			async_op_put(op);
+			op = NULL;
+		}
+	}
+	if (op) {
+		op->bound = true;
+		op->handle = *h;
+	}
+	*opp = op;
+	return 0;
 }
 
 /* No state is written after the stack is released: a walk may be reading it. */
@@ -152,13 +248,15 @@ void async_op_put(struct async_op *op)
 
 void async_op_discard(struct async_op *op)
 {
-	ASYNC_ASSERT(op->state == OP_PREPARING);
+	ASYNC_ASSERT(op_state(op) == OP_PREPARING);
+	if (op->bound)
+		__async_waiter_detach(&op->handle, op); /* the slot is armed again, without an op */
 	async_op_put(op);
 }
 
 void async_op_set_deadline(struct async_op *op, uint64_t deadline_ns)
 {
-	ASYNC_ASSERT(op->state == OP_PREPARING);
+	ASYNC_ASSERT(op_state(op) == OP_PREPARING);
 	op->deadline_ns = deadline_ns;
 }
 
@@ -184,6 +282,29 @@ static int64_t frame_resume(struct async_op *op, int64_t result)
 }
 
 /*
+ * Stamps the op's submit time and its frames' start times, the first time the
+ * op parks with them: only a parked op's frames are ever reported, so an op
+ * that runs to its end inside its submit never reads the clock (on the host
+ * a clock read costs as much as a lock section). Frames pushed since the last
+ * park are the unstamped ones on top.
+ */
+static void op_stamp(struct async_op *op)
+{
+	struct async_frame *f = op->top;
+	uint64_t now;
+
+	if (f->start_ns)
+		return;
+	now = async_port_now_ns();
+	if (!now)
+		now = 1; /* 0 means "not stamped" */
+	if (!__atomic_load_n(&op->submit_ns, __ATOMIC_RELAXED))
+		__atomic_store_n(&op->submit_ns, now, __ATOMIC_RELAXED);
+	for (; f && !f->start_ns; f = f->prev)
+		f->start_ns = now;
+}
+
+/*
  * The owner is about to let go with the top frame pending. Takes a result or
  * a cancel that arrived meanwhile (returning the next step), else parks the op
  * and returns ASYNC_PENDING with busy cleared.
@@ -194,13 +315,14 @@ static int64_t op_park(struct async_op *op)
 	unsigned long flags;
 	int64_t res;
 
+	op_stamp(op);
 	for (;;) {
 		flags = async_spin_lock_irqsave(&op->lock);
 		if (op->have_result) {
 			res = op->result;
 			op->have_result = false;
 			op->cancel_delivered = false;
-			op->state = OP_COMPLETING;
+			op_set_state(op, OP_COMPLETING);
 			async_spin_unlock_irqrestore(&op->lock, flags);
 			return frame_resume(op, res);
 		}
@@ -210,7 +332,7 @@ static int64_t op_park(struct async_op *op)
 			f->layer->cancel(op, async_frame_state(f));
 			continue;
 		}
-		op->state = OP_PENDING;
+		op_set_state(op, OP_PENDING);
 		op->busy = false;
 		__async_op_check(op);
 		async_spin_unlock_irqrestore(&op->lock, flags);
@@ -228,25 +350,29 @@ static void op_timer_fire(struct async_port_timer *t)
 	async_op_put(op);
 }
 
-/* The bottom frame returned @res: deliver it, exactly once, then drop the in-flight ref. */
+/*
+ * The bottom frame returned @res: deliver it, exactly once, then drop the
+ * in-flight ref. No op-lock section: the owner still holds busy, so a
+ * completion or a cancel arriving now only records itself (and a completion
+ * here is a driver bug, caught as stale once the state reads COMPLETED);
+ * the state is stored atomically for them. A posted op whose last
+ * reference is the in-flight one goes into its waiter's op cache inside the
+ * post's own lock section, with its stack already released.
+ */
 static void op_finish(struct async_op *op, int64_t res)
 {
-	unsigned long flags = async_spin_lock_irqsave(&op->lock);
-
-	ASYNC_ASSERT(!op->have_result);
-	op->state = OP_COMPLETED;
+	op_set_state(op, OP_COMPLETED);
 	__async_op_check(op);
-	async_spin_unlock_irqrestore(&op->lock, flags);
 	if (op->timer_armed && async_port_timer_cancel(&op->timer))
 		async_op_put(op);
-	if (op->done)
-		op->done(op, res, op->done_arg);
-	else
-		async_waiter_post(&op->handle, res, 0, 0);
 	STAT_INC(completed);
-	/* No state change after the post: COMPLETED already refuses completions
-	 * and cancels, and busy stays set until the op is freed, so nobody could
-	 * tell "posted" from "completed". One op-lock section fewer per op. */
+	if (op->done) {
+		op->done(op, res, op->done_arg);
+	} else {
+		__async_stack_release(op);
+		if (__async_waiter_post_final(op, res))
+			return;
+	}
 	async_op_put(op);
 }
 
@@ -369,7 +495,7 @@ static int op_refuse(struct async_op *op)
 {
 	int err = (int)op->push_err;
 
-	ASYNC_ASSERT(op->state == OP_PREPARING);
+	ASYNC_ASSERT(op_state(op) == OP_PREPARING);
 	if (!err && !op->top)
 		err = -EINVAL;
 	if (err)
@@ -377,15 +503,14 @@ static int op_refuse(struct async_op *op)
 	return err;
 }
 
+/*
+ * No lock: the op is busy (ours), and introspection reads the state
+ * atomically. No clock either: submit_ns is stamped when the op first parks
+ * (op_stamp); until then introspection shows the running op with age 0.
+ */
 static void op_start(struct async_op *op)
 {
-	uint64_t now = async_port_now_ns();
-	unsigned long flags = async_spin_lock_irqsave(&op->lock);
-
-	/* Under the lock: introspection reads both. */
-	op->submit_ns = now;
-	op->state = OP_SUBMITTED;
-	async_spin_unlock_irqrestore(&op->lock, flags);
+	op_set_state(op, OP_SUBMITTED);
 	STAT_INC(submitted);
 	if (op->deadline_ns) {
 		async_atomic_inc(&op->refs);
@@ -402,13 +527,22 @@ int async_op_submit(struct async_op *op, const struct async_handle *h)
 
 	if (err)
 		return err;
-	op->handle = *h;
-	op->done = NULL;
-	err = __async_waiter_attach(h, op);
-	if (err) {
-		async_op_discard(op);
-		return err;
+	if (op->bound) {
+		/* Attached when it was allocated for this slot (async_op_alloc_for). */
+		if (op->handle.waiter != h->waiter || op->handle.slot != h->slot ||
+		    op->handle.gen != h->gen || op->handle.epoch != h->epoch) {
+			async_op_discard(op);
+			return -EINVAL;
+		}
+	} else {
+		op->handle = *h;
+		err = __async_waiter_attach(h, op);
+		if (err) {
+			async_op_discard(op);
+			return err;
+		}
 	}
+	op->done = NULL;
 	op_start(op);
 	return 0;
 }
@@ -420,6 +554,10 @@ int async_op_submit_fn(struct async_op *op,
 
 	if (err)
 		return err;
+	if (op->bound) {
+		async_op_discard(op); /* allocated for a slot: its result must go there */
+		return -EINVAL;
+	}
 	op->done = done;
 	op->done_arg = arg;
 	op_start(op);
@@ -444,11 +582,12 @@ static void op_stale(struct async_op *op, uint32_t token, int64_t result)
 void async_op_complete(struct async_op *op, uint32_t token, int64_t result)
 {
 	unsigned long flags = async_spin_lock_irqsave(&op->lock);
+	unsigned state = op_state(op);
 
 	/* A matching token on an op that cannot be completed: it never pended in
 	 * this period (it finished by returning a result, or is preparing). */
-	if (token != op->period || op->have_result || op->state == OP_PREPARING ||
-	    op->state >= OP_COMPLETED || (!op->busy && op->state != OP_PENDING)) {
+	if (token != op->period || op->have_result || state == OP_FREE || state == OP_PREPARING ||
+	    state >= OP_COMPLETED || (!op->busy && state != OP_PENDING)) {
 		async_spin_unlock_irqrestore(&op->lock, flags);
 		op_stale(op, token, result);
 		return;
@@ -463,7 +602,7 @@ void async_op_complete(struct async_op *op, uint32_t token, int64_t result)
 		return;
 	}
 	op->busy = true;
-	op->state = OP_COMPLETING;
+	op_set_state(op, OP_COMPLETING);
 	op->cancel_delivered = false;
 	__async_op_check(op);
 	async_spin_unlock_irqrestore(&op->lock, flags);
@@ -482,7 +621,7 @@ void async_op_cancel(struct async_op *op, int reason)
 	unsigned long flags = async_spin_lock_irqsave(&op->lock);
 
 	/* A preparing op is busy: the reason is recorded and applied when it starts. */
-	if (op->state >= OP_COMPLETED || op->cancel_reason) {
+	if (op_state(op) >= OP_COMPLETED || op->cancel_reason) {
 		async_spin_unlock_irqrestore(&op->lock, flags);
 		return;
 	}
@@ -525,24 +664,34 @@ static uint64_t age_since(uint64_t now, uint64_t then)
 	return then && now > then ? now - then : 0;
 }
 
-/* Reports one op; frames only when it is parked (then nobody may move them). */
+/*
+ * Reports one op; frames only when it is parked (then nobody may move them:
+ * leaving PENDING takes the lock we hold). Ops parked in a waiter's op cache
+ * (OP_FREE) are skipped; the header fields are loaded atomically because an
+ * op that is not parked may finish, go into a cache and be initialised for
+ * its next use meanwhile without this lock (async_int.h).
+ */
 static void introspect_op(struct async_op *op, uint64_t now,
 			  void (*op_fn)(const struct async_op_info *, void *),
 			  void (*frame_fn)(const struct async_frame_info *, void *), void *arg)
 {
 	unsigned long flags = async_spin_lock_irqsave(&op->lock);
-	bool parked = op->state == OP_PENDING;
+	unsigned state = op_state(op);
+	bool parked = state == OP_PENDING;
+	bool busy = __atomic_load_n(&op->busy, __ATOMIC_RELAXED);
 	struct async_op_info oi = {
 	    .op = op,
-	    .state = op->busy && op->state != OP_PREPARING ? "running" : state_names[op->state],
-	    .age_ns = age_since(now, op->submit_ns),
-	    .cancel_reason = op->cancel_reason,
+	    .state = busy && state != OP_PREPARING ? "running" : state_names[state],
+	    .age_ns = age_since(now, __atomic_load_n(&op->submit_ns, __ATOMIC_RELAXED)),
+	    .cancel_reason = __atomic_load_n(&op->cancel_reason, __ATOMIC_RELAXED),
 	    .nframes = parked ? op->nframes : 0,
-	    .heap = op->heap,
+	    .heap = __atomic_load_n(&op->heap, __ATOMIC_RELAXED),
 	};
 	struct async_frame *f;
 	struct async_frame_info fi;
 
+	if (state == OP_FREE)
+		goto out_unlock;
 	op_fn(&oi, arg);
 	for (f = parked ? op->top : NULL, fi.depth = 0; f && frame_fn; f = f->prev, fi.depth++) {
 		fi.layer = f->layer->name;
@@ -552,6 +701,7 @@ static void introspect_op(struct async_op *op, uint64_t now,
 		fi.spilled = f->flags & ASYNC_FRAME_SPILLED;
 		frame_fn(&fi, arg);
 	}
+out_unlock:
 	async_spin_unlock_irqrestore(&op->lock, flags);
 }
 

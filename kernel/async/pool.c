@@ -63,7 +63,32 @@ static void *__pool_take(struct async_pool *p)
 	p->allocs++;
 	if (++p->in_use > p->high_water)
 		p->high_water = p->in_use;
+	async_pool_cache_take(p);
 	return obj;
+}
+
+/* @live + 1, and its high-water mark: lock-free, callers may hold no pool lock. */
+void async_pool_cache_take(struct async_pool *p)
+{
+	unsigned n = __atomic_add_fetch(&p->live, 1, __ATOMIC_RELAXED);
+	unsigned hw = __atomic_load_n(&p->live_high, __ATOMIC_RELAXED);
+
+	while (n > hw && !__atomic_compare_exchange_n(&p->live_high, &hw, n, true, __ATOMIC_RELAXED,
+						      __ATOMIC_RELAXED))
+		;
+}
+
+void async_pool_cache_put(struct async_pool *p)
+{
+	__atomic_sub_fetch(&p->live, 1, __ATOMIC_RELAXED);
+}
+
+void async_pool_note_failure(struct async_pool *p)
+{
+	unsigned long flags = async_spin_lock_irqsave(&p->lock);
+
+	p->failures++;
+	async_spin_unlock_irqrestore(&p->lock, flags);
 }
 
 __attribute__((weak)) bool async_pool_fault(const struct async_pool *p)
@@ -124,7 +149,8 @@ void *async_pool_zalloc(struct async_pool *p)
 	return obj;
 }
 
-void async_pool_free(struct async_pool *p, void *obj)
+/* Returns @obj to the free list; @cached: it sat in an owner's cache, not in use. */
+static void pool_put(struct async_pool *p, void *obj, bool cached)
 {
 	unsigned long flags;
 	unsigned i;
@@ -142,7 +168,19 @@ void async_pool_free(struct async_pool *p, void *obj)
 	memcpy(obj, &p->free_list, sizeof(void *));
 	p->free_list = obj;
 	p->in_use--;
+	if (!cached)
+		async_pool_cache_put(p);
 	async_spin_unlock_irqrestore(&p->lock, flags);
+}
+
+void async_pool_free(struct async_pool *p, void *obj)
+{
+	pool_put(p, obj, false);
+}
+
+void async_pool_free_cached(struct async_pool *p, void *obj)
+{
+	pool_put(p, obj, true);
 }
 
 void async_pool_stats(struct async_pool *p, struct async_pool_stats *out)
@@ -152,8 +190,9 @@ void async_pool_stats(struct async_pool *p, struct async_pool_stats *out)
 	out->name = p->name;
 	out->obj_size = p->obj_size;
 	out->capacity = p->capacity;
-	out->in_use = p->in_use;
-	out->high_water = p->high_water;
+	out->in_use = __atomic_load_n(&p->live, __ATOMIC_RELAXED);
+	out->high_water = __atomic_load_n(&p->live_high, __ATOMIC_RELAXED);
+	out->cached = p->in_use > out->in_use ? p->in_use - out->in_use : 0;
 	out->allocs = p->allocs;
 	out->failures = p->failures;
 	async_spin_unlock_irqrestore(&p->lock, flags);

@@ -176,7 +176,7 @@ void *async_push(struct async_op *op, const struct async_layer *layer)
 	f->layer = layer;
 	f->prev = op->top;
 	f->size = (uint32_t)size;
-	f->start_ns = async_port_now_ns();
+	f->start_ns = 0; /* stamped when the op first parks with it (op_park): no clock here */
 	op->top = f;
 	op->nframes++;
 	memset(async_frame_state(f), 0, size - ASYNC_FRAME_HDR);

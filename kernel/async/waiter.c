@@ -38,6 +38,14 @@
  * posted. A final event the sink takes frees its slot at once (ARMED ->
  * FREE). What the sink refuses goes into the ring as without a sink ("held"),
  * and async_waiter_flush offers the held events again, oldest first.
+ *
+ * Op cache (the lean op): up to ASYNC_WAITER_OP_CACHE finished ops, [L].
+ * An op's final post puts it there in the same lock section when its
+ * in-flight reference is the last (__cache_keep); async_op_alloc_for /
+ * async_op_alloc_armed take it back in the section that binds it to its
+ * slot, so neither end takes the pool lock. The pool's counters are kept
+ * true with async_pool_cache_take/put; destroy and a dry op pool
+ * (__async_waiter_cache_reclaim) give the cached ops back.
  */
 #include "async_int.h"
 
@@ -74,6 +82,8 @@ struct async_waiter {
 	unsigned sleepers;	 /* [L] threads in async_wait_event's sleep */
 	struct async_sink *sink; /* [L][a] set once while idle, cleared by destroy */
 	unsigned long sunk;	 /* [L] events the sink accepted */
+	struct async_op *cache;	 /* [L] finished ops kept for reuse, linked by cache_next */
+	unsigned ncached;	 /* [L] ops on @cache, <= ASYNC_WAITER_OP_CACHE */
 	unsigned long posted, stale_posts, overflows, waits, timeouts; /* [L] */
 	struct async_slot_block *blocks[WAITER_BLOCKS_MAX];	       /* [I] */
 };
@@ -103,6 +113,16 @@ static void waiter_free(struct async_waiter *w)
 	async_pool_free(&async_waiter_pool, w);
 }
 
+/* Under the waiter pool's lock: __async_waiter_cache_reclaim walks the pool and locks each. */
+static void waiter_init(void *obj, void *arg)
+{
+	struct async_waiter *w = obj;
+
+	(void)arg;
+	memset(w, 0, sizeof(*w));
+	async_spin_init(&w->lock);
+}
+
 int async_waiter_create(unsigned nslots, struct async_waiter **out)
 {
 	struct async_waiter *w;
@@ -110,7 +130,7 @@ int async_waiter_create(unsigned nslots, struct async_waiter **out)
 
 	if (nslots == 0 || nslots > ASYNC_WAITER_SLOTS_MAX)
 		return -EINVAL;
-	w = async_pool_zalloc(&async_waiter_pool);
+	w = async_pool_alloc_init(&async_waiter_pool, waiter_init, NULL);
 	if (!w)
 		return -ENOMEM;
 	for (i = 0; i < (nslots + ASYNC_SLOTS_PER_BLOCK - 1) / ASYNC_SLOTS_PER_BLOCK; i++) {
@@ -119,7 +139,6 @@ int async_waiter_create(unsigned nslots, struct async_waiter **out)
 			goto out_free_blocks;
 		w->nblocks++;
 	}
-	async_spin_init(&w->lock);
 	async_port_cond_init(&w->cond);
 	w->nslots = nslots;
 	w->ring_cap = w->nblocks * ASYNC_SLOTS_PER_BLOCK;
@@ -134,9 +153,34 @@ out_free_blocks:
 	return -ENOMEM;
 }
 
+/* Empties the op cache; caller holds w->lock. Returns the list (free it without the lock). */
+static struct async_op *__cache_detach(struct async_waiter *w)
+{
+	struct async_op *list = w->cache;
+
+	w->cache = NULL;
+	w->ncached = 0;
+	return list;
+}
+
+/* Gives a detached cache back to the op pool; no waiter lock held (lock depth). */
+static unsigned cache_free(struct async_op *list)
+{
+	unsigned n = 0;
+	struct async_op *op;
+
+	while ((op = list)) {
+		list = op->cache_next;
+		async_pool_free_cached(&async_op_pool, op);
+		n++;
+	}
+	return n;
+}
+
 int async_waiter_destroy(struct async_waiter *w)
 {
 	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_op *cached;
 	struct async_sink *sink;
 
 	if (w->narmed) {
@@ -146,31 +190,26 @@ int async_waiter_destroy(struct async_waiter *w)
 	w->epoch = 0;
 	sink = w->sink;
 	__atomic_store_n(&w->sink, NULL, __ATOMIC_RELEASE);
+	cached = __cache_detach(w);
 	async_spin_unlock_irqrestore(&w->lock, flags);
+	cache_free(cached);
 	if (sink)
 		sink->release(sink); /* no post can reach it: the epoch is gone */
 	waiter_free(w);
 	return 0;
 }
 
-int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle *h)
+/* FREE -> ARMED; caller holds w->lock and checked @slot < nslots. */
+static int __arm(struct async_waiter *w, unsigned slot, struct async_handle *h)
 {
-	unsigned long flags;
-	struct async_slot *s;
+	struct async_slot *s = slot_at(w, slot);
 
-	if (slot >= w->nslots)
-		return -EINVAL;
-	flags = async_spin_lock_irqsave(&w->lock);
-	s = slot_at(w, slot);
-	if (s->state != SLOT_FREE) {
-		async_spin_unlock_irqrestore(&w->lock, flags);
+	if (s->state != SLOT_FREE)
 		return -EBUSY;
-	}
 	/* Reserve the final event's ring entry now: multishot events may have
 	 * filled the ring, and a final post must never find it full. */
 	if (w->count + w->narmed >= w->ring_cap) {
 		w->overflows++;
-		async_spin_unlock_irqrestore(&w->lock, flags);
 		return -EAGAIN;
 	}
 	s->state = SLOT_ARMED;
@@ -181,8 +220,20 @@ int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle 
 	h->slot = slot;
 	h->gen = s->gen;
 	h->epoch = w->epoch;
-	async_spin_unlock_irqrestore(&w->lock, flags);
 	return 0;
+}
+
+int async_waiter_arm(struct async_waiter *w, unsigned slot, struct async_handle *h)
+{
+	unsigned long flags;
+	int err;
+
+	if (slot >= w->nslots)
+		return -EINVAL;
+	flags = async_spin_lock_irqsave(&w->lock);
+	err = __arm(w, slot, h);
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return err;
 }
 
 /* The slot @h names if it is still armed for @h; caller holds w->lock. */
@@ -228,6 +279,94 @@ int __async_waiter_attach(const struct async_handle *h, struct async_op *op)
 	return err;
 }
 
+/* Takes a cached op for the slot of @h and binds it; caller holds w->lock, @s is armed. */
+static struct async_op *__cache_take(struct async_waiter *w, struct async_slot *s,
+				     void (*init)(void *op, void *arg), void *arg, int *err)
+{
+	struct async_op *op = w->cache;
+
+	if (!op)
+		return NULL;
+	if (async_pool_fault(&async_op_pool)) {
+		*err = -ENOMEM; /* fault injection sees every allocation, cached or not */
+		return NULL;
+	}
+	w->cache = op->cache_next;
+	w->ncached--;
+	async_pool_cache_take(&async_op_pool);
+	init(op, arg);
+	s->op = op;
+	return op;
+}
+
+struct async_op *__async_waiter_cached_op(const struct async_handle *h,
+					  void (*init)(void *op, void *arg), void *arg, int *err)
+{
+	struct async_waiter *w = h->waiter;
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_slot *s = __armed_slot(w, h);
+	struct async_op *op = NULL;
+
+	*err = 0;
+	if (!s)
+		*err = -ENOENT;
+	else if (s->op)
+		*err = -EBUSY;
+	else
+		op = __cache_take(w, s, init, arg, err);
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return op;
+}
+
+struct async_op *__async_waiter_arm_cached(struct async_waiter *w, unsigned slot,
+					   struct async_handle *h,
+					   void (*init)(void *op, void *arg), void *arg, int *err)
+{
+	struct async_op *op = NULL;
+	unsigned long flags;
+
+	*err = -EINVAL;
+	if (slot >= w->nslots)
+		return NULL;
+	flags = async_spin_lock_irqsave(&w->lock);
+	*err = __arm(w, slot, h);
+	if (!*err)
+		op = __cache_take(w, slot_at(w, slot), init, arg, err);
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return op;
+}
+
+void __async_waiter_detach(const struct async_handle *h, struct async_op *op)
+{
+	struct async_waiter *w = h->waiter;
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_slot *s = __armed_slot(w, h);
+
+	if (s && s->op == op)
+		s->op = NULL;
+	async_spin_unlock_irqrestore(&w->lock, flags);
+}
+
+/*
+ * Keeps @op (posted, its stack released) for the next async_op_alloc_for on
+ * @w if the caller's in-flight reference is the last one and there is room.
+ * Caller holds w->lock and has just cleared the slot's op pointer, so no
+ * async_waiter_cancel can take a new reference; a reference taken earlier
+ * shows in refs and keeps the op out (it is freed by its last put).
+ */
+static bool __cache_keep(struct async_waiter *w, struct async_op *op)
+{
+	if (w->ncached + 1 > ASYNC_WAITER_OP_CACHE || async_atomic_load(&op->refs) != 1)
+		return false;
+	__atomic_store_n(&op->refs, 0, __ATOMIC_RELAXED);
+	op_set_state(op, OP_FREE); /* introspection skips it from here on */
+	op->cache_next = w->cache;
+	w->cache = op;
+	w->ncached++;
+	async_pool_cache_put(&async_op_pool);
+	return true;
+}
+
 /* Appends one event; caller holds w->lock and checked the room. */
 static void __ring_push(struct async_waiter *w, uint32_t slot, int64_t result, unsigned flags,
 			unsigned buf)
@@ -263,29 +402,31 @@ static bool __sink_push(struct async_waiter *w, struct async_slot *s, uint32_t s
 	return true;
 }
 
-int async_waiter_post(const struct async_handle *h, int64_t result, unsigned flags, unsigned buf)
+/*
+ * The post, under w->lock (taken by the caller). @op: the op whose final
+ * event this is, to be kept in the waiter's op cache if possible (*kept).
+ */
+static int __waiter_post(struct async_waiter *w, const struct async_handle *h, int64_t result,
+			 unsigned flags, unsigned buf, struct async_op *op, bool *kept)
 {
-	struct async_waiter *w = h->waiter;
-	unsigned long irq = async_spin_lock_irqsave(&w->lock);
 	struct async_slot *s = __armed_slot(w, h);
-	int err = 0;
 
 	if (!s) {
 		w->stale_posts++;
-		err = -ENOENT;
-		goto out_unlock;
+		return -ENOENT;
 	}
 	if (!(flags & ASYNC_EV_MORE)) {
 		s->state = SLOT_POSTED;
 		s->op = NULL;
 		w->narmed--;
+		if (op)
+			*kept = __cache_keep(w, op);
 	}
 	if (__sink_push(w, s, h->slot, result, flags, buf))
 		goto out_wake;
 	if ((flags & ASYNC_EV_MORE) && w->count + w->narmed >= w->ring_cap) {
 		w->overflows++;
-		err = -EAGAIN;
-		goto out_unlock;
+		return -EAGAIN;
 	}
 	ASYNC_ASSERT(w->count < w->ring_cap);
 	__ring_push(w, h->slot, result, flags, buf);
@@ -295,9 +436,48 @@ int async_waiter_post(const struct async_handle *h, int64_t result, unsigned fla
 out_wake:
 	if (w->sleepers)
 		async_port_cond_broadcast(&w->cond);
-out_unlock:
+	return 0;
+}
+
+int async_waiter_post(const struct async_handle *h, int64_t result, unsigned flags, unsigned buf)
+{
+	struct async_waiter *w = h->waiter;
+	unsigned long irq = async_spin_lock_irqsave(&w->lock);
+	int err = __waiter_post(w, h, result, flags, buf, NULL, NULL);
+
 	async_spin_unlock_irqrestore(&w->lock, irq);
 	return err;
+}
+
+/* An op's final event and, in the same lock section, the op into the cache. */
+bool __async_waiter_post_final(struct async_op *op, int64_t result)
+{
+	struct async_waiter *w = op->handle.waiter;
+	unsigned long irq = async_spin_lock_irqsave(&w->lock);
+	bool kept = false;
+
+	__waiter_post(w, &op->handle, result, 0, 0, op, &kept);
+	async_spin_unlock_irqrestore(&w->lock, irq);
+	return kept;
+}
+
+static void reclaim_one(void *obj, void *arg)
+{
+	struct async_waiter *w = obj;
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_op *cached = __cache_detach(w);
+
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	*(unsigned *)arg += cache_free(cached);
+}
+
+/* Lock order: waiter pool -> waiter (then released) -> op pool: two deep at most. */
+unsigned __async_waiter_cache_reclaim(void)
+{
+	unsigned n = 0;
+
+	async_pool_walk(&async_waiter_pool, reclaim_one, &n);
+	return n;
 }
 
 /* Moves up to @max events out of the ring; caller holds w->lock. */
@@ -331,7 +511,8 @@ int async_wait_event(struct async_waiter *w, struct async_event *ev, unsigned ma
 
 	if (max == 0)
 		return -EINVAL;
-	if (timeout_ns != ASYNC_WAIT_FOREVER)
+	/* A poll (0) never reads the clock: the loop below returns before using it. */
+	if (timeout_ns != ASYNC_WAIT_FOREVER && timeout_ns != 0)
 		deadline = sat_add(async_port_now_ns(), timeout_ns);
 	flags = async_spin_lock_irqsave(&w->lock);
 	w->waits++;
@@ -458,7 +639,7 @@ int async_waiter_wait_sunk(struct async_waiter *w, unsigned long target, uint64_
 	unsigned long flags;
 	int reached;
 
-	if (timeout_ns != ASYNC_WAIT_FOREVER)
+	if (timeout_ns != ASYNC_WAIT_FOREVER && timeout_ns != 0)
 		deadline = sat_add(async_port_now_ns(), timeout_ns);
 	flags = async_spin_lock_irqsave(&w->lock);
 	while (!(reached = (long)(w->sunk - target) >= 0) && timeout_ns != 0 &&

@@ -421,9 +421,9 @@ static bool sqe_flags_bad(const struct tio_sqe *s)
 
 	if (s->flags & ~(uint32_t)(TIO_SQE_REGBUF | TIO_SQE_PBQ_READ))
 		return true;
-	if (pbq && (pbq != TIO_SQE_PBQ_READ ||
-		    (s->opcode != TIO_OP_READ && s->opcode != TIO_OP_RECV) ||
-		    (s->flags & TIO_SQE_REGBUF)))
+	if (pbq &&
+	    (pbq != TIO_SQE_PBQ_READ || (s->opcode != TIO_OP_READ && s->opcode != TIO_OP_RECV) ||
+	     (s->flags & TIO_SQE_REGBUF)))
 		return true;
 	return (s->flags & TIO_SQE_REGBUF) && s->opcode != TIO_OP_READ && s->opcode != TIO_OP_WRITE;
 }
@@ -479,12 +479,18 @@ static unsigned sqe_bufs(const struct tio_sqe *sqe)
 	       !(sqe->flags & TIO_SQE_REGBUF);
 }
 
-/* The op: quota frame, then the opcode's frames; submitted, or discarded on error. */
-static int submit_op(struct proc *p, const struct tio_sqe *sqe, const struct async_handle *h)
+/*
+ * The op: quota frame, then the opcode's frames; submitted, or discarded on
+ * error. @op: already bound to @h (async_op_alloc_armed), or NULL: one is
+ * bound here, from the waiter's op cache when it has one.
+ */
+static int submit_op(struct proc *p, const struct tio_sqe *sqe, const struct async_handle *h,
+		     struct async_op *op)
 {
-	struct async_op *op = async_op_alloc(&p->heap);
 	int err;
 
+	if (!op)
+		op = async_op_alloc_for(h, &p->heap);
 	if (!op)
 		return -ENOMEM;
 	err = push_quota(op, p, sqe_bufs(sqe));
@@ -499,22 +505,31 @@ static int submit_op(struct proc *p, const struct tio_sqe *sqe, const struct asy
 	return async_op_submit(op, h);
 }
 
+int sys_async_start_op(struct proc *p, const struct async_handle *h, const struct tio_sqe *sqe,
+		       struct async_op *op)
+{
+	int err = sqe_check(sqe);
+
+	if (!err)
+		err = op_charge(p, sqe_bufs(sqe));
+	if (err) {
+		if (op)
+			async_op_discard(op); /* the slot stays armed, without an op */
+		return err;
+	}
+	err = submit_op(p, sqe, h, op);
+	if (err)
+		op_uncharge(p, sqe_bufs(sqe)); /* never started: the quota frame did not run */
+	return err;
+}
+
 /*
  * Starts @sqe's op on the armed slot @h, charged to @p (SYS_submit and the
  * rings): on error nothing is charged and the slot is still armed.
  */
 int sys_async_start(struct proc *p, const struct async_handle *h, const struct tio_sqe *sqe)
 {
-	int err = sqe_check(sqe);
-
-	if (!err)
-		err = op_charge(p, sqe_bufs(sqe));
-	if (err)
-		return err;
-	err = submit_op(p, sqe, h);
-	if (err)
-		op_uncharge(p, sqe_bufs(sqe)); /* never started: the quota frame did not run */
-	return err;
+	return sys_async_start_op(p, h, sqe, NULL);
 }
 
 SYSCALL_DECL(submit)

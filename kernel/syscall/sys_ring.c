@@ -203,12 +203,16 @@ static long ring_submit(struct proc *p, struct sys_ring *r, struct async_waiter 
 					       (uint32_t)sizeof(struct tio_ring_sqe);
 		struct tio_ring_sqe e;
 		struct async_handle h;
+		struct async_op *op;
 
 		memcpy(&e, ring_at(r, off), sizeof(e)); /* the one read of the entry */
-		err = async_waiter_arm(w, e.slot, &h);
+		/* Arm the slot and take an op from the waiter's cache in one lock section. */
+		err = async_op_alloc_armed(w, e.slot, &p->heap, &h, &op);
 		if (err)
 			break; /* the entry stays queued */
-		err = e.resv ? -EINVAL : sys_async_start(p, &h, &e.sqe);
+		if (e.resv && op)
+			async_op_discard(op);
+		err = e.resv ? -EINVAL : sys_async_start_op(p, &h, &e.sqe, op);
 		if (err)
 			async_waiter_post(&h, err, 0, 0); /* its error is its completion */
 		r->sq_head++;

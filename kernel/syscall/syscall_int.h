@@ -78,6 +78,10 @@ struct tio_sqe;
 /* Builds @sqe into an op and submits it on the armed slot @h (0), or an error
  * with the slot still armed and nothing started. The sqe is already in kernel memory. */
 int sys_async_start(struct proc *p, const struct async_handle *h, const struct tio_sqe *sqe);
+/* The same with @op bound to @h already (async_op_alloc_armed) or NULL; @op is
+ * submitted or discarded either way. */
+int sys_async_start_op(struct proc *p, const struct async_handle *h, const struct tio_sqe *sqe,
+		       struct async_op *op);
 SYSCALL_DECL(waiter_create);
 SYSCALL_DECL(submit);
 SYSCALL_DECL(wait_event);

@@ -639,10 +639,16 @@ static void submit(struct input *in)
 	struct async_op *op;
 	int pred = m->in_use ? -EBUSY : ring_used() >= RING ? -EAGAIN : 0;
 
-	CHECK_EQ(async_waiter_arm(w, slot, &h), pred);
+	/* Armed and bound in one call, bound after arming, or from the pool, as the input says. */
+	op = NULL;
+	if ((d >> 4) & 1)
+		CHECK_EQ(async_op_alloc_armed(w, slot, &heap, &h, &op), pred);
+	else
+		CHECK_EQ(async_waiter_arm(w, slot, &h), pred);
 	if (pred)
 		return;
-	op = async_op_alloc(&heap);
+	if (!((d >> 4) & 1))
+		op = (d >> 3) & 1 ? async_op_alloc_for(&h, &heap) : async_op_alloc(&heap);
 	if (!op) { /* injected pool failure */
 		async_waiter_disarm(&h);
 		return;

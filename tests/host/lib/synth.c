@@ -310,7 +310,7 @@ int submit_synth(struct async_waiter *w, unsigned slot, enum synth_mode mode, in
 
 	if (err)
 		return err;
-	op = async_op_alloc(NULL);
+	op = async_op_alloc_for(&h, NULL); /* the lean path: the waiter's op cache */
 	if (!op) {
 		async_waiter_disarm(&h);
 		return -ENOMEM;

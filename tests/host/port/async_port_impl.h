@@ -66,5 +66,7 @@ unsigned host_threads_started(void);
 void host_set_thread_start_hook(void (*fn)(void));
 /* Spinlock acquisitions by the calling thread since it started (the lean-op count test). */
 unsigned long host_locks_taken(void);
+/* async_port_now_ns calls by the calling thread since it started (the same test). */
+unsigned long host_clock_reads(void);
 
 #endif

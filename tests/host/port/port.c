@@ -46,10 +46,18 @@ void async_port_cond_init(struct async_port_cond *c)
 	pthread_condattr_destroy(&a);
 }
 
+static __thread unsigned long clock_reads;
+
+unsigned long host_clock_reads(void)
+{
+	return clock_reads;
+}
+
 uint64_t async_port_now_ns(void)
 {
 	struct timespec ts;
 
+	clock_reads++;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -395,14 +395,23 @@ static void submit_one(struct submitter *s, unsigned slot)
 	struct async_op *op;
 
 	int kind = rand_r(&s->seed) % K_KINDS, err;
+	unsigned how;
 
-	err = async_waiter_arm(w, slot, &h);
+	/* Three ways to get an op: armed and bound in one call (the rings' path),
+	 * bound to the armed slot afterwards, or from the pool. */
+	op = NULL;
+	how = rand_r(&s->seed) % 3;
+	err =
+	    how == 0 ? async_op_alloc_armed(w, slot, NULL, &h, &op) : async_waiter_arm(w, slot, &h);
 	if (err == -EAGAIN)
 		return; /* multishot events fill the ring: collect them first */
 	if (err)
 		return fail("arm", slot, err);
 	trace(s->id, slot, "armed, generation", h.gen, 0);
-	op = async_op_alloc(NULL);
+	if (how == 1)
+		op = async_op_alloc_for(&h, NULL);
+	else if (how == 2)
+		op = async_op_alloc(NULL);
 	if (!op) {
 		async_waiter_disarm(&h);
 		return;
