@@ -37,7 +37,7 @@ def boot(t, *args):
 
 def finish_mode(t, s, mode):
     """The guest program's summary: no check failed."""
-    m = s.expect(r"tcpaio %s: (\d+) failed" % mode, timeout=STEP)
+    m = s.expect(r"tcpaio %s: (\d+) failed\n" % mode, timeout=STEP)
     failed = re.findall(r"FAILED \S+ \(line \d+\)", s.out)
     t.check(m.group(1) == "0" and not failed, "tcpaio %s: %s" % (mode, failed))
 
@@ -143,7 +143,8 @@ def multishot_recv_with_two_buffers_gets_1mib_intact(t):
     """The host sends 1 MiB to a guest connection received by one multishot
     RECV over a queue of only 2 provided buffers of 1 KiB, the first held for
     2 s: the receive ring fills and the window closes instead of data being
-    dropped, the recycled buffers restart the receive, and the guest's
+    dropped (the socket table shows at least 32 KiB queued, the window what
+    is left of the 64 KiB ring), the recycled buffers restart the receive, and the guest's
     SHA-256 of what arrived equals the host's, ending at EOF with a final
     event of 0. Then a multishot RECV on a silent connection is cancelled
     once."""
@@ -156,7 +157,12 @@ def multishot_recv_with_two_buffers_gets_1mib_intact(t):
     with connect_fwd(t, port, limit=STEP * 3) as conn:
         conn.sendall(data)
         conn.shutdown(socket.SHUT_WR)
-        m = s.expect(r"recv (-?\d+) sha256 (\S*)", timeout=STEP * 3)
+        held = s.expect(r"held: recv-q (\d+) rcv-wnd (\d+)\n", timeout=STEP)
+        queued, window = int(held.group(1)), int(held.group(2))
+        t.check(queued >= 32768 and queued + window <= 65536,
+                "while both buffers were taken: recv-q %d rcv-wnd %d (the data should wait "
+                "in the 64 KiB ring, the window closing)" % (queued, window))
+        m = s.expect(r"recv (-?\d+) sha256 ([0-9a-f]*)\n", timeout=STEP * 3)
         print("1 MiB host->guest through 2 buffers in %.1f s" % (time.monotonic() - start))
         t.check(int(m.group(1)) == MIB and m.group(2) == hashlib.sha256(data).hexdigest(),
                 "multishot recv: %s bytes, sha256 %s" % (m.group(1), m.group(2)))
@@ -180,13 +186,13 @@ def exit_with_pending_socket_ops_frees_every_socket(t):
     s.send("tcpaio exit 7300; echo tcpaio-exit $?\n")
     s.expect(r"ready exit", timeout=STEP)
     with connect_fwd(t, port) as conn:
-        m = s.expect(r"tcpaio-exit (\d+)", timeout=STEP)
+        m = s.expect(r"tcpaio-exit (\d+)\n", timeout=STEP)
         t.check(m.group(1) == "0", "tcpaio exit: status %s" % m.group(1))
         data, closed = read_to_eof(conn)
         t.check(closed and data == b"", "the host's connection: read %r, closed %s" %
                 (data, closed))
     s.send("stats\n")
-    m = s.expect(r"\nsocket\s+(\d+)\s+(\d+)", timeout=STEP)
+    m = s.expect(r"\nsocket\s+(\d+)\s+(\d+)\s", timeout=STEP)
     t.check(m.group(1) == "0", "socket pool after exit: %s in use" % m.group(1))
     t.check("exits holding" not in s.out, "a limit stayed charged: %r" % s.out[-400:])
     poweroff(t, s)

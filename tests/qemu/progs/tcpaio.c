@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tio/aio.h>
+#include <tio/cmd.h>
 #include <tio/inet.h>
 #include <tio/sha256.h>
 #include <tio/sys.h>
@@ -207,9 +208,28 @@ static int accept_checks(uint16_t port, unsigned n)
 	return failed;
 }
 
+/* Prints the receive queue and window of the established connection on local @port, from the
+ * kernel's socket table (`stats`). */
+static void print_window(uint16_t port)
+{
+	char want[32], *text, *line, *q, *w;
+	long n = cmd_kinfo(TIO_KINFO_NET, &text);
+
+	if (n < 0)
+		return;
+	snprintf(want, sizeof(want), ":%u 10.0.2.2:", port);
+	line = strstr(text, want);
+	q = line ? strstr(line, "recv-q ") : NULL;
+	w = line ? strstr(line, "rcv-wnd ") : NULL;
+	if (q && w)
+		printf("held: recv-q %ld rcv-wnd %ld\n", strtol(q + 7, NULL, 10),
+		       strtol(w + 8, NULL, 10));
+	free(text);
+}
+
 /* Receives the whole stream of @fd with a multishot RECV: its length and hash. */
 static long recv_stream(struct aio_waiter *w, struct aio_pbq *q, int fd, unsigned hold_ms,
-			char hex[2 * SHA256_LEN + 1])
+			uint16_t port, char hex[2 * SHA256_LEN + 1])
 {
 	uint8_t digest[SHA256_LEN];
 	struct sha256 h;
@@ -226,8 +246,10 @@ static long recv_stream(struct aio_waiter *w, struct aio_pbq *q, int fd, unsigne
 		if (ev.result > 0 && (ev.flags & TIO_EV_BUF)) {
 			sha256_update(&h, aio_pbq_buf(q, ev.buf), (size_t)ev.result);
 			total += ev.result;
-			if (held && hold_ms) /* the host fills the window meanwhile */
+			if (held && hold_ms) { /* the host fills the window meanwhile */
 				sys_sleep_ns((uint64_t)hold_ms * 1000000ULL);
+				print_window(port);
+			}
 			held = 0;
 			aio_pbq_recycle(q, ev.buf);
 		}
@@ -261,7 +283,7 @@ static int recv_checks(uint16_t port, unsigned nbufs, unsigned bufsz, unsigned h
 	ready("data");
 	c = sys_accept(s, NULL);
 	CHECK("accept", c >= 0);
-	total = recv_stream(&w, &q, (int)c, hold_ms, hex);
+	total = recv_stream(&w, &q, (int)c, hold_ms, port, hex);
 	printf("recv %ld sha256 %s\n", total, hex);
 	CHECK("recv_to_eof", total > 0);
 	sys_close((int)c);
