@@ -198,5 +198,35 @@ def exit_with_pending_socket_ops_frees_every_socket(t):
     poweroff(t, s)
 
 
+@qtest.case
+def guest_nc_listener_receives_with_multishot_recv(t):
+    """The guest's `nc -l` receives through one multishot RECV into provided
+    buffers (its plain-recv fallback is not taken): while the host's
+    connection is open, `stats` shows the op waiting on "tcp data
+    (multishot)"; what the host sent is what nc wrote."""
+    port = free_tcp_port()
+    s = boot(t, "--fwd", "%d:7400" % port)
+    s.send("nc -l -p 7400 > /tmp/got &\n")
+    s.expect(r"\[\d+\] \d+", timeout=STEP)
+    deadline = time.monotonic() + STEP
+    while True:  # until the listener is up: before, slirp's connection is refused
+        conn = socket.create_connection(("127.0.0.1", port), timeout=STEP)
+        conn.settimeout(3)
+        try:
+            if conn.recv(1) == b"":
+                conn.close()
+                t.check(time.monotonic() < deadline, "the guest's nc -l never accepted")
+                continue
+        except socket.timeout:
+            break  # open and silent: accepted
+    with conn:
+        conn.sendall(b"multishot nc\n")
+        s.send("stats\n")
+        s.expect(r"tcpsock waiting on tcp data \(multishot\)", timeout=STEP)
+    s.send("wait; cat /tmp/got; echo nc-done\n")
+    s.expect(r"multishot nc\nnc-done", timeout=STEP)
+    poweroff(t, s)
+
+
 if __name__ == "__main__":
     qtest.main("tcp_async")
