@@ -173,6 +173,29 @@ def multishot_recv_with_two_buffers_gets_1mib_intact(t):
 
 
 @qtest.case
+def accept_that_cannot_install_closes_the_connection(t):
+    """With every descriptor of the process taken, a multishot ACCEPT's
+    connection cannot be installed: the final event is -EMFILE and the host's
+    connection is closed, not left open; a one-shot ACCEPT whose peer-address
+    pointer is bad ends with -EFAULT and closes its connection too. The
+    socket pool is empty once the program is done."""
+    port = free_tcp_port()
+    s = boot(t, "--fwd", "%d:7500" % port)
+    s.send("tcpaio nofd 7500\n")
+    for what in ("full", "fault"):
+        s.expect(r"ready %s" % what, timeout=STEP)
+        with connect_fwd(t, port) as conn:
+            data, closed = read_to_eof(conn)
+        t.check(closed and data == b"", "%s: the host's connection: read %r, closed %s" %
+                (what, data, closed))
+    finish_mode(t, s, "nofd")
+    s.send("stats\n")
+    m = s.expect(r"\nsocket\s+(\d+)\s+(\d+)\s", timeout=STEP)
+    t.check(m.group(1) == "0", "socket pool afterwards: %s in use" % m.group(1))
+    poweroff(t, s)
+
+
+@qtest.case
 def exit_with_pending_socket_ops_frees_every_socket(t):
     """A process exits with a multishot ACCEPT, a multishot RECV on the
     connection it was given, a CONNECT waiting for ARP and a one-shot ACCEPT

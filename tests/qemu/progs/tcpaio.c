@@ -27,6 +27,12 @@
  *                     "recv BYTES sha256 HEX"; then a second connection
  *                     ("ready idle") that sends nothing: its multishot RECV
  *                     is cancelled once
+ *   tcpaio nofd PORT  with every descriptor of the process taken, a connection
+ *                     for a multishot ACCEPT cannot be installed ("ready
+ *                     full"): the final event is -EMFILE and the connection
+ *                     is closed; with one descriptor free, a one-shot ACCEPT
+ *                     whose peer address cannot be written ("ready fault")
+ *                     ends with -EFAULT and closes its connection too
  *   tcpaio exit PORT  leaves ops pending and exits: a multishot ACCEPT, a
  *                     multishot RECV on the connection it delivered
  *                     ("ready exit": the host connects once), a CONNECT to
@@ -300,6 +306,43 @@ static int recv_checks(uint16_t port, unsigned nbufs, unsigned bufsz, unsigned h
 	return failed;
 }
 
+/* Takes every free descriptor of the process (opens /etc/motd until -EMFILE): how many. */
+static int fill_fds(int *fds, int max)
+{
+	int n = 0;
+	long fd;
+
+	while (n < max && (fd = sys_open("/etc/motd", O_RDONLY, 0)) >= 0)
+		fds[n++] = (int)fd;
+	return n;
+}
+
+static int nofd_checks(uint16_t port)
+{
+	int s = listener(port, 4), fds[64], n;
+	struct tio_event ev;
+	struct aio_waiter w;
+
+	CHECK("listen", s >= 0);
+	CHECK("waiter", aio_waiter_create(&w, 2) == 0);
+	CHECK("multishot_submit", aio_accept_multishot(&w, 0, s) == 0);
+	n = fill_fds(fds, 64);
+	CHECK("descriptors_full", n > 0 && sys_open("/etc/motd", O_RDONLY, 0) == -EMFILE);
+	ready("full");
+	CHECK("multishot_final_emfile", one_event(&w, &ev) == 0 && ev.slot == 0 &&
+					    !(ev.flags & TIO_EV_MORE) && ev.result == -EMFILE);
+	sys_close(fds[--n]);
+	CHECK("accept_bad_peer_submit", aio_accept(&w, 1, s, (void *)8) == 0);
+	ready("fault");
+	CHECK("accept_efault", one_event(&w, &ev) == 0 && ev.slot == 1 && ev.result == -EFAULT);
+	CHECK("descriptor_still_free", (fds[n] = (int)sys_open("/etc/motd", O_RDONLY, 0)) >= 0);
+	while (n >= 0)
+		sys_close(fds[n--]);
+	aio_waiter_destroy(&w);
+	sys_close(s);
+	return failed;
+}
+
 /* Exits with ops pending on sockets: the kernel must close every one. */
 static int exit_checks(uint16_t port)
 {
@@ -335,11 +378,13 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "recv") && argc == 6)
 		recv_checks((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]),
 			    (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]));
+	else if (!strcmp(mode, "nofd") && argc == 3)
+		nofd_checks((uint16_t)atoi(argv[2]));
 	else if (!strcmp(mode, "exit") && argc == 3)
 		exit_checks((uint16_t)atoi(argv[2]));
 	else {
 		fprintf(stderr, "usage: tcpaio connect PORT CLOSED | accept PORT N | "
-				"recv PORT NBUFS BUFSZ HOLDMS | exit PORT\n");
+				"recv PORT NBUFS BUFSZ HOLDMS | nofd PORT | exit PORT\n");
 		return 2;
 	}
 	printf("tcpaio %s: %d failed\n", mode, failed);
