@@ -14,6 +14,19 @@
  *   DONE --net_tcp_complete_deferred (without net_lock)--> completed
  *   WAITING --cancel hook (under net_lock)--> completed with the reason
  *
+ * Multishot ops stay WAITING between their events. A multishot receive
+ * (@pbq) posts from wherever it runs (start, notify, net_pbq_refilled, all
+ * under net_lock) and is also on tcp_pbq_readers while WAITING. A multishot
+ * accept (@deliver) must install descriptors without net_lock, so:
+ *
+ *   WAITING --notify or start: connections queued (tf_kick)--> KICKED (on
+ *          tcp_done)
+ *   KICKED --net_tcp_complete_deferred--> DELIVERING (on no list; owned by
+ *          tf_deliver_accepts) --none left--> WAITING, or --cancel reason,
+ *          error, full event ring--> completed
+ *   KICKED --cancel hook--> completed with the reason
+ *   DELIVERING --cancel hook--> unchanged (the deliverer sees the reason)
+ *
  * Only the side that moves a frame out of WAITING completes it, so each op
  * completes exactly once. Every engine call runs under net_lock (the engine
  * is not thread-safe); the notify callback runs inside them, so it only moves
