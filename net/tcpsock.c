@@ -184,7 +184,8 @@ static int64_t try_accept(struct tcp_frame *fr)
  * A multishot receive: fills provided buffers while the receive ring has
  * data. -EAGAIN keeps it waiting (no data, or no buffer free: the data stays
  * in the ring and the advertised window shrinks), else its final result: 0 at
- * the end of the stream, the connection's error, or the length of the data
+ * the end of the stream, the connection's error (-ENOTCONN on a socket that
+ * is not connected), or the length of the data
  * in final_buf (the event ring was full: the final event carries that
  * buffer, since the bytes cannot go back to the ring).
  */
@@ -194,9 +195,10 @@ static int64_t try_recv_multi(struct tcp_frame *fr)
 		struct async_buf *b;
 		int64_t n;
 		int id;
+		enum tcp_state st = tcp_get_state(fr->s->tcp);
 
 		if (!(tcp_poll(fr->s->tcp) & (TCP_EV_IN | TCP_EV_ERR | TCP_EV_HUP)))
-			return -EAGAIN;
+			return st == TCP_LISTEN || st == TCP_CLOSED ? -ENOTCONN : -EAGAIN;
 		id = async_pbq_take(fr->pbq, 0, &b);
 		if (id < 0)
 			return -EAGAIN; /* a recycle or provide retries (net_pbq_refilled) */

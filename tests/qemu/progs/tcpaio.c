@@ -11,7 +11,9 @@
  *                     completes with 0 and "hello" goes out on it; one to
  *                     CLOSED (nobody listens) with -ECONNREFUSED; one to an
  *                     on-link address nobody has (10.0.2.77) stays pending
- *                     and its cancel completes it once with -ECANCELED
+ *                     and its cancel completes it once with -ECANCELED; a
+ *                     multishot RECV on a socket never connected ends with
+ *                     -ENOTCONN
  *   tcpaio accept PORT N
  *                     a submitted ACCEPT on PORT ("ready one") gives a
  *                     descriptor and the peer's address; a multishot ACCEPT
@@ -136,6 +138,22 @@ static int send_line(int fd, const char *fmt, unsigned i)
 	return sys_send(fd, line, (size_t)n, 0) == n;
 }
 
+/* A multishot RECV on a stream socket that never connected: its final event's result. */
+static long unconnected_multishot_recv(struct aio_waiter *w)
+{
+	long s = sys_socket(AF_INET, SOCK_STREAM, 0);
+	struct tio_event ev = {.result = 1};
+	struct aio_pbq q;
+
+	if (s < 0 || aio_pbq_create(&q, 2, 512, 1) < 0)
+		return s < 0 ? s : -ENOMEM;
+	if (aio_recv_multishot(w, 3, (int)s, &q) == 0 && one_event(w, &ev))
+		ev.result = 1;
+	aio_pbq_destroy(&q);
+	sys_close((int)s);
+	return ev.result;
+}
+
 static int connect_checks(uint16_t port, uint16_t closed)
 {
 	struct tio_sockaddr_in to = addr_of("10.0.2.2", port),
@@ -156,6 +174,7 @@ static int connect_checks(uint16_t port, uint16_t closed)
 	CHECK("pending_submit", aio_connect(&w, 2, (int)c, &nobody) == 0);
 	CHECK("pending_still_pending", quiet(&w, SEC));
 	CHECK("pending_cancel_once", cancelled_once(&w, 2));
+	CHECK("unconnected_recv_enotconn", unconnected_multishot_recv(&w) == -ENOTCONN);
 	aio_waiter_destroy(&w);
 	sys_close((int)a);
 	sys_close((int)b);
