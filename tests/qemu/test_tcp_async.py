@@ -173,6 +173,49 @@ def multishot_recv_with_two_buffers_gets_1mib_intact(t):
 
 
 @qtest.case
+def guest_serves_more_connections_than_control_blocks(t):
+    """One multishot ACCEPT serves 320 short connections (4 host clients at a
+    time), the guest closing each first, so each leaves a control block in
+    TIME-WAIT for 60 s: more than the engine's 256 control blocks. Every
+    connection must still be accepted and answered (a new connection takes
+    the oldest TIME-WAIT block when the pool is empty), none refused or left
+    hanging; `stats` counts the reclaimed blocks."""
+    n = 320
+    port = free_tcp_port()
+    s = boot(t, "--fwd", "%d:7600" % port)
+    s.send("tcpaio serve 7600 %d\n" % n)
+    s.expect(r"ready serve", timeout=STEP)
+    got, bad = [], []
+    start = time.monotonic()
+
+    def client(count):  # 4 clients at a time: the test stays short
+        for _ in range(count):
+            try:
+                with connect_fwd(t, port, limit=20) as conn:
+                    data, closed = read_to_eof(conn, limit=20)
+            except OSError as e:
+                data, closed = repr(e).encode(), False
+            (got if closed and re.fullmatch(rb"conn \d+\n", data) else bad).append(data)
+            if len(bad) > 3:
+                return
+
+    threads = [threading.Thread(target=client, args=(n // 4,), daemon=True) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=STEP * 3)
+    print("%d connections in %.1f s" % (len(got), time.monotonic() - start))
+    t.check(sorted(got) == sorted(b"conn %d\n" % i for i in range(1, n + 1)),
+            "%d of %d connections answered" % (len(got), n))
+    t.check(not bad, "connections not served: %r" % bad[:4])
+    finish_mode(t, s, "serve")
+    s.send("stats\n")
+    m = s.expect(r"tw-reclaimed (\d+)", timeout=STEP)
+    t.check(int(m.group(1)) > 0, "no TIME-WAIT block was reclaimed: %s" % m.group(0))
+    poweroff(t, s)
+
+
+@qtest.case
 def accept_that_cannot_install_closes_the_connection(t):
     """With every descriptor of the process taken, a multishot ACCEPT's
     connection cannot be installed: the final event is -EMFILE and the host's

@@ -29,6 +29,11 @@
  *                     "recv BYTES sha256 HEX"; then a second connection
  *                     ("ready idle") that sends nothing: its multishot RECV
  *                     is cancelled once
+ *   tcpaio serve PORT N
+ *                     one multishot ACCEPT serves N connections ("ready
+ *                     serve"): each gets "conn I\n" and is closed by the
+ *                     guest first (so it stays in TIME-WAIT on the guest);
+ *                     re-armed if a final event with a descriptor ends it
  *   tcpaio nofd PORT  with every descriptor of the process taken, a connection
  *                     for a multishot ACCEPT cannot be installed ("ready
  *                     full"): the final event is -EMFILE and the connection
@@ -325,6 +330,30 @@ static int recv_checks(uint16_t port, unsigned nbufs, unsigned bufsz, unsigned h
 	return failed;
 }
 
+static int serve_checks(uint16_t port, unsigned n)
+{
+	int s = listener(port, 16);
+	unsigned served = 0, rearms = 0;
+	struct tio_event ev;
+	struct aio_waiter w;
+
+	CHECK("listen", s >= 0);
+	CHECK("waiter", aio_waiter_create(&w, 1) == 0);
+	CHECK("multishot_submit", aio_accept_multishot(&w, 0, s) == 0);
+	ready("serve");
+	while (served < n && one_event(&w, &ev) == 0 && ev.result >= 0) {
+		served += send_line((int)ev.result, "conn %u\n", served + 1);
+		sys_close((int)ev.result);
+		if (!(ev.flags & TIO_EV_MORE) && aio_accept_multishot(&w, 0, s) == 0)
+			rearms++;
+	}
+	printf("served %u of %u, rearms %u, last result %ld\n", served, n, rearms, (long)ev.result);
+	CHECK("served_all", served == n);
+	aio_waiter_destroy(&w);
+	sys_close(s);
+	return failed;
+}
+
 /* Takes every free descriptor of the process (opens /etc/motd until -EMFILE): how many. */
 static int fill_fds(int *fds, int max)
 {
@@ -397,13 +426,16 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "recv") && argc == 6)
 		recv_checks((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]),
 			    (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]));
+	else if (!strcmp(mode, "serve") && argc == 4)
+		serve_checks((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]));
 	else if (!strcmp(mode, "nofd") && argc == 3)
 		nofd_checks((uint16_t)atoi(argv[2]));
 	else if (!strcmp(mode, "exit") && argc == 3)
 		exit_checks((uint16_t)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: tcpaio connect PORT CLOSED | accept PORT N | "
-				"recv PORT NBUFS BUFSZ HOLDMS | nofd PORT | exit PORT\n");
+		fprintf(stderr,
+			"usage: tcpaio connect PORT CLOSED | accept PORT N | "
+			"recv PORT NBUFS BUFSZ HOLDMS | serve PORT N | nofd PORT | exit PORT\n");
 		return 2;
 	}
 	printf("tcpaio %s: %d failed\n", mode, failed);
