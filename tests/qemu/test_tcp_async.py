@@ -103,7 +103,8 @@ def submitted_connect_completes_refuses_and_cancels_once(t):
 @qtest.case
 def submitted_and_multishot_accept_deliver_every_connection(t):
     """A submitted ACCEPT gives the connection's descriptor and the peer's
-    address; one multishot ACCEPT gives 6 concurrent connections as 6 events
+    address; one multishot ACCEPT, submitted while the connections already
+    wait in the listener's backlog, gives 6 concurrent connections as 6 events
     with TIO_EV_MORE, each a working descriptor (every host connection reads
     its own "conn I" line, then EOF); its cancel, and that of a pending
     one-shot ACCEPT, each post exactly one final -ECANCELED; a multishot

@@ -17,7 +17,8 @@
  *   tcpaio accept PORT N
  *                     a submitted ACCEPT on PORT ("ready one") gives a
  *                     descriptor and the peer's address; a multishot ACCEPT
- *                     ("ready multi") gives N descriptors, one event each
+ *                     ("ready multi", submitted 1 s later, so connections
+ *                     wait in the backlog) gives N descriptors, one event each
  *                     with TIO_EV_MORE; its cancel posts one final event;
  *                     a pending one-shot ACCEPT is cancelled once. Every
  *                     accepted connection gets "conn I\n" and is closed
@@ -208,8 +209,9 @@ static void accept_multi(struct aio_waiter *w, int s, unsigned n)
 	unsigned got = 0, more = 0, sent = 0;
 	struct tio_event ev;
 
-	CHECK("multishot_submit", aio_accept_multishot(w, 1, s) == 0);
 	ready("multi");
+	sys_sleep_ns(SEC); /* connections wait in the backlog: the submit finds them queued */
+	CHECK("multishot_submit", aio_accept_multishot(w, 1, s) == 0);
 	while (got < n && one_event(w, &ev) == 0 && ev.slot == 1 && ev.result >= 0) {
 		got++;
 		more += (ev.flags & TIO_EV_MORE) != 0;
