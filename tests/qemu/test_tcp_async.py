@@ -107,7 +107,8 @@ def submitted_and_multishot_accept_deliver_every_connection(t):
     wait in the listener's backlog, gives 6 concurrent connections as 6 events
     with TIO_EV_MORE, each a working descriptor (every host connection reads
     its own "conn I" line, then EOF); its cancel, and that of a pending
-    one-shot ACCEPT, each post exactly one final -ECANCELED; a multishot
+    one-shot ACCEPT, each post exactly one final -ECANCELED, a deadline
+    exactly one -ETIMEDOUT; a multishot
     ACCEPT asking for a peer address is -EINVAL."""
     n = 6
     port = free_tcp_port()

@@ -20,7 +20,9 @@
  *                     ("ready multi", submitted 1 s later, so connections
  *                     wait in the backlog) gives N descriptors, one event each
  *                     with TIO_EV_MORE; its cancel posts one final event;
- *                     a pending one-shot ACCEPT is cancelled once. Every
+ *                     a pending one-shot ACCEPT is cancelled once, a
+ *                     multishot one with a deadline ends once with
+ *                     -ETIMEDOUT. Every
  *                     accepted connection gets "conn I\n" and is closed
  *   tcpaio recv PORT NBUFS BUFSZ HOLDMS
  *                     accepts one connection ("ready data") and receives it
@@ -223,6 +225,20 @@ static void accept_multi(struct aio_waiter *w, int s, unsigned n)
 	CHECK("multishot_cancel_once", cancelled_once(w, 1));
 }
 
+/* A multishot ACCEPT with a deadline and no connection: its one final event's result. */
+static long accept_deadline(struct aio_waiter *w, int s)
+{
+	struct tio_event ev;
+	struct tio_sqe sqe;
+
+	aio_prep_accept(&sqe, s, NULL, 1);
+	sqe.timeout_ns = SEC / 5;
+	if (aio_submit(w, 2, &sqe) || one_event(w, &ev) || ev.slot != 2 ||
+	    (ev.flags & TIO_EV_MORE) || !quiet(w, QUIET_AFTER))
+		return 1;
+	return (long)ev.result;
+}
+
 static int accept_checks(uint16_t port, unsigned n)
 {
 	int s = listener(port, n);
@@ -234,6 +250,7 @@ static int accept_checks(uint16_t port, unsigned n)
 	accept_multi(&w, s, n);
 	CHECK("pending_accept_submit", aio_accept(&w, 2, s, NULL) == 0);
 	CHECK("pending_accept_cancel_once", cancelled_once(&w, 2));
+	CHECK("accept_deadline_etimedout_once", accept_deadline(&w, s) == -ETIMEDOUT);
 	CHECK("multishot_with_peer_einval", multishot_with_peer(&w, s) == -EINVAL);
 	aio_waiter_destroy(&w);
 	sys_close(s);
