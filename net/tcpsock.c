@@ -185,9 +185,9 @@ static int64_t try_accept(struct tcp_frame *fr)
  * data. -EAGAIN keeps it waiting (no data, or no buffer free: the data stays
  * in the ring and the advertised window shrinks), else its final result: 0 at
  * the end of the stream, the connection's error (-ENOTCONN on a socket that
- * is not connected), or the length of the data
- * in final_buf (the event ring was full: the final event carries that
- * buffer, since the bytes cannot go back to the ring).
+ * is not connected), or the length of the data in final_buf (the event ring
+ * was full: the final event carries that buffer, since the bytes cannot go
+ * back to the ring).
  */
 static int64_t try_recv_multi(struct tcp_frame *fr)
 {
