@@ -616,6 +616,12 @@ int async_op_post_more(struct async_op *op, int64_t result, unsigned flags, unsi
 	return async_waiter_post(&op->handle, result, flags | ASYNC_EV_MORE, buf);
 }
 
+void async_op_final_buf(struct async_op *op, unsigned buf)
+{
+	op->final_flags = ASYNC_EV_BUF;
+	op->final_buf = (uint16_t)buf;
+}
+
 void async_op_cancel(struct async_op *op, int reason)
 {
 	unsigned long flags = async_spin_lock_irqsave(&op->lock);

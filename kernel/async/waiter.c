@@ -456,7 +456,7 @@ bool __async_waiter_post_final(struct async_op *op, int64_t result)
 	unsigned long irq = async_spin_lock_irqsave(&w->lock);
 	bool kept = false;
 
-	__waiter_post(w, &op->handle, result, 0, 0, op, &kept);
+	__waiter_post(w, &op->handle, result, op->final_flags, op->final_buf, op, &kept);
 	async_spin_unlock_irqrestore(&w->lock, irq);
 	return kept;
 }

@@ -13,6 +13,7 @@ qprogs      += fatmeta fatbench
 qprogs      += qtcpbig
 qprogs      += qaio
 qprogs      += qlink
+qprogs      += tcpaio
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
