@@ -153,7 +153,7 @@ static void pool_leak(struct async_pool *p, void *arg)
 			 st.in_use);
 }
 
-const char *fathost_leaks(const struct memblk *m)
+const char *fathost_leaks(const struct memblk *m, bool clean_ok)
 {
 	static struct leak_scan l;
 	struct bcache_usage u;
@@ -163,7 +163,7 @@ const char *fathost_leaks(const struct memblk *m)
 	if (l.what[0])
 		return l.what;
 	bcache_usage((struct blk_dev *)&m->dev, &u);
-	if (u.cached || u.dirty || u.busy) {
+	if ((u.cached && !clean_ok) || u.dirty || u.busy) {
 		snprintf(l.what, sizeof(l.what),
 			 "bcache: %u sectors of %s still cached (%u dirty, %u busy)", u.cached,
 			 m->dev.name, u.dirty, u.busy);

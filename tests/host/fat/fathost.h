@@ -10,8 +10,10 @@
  *   fathost_umount(mnt)               umount; -EBUSY (and nothing done) while a vnode is held
  *   fathost_read(vn, off, dst, len)   one read op through the file's "fat" frame
  *   fathost_write(vn, off, src, len)  the write step of the frame (fat_write_work), in this thread
- *   fathost_leaks(&m)                 NULL, or what is left over after umount: a pool
- *                                     object, an op, a cached or busy sector of @m
+ *   fathost_leaks(&m, clean_ok)       NULL, or what is left over after umount: a pool
+ *                                     object, an op, a cached or busy sector of @m (a
+ *                                     clean one is fine with @clean_ok: a refused mount
+ *                                     leaves the boot sector it read, mount forgets it)
  *
  * The device: every request is checked as the block layer checks it (past
  * the end: -EINVAL; a buffer too short: -EINVAL; read-only: -EROFS) and
@@ -31,6 +33,7 @@ struct memblk {
 	unsigned char *mem;	     /* dev.sectors * BLK_SECTOR bytes */
 	uint64_t fail_lba;	     /* requests touching it fail with -EIO; UINT64_MAX: none */
 	unsigned long reads, writes; /* requests that reached the memory */
+	unsigned long failed;	     /* requests failed because of @fail_lba */
 };
 
 int memblk_init(struct memblk *m, const char *name, uint64_t sectors);
@@ -43,6 +46,6 @@ int fathost_mount(struct memblk *m, bool rdonly, struct vfs_mount **out);
 int fathost_umount(struct vfs_mount *mnt);
 int64_t fathost_read(struct vnode *vn, uint64_t off, void *dst, uint64_t len);
 int64_t fathost_write(struct vnode *vn, uint64_t off, const void *src, uint64_t len);
-const char *fathost_leaks(const struct memblk *m);
+const char *fathost_leaks(const struct memblk *m, bool clean_ok);
 
 #endif

@@ -79,8 +79,10 @@ static int rq_check(struct memblk *m, uint64_t lba, uint32_t count, bool write)
 		return -EINVAL;
 	if (write && m->dev.readonly)
 		return -EROFS;
-	if (m->fail_lba >= lba && m->fail_lba - lba < count)
+	if (m->fail_lba >= lba && m->fail_lba - lba < count) {
+		m->failed++;
 		return -EIO;
+	}
 	return 0;
 }
 

@@ -145,7 +145,7 @@ static void test_mkfs_fat12_image_mounts_and_reads_files(void)
 	UT_EQ(fathost_umount(mnt), -EBUSY); /* @sub is still held */
 	vnode_put(sub);
 	UT_EQ(fathost_umount(mnt), 0);
-	UT_ASSERT(fathost_leaks(&m) == NULL);
+	UT_ASSERT(fathost_leaks(&m, false) == NULL);
 	memblk_destroy(&m);
 }
 
@@ -171,7 +171,7 @@ static void test_writes_pass_fsck_and_read_back_with_mtools(void)
 	UT_EQ(root->ops->rename(root, "new file.txt", root, "renamed.bin"), 0);
 	UT_EQ(root->ops->remove(root, "D", true), 0);
 	UT_EQ(fathost_umount(mnt), 0);
-	UT_ASSERT(fathost_leaks(&m) == NULL);
+	UT_ASSERT(fathost_leaks(&m, false) == NULL);
 	store(&m);
 	UT_EQ(put_file("want", sizeof(data), 3), 0);
 	UT_EQ(sh("fsck.fat -n img >fsck.log 2>&1"), 0);
