@@ -152,6 +152,11 @@ int fat_find(struct fat_node *dir, const char *name, struct fat_entry *out);
 struct fat_node *fat_root_new(struct fat_vol *vol);
 void fat_root_free(struct fat_node *n);
 
+/* fat_check.c: 0 if every chain reachable from the root is its own and ends
+ * properly, -EIO if two share a cluster (or loop) or one runs into a free
+ * cluster (logged), or a device error. Thread context, at mount. */
+int fat_check_chains(struct fat_vol *v);
+
 extern const struct async_layer fat_io_layer;
 
 #endif

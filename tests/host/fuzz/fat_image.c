@@ -17,7 +17,9 @@
  * read the new file back. Checked: no crash, hang or sanitizer report; every
  * error a negative errno the call may return (a corrupt image: -EINVAL at
  * mount, -EIO on the bad part); a name readdir shows can be looked up; what
- * was written reads back (after umount too, unless a request failed); every vnode is put before
+ * was written reads back (after umount too, unless a request failed); a
+ * volume mounted read-write (its chains passed fat_check.c) still passes at
+ * the second mount; every vnode is put before
  * umount (-EBUSY otherwise); after umount no pool object, op or cached sector is left. Any
  * violation aborts (a finding).
  */
@@ -41,9 +43,9 @@
 /* Errors a call may return (bit n: -n); anything else is a finding. */
 #define E(x)	 (1ull << (x))
 #define E_IO	 E(EIO)
-#define E_WRITE	 (E_IO | E(ENOSPC))
+#define E_WRITE	 (E_IO | E(ENOSPC) | E(EROFS)) /* read-only: the chain check failed */
 #define E_NAME	 (E_WRITE | E(EEXIST))
-#define E_REMOVE (E_IO | E(ENOTEMPTY) | E(EBUSY) | E(ENOENT) | E(EISDIR) | E(ENOTDIR))
+#define E_REMOVE (E_WRITE | E(ENOTEMPTY) | E(EBUSY) | E(ENOENT) | E(EISDIR) | E(ENOTDIR))
 
 struct fz {
 	struct memblk m;
@@ -189,8 +191,12 @@ static void umount_clean(struct vfs_mount *mnt)
 		finding(leak, "", 0);
 }
 
-/* The volume mounted again: the new file still reads back (100 bytes after the truncate). */
-static void remount(bool wrote)
+/*
+ * The volume mounted again: the new file still reads back (100 bytes after
+ * the truncate), and a volume whose chains were sound at the first mount
+ * still is (its mount stays read-write): the writes made no cross-link.
+ */
+static void remount(bool wrote, bool was_rw)
 {
 	struct vfs_mount *mnt;
 	struct vnode *f;
@@ -198,6 +204,8 @@ static void remount(bool wrote)
 
 	if (check(fathost_mount(&fz.m, false, &mnt), 0, "mount again", ""))
 		return;
+	if (was_rw && !fz.m.failed && (mnt->flags & TIO_MNT_RDONLY))
+		finding("the writes broke the volume's chains (mounted read-only again)", "", 0);
 	if (wrote && !fz.m.failed) { /* else the write back may have failed: data lost */
 		if (mnt->root->ops->lookup(mnt->root, FZ_NEW, &f))
 			finding("the new file is gone after umount", FZ_NEW, 0);
@@ -239,10 +247,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz.dirs = 0;
 	fz.victim[0] = 0;
 	if (!check(fathost_mount(&fz.m, false, &mnt), E_IO | E(EINVAL), "mount", "")) {
+		bool was_rw = !(mnt->flags & TIO_MNT_RDONLY);
+
 		walk(mnt->root, 0);
 		change(mnt->root, &wrote);
 		umount_clean(mnt);
-		remount(wrote);
+		remount(wrote, was_rw);
 	} else if (fathost_leaks(&fz.m, true)) {
 		finding(fathost_leaks(&fz.m, true), "refused mount", 0);
 	}

@@ -180,8 +180,139 @@ static void test_writes_pass_fsck_and_read_back_with_mtools(void)
 	UT_ASSERT(sh("mdir -i img ::/D >/dev/null 2>&1") != 0);
 }
 
+static uint16_t le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* Geometry of the FAT16 image in @m: FAT and root directory sectors. */
+struct geo {
+	uint32_t fat, fat_sectors, nfats, root, data;
+};
+
+static struct geo geo_of(const struct memblk *m)
+{
+	const unsigned char *b = m->mem;
+	struct geo g = {.fat = le16(b + 14), .fat_sectors = le16(b + 22), .nfats = b[16]};
+
+	g.root = g.fat + g.nfats * g.fat_sectors;
+	g.data = g.root + le16(b + 17) * 32 / 512;
+	return g;
+}
+
+/* The root entry named @name11 (8.3, blank-padded) of @m, or NULL. */
+static unsigned char *root_entry(const struct memblk *m, const char *name11)
+{
+	struct geo g = geo_of(m);
+
+	for (unsigned char *e = m->mem + g.root * 512; e < m->mem + g.data * 512; e += 32)
+		if (!memcmp(e, name11, 11))
+			return e;
+	return NULL;
+}
+
+/* Sets FAT16 entry @c to @v in every FAT copy. */
+static void fat16_set(struct memblk *m, uint16_t c, uint16_t v)
+{
+	struct geo g = geo_of(m);
+
+	for (uint32_t i = 0; i < g.nfats; i++) {
+		unsigned char *p = m->mem + (g.fat + i * g.fat_sectors) * 512 + c * 2;
+
+		p[0] = (unsigned char)v;
+		p[1] = (unsigned char)(v >> 8);
+	}
+}
+
+enum damage { INTACT, SHARED_TAIL_BY_ENTRY, SHARED_TAIL_BY_FAT, CHAIN_INTO_FREE, LOOP };
+
+/*
+ * A FAT16 volume with A.TXT (3 clusters) and B.TXT (2 clusters), damaged as
+ * @d says, mounted read-write: is it read-write, and do writes touch nothing?
+ */
+static void cross_link_case(enum damage d)
+{
+	static unsigned char before[8192 * 1024], got[4096];
+	struct memblk m;
+	struct vfs_mount *mnt;
+	struct vnode *root, *b, *n;
+	unsigned char *ea, *eb;
+	uint16_t a0, b0;
+
+	scratch();
+	UT_EQ(put_file("a", 1500, 4), 0);
+	UT_EQ(put_file("b", 1000, 5), 0);
+	UT_EQ(sh("rm -f img && mkfs.fat -C -F 16 -s 1 img 8192 >/dev/null && mcopy -i img a "
+		 "::/A.TXT && mcopy -i img b ::/B.TXT"),
+	      0);
+	UT_EQ(load(&m), 0);
+	ea = root_entry(&m, "A       TXT");
+	eb = root_entry(&m, "B       TXT");
+	UT_ASSERT(ea && eb);
+	a0 = le16(ea + 26), b0 = le16(eb + 26);
+	if (d == SHARED_TAIL_BY_ENTRY) /* B starts inside A's chain */
+		eb[26] = (unsigned char)(a0 + 1), eb[27] = (unsigned char)((a0 + 1) >> 8);
+	if (d == SHARED_TAIL_BY_FAT) /* B's second cluster is A's second */
+		fat16_set(&m, b0, (uint16_t)(a0 + 1));
+	if (d == CHAIN_INTO_FREE) /* B's second cluster is marked free */
+		fat16_set(&m, (uint16_t)(b0 + 1), 0);
+	if (d == LOOP) /* A's last cluster leads back to its first */
+		fat16_set(&m, (uint16_t)(a0 + 2), a0);
+	memcpy(before, m.mem, m.dev.sectors * 512);
+	UT_EQ(fathost_mount(&m, false, &mnt), 0);
+	root = mnt->root;
+	if (d == INTACT) {
+		UT_ASSERT(!(mnt->flags & TIO_MNT_RDONLY));
+		UT_EQ(root->ops->remove(root, "A.TXT", false), 0);
+	} else {
+		UT_ASSERT(mnt->flags & TIO_MNT_RDONLY);
+		UT_EQ(root->ops->remove(root, "A.TXT", false), -EROFS);
+		UT_EQ(root->ops->create(root, "C.TXT", 0644, &n), -EROFS);
+		UT_EQ(root->ops->lookup(root, "B.TXT", &b), 0);
+		UT_EQ(fathost_write(b, 0, got, 10), -EROFS);
+		UT_EQ(b->ops->truncate(b, 0), -EROFS);
+		UT_ASSERT(fathost_read(b, 0, got, sizeof(got)) >= -EIO); /* data or -EIO, no hang */
+		vnode_put(b);
+	}
+	UT_EQ(fathost_umount(mnt), 0);
+	UT_ASSERT(fathost_leaks(&m, false) == NULL);
+	if (d != INTACT) /* nothing was written: not even the dirty flag */
+		UT_ASSERT(!memcmp(before, m.mem, m.dev.sectors * 512));
+	memblk_destroy(&m);
+}
+
+static void test_sound_chains_mount_read_write(void)
+{
+	cross_link_case(INTACT);
+}
+
+static void test_entry_pointing_into_another_chain_mounts_read_only(void)
+{
+	cross_link_case(SHARED_TAIL_BY_ENTRY);
+}
+
+static void test_fat_cross_link_mounts_read_only(void)
+{
+	cross_link_case(SHARED_TAIL_BY_FAT);
+}
+
+static void test_chain_into_free_cluster_mounts_read_only(void)
+{
+	cross_link_case(CHAIN_INTO_FREE);
+}
+
+static void test_chain_loop_mounts_read_only(void)
+{
+	cross_link_case(LOOP);
+}
+
 static const struct utest tests[] = {
     UTEST(test_mkfs_fat12_image_mounts_and_reads_files),
     UTEST(test_writes_pass_fsck_and_read_back_with_mtools),
+    UTEST(test_sound_chains_mount_read_write),
+    UTEST(test_entry_pointing_into_another_chain_mounts_read_only),
+    UTEST(test_fat_cross_link_mounts_read_only),
+    UTEST(test_chain_into_free_cluster_mounts_read_only),
+    UTEST(test_chain_loop_mounts_read_only),
 };
 UTEST_MAIN("fat_host", tests)
