@@ -9,10 +9,13 @@
  *    freeing or extending one frees or extends the other;
  *  - a chain that runs into a free cluster: the allocator may hand that
  *    cluster to a new file while the old one still reads and frees it.
- * So before a volume is mounted read-write, every chain reachable from the
- * root directory is followed once, marking its clusters in a bitmap: a
- * cluster reached twice, or a free one reached, makes the mount read-only
- * (reads stay as safe as on any read-only volume; writes get -EROFS).
+ * So before the first change to a volume mounted read-write (fat_writable,
+ * under the volume lock), every chain reachable from the root directory is
+ * followed once, marking its clusters in a bitmap: a cluster reached twice,
+ * a free one reached, or a directory that cannot be read makes the volume
+ * read-only from then on (its dirty flag cleared again: nothing was
+ * changed; reads stay as safe as on any read-only volume; writes get
+ * -EROFS). Reading needs no check, so mounting stays as fast as it was.
  * Directories are found by sweeps over a second bitmap of directories still
  * to walk, so nothing recurses and every cluster and directory sector is read
  * once: the check is bounded by the volume's size. Chains that leave the
@@ -213,4 +216,26 @@ int fat_check_chains(struct fat_vol *v)
 		klog(LOG_WARN, "vfat: %s: %s at cluster %u\n", v->dev->name, k.why, k.at);
 	bitmaps_give();
 	return err;
+}
+
+int fat_writable(struct fat_vol *v)
+{
+	int err;
+
+	if (!v->rw)
+		return -EROFS;
+	if (v->checked)
+		return 0;
+	err = fat_check_chains(v);
+	if (!err) {
+		v->checked = true;
+		return 0;
+	}
+	klog(LOG_WARN, "vfat: %s: chains not trusted (error %d): read-only from now on\n",
+	     v->dev->name, err);
+	if (fat_flush(v, true)) /* nothing was changed: the dirty flag goes (FSInfo as read) */
+		klog(LOG_WARN, "vfat: %s: cannot clear the dirty flag\n", v->dev->name);
+	v->rw = false;
+	__atomic_or_fetch(&v->mnt->flags, TIO_MNT_RDONLY, __ATOMIC_RELAXED); /* `mount` shows ro */
+	return -EROFS;
 }

@@ -5,9 +5,7 @@
  *
  * The BPB check itself (every sector on the device, a FAT large enough for
  * every cluster, the FAT type from the cluster count) is fat_bpb.c, pure so
- * the host fuzzes it. A read-write mount first checks the cluster chains
- * (fat_check.c): cross-linked ones, or one running into a free cluster, make
- * it read-only. One mount per device: a second one is
+ * the host fuzzes it. One mount per device: a second one is
  * -EBUSY (the VFS's ancestry rules assume one mount per instance).
  */
 #include <fs/bcache.h>
@@ -170,12 +168,6 @@ static int fat_mount(struct vfs_mount *m)
 	m->root = &root->vn;
 	m->priv = v;
 	v->rw = !(m->flags & TIO_MNT_RDONLY) && !d->readonly;
-	err = v->rw ? fat_check_chains(v) : 0;
-	if (err) { /* a write could free or extend another file's clusters */
-		klog(LOG_WARN, "vfat: %s: chains not trusted (error %d): mounted read-only\n",
-		     d->name, err);
-		v->rw = false;
-	}
 	if (!v->rw)
 		m->flags |= TIO_MNT_RDONLY;
 	err = bcache_read(d, 0, 0, boot, sizeof(boot));

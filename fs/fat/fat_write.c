@@ -363,7 +363,8 @@ int64_t fat_write_work(void *arg)
 	if (io->off + io->len > 0xffffffffu)
 		return -EFBIG;
 	fat_lock(v);
-	if (io->off + io->len > n->size)
+	r = fat_writable(v);
+	if (!r && io->off + io->len > n->size)
 		r = resize(n, io->off + io->len);
 	if (!r)
 		r = write_data(n, io);
@@ -387,7 +388,7 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 	if (!n->vol->rw)
 		return -EROFS;
 	fat_lock(n->vol);
-	err = resize(n, size);
+	err = fat_writable(n->vol) ?: resize(n, size);
 	fat_unlock(n->vol);
 	return err;
 }

@@ -18,8 +18,8 @@
  * error a negative errno the call may return (a corrupt image: -EINVAL at
  * mount, -EIO on the bad part); a name readdir shows can be looked up; what
  * was written reads back (after umount too, unless a request failed); a
- * volume mounted read-write (its chains passed fat_check.c) still passes at
- * the second mount; every vnode is put before
+ * volume whose chains passed fat_check.c at its first change still passes
+ * at the second mount; every vnode is put before
  * umount (-EBUSY otherwise); after umount no pool object, op or cached sector is left. Any
  * violation aborts (a finding).
  */
@@ -193,8 +193,9 @@ static void umount_clean(struct vfs_mount *mnt)
 
 /*
  * The volume mounted again: the new file still reads back (100 bytes after
- * the truncate), and a volume whose chains were sound at the first mount
- * still is (its mount stays read-write): the writes made no cross-link.
+ * the truncate), and a volume whose chains passed the check at its first
+ * change still does (the first change of this mount, an unlink of a name
+ * that is not there, is not -EROFS): the writes made no cross-link.
  */
 static void remount(bool wrote, bool was_rw)
 {
@@ -204,8 +205,10 @@ static void remount(bool wrote, bool was_rw)
 
 	if (check(fathost_mount(&fz.m, false, &mnt), 0, "mount again", ""))
 		return;
-	if (was_rw && !fz.m.failed && (mnt->flags & TIO_MNT_RDONLY))
-		finding("the writes broke the volume's chains (mounted read-only again)", "", 0);
+	r = check(mnt->root->ops->remove(mnt->root, "FZ-NO-SUCH", false), E_REMOVE, "unlink", "");
+	if (was_rw && !fz.m.failed && r == -EROFS)
+		finding("the writes broke the volume's chains (read-only at the next mount)", "",
+			0);
 	if (wrote && !fz.m.failed) { /* else the write back may have failed: data lost */
 		if (mnt->root->ops->lookup(mnt->root, FZ_NEW, &f))
 			finding("the new file is gone after umount", FZ_NEW, 0);
@@ -247,10 +250,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz.dirs = 0;
 	fz.victim[0] = 0;
 	if (!check(fathost_mount(&fz.m, false, &mnt), E_IO | E(EINVAL), "mount", "")) {
-		bool was_rw = !(mnt->flags & TIO_MNT_RDONLY);
+		bool was_rw;
 
 		walk(mnt->root, 0);
 		change(mnt->root, &wrote);
+		was_rw = !(mnt->flags & TIO_MNT_RDONLY); /* the first change checked the chains */
 		umount_clean(mnt);
 		remount(wrote, was_rw);
 	} else if (fathost_leaks(&fz.m, true)) {

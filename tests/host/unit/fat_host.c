@@ -228,7 +228,8 @@ enum damage { INTACT, SHARED_TAIL_BY_ENTRY, SHARED_TAIL_BY_FAT, CHAIN_INTO_FREE,
 
 /*
  * A FAT16 volume with A.TXT (3 clusters) and B.TXT (2 clusters), damaged as
- * @d says, mounted read-write: is it read-write, and do writes touch nothing?
+ * @d says, mounted read-write: does its first change find the damage and
+ * turn it read-only, leaving every byte of the image as it was?
  */
 static void cross_link_case(enum damage d)
 {
@@ -261,12 +262,14 @@ static void cross_link_case(enum damage d)
 	memcpy(before, m.mem, m.dev.sectors * 512);
 	UT_EQ(fathost_mount(&m, false, &mnt), 0);
 	root = mnt->root;
+	UT_ASSERT(!(mnt->flags & TIO_MNT_RDONLY)); /* reading needs no check */
 	if (d == INTACT) {
-		UT_ASSERT(!(mnt->flags & TIO_MNT_RDONLY));
 		UT_EQ(root->ops->remove(root, "A.TXT", false), 0);
+		UT_ASSERT(!(mnt->flags & TIO_MNT_RDONLY));
 	} else {
+		UT_EQ(root->ops->remove(root, "A.TXT", false),
+		      -EROFS); /* the first change checks */
 		UT_ASSERT(mnt->flags & TIO_MNT_RDONLY);
-		UT_EQ(root->ops->remove(root, "A.TXT", false), -EROFS);
 		UT_EQ(root->ops->create(root, "C.TXT", 0644, &n), -EROFS);
 		UT_EQ(root->ops->lookup(root, "B.TXT", &b), 0);
 		UT_EQ(fathost_write(b, 0, got, 10), -EROFS);
@@ -276,7 +279,7 @@ static void cross_link_case(enum damage d)
 	}
 	UT_EQ(fathost_umount(mnt), 0);
 	UT_ASSERT(fathost_leaks(&m, false) == NULL);
-	if (d != INTACT) /* nothing was written: not even the dirty flag */
+	if (d != INTACT) /* nothing was written; the dirty flag was cleared again */
 		UT_ASSERT(!memcmp(before, m.mem, m.dev.sectors * 512));
 	memblk_destroy(&m);
 }
