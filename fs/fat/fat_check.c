@@ -19,12 +19,12 @@
  * Directories are found by sweeps over a second bitmap of directories still
  * to walk, so nothing recurses and every cluster and directory sector is read
  * once: the check is bounded by the volume's size. Chains that leave the
- * volume or end in a bad-cluster mark are left to the reads and writes,
- * which fail on them with -EIO without touching another chain.
+ * volume or end in a bad-cluster mark are left to the reads (-EIO) and the
+ * writes, which stop at the break: no valid cluster lies behind it.
  *
  * The bitmaps are static, for volumes of up to FAT_CHECK_CLUSTERS clusters,
- * and shared: one check at a time (check_busy). A larger volume is mounted
- * without the check (logged).
+ * and shared: one check at a time ([B]: held while check_busy is ours). A
+ * larger volume is changed without the check (logged once per mount).
  */
 #include <fs/bcache.h>
 #include <kernel/console.h>

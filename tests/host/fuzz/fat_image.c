@@ -12,8 +12,9 @@
  * Each input: mount read-write; walk every directory (bounded: FZ_DIRS
  * directories, FZ_ENTRIES entries each, FZ_DEPTH deep), look every name up
  * again and read every file (FZ_READ_MAX bytes each, aligned and unaligned);
- * create a file, write it (with a hole), read it back, truncate it; make and
- * remove a directory; remove the first file found; umount; mount again and
+ * create a file, write it (with a hole), read it back, truncate it; make a
+ * directory, rename the file into it and back, remove the directory; remove
+ * the first file found; umount; mount again and
  * read the new file back. Checked: no crash, hang or sanitizer report; every
  * error a negative errno the call may return (a corrupt image: -EINVAL at
  * mount, -EIO on the bad part); a name readdir shows can be looked up; what
@@ -170,11 +171,31 @@ static bool write_new(struct vnode *root)
 	return ok;
 }
 
+#define E_RENAME (E_NAME | E(EBUSY) | E(ENOENT))
+
+/*
+ * Makes FZDIR, moves FZ_NEW into it under another name and back (when
+ * @wrote; *@wrote turns false if the file stays in FZDIR), removes FZDIR.
+ */
+static void move_around(struct vnode *root, bool *wrote)
+{
+	struct vnode *d;
+
+	if (check(root->ops->mkdir(root, "FZDIR"), E_NAME, "mkdir", "FZDIR"))
+		return;
+	check(root->ops->lookup(root, "FZDIR", &d), 0, "lookup of a new directory", "FZDIR");
+	if (*wrote && !check(root->ops->rename(root, FZ_NEW, d, "moved name.txt"), E_RENAME,
+			     "rename into a directory", FZ_NEW))
+		*wrote = !check(d->ops->rename(d, "moved name.txt", root, FZ_NEW), E_RENAME,
+				"rename back", FZ_NEW);
+	vnode_put(d);
+	check(root->ops->remove(root, "FZDIR", true), E_REMOVE, "rmdir", "FZDIR");
+}
+
 static void change(struct vnode *root, bool *wrote)
 {
 	*wrote = write_new(root);
-	if (!check(root->ops->mkdir(root, "FZDIR"), E_NAME, "mkdir", "FZDIR"))
-		check(root->ops->remove(root, "FZDIR", true), E_REMOVE, "rmdir", "FZDIR");
+	move_around(root, wrote);
 	if (fz.victim[0])
 		check(root->ops->remove(root, fz.victim, false), E_REMOVE, "unlink", fz.victim);
 }
