@@ -22,22 +22,22 @@
  * volume or end in a bad-cluster mark are left to the reads (-EIO) and the
  * writes, which stop at the break: no valid cluster lies behind it.
  *
- * The bitmaps are static, for volumes of up to FAT_CHECK_CLUSTERS clusters,
+ * The bitmaps are static, for volumes of up to PARAM_FAT_CHECK_CLUSTERS clusters,
  * and shared: one check at a time ([B]: held while check_busy is ours). A
  * larger volume is changed without the check (logged once per mount).
  */
 #include <fs/bcache.h>
 #include <kernel/console.h>
+#include <kernel/param.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <uapi/errno.h>
 #include "fat_int.h"
 
-#define FAT_CHECK_CLUSTERS (1u << 20) /* 128 KiB per bitmap: 512 MiB of 512-byte clusters */
-#define WORD_BITS	   64
+#define WORD_BITS 64
 
-static uint64_t check_used[FAT_CHECK_CLUSTERS / WORD_BITS];    /* [B] reached by a chain */
-static uint64_t check_pending[FAT_CHECK_CLUSTERS / WORD_BITS]; /* [B] directories to walk */
+static uint64_t check_used[PARAM_FAT_CHECK_CLUSTERS / WORD_BITS];    /* [B] reached by a chain */
+static uint64_t check_pending[PARAM_FAT_CHECK_CLUSTERS / WORD_BITS]; /* [B] directories to walk */
 static struct spinlock check_guard = SPINLOCK_INIT;
 static bool check_busy; /* [check_guard] the bitmaps ([B]) are taken */
 
@@ -197,7 +197,7 @@ int fat_check_chains(struct fat_vol *v)
 	uint32_t words = (v->clusters + 2 + WORD_BITS - 1) / WORD_BITS;
 	int err;
 
-	if (v->clusters + 2 > FAT_CHECK_CLUSTERS) {
+	if (v->clusters + 2 > PARAM_FAT_CHECK_CLUSTERS) {
 		klog(LOG_WARN, "vfat: %s: %u clusters: chains not checked for cross-links\n",
 		     v->dev->name, v->clusters);
 		return 0;
