@@ -309,6 +309,41 @@ static void test_chain_loop_mounts_read_only(void)
 	cross_link_case(LOOP);
 }
 
+/*
+ * A root directory A, B, C, D, E whose B slot is made the end mark: C, D and
+ * E are stale slots behind it. A file created there takes B's slot and must
+ * leave a new end mark behind it, or the stale entries come back.
+ */
+static void test_create_at_end_mark_keeps_stale_entries_hidden(void)
+{
+	struct memblk m;
+	struct vfs_mount *mnt;
+	struct vfs_dirent de;
+	struct vnode *root, *f;
+	char names[64] = "";
+
+	scratch();
+	UT_EQ(put_file("x", 100, 6), 0);
+	UT_EQ(sh("rm -f img && mkfs.fat -C -F 16 -s 1 img 8192 >/dev/null && for n in A B C D E; "
+		 "do mcopy -i img x ::/$n.TXT; done"),
+	      0);
+	UT_EQ(load(&m), 0);
+	root_entry(&m, "B       TXT")[0] = 0;
+	UT_EQ(fathost_mount(&m, false, &mnt), 0);
+	root = mnt->root;
+	UT_EQ(root->ops->create(root, "NEW.TXT", 0644, &f), 0);
+	vnode_put(f);
+	for (uint64_t i = 0; root->ops->readdir(root, i, &de) == 0; i++) {
+		strcat(names, de.name);
+		strcat(names, " ");
+	}
+	if (strcmp(names, "A.TXT NEW.TXT "))
+		UT_FAIL("root lists \"%s\"", names);
+	UT_EQ(root->ops->lookup(root, "c.txt", &f), -ENOENT);
+	UT_EQ(fathost_umount(mnt), 0);
+	memblk_destroy(&m);
+}
+
 static const struct utest tests[] = {
     UTEST(test_mkfs_fat12_image_mounts_and_reads_files),
     UTEST(test_writes_pass_fsck_and_read_back_with_mtools),
@@ -317,5 +352,6 @@ static const struct utest tests[] = {
     UTEST(test_fat_cross_link_mounts_read_only),
     UTEST(test_chain_into_free_cluster_mounts_read_only),
     UTEST(test_chain_loop_mounts_read_only),
+    UTEST(test_create_at_end_mark_keeps_stale_entries_hidden),
 };
 UTEST_MAIN("fat_host", tests)
