@@ -344,6 +344,42 @@ static void test_create_at_end_mark_keeps_stale_entries_hidden(void)
 	memblk_destroy(&m);
 }
 
+/*
+ * A FAT16 volume in the FAT32 BPB layout (16-bit FAT size 0, the size in
+ * bytes 36-39): its dirty flag must go to byte 65, not into the FAT size.
+ */
+static void test_dirty_flag_of_fat16_in_fat32_layout_leaves_fat_size_alone(void)
+{
+	struct memblk m;
+	struct vfs_mount *mnt;
+	struct vnode *f;
+	unsigned char *b, size32[4];
+	uint16_t fatsz;
+
+	scratch();
+	UT_EQ(sh("rm -f img && mkfs.fat -C -F 16 -s 1 img 8192 >/dev/null"), 0);
+	UT_EQ(load(&m), 0);
+	b = m.mem;
+	fatsz = le16(b + 22);
+	b[22] = b[23] = 0;
+	b[36] = (unsigned char)fatsz, b[37] = (unsigned char)(fatsz >> 8), b[38] = b[39] = 0;
+	b[65] = 0;
+	memcpy(size32, b + 36, 4);
+	UT_EQ(fathost_mount(&m, false, &mnt), 0);
+	UT_EQ(mnt->root->ops->create(mnt->root, "KEPT.TXT", 0644, &f), 0);
+	vnode_put(f);
+	UT_ASSERT(!memcmp(b + 36, size32, 4)); /* while mounted: the flag is set */
+	UT_EQ(b[65], 1);
+	UT_EQ(fathost_umount(mnt), 0);
+	UT_ASSERT(!memcmp(b + 36, size32, 4));
+	UT_EQ(b[65], 0);
+	UT_EQ(fathost_mount(&m, true, &mnt), 0);
+	UT_EQ(mnt->root->ops->lookup(mnt->root, "kept.txt", &f), 0);
+	vnode_put(f);
+	UT_EQ(fathost_umount(mnt), 0);
+	memblk_destroy(&m);
+}
+
 static const struct utest tests[] = {
     UTEST(test_mkfs_fat12_image_mounts_and_reads_files),
     UTEST(test_writes_pass_fsck_and_read_back_with_mtools),
@@ -353,5 +389,6 @@ static const struct utest tests[] = {
     UTEST(test_chain_into_free_cluster_mounts_read_only),
     UTEST(test_chain_loop_mounts_read_only),
     UTEST(test_create_at_end_mark_keeps_stale_entries_hidden),
+    UTEST(test_dirty_flag_of_fat16_in_fat32_layout_leaves_fat_size_alone),
 };
 UTEST_MAIN("fat_host", tests)
