@@ -13,16 +13,15 @@
  * directories, FZ_ENTRIES entries each, FZ_DEPTH deep), look every name up
  * again and read every file (FZ_READ_MAX bytes each, aligned and unaligned);
  * create a file, write it (with a hole), read it back, truncate it; make a
- * directory, rename the file into it and back, remove the directory; remove
- * the first file found; umount; mount again and
- * read the new file back. Checked: no crash, hang or sanitizer report; every
- * error a negative errno the call may return (a corrupt image: -EINVAL at
- * mount, -EIO on the bad part); a name readdir shows can be looked up; what
- * was written reads back (after umount too, unless a request failed); a
- * volume whose chains passed fat_check.c at its first change still passes
- * at the second mount; every vnode is put before
- * umount (-EBUSY otherwise); after umount no pool object, op or cached sector is left. Any
- * violation aborts (a finding).
+ * directory, rename the file into it and back, remove the directory; create
+ * a file in the root's first directory; write across the end of the root's
+ * first file (64 KiB in at most), read that back, truncate it and remove it; umount; mount again
+ * and read the new file back. Checked: no crash, hang or sanitizer report; every error a negative
+ * errno the call may return (a corrupt image: -EINVAL at mount, -EIO on the bad part); a name
+ * readdir shows can be looked up; what was written reads back (after umount too, unless a request
+ * failed); a volume whose chains passed fat_check.c at its first change still passes at the second
+ * mount; every vnode is put before umount (-EBUSY otherwise); after umount no pool object, op or
+ * cached sector is left. Any violation aborts (a finding).
  */
 #include "../fat/fathost.h"
 
@@ -39,7 +38,8 @@
 #define FZ_DEPTH       5
 #define FZ_READ_MAX    (256u * 1024)
 #define FZ_NEW	       "fuzz new file.txt"
-#define FZ_NEW_LEN     6500 /* 3000 bytes, a hole, 1500 bytes */
+#define FZ_NEW_LEN     6500	    /* 3000 bytes, a hole, 1500 bytes */
+#define FZ_CHANGE_AT   (64u * 1024) /* an existing file is changed no further in */
 
 /* Errors a call may return (bit n: -n); anything else is a finding. */
 #define E(x)	 (1ull << (x))
@@ -51,7 +51,8 @@
 struct fz {
 	struct memblk m;
 	unsigned dirs;
-	char victim[TIO_NAME_MAX + 1]; /* the first regular file of the root, to remove */
+	char victim[TIO_NAME_MAX + 1]; /* the first regular file of the root: changed, removed */
+	char subdir[TIO_NAME_MAX + 1]; /* the first directory of the root: a file is made in it */
 	unsigned char buf[FZ_READ_MAX];
 	unsigned char want[FZ_NEW_LEN];
 };
@@ -117,6 +118,8 @@ static void visit(struct vnode *dir, const struct vfs_dirent *de, unsigned depth
 	if (dir->ops->lookup(dir, de->name, &vn))
 		finding("a name readdir shows cannot be looked up", de->name, 0);
 	if (vnode_is_dir(vn)) {
+		if (!depth && !fz.subdir[0])
+			strcpy(fz.subdir, de->name);
 		if (depth < FZ_DEPTH)
 			walk(vn, depth + 1);
 	} else {
@@ -192,10 +195,59 @@ static void move_around(struct vnode *root, bool *wrote)
 	check(root->ops->remove(root, "FZDIR", true), E_REMOVE, "rmdir", "FZDIR");
 }
 
+/*
+ * The victim, a file the image brought (its chain as the input made it):
+ * 700 bytes written across its end (or at FZ_CHANGE_AT), read back, then
+ * truncated to half that offset.
+ */
+static void change_victim(struct vnode *root)
+{
+	struct tio_stat st = {0};
+	uint64_t at;
+	struct vnode *f;
+	long long r;
+
+	if (!fz.victim[0] ||
+	    check(root->ops->lookup(root, fz.victim, &f), E_IO, "lookup", fz.victim))
+		return;
+	f->ops->stat(f, &st);
+	at = st.size < FZ_CHANGE_AT ? st.size : FZ_CHANGE_AT; /* a huge size: no 30 MiB fill */
+	at = at > 100 ? at - 100 : 0;
+	if (check(fathost_write(f, at, fz.want, 700), E_WRITE | E(EFBIG), "write", fz.victim) ==
+	    700) {
+		r = check(fathost_read(f, at, fz.buf, 700), E_IO, "read back", fz.victim);
+		if (r > 0 && memcmp(fz.buf, fz.want, (size_t)r))
+			finding("bytes written into a file do not read back", fz.victim, r);
+	}
+	check(f->ops->truncate(f, at / 2), E_WRITE, "truncate", fz.victim);
+	vnode_put(f);
+}
+
+/* A file with a long name in the root's first directory (it may have to grow). */
+static void create_in_subdir(struct vnode *root)
+{
+	static const char name[] = "a file made in a subdirectory by fat_image.txt";
+	struct vnode *d, *f;
+
+	if (!fz.subdir[0] ||
+	    check(root->ops->lookup(root, fz.subdir, &d), E_IO, "lookup", fz.subdir))
+		return;
+	if (!check(d->ops->create(d, name, 0644, &f), E_NAME, "create", name)) {
+		check(fathost_write(f, 0, fz.want, 10), E_WRITE, "write", name);
+		vnode_put(f);
+		if (d->ops->lookup(d, name, &f))
+			finding("a file created in a subdirectory cannot be looked up", name, 0);
+		vnode_put(f);
+	}
+	vnode_put(d);
+}
+
 static void change(struct vnode *root, bool *wrote)
 {
 	*wrote = write_new(root);
 	move_around(root, wrote);
+	create_in_subdir(root);
+	change_victim(root);
 	if (fz.victim[0])
 		check(root->ops->remove(root, fz.victim, false), E_REMOVE, "unlink", fz.victim);
 }
@@ -269,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(fz.m.mem + (uint64_t)(le32(data + at) % sectors) * 512, data + at + 4, n);
 	}
 	fz.dirs = 0;
-	fz.victim[0] = 0;
+	fz.victim[0] = fz.subdir[0] = 0;
 	if (!check(fathost_mount(&fz.m, false, &mnt), E_IO | E(EINVAL), "mount", "")) {
 		bool was_rw;
 
