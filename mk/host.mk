@@ -152,3 +152,18 @@ $(filter $(HOST_DIR)/bench/tcp_%-release,$(BENCH_REL_BINS)): $(addprefix $(HOST_
 # The FAT boot sector check (fs/fat/fat_bpb.c, pure): fuzz targets tests/host/fuzz/fat_*.c link it.
 $(filter $(HOST_DIR)/fuzz/fat_%,$(FUZZ_BINS)): $(HOST_DIR)/fuzzo/fs/fat/fat_bpb.o
 $(filter $(HOST_DIR)/fuzz/fat_%,$(FUZZ_BINS)): $(HOST_DIR)/fuzzo/fs/fat/fat_dirent.o
+# The whole FAT filesystem on the host over an in-memory block device (tests/host/fat/:
+# kernel shims, memblk, the harness): the unit suite tests/host/unit/fat_host.c and the
+# fuzz target tests/host/fuzz/fat_image.c link it; its objects see the shim headers first.
+FAT_HOST_OBJS := fs/fat/fat.o fs/fat/fat_dir.o fs/fat/fat_io.o fs/fat/fat_mount.o \
+		 fs/fat/fat_name.o fs/fat/fat_ns.o fs/fat/fat_write.o fs/fat/fat_check.o fs/bcache/bcache.o \
+		 lib/civil.o \
+		 tests/host/fat/kshim.o tests/host/fat/memblk.o tests/host/fat/fathost.o
+FAT_HOST_INC := -Itests/host/fat/include
+$(addprefix $(HOST_DIR)/o/,$(FAT_HOST_OBJS)) $(HOST_DIR)/o/tests/host/unit/fat_host.o: \
+	HOST_CFLAGS := $(FAT_HOST_INC) $(HOST_CFLAGS)
+$(addprefix $(HOST_DIR)/fuzzo/,$(FAT_HOST_OBJS)) $(HOST_DIR)/fuzzo/tests/host/fuzz/fat_image.o: \
+	HOST_SAN_CFLAGS := $(FAT_HOST_INC) $(HOST_SAN_CFLAGS)
+$(HOST_DIR)/tests/fat_host: $(addprefix $(HOST_DIR)/o/,$(FAT_HOST_OBJS) fs/fat/fat_bpb.o \
+				       fs/fat/fat_dirent.o)
+$(HOST_DIR)/fuzz/fat_image: $(addprefix $(HOST_DIR)/fuzzo/,$(FAT_HOST_OBJS))

@@ -388,3 +388,20 @@ void bcache_report(void (*print)(void *arg, const char *fmt, ...), void *arg)
 	print(arg, "bcache: %u/%u sectors cached, hits %lu misses %lu errors %lu dirty %u\n", valid,
 	      PARAM_BCACHE_BLOCKS, hits, misses, errors, dirty);
 }
+
+void bcache_usage(struct blk_dev *dev, struct bcache_usage *u)
+{
+	unsigned long f = spin_lock_irqsave(&bc_lock);
+
+	*u = (struct bcache_usage){0};
+	for (unsigned i = 0; i < PARAM_BCACHE_BLOCKS; i++) {
+		const struct bc_slot *s = &bc_slots[i];
+
+		if (s->state == BC_EMPTY || s->dev != dev)
+			continue;
+		u->cached++;
+		u->dirty += s->dirty;
+		u->busy += s->state == BC_LOADING || s->writing;
+	}
+	spin_unlock_irqrestore(&bc_lock, f);
+}

@@ -51,7 +51,8 @@ struct fat_vol {
 	unsigned nfats;		 /* copies of the FAT, all kept in step */
 	unsigned dirty_off;	 /* boot sector byte holding the dirty flag (bit 0) */
 	uint32_t fsinfo;	 /* FAT32: the FSInfo sector, 0 if none */
-	bool rw;		 /* mounted read-write */
+	bool rw;		 /* [V] read-write (only ever turns false: fat_writable) */
+	bool checked;		 /* [V] the chains passed fat_check_chains */
 	uint32_t next_free;	 /* [V] where the next allocation starts looking */
 	uint32_t free_count;	 /* [V] free clusters, FAT_FREE_UNKNOWN if not known */
 	struct fat_node *nodes;	 /* [N] nodes alive, through fat_node.next */
@@ -151,6 +152,14 @@ int fat_find(struct fat_node *dir, const char *name, struct fat_entry *out);
 /* fat.c: the root node of a volume being mounted, and its teardown. */
 struct fat_node *fat_root_new(struct fat_vol *vol);
 void fat_root_free(struct fat_node *n);
+
+/* fat_check.c: 0 if every chain reachable from the root is its own and ends
+ * properly, -EIO if two share a cluster (or loop) or one runs into a free
+ * cluster (logged), or a device error. Thread context. */
+int fat_check_chains(struct fat_vol *v);
+/* [V] 0 if @v may be changed, else -EROFS. The first call on a read-write
+ * volume checks its chains; if they fail it turns the volume read-only. */
+int fat_writable(struct fat_vol *v);
 
 extern const struct async_layer fat_io_layer;
 

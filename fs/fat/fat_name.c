@@ -162,21 +162,38 @@ static int name_prepare(struct fat_node *dir, const char *name, struct fat_newna
 
 /* ---- Slots ---- */
 
+/*
+ * A run of free slots: deleted ones, or any from the first end-of-directory
+ * mark on (the walks stop there, so what follows it is free whatever it
+ * holds). A run that reaches past the mark needs a new mark after it, or
+ * stale slots behind it would turn into entries: @mark says where.
+ */
 struct free_arg {
 	uint64_t *slots;
 	unsigned need, run;
+	bool end;      /* an end mark was passed: every slot from here on is free */
+	bool done;     /* the run is complete; the next slot is looked at for @mark */
+	uint64_t mark; /* the slot after the run if it must become the end mark, else 0 */
 };
 
 static int free_run_fn(uint64_t lba, unsigned slot, const uint8_t *e, void *arg)
 {
 	struct free_arg *a = arg;
 
-	if (e[0] != 0 && e[0] != 0xe5) {
+	if (a->done) {
+		a->mark = e[0] ? lba * 16 + slot : 0;
+		return 1;
+	}
+	if (!a->end && e[0] != 0 && e[0] != 0xe5) {
 		a->run = 0;
 		return 0;
 	}
+	a->end |= e[0] == 0;
 	a->slots[a->run++] = lba * 16 + slot;
-	return a->run == a->need;
+	if (a->run < a->need)
+		return 0;
+	a->done = a->end;
+	return !a->end;
 }
 
 /* [V] Appends a zeroed cluster to directory @dir. */
@@ -202,20 +219,27 @@ static int dir_grow(struct fat_node *dir)
 	return err ? err : fat_set(v, c, add);
 }
 
-/* [V] Finds nm->slots for @need entries in @dir, growing it if needed. */
-static int slots_find(struct fat_node *dir, struct fat_newname *nm, unsigned need)
+/* [V] Finds nm->slots for @need entries in @dir, growing it if needed; *mark as free_arg's. */
+static int slots_find(struct fat_node *dir, struct fat_newname *nm, unsigned need, uint64_t *mark)
 {
 	struct free_arg a = {.slots = nm->slots, .need = need};
 	int r = fat_dir_slots(dir, free_run_fn, &a);
 
-	if (r)
-		return r < 0 ? r : 0;
-	r = dir_grow(dir);
-	if (r)
+	if (r < 0)
 		return r;
-	a.run = 0;
-	r = fat_dir_slots(dir, free_run_fn, &a);
-	return r < 0 ? r : r ? 0 : -ENOSPC;
+	if (!r && !a.done) {
+		r = dir_grow(dir);
+		if (r)
+			return r;
+		a = (struct free_arg){.slots = nm->slots, .need = need};
+		r = fat_dir_slots(dir, free_run_fn, &a);
+		if (r < 0)
+			return r;
+		if (!r && !a.done)
+			return -ENOSPC;
+	}
+	*mark = a.mark;
+	return 0;
 }
 
 int fat_slot_write(struct fat_vol *v, uint64_t where, const uint8_t *e)
@@ -260,13 +284,14 @@ int fat_entry_add(struct fat_node *dir, const char *name, uint8_t *tmpl, uint64_
 {
 	struct fat_newname *nm = &dir->vol->name;
 	unsigned parts, i;
-	uint8_t e[FAT_DIRENT];
+	uint8_t e[FAT_DIRENT], zero = 0;
+	uint64_t mark;
 	int err = name_prepare(dir, name, nm);
 
 	if (err)
 		return err;
 	parts = (nm->lfn_len + 12) / 13;
-	err = slots_find(dir, nm, parts + 1);
+	err = slots_find(dir, nm, parts + 1, &mark);
 	if (err)
 		return err;
 	memcpy(tmpl, nm->short11, 11);
@@ -277,6 +302,9 @@ int fat_entry_add(struct fat_node *dir, const char *name, uint8_t *tmpl, uint64_
 	}
 	if (!err)
 		err = fat_slot_write(dir->vol, nm->slots[parts], tmpl);
+	if (!err && mark) /* the entry went past the end mark: it follows the entry */
+		err = bcache_write(dir->vol->dev, mark / 16, (unsigned)(mark % 16) * FAT_DIRENT,
+				   &zero, 1);
 	*where = nm->slots[parts];
 	return err;
 }

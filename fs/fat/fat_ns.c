@@ -37,7 +37,7 @@ int fat_create(struct vnode *dirv, const char *name, uint32_t mode, struct vnode
 	if (!v->rw)
 		return -EROFS;
 	fat_lock(v);
-	err = name_free(dir, name);
+	err = fat_writable(v) ?: name_free(dir, name);
 	if (!err) {
 		fat_tmpl_init(e->raw, FAT_ATTR_ARCH, 0);
 		err = fat_entry_add(dir, name, e->raw, &e->where);
@@ -85,7 +85,7 @@ int fat_mkdir(struct vnode *dirv, const char *name)
 	if (!v->rw)
 		return -EROFS;
 	fat_lock(v);
-	err = name_free(dir, name);
+	err = fat_writable(v) ?: name_free(dir, name);
 	if (!err)
 		err = fat_cluster_alloc(v, &c);
 	if (!err)
@@ -151,7 +151,7 @@ int fat_remove(struct vnode *dirv, const char *name, bool is_dir)
 	if (!v->rw)
 		return -EROFS;
 	fat_lock(v);
-	err = fat_find(dir, name, e);
+	err = fat_writable(v) ?: fat_find(dir, name, e);
 	if (!err)
 		err = removable(dir, e, is_dir);
 	if (!err)
@@ -223,7 +223,7 @@ int fat_rename(struct vnode *odirv, const char *oname, struct vnode *ndirv, cons
 	if (!v->rw)
 		return -EROFS;
 	fat_lock(v);
-	err = fat_find(odir, oname, o);
+	err = fat_writable(v) ?: fat_find(odir, oname, o);
 	if (!err && !(odir == ndir && !strcmp(oname, nname)))
 		err = __rename(odir, o, ndir, nname);
 	fat_unlock(v);

@@ -181,7 +181,9 @@ void fat_mount_rw(struct fat_vol *v, const uint8_t *boot)
 	uint8_t fsi[BLK_SECTOR];
 
 	v->nfats = boot[16];
-	v->dirty_off = v->bits == 32 ? 65 : 37;
+	/* The flag byte follows the extended BPB, which comes after FATSz32 when FATSz16 is 0
+	 * (the FAT32 layout, which a FAT12/16 volume may use too): never inside FATSz32. */
+	v->dirty_off = fat_le16(boot + 22) ? 37 : 65;
 	v->next_free = 2;
 	v->free_count = FAT_FREE_UNKNOWN;
 	v->fsinfo = v->bits == 32 ? fat_le16(boot + 48) : 0;
@@ -363,7 +365,8 @@ int64_t fat_write_work(void *arg)
 	if (io->off + io->len > 0xffffffffu)
 		return -EFBIG;
 	fat_lock(v);
-	if (io->off + io->len > n->size)
+	r = fat_writable(v);
+	if (!r && io->off + io->len > n->size)
 		r = resize(n, io->off + io->len);
 	if (!r)
 		r = write_data(n, io);
@@ -387,7 +390,7 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 	if (!n->vol->rw)
 		return -EROFS;
 	fat_lock(n->vol);
-	err = resize(n, size);
+	err = fat_writable(n->vol) ?: resize(n, size);
 	fat_unlock(n->vol);
 	return err;
 }

@@ -18,6 +18,8 @@
  *   bcache_sync(dev)                        writes every dirty sector of @dev (NULL: all)
  *   bcache_forget(dev)                      drops every clean sector of @dev (unmount)
  *   bcache_report(print, arg)               the `stats` line: hits, misses, dirty
+ *   bcache_usage(dev, &u)                   sectors of @dev held: cached, dirty, busy
+ *                                           (the host harness: none after umount)
  *
  * The cache holds PARAM_BCACHE_BLOCKS sectors in a static array (no dynamic
  * allocation); the least recently used clean idle sector is replaced. Changes
@@ -50,5 +52,12 @@ int bcache_sync(struct blk_dev *dev);
 int64_t bcache_push_fill(struct async_op *op, struct blk_dev *dev, uint64_t lba);
 void bcache_forget(struct blk_dev *dev);
 void bcache_report(void (*print)(void *arg, const char *fmt, ...), void *arg);
+
+struct bcache_usage {
+	unsigned cached; /* slots holding a sector of the device (loading or valid) */
+	unsigned dirty;	 /* of those, changed and not written back */
+	unsigned busy;	 /* of those, being read or written back now */
+};
+void bcache_usage(struct blk_dev *dev, struct bcache_usage *u);
 
 #endif

@@ -11,7 +11,11 @@
  * A read-write volume has its dirty flag set while mounted; umount and
  * poweroff write everything back and clear it. A boot sector that fails
  * validation refuses the mount with -EINVAL and a kernel log line saying
- * which field is wrong.
+ * which field is wrong. The first change to a read-write volume checks its
+ * cluster chains: if they cannot be trusted (two share a cluster, one loops
+ * or runs into a free cluster, a directory is unreadable) the volume turns
+ * read-only, logged, and the change gets -EROFS: a write would free or
+ * extend another file's clusters.
  */
 #ifndef FS_FAT_H
 #define FS_FAT_H
