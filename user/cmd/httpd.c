@@ -5,7 +5,8 @@
  * Without -f it daemonizes as busybox httpd does: it spawns itself detached
  * (TIO_SPAWN_DETACH) with -f added and returns at once.
  *
- * Slots: slot 0 holds a multishot ACCEPT on the listening socket; every
+ * Slots: slot 0 holds a multishot ACCEPT on the listening socket (a plain
+ * ACCEPT re-armed per connection where the kernel refuses multishot); every
  * other slot is one connection and has at most one operation in flight.
  * Files are read into, and sent from, chunks of one region registered once
  * with SYS_buf_register (TIO_SQE_REGBUF ops). The waiter is created as large
@@ -39,6 +40,7 @@
 #define HTTPD_NCHUNKS	64    /* registered chunks; connections beyond use plain buffers */
 #define HTTPD_BACKLOG	64
 #define SLOT_ACCEPT	0
+#define HTTPD_REARM_NS	100000000ULL /* retry period while ACCEPT cannot be armed */
 
 enum conn_state { C_RECV, C_SEND_HEAD, C_READ, C_SEND_DATA };
 
@@ -63,7 +65,9 @@ struct httpd {
 	struct conn **conns; /* by slot; NULL: free */
 	char *region;	     /* HTTPD_NCHUNKS * HTTPD_CHUNK, registered */
 	int regbuf;	     /* its buffer index, < 0 if registration failed */
-	int accept_armed;    /* slot 0 holds a live multishot ACCEPT */
+	int accept_armed;    /* slot 0 holds a live ACCEPT */
+	int accept_single;   /* the kernel refused multishot ACCEPT: one per connection */
+	int accept_backoff;  /* the last ACCEPT failed: re-arm after a pause or a drop */
 	unsigned char chunk_used[HTTPD_NCHUNKS];
 };
 
@@ -113,6 +117,7 @@ static void conn_drop(unsigned slot)
 		free(c->buf);
 	free(c);
 	srv.conns[slot] = NULL;
+	srv.accept_backoff = 0; /* a socket is free again: the accept may succeed */
 }
 
 /* READ or SEND on @c's buffer, registered when it is a chunk of the region. */
@@ -300,8 +305,10 @@ static void on_accept(const struct tio_event *ev)
 
 	if (!(ev->flags & TIO_EV_MORE))
 		srv.accept_armed = 0; /* serve() re-arms it */
-	if (ev->result < 0)
+	if (ev->result < 0) {
+		srv.accept_backoff = 1; /* e.g. no free socket: don't spin on it */
 		return;
+	}
 	slot = free_slot();
 	if (!slot || !(srv.conns[slot] = conn_new((int)ev->result))) {
 		sys_close((int)ev->result); /* no slot or no memory: drop this one */
@@ -311,7 +318,26 @@ static void on_accept(const struct tio_event *ev)
 		conn_drop(slot);
 }
 
-#define HTTPD_REARM_NS 100000000ULL /* retry period while ACCEPT cannot be armed */
+/*
+ * Arms slot 0: one multishot ACCEPT, or, on a kernel that refuses multishot
+ * accept (-EINVAL, -EOPNOTSUPP), a plain ACCEPT that serve() re-arms after
+ * each connection. Other errors are returned.
+ */
+static int accept_arm(void)
+{
+	int e;
+
+	if (!srv.accept_single) {
+		e = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd);
+		if (e != -EINVAL && e != -EOPNOTSUPP)
+			goto out;
+		srv.accept_single = 1;
+	}
+	e = aio_accept(&srv.w, SLOT_ACCEPT, srv.lfd, NULL);
+out:
+	srv.accept_armed = e == 0;
+	return e;
+}
 
 static int serve(void)
 {
@@ -320,11 +346,13 @@ static int serve(void)
 	for (;;) {
 		int n;
 
-		if (!srv.accept_armed)
-			srv.accept_armed = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd) == 0;
+		if (!srv.accept_armed && !srv.accept_backoff)
+			accept_arm();
 		n = aio_wait(&srv.w, ev, 32, srv.accept_armed ? TIO_WAIT_FOREVER : HTTPD_REARM_NS);
-		if (n == -ETIMEDOUT)
+		if (n == -ETIMEDOUT) {
+			srv.accept_backoff = 0;
 			continue;
+		}
 		if (n < 0)
 			return cmd_err("httpd", "wait", n);
 		for (int i = 0; i < n; i++) {
@@ -362,8 +390,7 @@ static int setup(uint16_t port)
 		return cmd_err("httpd", "memory", -ENOMEM);
 	srv.regbuf =
 	    aio_buf_register(srv.region, HTTPD_NCHUNKS * HTTPD_CHUNK, TIO_BUF_READ | TIO_BUF_WRITE);
-	e = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd);
-	srv.accept_armed = e == 0;
+	e = accept_arm();
 	return e < 0 ? cmd_err("httpd", "accept", e) : 0;
 }
 
