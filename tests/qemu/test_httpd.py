@@ -88,46 +88,61 @@ class Response:
         self.status, self.headers, self.body = status, headers, body
 
 
-def read_response(sock, head_only=False):
-    """One HTTP/1.1 response from @sock: status, headers (lower-case names),
-    body of exactly Content-Length bytes (none for HEAD). None when the
-    server closed before a status line."""
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        chunk = sock.recv(65536)
-        if not chunk:
-            if buf:
-                raise ValueError("closed inside the head: %r" % buf[:200])
-            return None
-        buf += chunk
-    head, rest = buf.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    m = re.match(r"HTTP/1\.1 (\d{3}) ", lines[0])
-    if not m:
-        raise ValueError("bad status line %r" % lines[0])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = 0 if head_only else int(headers["content-length"])
-    while len(rest) < length:
-        chunk = sock.recv(min(65536, length - len(rest)))
-        if not chunk:
-            raise ValueError("closed after %d of %d body bytes" % (len(rest), length))
-        rest += chunk
-    if len(rest) > length:
-        raise ValueError("%d bytes beyond Content-Length" % (len(rest) - length))
-    return Response(int(m.group(1)), headers, rest)
+class Conn:
+    """A client connection that keeps bytes read past one response for the
+    next (pipelined responses arrive back to back)."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+        self.sock.settimeout(IO_TIMEOUT)
+        self.buf = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+    def sendall(self, data):
+        self.sock.sendall(data)
+
+    def _more(self):
+        chunk = self.sock.recv(65536)
+        self.buf += chunk
+        return len(chunk)
+
+    def at_eof(self):
+        """True when the server closed after what was read."""
+        return not self.buf and self._more() == 0
+
+    def response(self, head_only=False):
+        """One HTTP/1.1 response: status, headers (lower-case names), body of
+        exactly Content-Length bytes (none for HEAD). None when the server
+        closed before a status line."""
+        while b"\r\n\r\n" not in self.buf:
+            if not self._more():
+                if self.buf:
+                    raise ValueError("closed inside the head: %r" % self.buf[:200])
+                return None
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.match(r"HTTP/1\.1 (\d{3}) ", lines[0])
+        if not m:
+            raise ValueError("bad status line %r" % lines[0])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = 0 if head_only else int(headers["content-length"])
+        while len(self.buf) < length:
+            if not self._more():
+                raise ValueError("closed after %d of %d body bytes" % (len(self.buf), length))
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return Response(int(m.group(1)), headers, body)
 
 
 def request(path, method="GET", extra=""):
     return ("%s %s HTTP/1.1\r\nHost: guest\r\n%s\r\n" % (method, path, extra)).encode()
-
-
-def connect(port):
-    sock = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
-    sock.settimeout(IO_TIMEOUT)
-    return sock
 
 
 def wait_until_serving(t, s, port, probe):
@@ -137,10 +152,10 @@ def wait_until_serving(t, s, port, probe):
     deadline = time.monotonic() + READY_LIMIT
     while True:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-                sock.settimeout(30)
-                sock.sendall(request(probe, extra="Connection: close\r\n"))
-                r = read_response(sock)
+            with Conn(port) as conn:
+                conn.sock.settimeout(30)
+                conn.sendall(request(probe, extra="Connection: close\r\n"))
+                r = conn.response()
                 if r is not None:
                     t.check(r.status == 200, "first answer: %d %r" % (r.status, r.body[:40]))
                     return
@@ -185,9 +200,9 @@ def expect_file(t, r, name, what):
 def fetch_one(port, name, results, i):
     """Thread body: one connection, one GET, the outcome in results[i]."""
     try:
-        with connect(port) as sock:
+        with Conn(port) as sock:
             sock.sendall(request("/" + name))
-            r = read_response(sock)
+            r = sock.response()
             if r is None:
                 results[i] = "closed without a response"
             elif r.status != 200 or r.body != FILES[name]:
@@ -233,50 +248,65 @@ def httpd_serves_200_concurrent_connections_byte_identical(t):
 def httpd_keepalive_head_and_error_statuses(t):
     """On one connection, in a row: GET of every file (keep-alive), HEAD
     (headers of the GET, no body), 404 for a missing file and HEAD of it,
-    405 with Allow for POST; HTTP/1.0 and `Connection: close` end the
+    405 with Allow for POST; byte ranges (206 with Content-Range, 416 past
+    the end); two pipelined requests answered in order; HTTP/1.0 and `Connection: close` end the
     connection after the response; a malformed request gets 400 and the
     connection closes; httpd keeps serving after all of it."""
     s, port = boot_httpd(t)
-    with connect(port) as sock:
+    with Conn(port) as sock:
         for name in sorted(FILES):
             sock.sendall(request("/" + name))
-            expect_file(t, read_response(sock), name, "keep-alive GET /" + name)
+            expect_file(t, sock.response(), name, "keep-alive GET /" + name)
         sock.sendall(request("/m1.bin", "HEAD"))
-        r = read_response(sock, head_only=True)
+        r = sock.response(head_only=True)
         t.check(r and r.status == 200 and r.headers.get("content-length") == str(len(
             FILES["m1.bin"])), "HEAD /m1.bin: %s" % (r and r.headers))
         sock.sendall(request("/nope.html"))
-        r = read_response(sock)
+        r = sock.response()
         t.check(r and r.status == 404, "GET of a missing file: %s" % (r and r.status))
         sock.sendall(request("/nope.html", "HEAD"))
-        r = read_response(sock, head_only=True)
+        r = sock.response(head_only=True)
         t.check(r and r.status == 404, "HEAD of a missing file: %s" % (r and r.status))
         sock.sendall(request("/one.txt", "POST", "Content-Length: 0\r\n"))
-        r = read_response(sock)
+        r = sock.response()
         t.check(r and r.status == 405 and r.headers.get("allow") == "GET, HEAD",
                 "POST: %s %s" % (r and r.status, r and r.headers))
+        # Ranges: across the server's 16 KiB chunks, open-ended, suffix; past the end: 416.
+        m1 = FILES["m1.bin"]
+        for rng, first, last in (("16000-50000", 16000, 50000), ("1048000-", 1048000, len(m1) - 1),
+                                 ("-4097", len(m1) - 4097, len(m1) - 1)):
+            sock.sendall(request("/m1.bin", extra="Range: bytes=%s\r\n" % rng))
+            r = sock.response()
+            t.check(r and r.status == 206 and r.body == m1[first:last + 1] and
+                    r.headers.get("content-range") == "bytes %d-%d/%d" % (first, last, len(m1)),
+                    "Range %s: %s %s, %d bytes" % (rng, r and r.status, r and r.headers,
+                                                   len(r.body) if r else -1))
+        sock.sendall(request("/k100.bin", extra="Range: bytes=102400-\r\n"))
+        r = sock.response()
+        t.check(r and r.status == 416 and r.headers.get("content-range") == "bytes */102400",
+                "unsatisfiable Range: %s %s" % (r and r.status, r and r.headers))
         # Two requests in one segment (pipelined): both answered, in order.
         sock.sendall(request("/p4095.bin") + request("/one.txt", extra="Connection: close\r\n"))
-        expect_file(t, read_response(sock), "p4095.bin", "pipelined GET 1")
-        expect_file(t, read_response(sock), "one.txt", "pipelined GET 2 (close)")
-        t.check(sock.recv(1) == b"", "Connection: close left the connection open")
-    with connect(port) as sock:
+        expect_file(t, sock.response(), "p4095.bin", "pipelined GET 1")
+        expect_file(t, sock.response(), "one.txt", "pipelined GET 2 (close)")
+        t.check(sock.at_eof(), "Connection: close left the connection open")
+    with Conn(port) as sock:
         sock.sendall(b"GET /p4096.bin HTTP/1.0\r\n\r\n")
-        r = read_response(sock)
+        r = sock.response()
         expect_file(t, r, "p4096.bin", "HTTP/1.0 GET")
-        t.check(sock.recv(1) == b"", "HTTP/1.0 left the connection open")
-    with connect(port) as sock:
+        t.check(sock.at_eof(), "HTTP/1.0 left the connection open")
+    with Conn(port) as sock:
         sock.sendall(b"GARBAGE\r\n\r\n")
-        r = read_response(sock)
+        r = sock.response()
         t.check(r and r.status == 400, "malformed request: %s" % (r and r.status))
-        t.check(sock.recv(1) == b"", "400 left the connection open")
-    with connect(port) as sock:
+        t.check(sock.at_eof(), "400 left the connection open")
+    with Conn(port) as sock:
         sock.sendall(request("/../etc/motd"))
-        r = read_response(sock)
+        r = sock.response()
         t.check(r and r.status == 400, "path with ..: %s" % (r and r.status))
-    with connect(port) as sock:
+    with Conn(port) as sock:
         sock.sendall(request("/k100.bin"))
-        expect_file(t, read_response(sock), "k100.bin", "GET after the errors")
+        expect_file(t, sock.response(), "k100.bin", "GET after the errors")
     poweroff(t, s)
 
 

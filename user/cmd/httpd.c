@@ -45,16 +45,16 @@
 enum conn_state { C_RECV, C_SEND_HEAD, C_READ, C_SEND_DATA };
 
 struct conn {
-	int fd;			      /* [O] socket */
-	enum conn_state state;	      /* [O] */
-	char req[HTTP_REQ_MAX];	      /* [O] received bytes not yet consumed */
-	size_t req_len;		      /* [O] */
-	int keep_alive;		      /* [O] of the request being answered */
-	int file;		      /* [O] file being sent, -1: none */
-	uint64_t file_pos, file_size; /* [O] */
-	char *buf;		      /* [O] chunk: registered (chunk >= 0) or malloc'd */
-	int chunk;		      /* [O] index in the registered region, -1: malloc'd */
-	size_t out_len, out_sent;     /* [O] bytes of @buf to send / sent */
+	int fd;			     /* [O] socket */
+	enum conn_state state;	     /* [O] */
+	char req[HTTP_REQ_MAX];	     /* [O] received bytes not yet consumed */
+	size_t req_len;		     /* [O] */
+	int keep_alive;		     /* [O] of the request being answered */
+	int file;		     /* [O] file being sent, -1: none */
+	uint64_t file_pos, file_end; /* [O] next offset to read; end of the part sent */
+	char *buf;		     /* [O] chunk: registered (chunk >= 0) or malloc'd */
+	int chunk;		     /* [O] index in the registered region, -1: malloc'd */
+	size_t out_len, out_sent;    /* [O] bytes of @buf to send / sent */
 };
 
 struct httpd {
@@ -153,7 +153,7 @@ static int conn_send_out(unsigned slot)
 static int conn_read_file(unsigned slot, size_t at)
 {
 	struct conn *c = srv.conns[slot];
-	uint64_t left = c->file_size - c->file_pos;
+	uint64_t left = c->file_end - c->file_pos;
 	size_t len = HTTPD_CHUNK - at < left ? HTTPD_CHUNK - at : (size_t)left;
 
 	c->state = C_READ;
@@ -198,6 +198,21 @@ static int open_target(const struct http_req *req, char *path, struct tio_stat *
 	return (int)fd;
 }
 
+/* The head of a file response (200, or 206/416 for a Range) into the buffer. */
+static long file_head(struct conn *c, const struct http_req *req, const char *path, uint64_t size,
+		      int *status)
+{
+	uint64_t off, len;
+
+	*status = http_range(req, size, &off, &len);
+	c->file_pos = off;
+	c->file_end = *status == 416 || req->method == HTTP_HEAD ? off : off + len;
+	if (*status == 200)
+		return http_head(c->buf, HTTPD_CHUNK, 200, http_mime(path), size, c->keep_alive);
+	return http_head_range(c->buf, HTTPD_CHUNK, *status, http_mime(path), off, len, size,
+			       c->keep_alive);
+}
+
 static int respond(unsigned slot, const struct http_req *req)
 {
 	struct conn *c = srv.conns[slot];
@@ -211,12 +226,10 @@ static int respond(unsigned slot, const struct http_req *req)
 	c->file = open_target(req, path, &st, &status);
 	if (c->file < 0)
 		return respond_simple(slot, status, keep, req->method == HTTP_HEAD);
-	hlen = http_head(c->buf, HTTPD_CHUNK, 200, http_mime(path), st.size, keep);
 	c->keep_alive = keep;
-	c->file_pos = 0;
-	c->file_size = req->method == HTTP_HEAD ? 0 : st.size;
+	hlen = file_head(c, req, path, st.size, &status);
 	c->out_sent = 0;
-	if (c->file_size == 0) {
+	if (c->file_pos == c->file_end) {
 		c->out_len = (size_t)hlen;
 		c->state = C_SEND_HEAD;
 		return conn_send_out(slot);
@@ -261,7 +274,7 @@ static int conn_on_sent(unsigned slot, long res)
 	c->out_sent += (size_t)res;
 	if (c->out_sent < c->out_len)
 		return conn_send_out(slot);
-	if (c->state == C_SEND_DATA && c->file_pos < c->file_size)
+	if (c->state == C_SEND_DATA && c->file_pos < c->file_end)
 		return conn_read_file(slot, 0);
 	return conn_response_done(slot);
 }
