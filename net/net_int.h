@@ -128,6 +128,7 @@ void tcpsock_name(struct net_sock *s, struct tio_sockaddr_in *a); /* under net_l
 int tcpsock_io_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
 		    uint64_t len, bool send, bool nowait);
 void tcpsock_line(struct net_sock *s, char *buf, size_t cap); /* under net_lock */
+int tcpsock_recv_multishot_push(struct async_op *op, struct net_sock *s, struct async_pbq *pbq);
 /* socket.c: a new socket of @type on the table, under net_lock (NULL: pool empty). */
 struct net_sock *net_sock_new_locked(int type);
 

@@ -709,7 +709,7 @@ int net_recv_multishot_push(struct async_op *op, struct net_sock *s, struct asyn
 	struct sock_frame *fr;
 
 	if (s->type == SOCK_STREAM)
-		return -EOPNOTSUPP; /* multishot receive on a stream socket is not done yet */
+		return tcpsock_recv_multishot_push(op, s, pbq);
 	fr = sf_push(op, &recv_layer, s, &err);
 	if (!fr)
 		return err;

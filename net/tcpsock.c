@@ -40,7 +40,8 @@
 #define TCP_BOUNCE 2048 /* bytes copied per engine call */
 
 enum tf_kind { TF_RECV, TF_SEND, TF_CONNECT, TF_ACCEPT };
-enum tf_state { TF_IDLE, TF_WAITING, TF_DONE };
+/* KICKED and DELIVERING are a multishot accept's: see "Multishot accept" below. */
+enum tf_state { TF_IDLE, TF_WAITING, TF_DONE, TF_KICKED, TF_DELIVERING };
 
 /* One connect, accept, send or receive op on a stream socket. */
 struct tcp_frame {
@@ -57,11 +58,21 @@ struct tcp_frame {
 	struct list_node node; /* [N] on s->tcpw or tcp_done */
 	enum tf_state state;   /* [N] */
 	int64_t result;	       /* [N] valid in DONE */
+	/* Multishot (a receive into provided buffers, or an accept). */
+	struct async_pbq *pbq;	     /* [I] receive: the queue, NULL for a one-shot op */
+	tcpsock_deliver_fn *deliver; /* [I] accept: hands one connection over, NULL: one-shot */
+	void *deliver_arg;	     /* [I] */
+	struct list_node mnode;	     /* [N] receive: on tcp_pbq_readers while WAITING */
+	int final_buf;		     /* [N] receive: buffer id the final event carries, or -1 */
+	struct net_sock *accepted;   /* [O] multishot accept: the connection being delivered */
 };
 ASYNC_FRAME_STATE_CHECK(struct tcp_frame);
 
-static struct list_node tcp_done = {&tcp_done, &tcp_done}; /* [N] DONE frames */
+static struct list_node tcp_done = {&tcp_done, &tcp_done}; /* [N] DONE and KICKED frames */
 static uint8_t tcp_bounce[TCP_BOUNCE];			   /* [N] */
+
+/* [N] WAITING multishot receives, retried when their queue gets a buffer back */
+static struct list_node tcp_pbq_readers = {&tcp_pbq_readers, &tcp_pbq_readers};
 
 static uint32_t ntoh32(uint32_t v)
 {
@@ -156,12 +167,49 @@ static int64_t try_accept(struct tcp_frame *fr)
 	return 0;
 }
 
+/*
+ * A multishot receive: fills provided buffers while the receive ring has
+ * data. -EAGAIN keeps it waiting (no data, or no buffer free: the data stays
+ * in the ring and the advertised window shrinks), else its final result: 0 at
+ * the end of the stream, the connection's error, or the length of the data
+ * in final_buf (the event ring was full: the final event carries that
+ * buffer, since the bytes cannot go back to the ring).
+ */
+static int64_t try_recv_multi(struct tcp_frame *fr)
+{
+	for (;;) {
+		struct async_buf *b;
+		int64_t n;
+		int id;
+
+		if (!(tcp_poll(fr->s->tcp) & (TCP_EV_IN | TCP_EV_ERR | TCP_EV_HUP)))
+			return -EAGAIN;
+		id = async_pbq_take(fr->pbq, 0, &b);
+		if (id < 0)
+			return -EAGAIN; /* a recycle or provide retries (net_pbq_refilled) */
+		fr->buf = b;
+		fr->boff = 0;
+		fr->len = async_buf_len(b);
+		n = try_recv(fr);
+		fr->buf = NULL;
+		async_buf_unborrow(b);
+		if (n <= 0) {
+			async_pbq_recycle(fr->pbq, (unsigned)id);
+			return n;
+		}
+		if (async_op_post_more(fr->op, n, ASYNC_EV_BUF, (unsigned)id) == 0)
+			continue;
+		fr->final_buf = id;
+		return n;
+	}
+}
+
 /* What @fr can do now: its result, or -EAGAIN to keep waiting. */
 static int64_t tf_try(struct tcp_frame *fr)
 {
 	switch (fr->kind) {
 	case TF_RECV:
-		return try_recv(fr);
+		return fr->pbq ? try_recv_multi(fr) : try_recv(fr);
 	case TF_SEND:
 		return try_send(fr);
 	case TF_CONNECT:
@@ -169,6 +217,21 @@ static int64_t tf_try(struct tcp_frame *fr)
 	default:
 		return try_accept(fr);
 	}
+}
+
+/* Takes a WAITING or KICKED frame off its lists. */
+static void tf_unwait(struct tcp_frame *fr)
+{
+	list_del(&fr->node);
+	list_del(&fr->mnode);
+}
+
+/* A multishot accept has connections to deliver: to tcp_done, delivered without net_lock. */
+static void tf_kick(struct tcp_frame *fr)
+{
+	list_del(&fr->node);
+	fr->state = TF_KICKED;
+	list_add_tail(&tcp_done, &fr->node);
 }
 
 static void tf_finish(struct tcp_frame *fr, int64_t result)
@@ -188,13 +251,61 @@ static void tcp_notify(struct tcp_sock *t, void *arg, unsigned events)
 	(void)events; /* every waiting op checks its own condition */
 	while (n != &s->tcpw) {
 		struct tcp_frame *fr = list_entry(n, struct tcp_frame, node);
-		int64_t r = tf_try(fr);
+		int64_t r;
 
 		n = n->next;
+		if (fr->deliver) {
+			if (tcp_poll(fr->s->tcp) & TCP_EV_ACCEPT)
+				tf_kick(fr);
+			continue;
+		}
+		r = tf_try(fr);
 		if (r == -EAGAIN)
 			continue;
-		list_del(&fr->node);
+		tf_unwait(fr);
 		tf_finish(fr, r);
+	}
+}
+
+/*
+ * Multishot accept. The frame waits on the socket like any other; when the
+ * listener has connections the notify callback moves it to tcp_done as
+ * KICKED, and net_tcp_complete_deferred (without net_lock) delivers them
+ * here, DELIVERING: each connection is taken under net_lock, then handed to
+ * @deliver without it (which installs a descriptor in the process, or closes
+ * the connection and says why), and its descriptor posted as a non-final
+ * event. The cancel hook completes a WAITING or KICKED frame; it leaves a
+ * DELIVERING one alone, and the loop sees the reason (set before the hook
+ * runs) at its next turn under net_lock, so the op completes exactly once.
+ * The op ends on a cancel, an error of the listener or of the delivery, or a
+ * full event ring: that connection's descriptor is then the final event.
+ */
+static void tf_deliver_accepts(struct tcp_frame *fr)
+{
+	for (;;) {
+		unsigned long f = spin_lock_irqsave(&net_lock);
+		int reason = async_op_cancel_reason(fr->op);
+		int64_t r = reason ? reason : try_accept(fr);
+
+		if (r == -EAGAIN) {
+			fr->state = TF_WAITING;
+			list_add_tail(&fr->s->tcpw, &fr->node);
+		} else if (r) {
+			fr->state = TF_IDLE;
+		}
+		spin_unlock_irqrestore(&net_lock, f);
+		if (r == -EAGAIN)
+			return;
+		if (r == 0) {
+			r = fr->deliver(fr->deliver_arg, *fr->out);
+			if (r >= 0 && async_op_post_more(fr->op, r, 0, 0) == 0)
+				continue;
+			f = spin_lock_irqsave(&net_lock);
+			fr->state = TF_IDLE;
+			spin_unlock_irqrestore(&net_lock, f);
+		}
+		async_op_complete(fr->op, fr->token, r);
+		return;
 	}
 }
 
@@ -213,6 +324,12 @@ void net_tcp_complete_deferred(void)
 			return;
 		}
 		fr = list_entry(n, struct tcp_frame, node);
+		if (fr->state == TF_KICKED) {
+			fr->state = TF_DELIVERING;
+			spin_unlock_irqrestore(&net_lock, f);
+			tf_deliver_accepts(fr);
+			continue;
+		}
 		fr->state = TF_IDLE;
 		op = fr->op;
 		token = fr->token;
@@ -349,12 +466,18 @@ static int64_t tf_start(struct async_op *op, void *state)
 			: -ENETUNREACH;
 		if (r == -EINPROGRESS)
 			r = try_connect(fr);
+	} else if (fr->deliver) {
+		r = tcp_get_state(fr->s->tcp) == TCP_LISTEN ? -EAGAIN : -EINVAL;
 	} else {
 		r = tf_try(fr);
 	}
 	if (r == -EAGAIN && !fr->nowait) {
 		fr->state = TF_WAITING;
 		list_add_tail(&fr->s->tcpw, &fr->node);
+		if (fr->pbq)
+			list_add_tail(&tcp_pbq_readers, &fr->mnode);
+		if (fr->deliver && (tcp_poll(fr->s->tcp) & TCP_EV_ACCEPT))
+			tf_kick(fr);
 		r = ASYNC_PENDING;
 	}
 	tcp_unlock(f, before);
@@ -367,9 +490,10 @@ static int64_t tf_resume(struct async_op *op, void *state, int64_t result)
 {
 	struct tcp_frame *fr = state;
 
-	(void)op;
 	if (fr->borrowed)
 		async_buf_unborrow(fr->buf);
+	if (fr->final_buf >= 0)
+		async_op_final_buf(op, (unsigned)fr->final_buf);
 	return result;
 }
 
@@ -377,10 +501,10 @@ static void tf_cancel(struct async_op *op, void *state)
 {
 	struct tcp_frame *fr = state;
 	unsigned long f = spin_lock_irqsave(&net_lock);
-	bool mine = fr->state == TF_WAITING;
+	bool mine = fr->state == TF_WAITING || fr->state == TF_KICKED;
 
 	if (mine) {
-		list_del(&fr->node);
+		tf_unwait(fr);
 		fr->state = TF_IDLE;
 	}
 	spin_unlock_irqrestore(&net_lock, f);
@@ -394,6 +518,10 @@ static const char *tf_waiting_on(const void *state)
 					   "a tcp connection"};
 	const struct tcp_frame *fr = state;
 
+	if (fr->pbq)
+		return "tcp data (multishot)";
+	if (fr->deliver)
+		return "tcp connections (multishot)";
 	return what[fr->kind];
 }
 
@@ -420,7 +548,9 @@ static struct tcp_frame *tf_push(struct async_op *op, struct net_sock *s, enum t
 	}
 	fr->s = s;
 	fr->kind = kind;
+	fr->final_buf = -1;
 	list_init(&fr->node);
+	list_init(&fr->mnode);
 	return fr;
 }
 
@@ -466,6 +596,66 @@ int net_accept_push(struct async_op *op, struct net_sock *s, struct net_sock **o
 	*out = NULL;
 	fr->out = out;
 	return 0;
+}
+
+int net_accept_multishot_push(struct async_op *op, struct net_sock *s, tcpsock_deliver_fn *deliver,
+			      void *arg)
+{
+	int err;
+	struct tcp_frame *fr = tf_push(op, s, TF_ACCEPT, &err);
+
+	if (!fr)
+		return err;
+	fr->out = &fr->accepted;
+	fr->deliver = deliver;
+	fr->deliver_arg = arg;
+	return 0;
+}
+
+int tcpsock_recv_multishot_push(struct async_op *op, struct net_sock *s, struct async_pbq *pbq)
+{
+	int err;
+	struct tcp_frame *fr = tf_push(op, s, TF_RECV, &err);
+
+	if (!fr)
+		return err;
+	fr->pbq = pbq;
+	return 0;
+}
+
+/*
+ * A buffer went back to @q (SYS_pbq_recycle, SYS_pbq_provide): the multishot
+ * receives waiting on it retry. They leave the socket's list while they run,
+ * so the notify callback of their own tcp_recv cannot reach them.
+ */
+void net_pbq_refilled(struct async_pbq *q)
+{
+	struct list_node todo = {&todo, &todo};
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	uint64_t before = net_tcp_deadline();
+	struct list_node *n = tcp_pbq_readers.next;
+
+	while (n != &tcp_pbq_readers) {
+		struct tcp_frame *fr = list_entry(n, struct tcp_frame, mnode);
+
+		n = n->next;
+		if (fr->pbq != q)
+			continue;
+		tf_unwait(fr);
+		list_add_tail(&todo, &fr->mnode);
+	}
+	while ((n = list_pop(&todo))) {
+		struct tcp_frame *fr = list_entry(n, struct tcp_frame, mnode);
+		int64_t r = try_recv_multi(fr);
+
+		if (r == -EAGAIN) {
+			list_add_tail(&fr->s->tcpw, &fr->node);
+			list_add_tail(&tcp_pbq_readers, &fr->mnode);
+		} else {
+			tf_finish(fr, r);
+		}
+	}
+	tcp_unlock(f, before);
 }
 
 bool net_sock_is_stream(const struct net_sock *s)

@@ -219,6 +219,10 @@ uint32_t async_op_token(const struct async_op *op);
 void async_op_complete(struct async_op *op, uint32_t token, int64_t result);
 /* A multishot op posts a non-final event (see async_waiter_post for -EAGAIN). */
 int async_op_post_more(struct async_op *op, int64_t result, unsigned flags, unsigned buf);
+/* The op's final event will carry provided buffer @buf (ASYNC_EV_BUF): a multishot receive whose
+ * last data could not be posted as a non-final event (full ring) ends with it. Owner only (a
+ * frame's resume). A done-callback op ignores it. */
+void async_op_final_buf(struct async_op *op, unsigned buf);
 /* Requests cancellation with @reason (-ECANCELED, -ETIMEDOUT); first reason wins. A cancel
  * before the op starts is kept: the op starts cancelled (pushes refuse, the pending frame's
  * cancel hook runs). */

@@ -63,6 +63,15 @@ int net_sock_listen(struct net_sock *s, unsigned backlog);
 int net_sock_shutdown(struct net_sock *s, int how);
 int net_connect_push(struct async_op *op, struct net_sock *s, const struct tio_sockaddr_in *a);
 int net_accept_push(struct async_op *op, struct net_sock *s, struct net_sock **out);
+/* Multishot accept: @deliver (thread context, without the stack's lock) takes each new
+ * connected socket and returns the descriptor to post, or -errno after releasing the socket;
+ * the op posts one non-final event per connection and ends on cancel, an error, or a full
+ * event ring (that connection's descriptor is then the final event). */
+typedef int64_t tcpsock_deliver_fn(void *arg, struct net_sock *ns);
+int net_accept_multishot_push(struct async_op *op, struct net_sock *s, tcpsock_deliver_fn *deliver,
+			      void *arg);
+/* A buffer was recycled or provided to @q: multishot stream receives waiting on it retry. */
+void net_pbq_refilled(struct async_pbq *q);
 int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
 		  uint64_t len, const struct tio_sockaddr_in *to);
 

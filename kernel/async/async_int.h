@@ -70,6 +70,8 @@ struct async_op {
 	bool run_resume;	   /* [O] deferred step: resume the top frame with run_value */
 	int64_t run_value;	   /* [O] deferred step: its value (see op_run in op.c) */
 	struct async_op *run_next; /* [O] link on a context's run list, valid iff deferred */
+	uint16_t final_flags;	   /* [O] ASYNC_EV_BUF when the final event names a buffer */
+	uint16_t final_buf;	   /* [O] that buffer's id, valid iff final_flags */
 	struct async_port_timer timer;
 	unsigned char stack[ASYNC_STACK_BYTES] __attribute__((aligned(16)));
 };

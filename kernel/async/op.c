@@ -242,7 +242,7 @@ static void op_finish(struct async_op *op, int64_t res)
 	if (op->done)
 		op->done(op, res, op->done_arg);
 	else
-		async_waiter_post(&op->handle, res, 0, 0);
+		async_waiter_post(&op->handle, res, op->final_flags, op->final_buf);
 	STAT_INC(completed);
 	/* No state change after the post: COMPLETED already refuses completions
 	 * and cancels, and busy stays set until the op is freed, so nobody could
@@ -475,6 +475,12 @@ int async_op_post_more(struct async_op *op, int64_t result, unsigned flags, unsi
 	if (op->done)
 		return -EINVAL;
 	return async_waiter_post(&op->handle, result, flags | ASYNC_EV_MORE, buf);
+}
+
+void async_op_final_buf(struct async_op *op, unsigned buf)
+{
+	op->final_flags = ASYNC_EV_BUF;
+	op->final_buf = (uint16_t)buf;
 }
 
 void async_op_cancel(struct async_op *op, int reason)

@@ -11,8 +11,9 @@
  * a worker (it may read a disk: see build_meta); FSYNC runs at submit and
  * posts its result through the slot like any op. RECV and SEND on a socket
  * are built by sys_net.c (RECV also multishot into provided buffers:
- * TIO_SQE_PBQ | TIO_SQE_MULTISHOT, fd and buf_index only); ACCEPT and
- * CONNECT are TCP's and -ENOSYS until it is wired in. READ with TIO_SQE_PBQ
+ * TIO_SQE_PBQ | TIO_SQE_MULTISHOT, fd and buf_index only), and so are
+ * ACCEPT (fd, aux = peer address or 0; with TIO_SQE_MULTISHOT, fd only) and
+ * CONNECT (fd, addr/len = the address). READ with TIO_SQE_PBQ
  * | TIO_SQE_MULTISHOT reads into provided buffers (sys_pbq.c); those flags
  * on any other opcode are -EINVAL. A user buffer of one op must fit
  * ASYNC_SG_MAX physical ranges (at least 60 KiB): longer ones are -EINVAL
@@ -29,6 +30,7 @@
 #include <kernel/string.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
+#include <net/net.h>
 #include <uapi/async.h>
 #include <uapi/errno.h>
 #include "syscall_int.h"
@@ -395,6 +397,8 @@ static const unsigned char sqe_fields[TIO_OP_COUNT] = {
     [TIO_OP_FSYNC] = SQE_FD,
     [TIO_OP_RECV] = SQE_FD | SQE_ADDR | SQE_LEN,
     [TIO_OP_SEND] = SQE_FD | SQE_ADDR | SQE_LEN,
+    [TIO_OP_ACCEPT] = SQE_FD | SQE_AUX,
+    [TIO_OP_CONNECT] = SQE_FD | SQE_ADDR | SQE_LEN,
     [TIO_OP_OPEN] = SQE_ADDR | SQE_LEN | SQE_OFFSET,
     [TIO_OP_STAT] = SQE_ADDR | SQE_AUX,
 };
@@ -409,16 +413,21 @@ static bool sqe_unused_fields(const struct tio_sqe *s)
 
 	if (s->flags & TIO_SQE_PBQ)
 		used = s->opcode == TIO_OP_RECV ? (SQE_FD | SQE_INDEX) : SQE_PBQ_READ;
+	if (s->opcode == TIO_OP_ACCEPT && (s->flags & TIO_SQE_MULTISHOT))
+		used = SQE_FD; /* no peer address: one event per connection */
 	return (!(used & SQE_FD) && s->fd) || (!(used & SQE_ADDR) && s->addr) ||
 	       (!(used & SQE_LEN) && s->len) || (!(used & SQE_OFFSET) && s->offset) ||
 	       (!(used & SQE_AUX) && s->aux) || (!(used & SQE_INDEX) && s->buf_index);
 }
 
-/* REGBUF on READ/WRITE; PBQ and MULTISHOT together on READ only, without REGBUF. */
+/* REGBUF on READ/WRITE; PBQ and MULTISHOT together on READ and RECV, without REGBUF;
+ * MULTISHOT alone on ACCEPT. */
 static bool sqe_flags_bad(const struct tio_sqe *s)
 {
 	uint32_t pbq = s->flags & TIO_SQE_PBQ_READ;
 
+	if (s->opcode == TIO_OP_ACCEPT)
+		return (s->flags & ~(uint32_t)TIO_SQE_MULTISHOT) != 0;
 	if (s->flags & ~(uint32_t)(TIO_SQE_REGBUF | TIO_SQE_PBQ_READ))
 		return true;
 	if (pbq && (pbq != TIO_SQE_PBQ_READ ||
@@ -433,8 +442,6 @@ static int sqe_check(const struct tio_sqe *s)
 {
 	if (s->opcode >= TIO_OP_COUNT)
 		return -EINVAL;
-	if (s->opcode == TIO_OP_ACCEPT || s->opcode == TIO_OP_CONNECT)
-		return -ENOSYS; /* TCP's: not wired in yet */
 	if (sqe_flags_bad(s) || sqe_unused_fields(s))
 		return -EINVAL;
 	if (s->opcode == TIO_OP_OPEN && (s->len & ~SYS_OPEN_FLAGS))
@@ -456,6 +463,9 @@ static int build_op(struct proc *p, struct async_op *op, const struct tio_sqe *s
 	case TIO_OP_RECV:
 	case TIO_OP_SEND:
 		return sys_net_push(p, op, sqe);
+	case TIO_OP_ACCEPT:
+	case TIO_OP_CONNECT:
+		return sys_net_conn_push(p, op, sqe);
 	case TIO_OP_OPEN:
 	case TIO_OP_STAT:
 		return build_meta(p, op, sqe);
@@ -681,6 +691,7 @@ SYSCALL_DECL(pbq_provide)
 			if (qf->pbq_bufs[a[1]])
 				async_buf_release(qf->pbq_bufs[a[1]]);
 			qf->pbq_bufs[a[1]] = b;
+			net_pbq_refilled(qf->pbq); /* a stream receive may wait for it */
 		}
 	}
 	if (err && fresh)

@@ -383,3 +383,119 @@ int sys_net_push(struct proc *p, struct async_op *op, const struct tio_sqe *sqe)
 		sockio_resume(op, s, 0); /* drops what was taken */
 	return err;
 }
+
+/*
+ * ACCEPT and CONNECT submitted on a waiter. An "acceptio" bottom frame owns
+ * the socket's file reference until the op completes. A one-shot ACCEPT
+ * installs the new socket in its resume (the result becomes the descriptor);
+ * a multishot one installs each connection from the socket layer's delivery
+ * (accept_deliver), one event per descriptor. Either way a socket that
+ * cannot be installed (descriptor limit, no file) is closed, never left
+ * behind, and the event carries the error. The process is alive while its
+ * ops are (exit drains its waiters before it closes descriptors, then closes
+ * what was installed meanwhile).
+ */
+struct acceptio_frame {
+	struct proc *p;	     /* [I] */
+	struct file *file;   /* [O] the socket, put when the op completes */
+	uint64_t upeer;	     /* [I] one-shot ACCEPT: where the peer's address goes, or 0 */
+	struct net_sock *ns; /* [O] one-shot ACCEPT: the new socket, valid iff the result is 0 */
+	bool accept;	     /* [I] ACCEPT (one-shot); CONNECT and multishot ACCEPT: false */
+};
+ASYNC_FRAME_STATE_CHECK(struct acceptio_frame);
+
+/* Gives accepted socket @ns a descriptor of @p (its peer's address to @upeer first, if not
+ * 0): the descriptor, or -errno with @ns closed. */
+static int64_t accept_install(struct proc *p, struct net_sock *ns, uint64_t upeer)
+{
+	struct tio_sockaddr_in peer;
+	struct file *nf;
+
+	if (upeer) {
+		net_sock_peer(ns, &peer);
+		if (copy_to_user(p, upeer, &peer, sizeof(peer))) {
+			net_sock_release(ns);
+			return -EFAULT;
+		}
+	}
+	nf = file_alloc(FILE_SOCKET);
+	if (!nf) {
+		net_sock_release(ns);
+		return -ENFILE;
+	}
+	nf->sock = ns;
+	nf->flags = O_RDWR;
+	return fd_install(p, nf); /* on failure it drops the file, which closes the socket */
+}
+
+static int64_t accept_deliver(void *arg, struct net_sock *ns)
+{
+	const struct acceptio_frame *s = arg;
+
+	return accept_install(s->p, ns, 0);
+}
+
+static int64_t acceptio_start(struct async_op *op, void *state)
+{
+	(void)op;
+	(void)state;
+	return -EINVAL; /* never the top frame: the socket's frame sits on it */
+}
+
+static int64_t acceptio_resume(struct async_op *op, void *state, int64_t result)
+{
+	struct acceptio_frame *s = state;
+
+	(void)op;
+	if (s->accept && result == 0)
+		result = accept_install(s->p, s->ns, s->upeer);
+	file_put(s->file);
+	return result;
+}
+
+static const struct async_layer acceptio_layer = {.name = "acceptio",
+						  .state_size = sizeof(struct acceptio_frame),
+						  .start = acceptio_start,
+						  .resume = acceptio_resume};
+
+static int conn_push_top(struct proc *p, struct async_op *op, struct acceptio_frame *s,
+			 const struct tio_sqe *sqe)
+{
+	struct tio_sockaddr_in sa;
+	int err;
+
+	if (sqe->opcode == TIO_OP_CONNECT) {
+		err = addr_from_user(p, sqe->addr, sqe->len, &sa);
+		return err ? err : net_connect_push(op, s->file->sock, &sa);
+	}
+	if (!net_sock_is_stream(s->file->sock))
+		return -EOPNOTSUPP;
+	if (sqe->flags & TIO_SQE_MULTISHOT)
+		return net_accept_multishot_push(op, s->file->sock, accept_deliver, s);
+	s->accept = true;
+	s->upeer = sqe->aux;
+	return net_accept_push(op, s->file->sock, &s->ns);
+}
+
+int sys_net_conn_push(struct proc *p, struct async_op *op, const struct tio_sqe *sqe)
+{
+	struct acceptio_frame *s;
+	struct file *f;
+	int err = sock_get(p, (uint64_t)(int64_t)sqe->fd, &f);
+
+	if (err)
+		return err;
+	s = async_push(op, &acceptio_layer);
+	if (!s) {
+		file_put(f);
+		return (int)async_op_push_error(op);
+	}
+	s->p = p;
+	s->file = f;
+	err = conn_push_top(p, op, s, sqe);
+	if (err) {
+		s->accept = false;
+		acceptio_resume(op, s, 0); /* drops the reference */
+	}
+	return err;
+}

@@ -22,6 +22,7 @@
  * the op's life, so neither goes away under it (closing the queue while a
  * read runs is safe: the queue is destroyed when the op lets go).
  */
+#include <net/net.h>
 #include <uapi/async.h>
 #include <uapi/errno.h>
 #include "syscall_int.h"
@@ -46,6 +47,8 @@ SYSCALL_DECL(pbq_recycle)
 	if (!qf)
 		return -EBADF;
 	err = a[1] >= ASYNC_PBQ_MAX ? -EINVAL : async_pbq_recycle(qf->pbq, (unsigned)a[1]);
+	if (!err)
+		net_pbq_refilled(qf->pbq); /* a stream receive may wait for a buffer */
 	file_put(qf);
 	return err;
 }

@@ -102,6 +102,8 @@ long sys_net_ioctl(struct proc *p, uint64_t req, uint64_t arg);
 struct tio_sqe;
 /* RECV / SEND on a socket: pushes the op's frames, or a negative errno. */
 int sys_net_push(struct proc *p, struct async_op *op, const struct tio_sqe *sqe);
+/* A submitted ACCEPT (one-shot or multishot) or CONNECT on a stream socket. */
+int sys_net_conn_push(struct proc *p, struct async_op *op, const struct tio_sqe *sqe);
 /* sys_pbq.c */
 SYSCALL_DECL(pbq_recycle);
 struct tio_sqe;
