@@ -66,10 +66,10 @@ def www_initrd(t):
 
 
 def fat_disk(t):
-    """A 4 MiB FAT16 image holding FILES at its root (mkfs.fat, mcopy)."""
+    """A 32 MiB FAT16 image holding FILES at its root (mkfs.fat, mcopy)."""
     img = os.path.join(t.tmp, "www-fat.img")
     with open(img, "wb") as f:
-        f.truncate(4096 * KIB)
+        f.truncate(32 * 1024 * KIB)
     env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
     cmds = [[MKFS, "-F", "16", "-n", "WWW", img]]
     for name, data in FILES.items():

@@ -41,8 +41,13 @@
 #define HTTPD_BACKLOG	64
 #define SLOT_ACCEPT	0
 #define HTTPD_REARM_NS	100000000ULL /* retry period while ACCEPT cannot be armed */
+#define HTTPD_FDS_PROBE 1024	     /* descriptors counted at most by fd_room() */
 
-enum conn_state { C_RECV, C_SEND_HEAD, C_READ, C_SEND_DATA };
+/* The result of respond() when it waits for a descriptor (C_WAIT_FD). */
+#define HTTPD_DEFERRED 1
+
+/* C_WAIT_FD: a complete request waits in req[] for a free descriptor (no op in flight). */
+enum conn_state { C_RECV, C_SEND_HEAD, C_READ, C_SEND_DATA, C_WAIT_FD };
 
 struct conn {
 	int fd;			     /* [O] socket */
@@ -68,6 +73,11 @@ struct httpd {
 	int accept_armed;    /* slot 0 holds a live ACCEPT */
 	int accept_single;   /* the kernel refused multishot ACCEPT: one per connection */
 	int accept_backoff;  /* the last ACCEPT failed: re-arm after a pause or a drop */
+	unsigned nconns;     /* connections open */
+	unsigned conns_max;  /* accepted at once: the descriptors left, minus files' share */
+	unsigned nfiles;     /* files open for responses */
+	unsigned nwaiting;   /* connections in C_WAIT_FD */
+	int fd_freed;	     /* a descriptor was closed: retry the C_WAIT_FD ones */
 	unsigned char chunk_used[HTTPD_NCHUNKS];
 };
 
@@ -91,6 +101,7 @@ static struct conn *conn_new(int fd)
 	if (!c)
 		return NULL;
 	c->fd = fd;
+	c->state = C_RECV;
 	c->req_len = 0;
 	c->file = -1;
 	c->chunk = chunk_get();
@@ -102,6 +113,14 @@ static struct conn *conn_new(int fd)
 	return c;
 }
 
+static void file_close(struct conn *c)
+{
+	sys_close(c->file);
+	c->file = -1;
+	srv.nfiles--;
+	srv.fd_freed = 1;
+}
+
 static void conn_drop(unsigned slot)
 {
 	struct conn *c = srv.conns[slot];
@@ -109,8 +128,12 @@ static void conn_drop(unsigned slot)
 	if (!c)
 		return;
 	if (c->file >= 0)
-		sys_close(c->file);
+		file_close(c);
+	if (c->state == C_WAIT_FD)
+		srv.nwaiting--;
 	sys_close(c->fd);
+	srv.nconns--;
+	srv.fd_freed = 1;
 	if (c->chunk >= 0)
 		srv.chunk_used[c->chunk] = 0;
 	else
@@ -179,7 +202,10 @@ static int respond_simple(unsigned slot, int status, int keep_alive, int head_on
 	return conn_send_out(slot);
 }
 
-/* Opens the file for @req; its fd, or the HTTP status to answer instead. */
+/*
+ * Opens the file for @req: its fd; or -1 and the HTTP status to answer
+ * instead; or -EMFILE/-ENFILE when no descriptor is free now.
+ */
 static int open_target(const struct http_req *req, char *path, struct tio_stat *st, int *status)
 {
 	long fd;
@@ -188,6 +214,8 @@ static int open_target(const struct http_req *req, char *path, struct tio_stat *
 	if (http_map_path(path, TIO_PATH_MAX, srv.root, req->path) < 0)
 		return -1;
 	fd = sys_open(path, O_RDONLY, 0);
+	if (fd == -EMFILE || fd == -ENFILE)
+		return (int)fd;
 	if (fd < 0)
 		return -1;
 	if (sys_fstat((int)fd, st) < 0 || (st->mode & S_IFMT) != S_IFREG) {
@@ -224,8 +252,15 @@ static int respond(unsigned slot, const struct http_req *req)
 	if (req->method == HTTP_OTHER)
 		return respond_simple(slot, 405, keep, 0);
 	c->file = open_target(req, path, &st, &status);
+	if (c->file == -EMFILE || c->file == -ENFILE) {
+		c->file = -1;
+		if (srv.nfiles)
+			return HTTPD_DEFERRED; /* a response in flight will close its file */
+		return respond_simple(slot, 503, 0, 0);
+	}
 	if (c->file < 0)
 		return respond_simple(slot, status, keep, req->method == HTTP_HEAD);
+	srv.nfiles++;
 	c->keep_alive = keep;
 	hlen = file_head(c, req, path, st.size, &status);
 	c->out_sent = 0;
@@ -243,14 +278,39 @@ static int conn_on_request_bytes(unsigned slot)
 	struct conn *c = srv.conns[slot];
 	struct http_req req;
 	long n = http_parse(c->req, c->req_len, &req);
+	int r;
 
 	if (n < 0 || (n == 0 && c->req_len == sizeof(c->req)))
 		return respond_simple(slot, 400, 0, 0);
 	if (n == 0)
 		return conn_recv(slot);
+	r = respond(slot, &req);
+	if (r == HTTPD_DEFERRED) {
+		c->state = C_WAIT_FD; /* the request stays in req[] for conn_retry_waiting() */
+		srv.nwaiting++;
+		return 0;
+	}
 	memmove(c->req, c->req + n, c->req_len - (size_t)n);
 	c->req_len -= (size_t)n;
-	return respond(slot, &req);
+	return r;
+}
+
+/* After a descriptor was closed: answers the requests that waited for one. */
+static void conn_retry_waiting(void)
+{
+	srv.fd_freed = 0;
+	for (unsigned s = 1; s < srv.nslots && srv.nwaiting; s++) {
+		struct conn *c = srv.conns[s];
+
+		if (!c || c->state != C_WAIT_FD)
+			continue;
+		srv.nwaiting--;
+		c->state = C_RECV;
+		if (conn_on_request_bytes(s) < 0)
+			conn_drop(s);
+		else if (c->state == C_WAIT_FD)
+			return; /* still none free */
+	}
 }
 
 /* After the last byte of a response: next request, or close. */
@@ -258,10 +318,8 @@ static int conn_response_done(unsigned slot)
 {
 	struct conn *c = srv.conns[slot];
 
-	if (c->file >= 0) {
-		sys_close(c->file);
-		c->file = -1;
-	}
+	if (c->file >= 0)
+		file_close(c);
 	if (!c->keep_alive)
 		return -ECONNRESET; /* not an error: the caller drops the connection */
 	return c->req_len ? conn_on_request_bytes(slot) : conn_recv(slot);
@@ -300,6 +358,8 @@ static int conn_event(unsigned slot, long res)
 	case C_SEND_HEAD:
 	case C_SEND_DATA:
 		return conn_on_sent(slot, res);
+	case C_WAIT_FD:
+		break; /* no op in flight: no event */
 	}
 	return -EINVAL;
 }
@@ -319,7 +379,8 @@ static void on_accept(const struct tio_event *ev)
 	if (!(ev->flags & TIO_EV_MORE))
 		srv.accept_armed = 0; /* serve() re-arms it */
 	if (ev->result < 0) {
-		srv.accept_backoff = 1; /* e.g. no free socket: don't spin on it */
+		if (ev->result != -ECANCELED)
+			srv.accept_backoff = 1; /* e.g. no free socket: don't spin on it */
 		return;
 	}
 	slot = free_slot();
@@ -327,14 +388,20 @@ static void on_accept(const struct tio_event *ev)
 		sys_close((int)ev->result); /* no slot or no memory: drop this one */
 		return;
 	}
+	srv.nconns++;
 	if (conn_recv(slot) < 0)
 		conn_drop(slot);
 }
 
 /*
- * Arms slot 0: one multishot ACCEPT, or, on a kernel that refuses multishot
- * accept (-EINVAL, -EOPNOTSUPP), a plain ACCEPT that serve() re-arms after
- * each connection. Other errors are returned.
+ * Arms slot 0: one multishot ACCEPT where the descriptor limit does not bind
+ * (fd_room() found more than HTTPD_FDS_PROBE free), else a plain ACCEPT that
+ * serve() re-arms after each connection while fewer than conns_max are open.
+ * A multishot ACCEPT delivers every connection the kernel has ready, and one
+ * delivered beyond the descriptor limit fails in the kernel (-EMFILE, the
+ * connection closed); with one ACCEPT at a time the surplus waits in the
+ * listen backlog instead. A kernel that refuses multishot ACCEPT (-EINVAL,
+ * -EOPNOTSUPP) gets plain ones. Other errors are returned.
  */
 static int accept_arm(void)
 {
@@ -359,9 +426,13 @@ static int serve(void)
 	for (;;) {
 		int n;
 
-		if (!srv.accept_armed && !srv.accept_backoff)
+		if (srv.fd_freed)
+			conn_retry_waiting();
+		if (!srv.accept_armed && !srv.accept_backoff && srv.nconns < srv.conns_max)
 			accept_arm();
-		n = aio_wait(&srv.w, ev, 32, srv.accept_armed ? TIO_WAIT_FOREVER : HTTPD_REARM_NS);
+		n = aio_wait(&srv.w, ev, 32,
+			     srv.accept_armed || srv.nconns >= srv.conns_max ? TIO_WAIT_FOREVER
+									     : HTTPD_REARM_NS);
 		if (n == -ETIMEDOUT) {
 			srv.accept_backoff = 0;
 			continue;
@@ -380,11 +451,34 @@ static int serve(void)
 	}
 }
 
+/*
+ * Descriptors this process can still open (up to HTTPD_FDS_PROBE), counted
+ * by opening "/" until the kernel says -EMFILE: the kernel's per-process
+ * limit, whatever it is, without a call to ask it.
+ */
+static unsigned fd_room(void)
+{
+	static int fds[HTTPD_FDS_PROBE];
+	unsigned n = 0;
+
+	while (n < HTTPD_FDS_PROBE) {
+		long fd = sys_open("/", O_RDONLY, 0);
+
+		if (fd < 0)
+			break;
+		fds[n++] = (int)fd;
+	}
+	for (unsigned i = 0; i < n; i++)
+		sys_close(fds[i]);
+	return n;
+}
+
 static int setup(uint16_t port)
 {
 	struct tio_sockaddr_in sa = {.family = AF_INET, .port = inet_htons(port)};
 	long s = sys_socket(AF_INET, SOCK_STREAM, 0), r;
 	int e = -ENOMEM;
+	unsigned room;
 
 	if (s < 0)
 		return cmd_err("httpd", "TCP sockets", s);
@@ -397,6 +491,14 @@ static int setup(uint16_t port)
 			break;
 	if (e < 0)
 		return cmd_err("httpd", "the async API", e);
+	/* A quarter of the descriptors left (at least one) for the files being sent. */
+	room = fd_room();
+	srv.conns_max = room - (room / 4 ? room / 4 : 1);
+	if (srv.conns_max > srv.nslots - 1)
+		srv.conns_max = srv.nslots - 1;
+	if (room < 2)
+		return cmd_err("httpd", "descriptors", -EMFILE);
+	srv.accept_single = room < HTTPD_FDS_PROBE;
 	srv.conns = calloc(srv.nslots, sizeof(*srv.conns));
 	srv.region = malloc(HTTPD_NCHUNKS * HTTPD_CHUNK);
 	if (!srv.conns || !srv.region)
