@@ -5,21 +5,24 @@
  * Without -f it daemonizes as busybox httpd does: it spawns itself detached
  * (TIO_SPAWN_DETACH) with -f added and returns at once.
  *
- * Slots: slot 0 holds a multishot ACCEPT on the listening socket (a plain
- * ACCEPT re-armed per connection where the kernel refuses multishot); every
- * other slot is one connection and has at most one operation in flight.
- * Files are read into, and sent from, chunks of one region registered once
- * with SYS_buf_register (TIO_SQE_REGBUF ops). The waiter is created as large
- * as the kernel allows, so the only limit on connections is the kernel's
- * pools: a submission refused with -ENOMEM/-EAGAIN (or an accept with no
- * free slot) drops that one connection, never the server.
+ * Slots: slot 0 holds the ACCEPT on the listening socket (see accept_arm:
+ * multishot, or one plain ACCEPT at a time where the descriptor limit
+ * binds); every other slot is one connection and has at most one operation
+ * in flight. Files are read into, and sent from, chunks of one region
+ * registered once with SYS_buf_register (TIO_SQE_REGBUF ops). Connections
+ * are limited by the descriptors the process may open (conns_max, counted at
+ * start) and otherwise by the kernel's pools: a submission refused with
+ * -ENOMEM/-EAGAIN (or an accept with no free slot) drops that one
+ * connection, never the server.
  *
  * Connection state machine (one op in flight per state):
  *
  *   accept --> C_RECV --(complete request)--> respond():
- *                 ^        error/HEAD/405 ------> C_SEND_HEAD
+ *                 ^        error/HEAD/405/416 --> C_SEND_HEAD
  *                 |        GET of a file -------> C_READ <--> C_SEND_DATA
- *                 |                                  (until the file is sent)
+ *                 |                                  (until the part is sent)
+ *                 |        no descriptor free --> C_WAIT_FD (no op; retried
+ *                 |                               by conn_retry_waiting)
  *                 +---- keep-alive, after the last send
  *   any state --(peer closed, error, failed submit)--> conn_drop()
  */
