@@ -105,8 +105,9 @@ void net_tcp_line(char *buf, size_t cap)
 		tcp_get_stack_stats(&net_tcp, &c);
 	spin_unlock_irqrestore(&net_lock, f);
 	fmt_snprintf(buf, cap,
-		     "tcp no-socket %llu rsts-sent %llu bad %llu syn-drops %llu tx-errors %llu",
+		     "tcp no-socket %llu rsts-sent %llu bad %llu syn-drops %llu tx-errors %llu "
+		     "tw-reclaimed %llu",
 		     (unsigned long long)c.no_sock_segs, (unsigned long long)c.rsts_sent,
 		     (unsigned long long)c.bad_segs, (unsigned long long)c.syn_drops,
-		     (unsigned long long)c.tx_errors);
+		     (unsigned long long)c.tx_errors, (unsigned long long)c.tw_reclaimed);
 }

@@ -14,6 +14,19 @@
  *   DONE --net_tcp_complete_deferred (without net_lock)--> completed
  *   WAITING --cancel hook (under net_lock)--> completed with the reason
  *
+ * Multishot ops stay WAITING between their events. A multishot receive
+ * (@pbq) posts from wherever it runs (start, notify, net_pbq_refilled, all
+ * under net_lock) and is also on tcp_pbq_readers while WAITING. A multishot
+ * accept (@deliver) must install descriptors without net_lock, so:
+ *
+ *   WAITING --notify or start: connections queued (tf_kick)--> KICKED (on
+ *          tcp_done)
+ *   KICKED --net_tcp_complete_deferred--> DELIVERING (on no list; owned by
+ *          tf_deliver_accepts) --none left--> WAITING, or --cancel reason,
+ *          error, full event ring--> completed
+ *   KICKED --cancel hook--> completed with the reason
+ *   DELIVERING --cancel hook--> unchanged (the deliverer sees the reason)
+ *
  * Only the side that moves a frame out of WAITING completes it, so each op
  * completes exactly once. Every engine call runs under net_lock (the engine
  * is not thread-safe); the notify callback runs inside them, so it only moves
@@ -171,9 +184,10 @@ static int64_t try_accept(struct tcp_frame *fr)
  * A multishot receive: fills provided buffers while the receive ring has
  * data. -EAGAIN keeps it waiting (no data, or no buffer free: the data stays
  * in the ring and the advertised window shrinks), else its final result: 0 at
- * the end of the stream, the connection's error, or the length of the data
- * in final_buf (the event ring was full: the final event carries that
- * buffer, since the bytes cannot go back to the ring).
+ * the end of the stream, the connection's error (-ENOTCONN on a socket that
+ * is not connected), or the length of the data in final_buf (the event ring
+ * was full: the final event carries that buffer, since the bytes cannot go
+ * back to the ring).
  */
 static int64_t try_recv_multi(struct tcp_frame *fr)
 {
@@ -181,9 +195,10 @@ static int64_t try_recv_multi(struct tcp_frame *fr)
 		struct async_buf *b;
 		int64_t n;
 		int id;
+		enum tcp_state st = tcp_get_state(fr->s->tcp);
 
 		if (!(tcp_poll(fr->s->tcp) & (TCP_EV_IN | TCP_EV_ERR | TCP_EV_HUP)))
-			return -EAGAIN;
+			return st == TCP_LISTEN || st == TCP_CLOSED ? -ENOTCONN : -EAGAIN;
 		id = async_pbq_take(fr->pbq, 0, &b);
 		if (id < 0)
 			return -EAGAIN; /* a recycle or provide retries (net_pbq_refilled) */

@@ -51,7 +51,9 @@ void net_sock_name(struct net_sock *s, struct tio_sockaddr_in *a);
 int net_recv_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,
 		  uint64_t len, struct tio_sockaddr_in *from, bool nowait);
 /* A receive into provided buffers of @pbq (consumer 0), one event per datagram,
- * until cancelled or the event ring is full (-EAGAIN): multishot. */
+ * until cancelled or the event ring is full (-EAGAIN): multishot. On a stream
+ * socket (tcpsock.c) one event per filled buffer, until the end of the stream
+ * (0), an error or a cancel; a full ring ends it with the data in the final event. */
 int net_recv_multishot_push(struct async_op *op, struct net_sock *s, struct async_pbq *pbq);
 /* @to NULL: the connected remote (-EDESTADDRREQ if none). */
 /* Stream sockets (net/tcpsock.c). connect and accept are async ops: the push

@@ -134,6 +134,7 @@ struct tcp_stack {
 	uint16_t next_ephemeral;
 	bool in_flush;
 	uint64_t bad_segs, rsts_sent, no_sock_segs, syn_drops, tx_errors; /* stack-wide counters */
+	uint64_t tw_reclaimed; /* TIME-WAIT blocks a new connection took (tcp_sock pool empty) */
 };
 
 void tcp_stack_init(struct tcp_stack *st, const struct tcp_lower *lower, void *ctx,
@@ -199,6 +200,7 @@ struct tcp_stack_stats {
 	uint64_t no_sock_segs; /* segments for no socket (answered with a RST unless one) */
 	uint64_t syn_drops;    /* SYNs dropped: backlog full or no ring free */
 	uint64_t tx_errors;    /* segments the IP layer refused to send */
+	uint64_t tw_reclaimed; /* TIME-WAIT control blocks given to new connections */
 };
 void tcp_get_stack_stats(const struct tcp_stack *st, struct tcp_stack_stats *out);
 /*

@@ -7,8 +7,8 @@
  * socket's send or receive frame over the pinned user buffer) and wait for
  * it (vfs_sync_io), as read/write do; a submitted one adds a "sockio"
  * bottom frame that owns the file reference and the buffer until the op
- * completes. listen and accept are TCP's: -EOPNOTSUPP on the datagram
- * sockets that exist until TCP is wired in.
+ * completes. listen and accept are TCP's: -EOPNOTSUPP on datagram sockets.
+ * Submitted ACCEPT and CONNECT are at the end of this file.
  */
 #include <kernel/string.h>
 #include <kernel/uaccess.h>

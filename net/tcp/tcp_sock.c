@@ -101,9 +101,36 @@ void tcp_flush(struct tcp_stack *st)
 	st->in_flush = false;
 }
 
+/*
+ * The control-block pool is empty: the oldest TIME-WAIT block nobody holds
+ * (closed by the application, not waiting to be notified) gives its place.
+ * TIME-WAIT guards a connection's old duplicates; a new connection's ISS
+ * comes from the clock, past the old one's (RFC 6191), and Linux drops
+ * TIME-WAIT state the same way when its buckets run out. Without this, a
+ * server that closes first refuses everyone once 256 connections ended in
+ * the last 60 s. False if there is none.
+ */
+static bool reclaim_time_wait(struct tcp_stack *st)
+{
+	struct tcp_sock *s, *old = NULL;
+
+	for (s = st->socks; s; s = s->next)
+		if (s->state == TCP_TIME_WAIT && !(s->flags & TCP_F_USER) && !s->nev &&
+		    (!old || s->t_2msl < old->t_2msl))
+			old = s;
+	if (!old)
+		return false;
+	st->tw_reclaimed++;
+	sock_free(old);
+	return true;
+}
+
 struct tcp_sock *tcp_sock_new(struct tcp_stack *st)
 {
 	struct tcp_sock *s = async_pool_zalloc(&tcp_sock_pool);
+
+	if (!s && reclaim_time_wait(st))
+		s = async_pool_zalloc(&tcp_sock_pool);
 
 	if (!s)
 		return NULL;

@@ -121,4 +121,5 @@ void tcp_get_stack_stats(const struct tcp_stack *st, struct tcp_stack_stats *out
 	out->no_sock_segs = st->no_sock_segs;
 	out->syn_drops = st->syn_drops;
 	out->tx_errors = st->tx_errors;
+	out->tw_reclaimed = st->tw_reclaimed;
 }

@@ -198,6 +198,57 @@ static void test_multishot_receive_names_the_buffer(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+/* A stream receive whose bytes cannot go back to their source (net/tcpsock.c): when the ring
+ * refuses the non-final event, the final event carries the filled buffer. */
+struct stream_state {
+	int final_buf; /* -1: none */
+};
+
+static int64_t stream_resume(struct async_op *op, void *state, int64_t result)
+{
+	struct stream_state *st = state;
+
+	if (st->final_buf >= 0)
+		async_op_final_buf(op, (unsigned)st->final_buf);
+	return result;
+}
+
+static const struct async_layer stream_layer = {
+    .name = "stream",
+    .state_size = sizeof(struct stream_state),
+    .start = recv_start,
+    .resume = stream_resume,
+};
+
+static void test_final_event_carries_the_buffer_the_full_ring_refused(void)
+{
+	struct async_waiter *w;
+	struct async_handle h;
+	struct async_op *op = async_op_alloc(NULL);
+	struct stream_state *st;
+	struct async_event ev[ASYNC_SLOTS_PER_BLOCK];
+	int posted = 0, n;
+
+	UT_EQ(async_waiter_create(1, &w), 0);
+	UT_EQ(async_waiter_arm(w, 0, &h), 0);
+	st = async_push(op, &stream_layer);
+	st->final_buf = -1;
+	UT_EQ(async_op_submit(op, &h), 0);
+	while (async_op_post_more(recv_op, 1, ASYNC_EV_BUF, 1) == 0)
+		posted++;
+	UT_ASSERT(posted > 0);
+	st->final_buf = 7; /* 6 bytes are in buffer 7 and the ring is full */
+	async_op_complete(recv_op, async_op_token(recv_op), 6);
+	n = async_wait_event(w, ev, ASYNC_SLOTS_PER_BLOCK, 0);
+	UT_EQ(n, posted + 1);
+	UT_EQ(ev[n - 1].flags, ASYNC_EV_BUF);
+	UT_EQ(ev[n - 1].buf, 7);
+	UT_EQ(ev[n - 1].result, 6);
+	UT_EQ(ev[0].flags, ASYNC_EV_MORE | ASYNC_EV_BUF);
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+}
+
 static const struct utest tests[] = {
     UTEST(test_take_credits_and_recycle),
     UTEST(test_released_buffer_is_not_handed_out_reused),
@@ -205,5 +256,6 @@ static const struct utest tests[] = {
     UTEST(test_take_skips_released_buffers),
     UTEST(test_take_recycle_take_again),
     UTEST(test_multishot_receive_names_the_buffer),
+    UTEST(test_final_event_carries_the_buffer_the_full_ring_refused),
 };
 UTEST_MAIN("provided", tests)

@@ -1059,6 +1059,55 @@ static void test_listener_close_resets_queued_connections(void)
 	sim_free(sim);
 }
 
+static void tcp_sock_cap(struct async_pool *pool, void *arg)
+{
+	struct async_pool_stats st;
+
+	async_pool_stats(pool, &st);
+	if (!strcmp(st.name, "tcp_sock"))
+		*(unsigned *)arg = st.capacity;
+}
+
+/*
+ * More connections than control blocks, each leaving one in TIME-WAIT (the
+ * client closes first) well inside 2*MSL: once the pool is empty, a new
+ * socket takes the oldest orphaned TIME-WAIT block (counted in
+ * tw_reclaimed) instead of tcp_open failing with -ENOMEM.
+ */
+static void test_time_wait_block_reclaimed_when_pool_is_empty(void)
+{
+	struct sim *sim = sim_new(25);
+	struct tcp_stack_stats ss;
+	struct tcp_sock *lis;
+	unsigned cap = 0;
+	uint64_t start;
+	char b;
+
+	async_pool_foreach(tcp_sock_cap, &cap);
+	UT_ASSERT(cap > 0);
+	UT_EQ(tcp_open(&sim->st[1], &lis), 0);
+	UT_EQ(tcp_bind(lis, 0, PORT), 0);
+	UT_EQ(tcp_listen(lis, 4), 0);
+	start = sim->now;
+	for (unsigned i = 0; i < cap + 8; i++) {
+		struct pair p = {.lis = lis};
+
+		UT_EQ(tcp_open(&sim->st[0], &p.cli), 0);
+		UT_EQ(tcp_connect(p.cli, SIM_ADDR(0), SIM_ADDR(1), PORT), -EINPROGRESS);
+		UT_ASSERT(sim_run(sim, accepted, &p, sim->now + 10 * SIM_S));
+		tcp_close(p.cli);
+		run_until_state(sim, p.srv, TCP_CLOSE_WAIT, 10 * SIM_S);
+		UT_EQ(tcp_recv(p.srv, &b, 1), 0);
+		tcp_close(p.srv);
+		run_until_state(sim, p.cli, TCP_TIME_WAIT, 10 * SIM_S);
+	}
+	UT_ASSERT(sim->now - start < 60 * SIM_S); /* no TIME-WAIT ended by itself */
+	tcp_get_stack_stats(&sim->st[0], &ss);
+	UT_ASSERT(ss.tw_reclaimed >= 8);
+	tcp_close(lis);
+	sim_free(sim);
+}
+
 static const struct utest tests[] = {
     UTEST(test_bulk_32mib_each_way_over_lossy_link),
     UTEST(test_simultaneous_open),
@@ -1079,5 +1128,6 @@ static const struct utest tests[] = {
     UTEST(test_rto_is_3s_after_a_lost_syn),
     UTEST(test_orphan_fin_wait_2_times_out),
     UTEST(test_listener_close_resets_queued_connections),
+    UTEST(test_time_wait_block_reclaimed_when_pool_is_empty),
 };
 UTEST_MAIN("tcp_sim", tests)

@@ -11,13 +11,18 @@
  *                     completes with 0 and "hello" goes out on it; one to
  *                     CLOSED (nobody listens) with -ECONNREFUSED; one to an
  *                     on-link address nobody has (10.0.2.77) stays pending
- *                     and its cancel completes it once with -ECANCELED
+ *                     and its cancel completes it once with -ECANCELED; a
+ *                     multishot RECV on a socket never connected ends with
+ *                     -ENOTCONN
  *   tcpaio accept PORT N
  *                     a submitted ACCEPT on PORT ("ready one") gives a
  *                     descriptor and the peer's address; a multishot ACCEPT
- *                     ("ready multi") gives N descriptors, one event each
+ *                     ("ready multi", submitted 1 s later, so connections
+ *                     wait in the backlog) gives N descriptors, one event each
  *                     with TIO_EV_MORE; its cancel posts one final event;
- *                     a pending one-shot ACCEPT is cancelled once. Every
+ *                     a pending one-shot ACCEPT is cancelled once, a
+ *                     multishot one with a deadline ends once with
+ *                     -ETIMEDOUT. Every
  *                     accepted connection gets "conn I\n" and is closed
  *   tcpaio recv PORT NBUFS BUFSZ HOLDMS
  *                     accepts one connection ("ready data") and receives it
@@ -27,6 +32,17 @@
  *                     "recv BYTES sha256 HEX"; then a second connection
  *                     ("ready idle") that sends nothing: its multishot RECV
  *                     is cancelled once
+ *   tcpaio serve PORT N
+ *                     one multishot ACCEPT serves N connections ("ready
+ *                     serve"): each gets "conn I\n" and is closed by the
+ *                     guest first (so it stays in TIME-WAIT on the guest);
+ *                     re-armed if a final event with a descriptor ends it
+ *   tcpaio nofd PORT  with every descriptor of the process taken, a connection
+ *                     for a multishot ACCEPT cannot be installed ("ready
+ *                     full"): the final event is -EMFILE and the connection
+ *                     is closed; with one descriptor free, a one-shot ACCEPT
+ *                     whose peer address cannot be written ("ready fault")
+ *                     ends with -EFAULT and closes its connection too
  *   tcpaio exit PORT  leaves ops pending and exits: a multishot ACCEPT, a
  *                     multishot RECV on the connection it delivered
  *                     ("ready exit": the host connects once), a CONNECT to
@@ -40,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tio/aio.h>
+#include <tio/cmd.h>
 #include <tio/inet.h>
 #include <tio/sha256.h>
 #include <tio/sys.h>
@@ -129,6 +146,22 @@ static int send_line(int fd, const char *fmt, unsigned i)
 	return sys_send(fd, line, (size_t)n, 0) == n;
 }
 
+/* A multishot RECV on a stream socket that never connected: its final event's result. */
+static long unconnected_multishot_recv(struct aio_waiter *w)
+{
+	long s = sys_socket(AF_INET, SOCK_STREAM, 0);
+	struct tio_event ev = {.result = 1};
+	struct aio_pbq q;
+
+	if (s < 0 || aio_pbq_create(&q, 2, 512, 1) < 0)
+		return s < 0 ? s : -ENOMEM;
+	if (aio_recv_multishot(w, 3, (int)s, &q) == 0 && one_event(w, &ev))
+		ev.result = 1;
+	aio_pbq_destroy(&q);
+	sys_close((int)s);
+	return ev.result;
+}
+
 static int connect_checks(uint16_t port, uint16_t closed)
 {
 	struct tio_sockaddr_in to = addr_of("10.0.2.2", port),
@@ -149,6 +182,7 @@ static int connect_checks(uint16_t port, uint16_t closed)
 	CHECK("pending_submit", aio_connect(&w, 2, (int)c, &nobody) == 0);
 	CHECK("pending_still_pending", quiet(&w, SEC));
 	CHECK("pending_cancel_once", cancelled_once(&w, 2));
+	CHECK("unconnected_recv_enotconn", unconnected_multishot_recv(&w) == -ENOTCONN);
 	aio_waiter_destroy(&w);
 	sys_close((int)a);
 	sys_close((int)b);
@@ -177,8 +211,9 @@ static void accept_multi(struct aio_waiter *w, int s, unsigned n)
 	unsigned got = 0, more = 0, sent = 0;
 	struct tio_event ev;
 
-	CHECK("multishot_submit", aio_accept_multishot(w, 1, s) == 0);
 	ready("multi");
+	sys_sleep_ns(SEC); /* connections wait in the backlog: the submit finds them queued */
+	CHECK("multishot_submit", aio_accept_multishot(w, 1, s) == 0);
 	while (got < n && one_event(w, &ev) == 0 && ev.slot == 1 && ev.result >= 0) {
 		got++;
 		more += (ev.flags & TIO_EV_MORE) != 0;
@@ -188,6 +223,20 @@ static void accept_multi(struct aio_waiter *w, int s, unsigned n)
 	printf("multishot accept: %u connections, %u with MORE\n", got, more);
 	CHECK("multishot_n_events", got == n && more == n && sent == n);
 	CHECK("multishot_cancel_once", cancelled_once(w, 1));
+}
+
+/* A multishot ACCEPT with a deadline and no connection: its one final event's result. */
+static long accept_deadline(struct aio_waiter *w, int s)
+{
+	struct tio_event ev;
+	struct tio_sqe sqe;
+
+	aio_prep_accept(&sqe, s, NULL, 1);
+	sqe.timeout_ns = SEC / 5;
+	if (aio_submit(w, 2, &sqe) || one_event(w, &ev) || ev.slot != 2 ||
+	    (ev.flags & TIO_EV_MORE) || !quiet(w, QUIET_AFTER))
+		return 1;
+	return (long)ev.result;
 }
 
 static int accept_checks(uint16_t port, unsigned n)
@@ -201,15 +250,35 @@ static int accept_checks(uint16_t port, unsigned n)
 	accept_multi(&w, s, n);
 	CHECK("pending_accept_submit", aio_accept(&w, 2, s, NULL) == 0);
 	CHECK("pending_accept_cancel_once", cancelled_once(&w, 2));
+	CHECK("accept_deadline_etimedout_once", accept_deadline(&w, s) == -ETIMEDOUT);
 	CHECK("multishot_with_peer_einval", multishot_with_peer(&w, s) == -EINVAL);
 	aio_waiter_destroy(&w);
 	sys_close(s);
 	return failed;
 }
 
+/* Prints the receive queue and window of the established connection on local @port, from the
+ * kernel's socket table (`stats`). */
+static void print_window(uint16_t port)
+{
+	char want[32], *text, *line, *q, *w;
+	long n = cmd_kinfo(TIO_KINFO_NET, &text);
+
+	if (n < 0)
+		return;
+	snprintf(want, sizeof(want), ":%u 10.0.2.2:", port);
+	line = strstr(text, want);
+	q = line ? strstr(line, "recv-q ") : NULL;
+	w = line ? strstr(line, "rcv-wnd ") : NULL;
+	if (q && w)
+		printf("held: recv-q %ld rcv-wnd %ld\n", strtol(q + 7, NULL, 10),
+		       strtol(w + 8, NULL, 10));
+	free(text);
+}
+
 /* Receives the whole stream of @fd with a multishot RECV: its length and hash. */
 static long recv_stream(struct aio_waiter *w, struct aio_pbq *q, int fd, unsigned hold_ms,
-			char hex[2 * SHA256_LEN + 1])
+			uint16_t port, char hex[2 * SHA256_LEN + 1])
 {
 	uint8_t digest[SHA256_LEN];
 	struct sha256 h;
@@ -226,8 +295,10 @@ static long recv_stream(struct aio_waiter *w, struct aio_pbq *q, int fd, unsigne
 		if (ev.result > 0 && (ev.flags & TIO_EV_BUF)) {
 			sha256_update(&h, aio_pbq_buf(q, ev.buf), (size_t)ev.result);
 			total += ev.result;
-			if (held && hold_ms) /* the host fills the window meanwhile */
+			if (held && hold_ms) { /* the host fills the window meanwhile */
 				sys_sleep_ns((uint64_t)hold_ms * 1000000ULL);
+				print_window(port);
+			}
 			held = 0;
 			aio_pbq_recycle(q, ev.buf);
 		}
@@ -261,7 +332,7 @@ static int recv_checks(uint16_t port, unsigned nbufs, unsigned bufsz, unsigned h
 	ready("data");
 	c = sys_accept(s, NULL);
 	CHECK("accept", c >= 0);
-	total = recv_stream(&w, &q, (int)c, hold_ms, hex);
+	total = recv_stream(&w, &q, (int)c, hold_ms, port, hex);
 	printf("recv %ld sha256 %s\n", total, hex);
 	CHECK("recv_to_eof", total > 0);
 	sys_close((int)c);
@@ -274,6 +345,67 @@ static int recv_checks(uint16_t port, unsigned nbufs, unsigned bufsz, unsigned h
 	sys_close((int)c);
 	aio_waiter_destroy(&w);
 	aio_pbq_destroy(&q);
+	sys_close(s);
+	return failed;
+}
+
+static int serve_checks(uint16_t port, unsigned n)
+{
+	int s = listener(port, 16);
+	unsigned served = 0, rearms = 0;
+	struct tio_event ev;
+	struct aio_waiter w;
+
+	CHECK("listen", s >= 0);
+	CHECK("waiter", aio_waiter_create(&w, 1) == 0);
+	CHECK("multishot_submit", aio_accept_multishot(&w, 0, s) == 0);
+	ready("serve");
+	while (served < n && one_event(&w, &ev) == 0 && ev.result >= 0) {
+		served += send_line((int)ev.result, "conn %u\n", served + 1);
+		sys_close((int)ev.result);
+		if (!(ev.flags & TIO_EV_MORE) && aio_accept_multishot(&w, 0, s) == 0)
+			rearms++;
+	}
+	printf("served %u of %u, rearms %u, last result %ld\n", served, n, rearms, (long)ev.result);
+	CHECK("served_all", served == n);
+	aio_waiter_destroy(&w);
+	sys_close(s);
+	return failed;
+}
+
+/* Takes every free descriptor of the process (opens /etc/motd until -EMFILE): how many. */
+static int fill_fds(int *fds, int max)
+{
+	int n = 0;
+	long fd;
+
+	while (n < max && (fd = sys_open("/etc/motd", O_RDONLY, 0)) >= 0)
+		fds[n++] = (int)fd;
+	return n;
+}
+
+static int nofd_checks(uint16_t port)
+{
+	int s = listener(port, 4), fds[64], n;
+	struct tio_event ev;
+	struct aio_waiter w;
+
+	CHECK("listen", s >= 0);
+	CHECK("waiter", aio_waiter_create(&w, 2) == 0);
+	CHECK("multishot_submit", aio_accept_multishot(&w, 0, s) == 0);
+	n = fill_fds(fds, 64);
+	CHECK("descriptors_full", n > 0 && sys_open("/etc/motd", O_RDONLY, 0) == -EMFILE);
+	ready("full");
+	CHECK("multishot_final_emfile", one_event(&w, &ev) == 0 && ev.slot == 0 &&
+					    !(ev.flags & TIO_EV_MORE) && ev.result == -EMFILE);
+	sys_close(fds[--n]);
+	CHECK("accept_bad_peer_submit", aio_accept(&w, 1, s, (void *)8) == 0);
+	ready("fault");
+	CHECK("accept_efault", one_event(&w, &ev) == 0 && ev.slot == 1 && ev.result == -EFAULT);
+	CHECK("descriptor_still_free", (fds[n] = (int)sys_open("/etc/motd", O_RDONLY, 0)) >= 0);
+	while (n >= 0)
+		sys_close(fds[n--]);
+	aio_waiter_destroy(&w);
 	sys_close(s);
 	return failed;
 }
@@ -313,11 +445,16 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "recv") && argc == 6)
 		recv_checks((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]),
 			    (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]));
+	else if (!strcmp(mode, "serve") && argc == 4)
+		serve_checks((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]));
+	else if (!strcmp(mode, "nofd") && argc == 3)
+		nofd_checks((uint16_t)atoi(argv[2]));
 	else if (!strcmp(mode, "exit") && argc == 3)
 		exit_checks((uint16_t)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: tcpaio connect PORT CLOSED | accept PORT N | "
-				"recv PORT NBUFS BUFSZ HOLDMS | exit PORT\n");
+		fprintf(stderr,
+			"usage: tcpaio connect PORT CLOSED | accept PORT N | "
+			"recv PORT NBUFS BUFSZ HOLDMS | serve PORT N | nofd PORT | exit PORT\n");
 		return 2;
 	}
 	printf("tcpaio %s: %d failed\n", mode, failed);
