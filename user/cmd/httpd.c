@@ -5,20 +5,24 @@
  * Without -f it daemonizes as busybox httpd does: it spawns itself detached
  * (TIO_SPAWN_DETACH) with -f added and returns at once.
  *
- * Slots: slot 0 holds a multishot ACCEPT on the listening socket; every
- * other slot is one connection and has at most one operation in flight.
- * Files are read into, and sent from, chunks of one region registered once
- * with SYS_buf_register (TIO_SQE_REGBUF ops). The waiter is created as large
- * as the kernel allows, so the only limit on connections is the kernel's
- * pools: a submission refused with -ENOMEM/-EAGAIN (or an accept with no
- * free slot) drops that one connection, never the server.
+ * Slots: slot 0 holds the ACCEPT on the listening socket (see accept_arm:
+ * multishot, or one plain ACCEPT at a time where the descriptor limit
+ * binds); every other slot is one connection and has at most one operation
+ * in flight. Files are read into, and sent from, chunks of one region
+ * registered once with SYS_buf_register (TIO_SQE_REGBUF ops). Connections
+ * are limited by the descriptors the process may open (conns_max, counted at
+ * start) and otherwise by the kernel's pools: a submission refused with
+ * -ENOMEM/-EAGAIN (or an accept with no free slot) drops that one
+ * connection, never the server.
  *
  * Connection state machine (one op in flight per state):
  *
  *   accept --> C_RECV --(complete request)--> respond():
- *                 ^        error/HEAD/405 ------> C_SEND_HEAD
+ *                 ^        error/HEAD/405/416 --> C_SEND_HEAD
  *                 |        GET of a file -------> C_READ <--> C_SEND_DATA
- *                 |                                  (until the file is sent)
+ *                 |                                  (until the part is sent)
+ *                 |        no descriptor free --> C_WAIT_FD (no op; retried
+ *                 |                               by conn_retry_waiting)
  *                 +---- keep-alive, after the last send
  *   any state --(peer closed, error, failed submit)--> conn_drop()
  */
@@ -39,20 +43,26 @@
 #define HTTPD_NCHUNKS	64    /* registered chunks; connections beyond use plain buffers */
 #define HTTPD_BACKLOG	64
 #define SLOT_ACCEPT	0
+#define HTTPD_REARM_NS	100000000ULL /* retry period while ACCEPT cannot be armed */
+#define HTTPD_FDS_PROBE 1024	     /* descriptors counted at most by fd_room() */
 
-enum conn_state { C_RECV, C_SEND_HEAD, C_READ, C_SEND_DATA };
+/* The result of respond() when it waits for a descriptor (C_WAIT_FD). */
+#define HTTPD_DEFERRED 1
+
+/* C_WAIT_FD: a complete request waits in req[] for a free descriptor (no op in flight). */
+enum conn_state { C_RECV, C_SEND_HEAD, C_READ, C_SEND_DATA, C_WAIT_FD };
 
 struct conn {
-	int fd;			      /* [O] socket */
-	enum conn_state state;	      /* [O] */
-	char req[HTTP_REQ_MAX];	      /* [O] received bytes not yet consumed */
-	size_t req_len;		      /* [O] */
-	int keep_alive;		      /* [O] of the request being answered */
-	int file;		      /* [O] file being sent, -1: none */
-	uint64_t file_pos, file_size; /* [O] */
-	char *buf;		      /* [O] chunk: registered (chunk >= 0) or malloc'd */
-	int chunk;		      /* [O] index in the registered region, -1: malloc'd */
-	size_t out_len, out_sent;     /* [O] bytes of @buf to send / sent */
+	int fd;			     /* [O] socket */
+	enum conn_state state;	     /* [O] */
+	char req[HTTP_REQ_MAX];	     /* [O] received bytes not yet consumed */
+	size_t req_len;		     /* [O] */
+	int keep_alive;		     /* [O] of the request being answered */
+	int file;		     /* [O] file being sent, -1: none */
+	uint64_t file_pos, file_end; /* [O] next offset to read; end of the part sent */
+	char *buf;		     /* [O] chunk: registered (chunk >= 0) or malloc'd */
+	int chunk;		     /* [O] index in the registered region, -1: malloc'd */
+	size_t out_len, out_sent;    /* [O] bytes of @buf to send / sent */
 };
 
 struct httpd {
@@ -63,7 +73,14 @@ struct httpd {
 	struct conn **conns; /* by slot; NULL: free */
 	char *region;	     /* HTTPD_NCHUNKS * HTTPD_CHUNK, registered */
 	int regbuf;	     /* its buffer index, < 0 if registration failed */
-	int accept_armed;    /* slot 0 holds a live multishot ACCEPT */
+	int accept_armed;    /* slot 0 holds a live ACCEPT */
+	int accept_single;   /* the kernel refused multishot ACCEPT: one per connection */
+	int accept_backoff;  /* the last ACCEPT failed: re-arm after a pause or a drop */
+	unsigned nconns;     /* connections open */
+	unsigned conns_max;  /* accepted at once: the descriptors left, minus files' share */
+	unsigned nfiles;     /* files open for responses */
+	unsigned nwaiting;   /* connections in C_WAIT_FD */
+	int fd_freed;	     /* a descriptor was closed: retry the C_WAIT_FD ones */
 	unsigned char chunk_used[HTTPD_NCHUNKS];
 };
 
@@ -87,6 +104,7 @@ static struct conn *conn_new(int fd)
 	if (!c)
 		return NULL;
 	c->fd = fd;
+	c->state = C_RECV;
 	c->req_len = 0;
 	c->file = -1;
 	c->chunk = chunk_get();
@@ -98,6 +116,14 @@ static struct conn *conn_new(int fd)
 	return c;
 }
 
+static void file_close(struct conn *c)
+{
+	sys_close(c->file);
+	c->file = -1;
+	srv.nfiles--;
+	srv.fd_freed = 1;
+}
+
 static void conn_drop(unsigned slot)
 {
 	struct conn *c = srv.conns[slot];
@@ -105,14 +131,19 @@ static void conn_drop(unsigned slot)
 	if (!c)
 		return;
 	if (c->file >= 0)
-		sys_close(c->file);
+		file_close(c);
+	if (c->state == C_WAIT_FD)
+		srv.nwaiting--;
 	sys_close(c->fd);
+	srv.nconns--;
+	srv.fd_freed = 1;
 	if (c->chunk >= 0)
 		srv.chunk_used[c->chunk] = 0;
 	else
 		free(c->buf);
 	free(c);
 	srv.conns[slot] = NULL;
+	srv.accept_backoff = 0; /* a socket is free again: the accept may succeed */
 }
 
 /* READ or SEND on @c's buffer, registered when it is a chunk of the region. */
@@ -148,7 +179,7 @@ static int conn_send_out(unsigned slot)
 static int conn_read_file(unsigned slot, size_t at)
 {
 	struct conn *c = srv.conns[slot];
-	uint64_t left = c->file_size - c->file_pos;
+	uint64_t left = c->file_end - c->file_pos;
 	size_t len = HTTPD_CHUNK - at < left ? HTTPD_CHUNK - at : (size_t)left;
 
 	c->state = C_READ;
@@ -174,7 +205,10 @@ static int respond_simple(unsigned slot, int status, int keep_alive, int head_on
 	return conn_send_out(slot);
 }
 
-/* Opens the file for @req; its fd, or the HTTP status to answer instead. */
+/*
+ * Opens the file for @req: its fd; or -1 and the HTTP status to answer
+ * instead; or -EMFILE/-ENFILE when no descriptor is free now.
+ */
 static int open_target(const struct http_req *req, char *path, struct tio_stat *st, int *status)
 {
 	long fd;
@@ -183,6 +217,8 @@ static int open_target(const struct http_req *req, char *path, struct tio_stat *
 	if (http_map_path(path, TIO_PATH_MAX, srv.root, req->path) < 0)
 		return -1;
 	fd = sys_open(path, O_RDONLY, 0);
+	if (fd == -EMFILE || fd == -ENFILE)
+		return (int)fd;
 	if (fd < 0)
 		return -1;
 	if (sys_fstat((int)fd, st) < 0 || (st->mode & S_IFMT) != S_IFREG) {
@@ -191,6 +227,21 @@ static int open_target(const struct http_req *req, char *path, struct tio_stat *
 	}
 	*status = 200;
 	return (int)fd;
+}
+
+/* The head of a file response (200, or 206/416 for a Range) into the buffer. */
+static long file_head(struct conn *c, const struct http_req *req, const char *path, uint64_t size,
+		      int *status)
+{
+	uint64_t off, len;
+
+	*status = http_range(req, size, &off, &len);
+	c->file_pos = off;
+	c->file_end = *status == 416 || req->method == HTTP_HEAD ? off : off + len;
+	if (*status == 200)
+		return http_head(c->buf, HTTPD_CHUNK, 200, http_mime(path), size, c->keep_alive);
+	return http_head_range(c->buf, HTTPD_CHUNK, *status, http_mime(path), off, len, size,
+			       c->keep_alive);
 }
 
 static int respond(unsigned slot, const struct http_req *req)
@@ -204,14 +255,19 @@ static int respond(unsigned slot, const struct http_req *req)
 	if (req->method == HTTP_OTHER)
 		return respond_simple(slot, 405, keep, 0);
 	c->file = open_target(req, path, &st, &status);
+	if (c->file == -EMFILE || c->file == -ENFILE) {
+		c->file = -1;
+		if (srv.nfiles)
+			return HTTPD_DEFERRED; /* a response in flight will close its file */
+		return respond_simple(slot, 503, 0, 0);
+	}
 	if (c->file < 0)
 		return respond_simple(slot, status, keep, req->method == HTTP_HEAD);
-	hlen = http_head(c->buf, HTTPD_CHUNK, 200, http_mime(path), st.size, keep);
+	srv.nfiles++;
 	c->keep_alive = keep;
-	c->file_pos = 0;
-	c->file_size = req->method == HTTP_HEAD ? 0 : st.size;
+	hlen = file_head(c, req, path, st.size, &status);
 	c->out_sent = 0;
-	if (c->file_size == 0) {
+	if (c->file_pos == c->file_end) {
 		c->out_len = (size_t)hlen;
 		c->state = C_SEND_HEAD;
 		return conn_send_out(slot);
@@ -225,14 +281,39 @@ static int conn_on_request_bytes(unsigned slot)
 	struct conn *c = srv.conns[slot];
 	struct http_req req;
 	long n = http_parse(c->req, c->req_len, &req);
+	int r;
 
 	if (n < 0 || (n == 0 && c->req_len == sizeof(c->req)))
 		return respond_simple(slot, 400, 0, 0);
 	if (n == 0)
 		return conn_recv(slot);
+	r = respond(slot, &req);
+	if (r == HTTPD_DEFERRED) {
+		c->state = C_WAIT_FD; /* the request stays in req[] for conn_retry_waiting() */
+		srv.nwaiting++;
+		return 0;
+	}
 	memmove(c->req, c->req + n, c->req_len - (size_t)n);
 	c->req_len -= (size_t)n;
-	return respond(slot, &req);
+	return r;
+}
+
+/* After a descriptor was closed: answers the requests that waited for one. */
+static void conn_retry_waiting(void)
+{
+	srv.fd_freed = 0;
+	for (unsigned s = 1; s < srv.nslots && srv.nwaiting; s++) {
+		struct conn *c = srv.conns[s];
+
+		if (!c || c->state != C_WAIT_FD)
+			continue;
+		srv.nwaiting--;
+		c->state = C_RECV;
+		if (conn_on_request_bytes(s) < 0)
+			conn_drop(s);
+		else if (c->state == C_WAIT_FD)
+			return; /* still none free */
+	}
 }
 
 /* After the last byte of a response: next request, or close. */
@@ -240,10 +321,8 @@ static int conn_response_done(unsigned slot)
 {
 	struct conn *c = srv.conns[slot];
 
-	if (c->file >= 0) {
-		sys_close(c->file);
-		c->file = -1;
-	}
+	if (c->file >= 0)
+		file_close(c);
 	if (!c->keep_alive)
 		return -ECONNRESET; /* not an error: the caller drops the connection */
 	return c->req_len ? conn_on_request_bytes(slot) : conn_recv(slot);
@@ -256,7 +335,7 @@ static int conn_on_sent(unsigned slot, long res)
 	c->out_sent += (size_t)res;
 	if (c->out_sent < c->out_len)
 		return conn_send_out(slot);
-	if (c->state == C_SEND_DATA && c->file_pos < c->file_size)
+	if (c->state == C_SEND_DATA && c->file_pos < c->file_end)
 		return conn_read_file(slot, 0);
 	return conn_response_done(slot);
 }
@@ -282,6 +361,8 @@ static int conn_event(unsigned slot, long res)
 	case C_SEND_HEAD:
 	case C_SEND_DATA:
 		return conn_on_sent(slot, res);
+	case C_WAIT_FD:
+		break; /* no op in flight: no event */
 	}
 	return -EINVAL;
 }
@@ -300,18 +381,46 @@ static void on_accept(const struct tio_event *ev)
 
 	if (!(ev->flags & TIO_EV_MORE))
 		srv.accept_armed = 0; /* serve() re-arms it */
-	if (ev->result < 0)
+	if (ev->result < 0) {
+		if (ev->result != -ECANCELED)
+			srv.accept_backoff = 1; /* e.g. no free socket: don't spin on it */
 		return;
+	}
 	slot = free_slot();
 	if (!slot || !(srv.conns[slot] = conn_new((int)ev->result))) {
 		sys_close((int)ev->result); /* no slot or no memory: drop this one */
 		return;
 	}
+	srv.nconns++;
 	if (conn_recv(slot) < 0)
 		conn_drop(slot);
 }
 
-#define HTTPD_REARM_NS 100000000ULL /* retry period while ACCEPT cannot be armed */
+/*
+ * Arms slot 0: one multishot ACCEPT where the descriptor limit does not bind
+ * (fd_room() found more than HTTPD_FDS_PROBE free), else a plain ACCEPT that
+ * serve() re-arms after each connection while fewer than conns_max are open.
+ * A multishot ACCEPT delivers every connection the kernel has ready, and one
+ * delivered beyond the descriptor limit fails in the kernel (-EMFILE, the
+ * connection closed); with one ACCEPT at a time the surplus waits in the
+ * listen backlog instead. A kernel that refuses multishot ACCEPT (-EINVAL,
+ * -EOPNOTSUPP) gets plain ones. Other errors are returned.
+ */
+static int accept_arm(void)
+{
+	int e;
+
+	if (!srv.accept_single) {
+		e = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd);
+		if (e != -EINVAL && e != -EOPNOTSUPP)
+			goto out;
+		srv.accept_single = 1;
+	}
+	e = aio_accept(&srv.w, SLOT_ACCEPT, srv.lfd, NULL);
+out:
+	srv.accept_armed = e == 0;
+	return e;
+}
 
 static int serve(void)
 {
@@ -320,11 +429,17 @@ static int serve(void)
 	for (;;) {
 		int n;
 
-		if (!srv.accept_armed)
-			srv.accept_armed = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd) == 0;
-		n = aio_wait(&srv.w, ev, 32, srv.accept_armed ? TIO_WAIT_FOREVER : HTTPD_REARM_NS);
-		if (n == -ETIMEDOUT)
+		if (srv.fd_freed)
+			conn_retry_waiting();
+		if (!srv.accept_armed && !srv.accept_backoff && srv.nconns < srv.conns_max)
+			accept_arm();
+		n = aio_wait(&srv.w, ev, 32,
+			     srv.accept_armed || srv.nconns >= srv.conns_max ? TIO_WAIT_FOREVER
+									     : HTTPD_REARM_NS);
+		if (n == -ETIMEDOUT) {
+			srv.accept_backoff = 0;
 			continue;
+		}
 		if (n < 0)
 			return cmd_err("httpd", "wait", n);
 		for (int i = 0; i < n; i++) {
@@ -339,11 +454,34 @@ static int serve(void)
 	}
 }
 
+/*
+ * Descriptors this process can still open (up to HTTPD_FDS_PROBE), counted
+ * by opening "/" until the kernel says -EMFILE: the kernel's per-process
+ * limit, whatever it is, without a call to ask it.
+ */
+static unsigned fd_room(void)
+{
+	static int fds[HTTPD_FDS_PROBE];
+	unsigned n = 0;
+
+	while (n < HTTPD_FDS_PROBE) {
+		long fd = sys_open("/", O_RDONLY, 0);
+
+		if (fd < 0)
+			break;
+		fds[n++] = (int)fd;
+	}
+	for (unsigned i = 0; i < n; i++)
+		sys_close(fds[i]);
+	return n;
+}
+
 static int setup(uint16_t port)
 {
 	struct tio_sockaddr_in sa = {.family = AF_INET, .port = inet_htons(port)};
 	long s = sys_socket(AF_INET, SOCK_STREAM, 0), r;
 	int e = -ENOMEM;
+	unsigned room;
 
 	if (s < 0)
 		return cmd_err("httpd", "TCP sockets", s);
@@ -356,14 +494,21 @@ static int setup(uint16_t port)
 			break;
 	if (e < 0)
 		return cmd_err("httpd", "the async API", e);
+	/* A quarter of the descriptors left (at least one) for the files being sent. */
+	room = fd_room();
+	srv.conns_max = room - (room / 4 ? room / 4 : 1);
+	if (srv.conns_max > srv.nslots - 1)
+		srv.conns_max = srv.nslots - 1;
+	if (room < 2)
+		return cmd_err("httpd", "descriptors", -EMFILE);
+	srv.accept_single = room < HTTPD_FDS_PROBE;
 	srv.conns = calloc(srv.nslots, sizeof(*srv.conns));
 	srv.region = malloc(HTTPD_NCHUNKS * HTTPD_CHUNK);
 	if (!srv.conns || !srv.region)
 		return cmd_err("httpd", "memory", -ENOMEM);
 	srv.regbuf =
 	    aio_buf_register(srv.region, HTTPD_NCHUNKS * HTTPD_CHUNK, TIO_BUF_READ | TIO_BUF_WRITE);
-	e = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd);
-	srv.accept_armed = e == 0;
+	e = accept_arm();
 	return e < 0 ? cmd_err("httpd", "accept", e) : 0;
 }
 

@@ -110,7 +110,49 @@ static int value_is(const char *v, size_t n, const char *word)
 	return strlen(word) == n && !strncasecmp(v, word, n);
 }
 
-/* "Name: value"; acts on Connection and Content-Length, ignores the rest. */
+/* Decimal digits [v, v + n) into *out; -1 if empty, not digits or too long. */
+static int parse_u64(const char *v, size_t n, uint64_t *out)
+{
+	if (n == 0 || n > 18)
+		return -1; /* 18 digits cannot overflow */
+	*out = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		*out = *out * 10 + (uint64_t)(v[i] - '0');
+	}
+	return 0;
+}
+
+/* "bytes=first-[last]" or "bytes=-suffix" into req; anything else leaves no range. */
+static void parse_range(const char *v, size_t n, struct http_req *req)
+{
+	const char *dash;
+	size_t lead;
+
+	req->range = HTTP_RANGE_NONE;
+	if (n < 6 || strncasecmp(v, "bytes=", 6) || memchr(v, ',', n))
+		return; /* another unit, or several ranges: not done, send it all */
+	v += 6, n -= 6;
+	dash = memchr(v, '-', n);
+	if (!dash)
+		return;
+	lead = (size_t)(dash - v);
+	if (lead == 0) {
+		if (parse_u64(dash + 1, n - 1, &req->range_last) == 0)
+			req->range = HTTP_RANGE_SUFFIX;
+		return;
+	}
+	if (parse_u64(v, lead, &req->range_first) < 0)
+		return;
+	req->range_last = UINT64_MAX;
+	if (n - lead - 1 && parse_u64(dash + 1, n - lead - 1, &req->range_last) < 0)
+		return;
+	if (req->range_first <= req->range_last)
+		req->range = HTTP_RANGE_FROM;
+}
+
+/* "Name: value"; acts on Connection, Content-Length and Range, ignores the rest. */
 static int parse_header(const char *l, size_t n, struct http_req *req)
 {
 	const char *colon = memchr(l, ':', n), *v;
@@ -142,6 +184,8 @@ static int parse_header(const char *l, size_t n, struct http_req *req)
 				return -1;
 			req->body_len = req->body_len * 10 + (uint64_t)(v[i] - '0');
 		}
+	} else if (nlen == 5 && !strncasecmp(l, "Range", 5)) {
+		parse_range(v, vlen, req);
 	} else if (nlen == 17 && !strncasecmp(l, "Transfer-Encoding", 17)) {
 		return -1; /* chunked request bodies are not supported: refuse, don't misframe */
 	}
@@ -197,6 +241,8 @@ const char *http_reason(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 206:
+		return "Partial Content";
 	case 400:
 		return "Bad Request";
 	case 403:
@@ -205,6 +251,8 @@ const char *http_reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 416:
+		return "Range Not Satisfiable";
 	case 500:
 		return "Internal Server Error";
 	case 503:
@@ -214,15 +262,62 @@ const char *http_reason(int status)
 	}
 }
 
-long http_head(char *buf, size_t cap, int status, const char *type, uint64_t length, int keep_alive)
+/* The head with @extra (whole header lines) after Content-Length. */
+static long head_fmt(char *buf, size_t cap, int status, const char *type, uint64_t length,
+		     const char *extra, int keep_alive)
 {
 	int n = snprintf(buf, cap,
 			 "HTTP/1.1 %d %s\r\nServer: tessera-httpd\r\nContent-Type: %s\r\n"
 			 "Content-Length: %llu\r\n%sConnection: %s\r\n\r\n",
-			 status, http_reason(status), type, (unsigned long long)length,
-			 status == 405 ? "Allow: GET, HEAD\r\n" : "",
+			 status, http_reason(status), type, (unsigned long long)length, extra,
 			 keep_alive ? "keep-alive" : "close");
 	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+long http_head(char *buf, size_t cap, int status, const char *type, uint64_t length, int keep_alive)
+{
+	return head_fmt(buf, cap, status, type, length, status == 405 ? "Allow: GET, HEAD\r\n" : "",
+			keep_alive);
+}
+
+int http_range(const struct http_req *req, uint64_t size, uint64_t *off, uint64_t *len)
+{
+	*off = 0;
+	*len = size;
+	switch (req->range) {
+	case HTTP_RANGE_NONE:
+		return 200;
+	case HTTP_RANGE_FROM:
+		if (req->range_first >= size)
+			return 416;
+		*off = req->range_first;
+		*len = (req->range_last < size - 1 ? req->range_last : size - 1) - *off + 1;
+		return 206;
+	case HTTP_RANGE_SUFFIX:
+		if (req->range_last == 0 || size == 0)
+			return 416;
+		if (req->range_last < size) {
+			*off = size - req->range_last;
+			*len = req->range_last;
+		}
+		return 206;
+	}
+	return 200;
+}
+
+long http_head_range(char *buf, size_t cap, int status, const char *type, uint64_t off,
+		     uint64_t len, uint64_t size, int keep_alive)
+{
+	char cr[80];
+
+	if (status == 206)
+		snprintf(cr, sizeof(cr), "Content-Range: bytes %llu-%llu/%llu\r\n",
+			 (unsigned long long)off, (unsigned long long)(off + len - 1),
+			 (unsigned long long)size);
+	else
+		snprintf(cr, sizeof(cr), "Content-Range: bytes */%llu\r\n",
+			 (unsigned long long)size);
+	return head_fmt(buf, cap, status, type, status == 206 ? len : 0, cr, keep_alive);
 }
 
 long http_error_body(char *buf, size_t cap, int status)

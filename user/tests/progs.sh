@@ -177,6 +177,12 @@ while True:
     if not x: break
     d += x
 out.append("http10-closes %s" % d.endswith(b"<h1>hi</h1>\n"))
+big = open("www/big.bin", "rb").read()
+c = conn()
+for rng in ("bytes=0-0", "bytes=16380-16390", "bytes=99990-", "bytes=-5", "bytes=100000-"):
+    c.request("GET", "/big.bin", headers={"Range": rng}); r = c.getresponse(); b = r.read()
+    out.append("range %s %d %s %s" % (rng, r.status, r.getheader("Content-Range"), hashlib.sha256(b).hexdigest()[:16]))
+c.close()
 print("\n".join(out))
 P
 python3 httpcheck.py $PORT > got.txt 2>&1
@@ -190,6 +196,11 @@ post 405 GET, HEAD
 garbage HTTP/1.1 400 Bad Request
 concurrent 50
 http10-closes True
+range bytes=0-0 206 bytes 0-0/100000 $(head -c 1 rand.bin | sha256sum | cut -c1-16)
+range bytes=16380-16390 206 bytes 16380-16390/100000 $(tail -c +16381 rand.bin | head -c 11 | sha256sum | cut -c1-16)
+range bytes=99990- 206 bytes 99990-99999/100000 $(tail -c 10 rand.bin | sha256sum | cut -c1-16)
+range bytes=-5 206 bytes 99995-99999/100000 $(tail -c 5 rand.bin | sha256sum | cut -c1-16)
+range bytes=100000- 416 bytes */100000 $(printf '' | sha256sum | cut -c1-16)
 W
 same httpd_http want.txt got.txt
 

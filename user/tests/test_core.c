@@ -535,6 +535,68 @@ static void test_http_response_head(void)
 	STREQ(http_reason(400), "Bad Request");
 }
 
+/* Parses @hdr as the one header of a GET and resolves it against @size. */
+static int range_of(const char *hdr, uint64_t size, uint64_t *off, uint64_t *len)
+{
+	char q[256];
+	struct http_req r;
+
+	snprintf(q, sizeof(q), "GET /f HTTP/1.1\r\n%s\r\n\r\n", hdr);
+	UT_ASSERT(parse(q, &r) > 0);
+	return http_range(&r, size, off, len);
+}
+
+static void test_http_range_parse_and_resolve(void)
+{
+	uint64_t off, len;
+
+	UT_EQ(range_of("Host: x", 100, &off, &len), 200);
+	UT_EQ(off, 0);
+	UT_EQ(len, 100);
+	UT_EQ(range_of("Range: bytes=0-0", 100, &off, &len), 206);
+	UT_EQ(off, 0);
+	UT_EQ(len, 1);
+	UT_EQ(range_of("range: BYTES=10-19", 100, &off, &len), 206);
+	UT_EQ(off, 10);
+	UT_EQ(len, 10);
+	UT_EQ(range_of("Range: bytes=90-", 100, &off, &len), 206);
+	UT_EQ(len, 10);
+	UT_EQ(range_of("Range: bytes=90-500", 100, &off, &len), 206); /* clipped to the end */
+	UT_EQ(len, 10);
+	UT_EQ(range_of("Range: bytes=-30", 100, &off, &len), 206);
+	UT_EQ(off, 70);
+	UT_EQ(len, 30);
+	UT_EQ(range_of("Range: bytes=-300", 100, &off, &len), 206); /* all of it */
+	UT_EQ(off, 0);
+	UT_EQ(len, 100);
+	UT_EQ(range_of("Range: bytes=100-", 100, &off, &len), 416);
+	UT_EQ(range_of("Range: bytes=-0", 100, &off, &len), 416);
+	UT_EQ(range_of("Range: bytes=0-", 0, &off, &len), 416);
+	/* Not done or not readable: ignored, the whole file. */
+	UT_EQ(range_of("Range: bytes=0-1,5-6", 100, &off, &len), 200);
+	UT_EQ(range_of("Range: items=0-1", 100, &off, &len), 200);
+	UT_EQ(range_of("Range: bytes=5-1", 100, &off, &len), 200);
+	UT_EQ(range_of("Range: bytes=a-1", 100, &off, &len), 200);
+	UT_EQ(range_of("Range: bytes=1", 100, &off, &len), 200);
+	UT_EQ(range_of("Range: bytes=-", 100, &off, &len), 200);
+	UT_EQ(range_of("Range: bytes=99999999999999999999-", 100, &off, &len), 200);
+	UT_EQ(len, 100);
+}
+
+static void test_http_range_heads(void)
+{
+	char b[512];
+	long n = http_head_range(b, sizeof(b), 206, "text/plain", 10, 20, 100, 1);
+
+	STREQ(b, "HTTP/1.1 206 Partial Content\r\nServer: tessera-httpd\r\nContent-Type: "
+		 "text/plain\r\nContent-Length: 20\r\nContent-Range: bytes 10-29/100\r\n"
+		 "Connection: keep-alive\r\n\r\n");
+	UT_EQ(n, (long)strlen(b));
+	http_head_range(b, sizeof(b), 416, "text/plain", 0, 100, 100, 0);
+	UT_ASSERT(strstr(b, "HTTP/1.1 416 Range Not Satisfiable\r\n") == b);
+	UT_ASSERT(strstr(b, "\r\nContent-Length: 0\r\nContent-Range: bytes */100\r\n"));
+}
+
 static void test_http_mime_and_paths(void)
 {
 	char p[64];
@@ -574,6 +636,8 @@ static const struct utest tests[] = {
     UTEST(test_http_long_path_refused),
     UTEST(test_http_response_head),
     UTEST(test_http_mime_and_paths),
+    UTEST(test_http_range_parse_and_resolve),
+    UTEST(test_http_range_heads),
 };
 
 UTEST_MAIN("user_core", tests)

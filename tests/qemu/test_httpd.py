@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""httpd on the kernel, seen from the host through QEMU's user-mode network
+and `qemu/run --fwd HOSTPORT:80` (slirp accepts the host's connection on
+127.0.0.1, then opens its own to the guest's port 80).
+
+The guest boots an initrd made here: the programs of build/user/initrd-bin
+plus /www holding files of 0, 1, 4095, 4096 bytes, 100 KiB and 1 MiB
+(random bytes, fixed seeds). `httpd -p 80 -h /www` daemonizes from the
+shell; the host then talks HTTP/1.1 to it with raw sockets (so every byte of
+each response is checked) from many threads at once. One case serves the
+same files from a FAT disk image made with mkfs.fat and mtools.
+
+Timeouts are generous: the machine is shared, slirp and TCG are slow. No
+case asserts on speed (bench_httpd.py measures it).
+"""
+
+import os
+import random
+import re
+import socket
+import subprocess
+import threading
+import time
+
+import qtest
+
+MKFS = "/usr/sbin/mkfs.fat" if os.path.exists("/usr/sbin/mkfs.fat") else "mkfs.fat"
+KIB = 1024
+# name -> contents: the sizes around a page and a chunk boundary, and two big ones.
+FILES = {
+    "empty.bin": b"",
+    "one.txt": b"x",
+    "p4095.bin": random.Random(4095).randbytes(4095),
+    "p4096.bin": random.Random(4096).randbytes(4096),
+    "k100.bin": random.Random(100).randbytes(100 * KIB),
+    "m1.bin": random.Random(1).randbytes(1024 * KIB),
+}
+CLIENTS = 200
+# tests/run.py gives a whole case 300 s: boot, start, then the clients within FETCH_LIMIT.
+IO_TIMEOUT = 100  # per socket operation
+FETCH_LIMIT = 170  # seconds for one round of concurrent clients
+READY_LIMIT = 60  # seconds for httpd to start answering
+RUN_LIMIT = 290  # qemu/run's own limit
+
+
+def free_tcp_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def www_initrd(t):
+    """An initrd with the user programs, /etc and /www/<FILES>."""
+    bindir = os.path.join(t.build, "user", "initrd-bin")
+    if not os.path.isdir(bindir):
+        t.skip("build/user/initrd-bin not built")
+    root = os.path.join(t.tmp, "root")
+    os.makedirs(os.path.join(root, "www"))
+    subprocess.run(["cp", "-r", os.path.join(t.root, "user", "rootfs", "etc"), root], check=True)
+    for name, data in FILES.items():
+        with open(os.path.join(root, "www", name), "wb") as f:
+            f.write(data)
+    img = os.path.join(t.tmp, "www-initrd.img")
+    r = subprocess.run(["python3", os.path.join(t.root, "user", "mkinitrd"), "-o", img,
+                        "--bin", bindir, "--root", root], capture_output=True, text=True,
+                       timeout=60)
+    t.check(r.returncode == 0, "mkinitrd: %s" % r.stderr[-300:])
+    return img
+
+
+def fat_disk(t):
+    """A 32 MiB FAT16 image holding FILES at its root (mkfs.fat, mcopy)."""
+    img = os.path.join(t.tmp, "www-fat.img")
+    with open(img, "wb") as f:
+        f.truncate(32 * 1024 * KIB)
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    cmds = [[MKFS, "-F", "16", "-n", "WWW", img]]
+    for name, data in FILES.items():
+        src = os.path.join(t.tmp, name)
+        with open(src, "wb") as f:
+            f.write(data)
+        cmds.append(["mcopy", "-o", "-i", img, src, "::" + name])
+    for cmd in cmds:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+        t.check(r.returncode == 0, "%s: %s" % (" ".join(cmd), r.stderr[-300:]))
+    return img
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+
+class Conn:
+    """A client connection that keeps bytes read past one response for the
+    next (pipelined responses arrive back to back)."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+        self.sock.settimeout(IO_TIMEOUT)
+        self.buf = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+    def sendall(self, data):
+        self.sock.sendall(data)
+
+    def _more(self):
+        chunk = self.sock.recv(65536)
+        self.buf += chunk
+        return len(chunk)
+
+    def at_eof(self):
+        """True when the server closed after what was read."""
+        return not self.buf and self._more() == 0
+
+    def response(self, head_only=False):
+        """One HTTP/1.1 response: status, headers (lower-case names), body of
+        exactly Content-Length bytes (none for HEAD). None when the server
+        closed before a status line."""
+        while b"\r\n\r\n" not in self.buf:
+            if not self._more():
+                if self.buf:
+                    raise ValueError("closed inside the head: %r" % self.buf[:200])
+                return None
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.match(r"HTTP/1\.1 (\d{3}) ", lines[0])
+        if not m:
+            raise ValueError("bad status line %r" % lines[0])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = 0 if head_only else int(headers["content-length"])
+        while len(self.buf) < length:
+            if not self._more():
+                raise ValueError("closed after %d of %d body bytes" % (len(self.buf), length))
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return Response(int(m.group(1)), headers, body)
+
+
+def request(path, method="GET", extra=""):
+    return ("%s %s HTTP/1.1\r\nHost: guest\r\n%s\r\n" % (method, path, extra)).encode()
+
+
+def wait_until_serving(t, s, port, probe):
+    """Until GET @probe answers 200: before httpd listens the guest refuses
+    and slirp closes the host's connection. An error line from the daemon
+    ends the wait at once."""
+    deadline = time.monotonic() + READY_LIMIT
+    while True:
+        try:
+            with Conn(port) as conn:
+                conn.sock.settimeout(30)
+                conn.sendall(request(probe, extra="Connection: close\r\n"))
+                r = conn.response()
+                if r is not None:
+                    t.check(r.status == 200, "first answer: %d %r" % (r.status, r.body[:40]))
+                    return
+        except (OSError, ValueError):
+            pass
+        err = re.search(r"(?m)^httpd(\[\d+\])?: .*", s.out)
+        t.check(not err, "the daemon failed: %s" % (err and err.group(0)))
+        t.check(time.monotonic() < deadline,
+                "httpd never answered within %d s" % READY_LIMIT)
+        time.sleep(1)
+
+
+def boot_httpd(t, extra_args=(), root="/www", timeout=RUN_LIMIT, initrd=None, probe="/one.txt"):
+    """qemu/run with the www initrd (or @initrd) and --fwd, httpd started and
+    answering GET @probe: (session, port)."""
+    port = free_tcp_port()
+    s = t.start("--initrd", initrd or www_initrd(t), "--nic", "e1000", "--fwd", "%d:80" % port,
+                *extra_args, timeout=timeout)
+    s.expect(r"# ", timeout=qtest.SHELL_BOOT_LIMIT)
+    s.send("httpd -p 80 -h %s; echo httpd-started $?\n" % root)
+    m = s.expect(r"httpd-started (\d+)", timeout=60)
+    t.check(m.group(1) == "0", "httpd -p 80 exited with %s" % m.group(1))
+    wait_until_serving(t, s, port, probe)
+    return s, port
+
+
+def poweroff(t, s):
+    s.send("poweroff\n")
+    t.expect_status(s.finish(timeout=120), 0)
+
+
+def expect_file(t, r, name, what):
+    t.check(r is not None, "%s: closed without a response" % what)
+    t.check(r.status == 200, "%s: status %d" % (what, r.status))
+    t.check(r.headers.get("content-length") == str(len(FILES[name])),
+            "%s: Content-Length %s, file has %d" % (what, r.headers.get("content-length"),
+                                                    len(FILES[name])))
+    t.check(r.body == FILES[name], "%s: body of %d bytes differs from the file" %
+            (what, len(r.body)))
+
+
+def fetch_one(port, name, results, i):
+    """Thread body: one connection, one GET, the outcome in results[i]."""
+    try:
+        with Conn(port) as sock:
+            sock.sendall(request("/" + name))
+            r = sock.response()
+            if r is None:
+                results[i] = "closed without a response"
+            elif r.status != 200 or r.body != FILES[name]:
+                results[i] = "status %d, %d body bytes, %s" % (
+                    r.status, len(r.body), "differ" if r.body != FILES[name] else "equal")
+            else:
+                results[i] = "ok"
+    except (OSError, ValueError) as e:
+        results[i] = "%s: %s" % (type(e).__name__, e)
+
+
+def fetch_concurrently(t, port, nclients):
+    """@nclients connections open at once, each GETs one of FILES (in
+    rotation); every response must be byte-identical to its file."""
+    names = sorted(FILES)
+    results = [None] * nclients
+    threads = [threading.Thread(target=fetch_one, args=(port, names[i % len(names)], results, i),
+                                daemon=True) for i in range(nclients)]
+    start = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=max(0.1, start + FETCH_LIMIT - time.monotonic()))
+    bad = ["%d (%s): %s" % (i, names[i % len(names)],
+                            r or "no answer within %d s" % FETCH_LIMIT)
+           for i, r in enumerate(results) if r != "ok"]
+    print("%d connections in %.1f s, %d failed" % (nclients, time.monotonic() - start, len(bad)))
+    t.check(not bad, "%d of %d connections failed; first: %s" % (len(bad), nclients,
+                                                                   "; ".join(bad[:3])))
+
+
+@qtest.case
+def httpd_serves_200_concurrent_connections_byte_identical(t):
+    """200 host connections open at once, each GETs one of the files (0 B to
+    1 MiB) from the guest's httpd: every response is 200 with the file's
+    exact bytes. Then httpd still serves (a second, smaller round)."""
+    s, port = boot_httpd(t)
+    fetch_concurrently(t, port, CLIENTS)
+    fetch_concurrently(t, port, 12)
+    poweroff(t, s)
+
+
+@qtest.case
+def httpd_keepalive_head_and_error_statuses(t):
+    """On one connection, in a row: GET of every file (keep-alive), HEAD
+    (headers of the GET, no body), 404 for a missing file and HEAD of it,
+    405 with Allow for POST; byte ranges (206 with Content-Range, 416 past
+    the end); two pipelined requests answered in order; HTTP/1.0 and `Connection: close` end the
+    connection after the response; a malformed request gets 400 and the
+    connection closes; httpd keeps serving after all of it."""
+    s, port = boot_httpd(t)
+    with Conn(port) as sock:
+        for name in sorted(FILES):
+            sock.sendall(request("/" + name))
+            expect_file(t, sock.response(), name, "keep-alive GET /" + name)
+        sock.sendall(request("/m1.bin", "HEAD"))
+        r = sock.response(head_only=True)
+        t.check(r and r.status == 200 and r.headers.get("content-length") == str(len(
+            FILES["m1.bin"])), "HEAD /m1.bin: %s" % (r and r.headers))
+        sock.sendall(request("/nope.html"))
+        r = sock.response()
+        t.check(r and r.status == 404, "GET of a missing file: %s" % (r and r.status))
+        sock.sendall(request("/nope.html", "HEAD"))
+        r = sock.response(head_only=True)
+        t.check(r and r.status == 404, "HEAD of a missing file: %s" % (r and r.status))
+        sock.sendall(request("/one.txt", "POST", "Content-Length: 0\r\n"))
+        r = sock.response()
+        t.check(r and r.status == 405 and r.headers.get("allow") == "GET, HEAD",
+                "POST: %s %s" % (r and r.status, r and r.headers))
+        # Ranges: across the server's 16 KiB chunks, open-ended, suffix; past the end: 416.
+        m1 = FILES["m1.bin"]
+        for rng, first, last in (("16000-50000", 16000, 50000), ("1048000-", 1048000, len(m1) - 1),
+                                 ("-4097", len(m1) - 4097, len(m1) - 1)):
+            sock.sendall(request("/m1.bin", extra="Range: bytes=%s\r\n" % rng))
+            r = sock.response()
+            t.check(r and r.status == 206 and r.body == m1[first:last + 1] and
+                    r.headers.get("content-range") == "bytes %d-%d/%d" % (first, last, len(m1)),
+                    "Range %s: %s %s, %d bytes" % (rng, r and r.status, r and r.headers,
+                                                   len(r.body) if r else -1))
+        sock.sendall(request("/k100.bin", extra="Range: bytes=102400-\r\n"))
+        r = sock.response()
+        t.check(r and r.status == 416 and r.headers.get("content-range") == "bytes */102400",
+                "unsatisfiable Range: %s %s" % (r and r.status, r and r.headers))
+        # Two requests in one segment (pipelined): both answered, in order.
+        sock.sendall(request("/p4095.bin") + request("/one.txt", extra="Connection: close\r\n"))
+        expect_file(t, sock.response(), "p4095.bin", "pipelined GET 1")
+        expect_file(t, sock.response(), "one.txt", "pipelined GET 2 (close)")
+        t.check(sock.at_eof(), "Connection: close left the connection open")
+    with Conn(port) as sock:
+        sock.sendall(b"GET /p4096.bin HTTP/1.0\r\n\r\n")
+        r = sock.response()
+        expect_file(t, r, "p4096.bin", "HTTP/1.0 GET")
+        t.check(sock.at_eof(), "HTTP/1.0 left the connection open")
+    with Conn(port) as sock:
+        sock.sendall(b"GARBAGE\r\n\r\n")
+        r = sock.response()
+        t.check(r and r.status == 400, "malformed request: %s" % (r and r.status))
+        t.check(sock.at_eof(), "400 left the connection open")
+    with Conn(port) as sock:
+        sock.sendall(request("/../etc/motd"))
+        r = sock.response()
+        t.check(r and r.status == 400, "path with ..: %s" % (r and r.status))
+    with Conn(port) as sock:
+        sock.sendall(request("/k100.bin"))
+        expect_file(t, sock.response(), "k100.bin", "GET after the errors")
+    poweroff(t, s)
+
+
+@qtest.case
+def httpd_serves_files_from_fat_disk(t):
+    """The files on a FAT16 disk (mkfs.fat, mcopy) automounted on /mnt/hda:
+    `httpd -h /mnt/hda` serves each of them byte for byte, 24 clients at once."""
+    img = fat_disk(t)
+    s, port = boot_httpd(t, ("--hda", img), root="/mnt/hda")
+    fetch_concurrently(t, port, 24)
+    poweroff(t, s)
+
+
+if __name__ == "__main__":
+    qtest.main("httpd")
