@@ -15,3 +15,4 @@ kernel-y += fs/fat/fat_name.o
 kernel-y += fs/fat/fat_ns.o
 kernel-y += fs/fat/fat_bpb.o
 kernel-y += fs/fat/fat_dirent.o
+kernel-y += fs/fat/fat_ra.o
