@@ -166,7 +166,7 @@ extern const struct async_layer fat_io_layer;
 /* fat_io.c: pushes a readahead frame reading [@off, @off + @len) of @vn into @buf (borrowed),
  * its chain walk starting at cluster @clus, index @cidx. 0 or -errno (nothing pushed). */
 int fat_io_push_ra(struct async_op *op, struct vnode *vn, struct async_buf *buf, uint64_t off,
-		   uint64_t len, uint32_t cidx, uint32_t clus);
+		   uint64_t len, uint32_t cidx, uint32_t clus, void *win);
 /* fat.c: frees a node whose last reference went (fat_ra_keep kept it for readahead). */
 void fat_node_free(struct fat_node *n);
 /* fat.c: [V] an open file's entry was erased: it lives on without a name (fat_ns.c). */
@@ -183,9 +183,12 @@ void fat_reap_wait(struct fat_vol *v);
  * fat_ra.c: readahead windows (any context unless said).
  *   fat_ra_read_done(n, off, end, cidx, clus)  a read of [off, end) ended at chain position
  *                                 (cidx, clus): if sequential, launch the next window
- *   fat_ra_take(n, pos, end, buf, boff, op)  copies what a ready window holds from @pos into
- *                                 @buf: bytes (0: none); ASYNC_PENDING: @op joined a window in
- *                                 flight and is completed (0) when it ends: take again
+ *   fat_ra_take(n, pos, end, buf, boff, op, &cidx, &clus)  copies what a ready window holds
+ *                                 from @pos into @buf: bytes (0: none), and moves (cidx, clus)
+ *                                 to a chain position the window knows at or before the new
+ *                                 position if it is further; ASYNC_PENDING: @op joined a window
+ *                                 in flight and is completed (0) when it ends: take again
+ *   fat_ra_end_pos(win, cidx, clus)  the window's read ended at that chain position
  *   fat_ra_unjoin(op)             the cancel hook of a joined read
  *   fat_ra_invalidate(n)          [V] before and after a change of @n's data or chain
  *   fat_ra_keep(n)                last reference: true if readahead frees @n later
@@ -194,7 +197,8 @@ void fat_reap_wait(struct fat_vol *v);
  */
 void fat_ra_read_done(struct fat_node *n, uint64_t off, uint64_t end, uint32_t cidx, uint32_t clus);
 int64_t fat_ra_take(struct fat_node *n, uint64_t pos, uint64_t end, struct async_buf *buf,
-		    uint64_t boff, struct async_op *op);
+		    uint64_t boff, struct async_op *op, uint32_t *cidx, uint32_t *clus);
+void fat_ra_end_pos(void *win, uint32_t cidx, uint32_t clus);
 void fat_ra_unjoin(struct async_op *op);
 void fat_ra_invalidate(struct fat_node *n);
 bool fat_ra_keep(struct fat_node *n);

@@ -39,7 +39,7 @@ struct fat_io {
 	uint32_t cidx;	   /* [O] its index in the file's chain */
 	uint32_t run;	   /* [O] clusters of the run in flight, from @clus */
 	uint8_t step;	   /* [O] enum fat_step */
-	bool ra;	   /* [I] a readahead window's read (fat_ra.c), not a caller's */
+	void *ra; /* [I] a readahead window's read: the window (fat_ra.c); NULL: a caller's */
 };
 ASYNC_FRAME_STATE_CHECK(struct fat_io);
 
@@ -202,6 +202,8 @@ static int64_t fat_io_done(struct fat_io *s, int64_t r)
 		return r;
 	if (r >= 0 && s->clus)
 		fat_hint_set(io_node(s), s->cidx, s->clus);
+	if (r >= 0 && s->clus && s->ra)
+		fat_ra_end_pos(s->ra, s->cidx, s->clus);
 	if (r < 0 && s->pos > s->io.off)
 		r = (int64_t)(s->pos - s->io.off); /* a short read first, the error next time */
 	if (r > 0 && !s->ra) /* the next window is requested before the caller hears of this one */
@@ -219,16 +221,18 @@ static int64_t fat_io_serve(struct async_op *op, struct fat_io *s)
 	uint32_t idx, clus;
 	int64_t r;
 
+	s->clus = n->first;
+	s->cidx = 0;
 	s->step = FAT_STEP_RA; /* before the window can end and complete the op */
-	r = fat_ra_take(n, s->pos, s->end, s->io.buf, s->io.boff + (s->pos - s->io.off), op);
+	r = fat_ra_take(n, s->pos, s->end, s->io.buf, s->io.boff + (s->pos - s->io.off), op,
+			&s->cidx, &s->clus);
 	if (r == ASYNC_PENDING)
 		return r;
 	s->step = FAT_STEP_NONE;
 	s->pos += (uint64_t)r;
-	s->clus = n->first;
-	s->cidx = 0;
 	fat_hint_get(n, &idx, &clus);
-	if (clus && idx <= s->pos / csize(n->vol) && fat_cluster_ok(n->vol, clus)) {
+	if (clus && idx > s->cidx && idx <= s->pos / csize(n->vol) &&
+	    fat_cluster_ok(n->vol, clus)) {
 		s->cidx = idx; /* go on from where the last read stopped */
 		s->clus = clus;
 	}
@@ -262,14 +266,14 @@ static int64_t fat_io_start(struct async_op *op, void *state)
 }
 
 int fat_io_push_ra(struct async_op *op, struct vnode *vn, struct async_buf *buf, uint64_t off,
-		   uint64_t len, uint32_t cidx, uint32_t clus)
+		   uint64_t len, uint32_t cidx, uint32_t clus, void *win)
 {
 	struct fat_io *s = async_push(op, &fat_io_layer);
 
 	if (!s)
 		return (int)async_op_push_error(op);
 	s->io = (struct vfs_io){.vn = vn, .buf = buf, .off = off, .len = len};
-	s->ra = true;
+	s->ra = win;
 	s->cidx = cidx;
 	s->clus = clus;
 	return 0;

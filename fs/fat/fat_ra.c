@@ -46,6 +46,10 @@ struct fat_ra {
 	uint64_t len;		 /* [R] bytes asked (BUSY) or held (READY) */
 	uint64_t used;		 /* [R] LRU tick: launch or last copy */
 	uint32_t gen;		 /* [R] node->ra_gen at the launch */
+	uint32_t start_cidx;	 /* [R] a chain position at or before @off (cluster index, */
+	uint32_t start_clus;	 /* [R] and number): where the window's walk started */
+	uint32_t end_cidx;	 /* [R] READY: a position at or before @off + @len (0 0: none), */
+	uint32_t end_clus;	 /* [R] where the walk ended: the next read goes on from it */
 	unsigned copying;	 /* [R] readers copying out of @data: not reused meanwhile */
 	uint8_t state;		 /* [R] enum ra_state */
 	struct async_op *waiter; /* [R] BUSY: the read joined to this window, or NULL */
@@ -139,7 +143,7 @@ static void ra_launch(struct fat_ra *w, uint32_t cidx, uint32_t clus)
 
 	if (!err) {
 		w->buf = buf;
-		err = fat_io_push_ra(op, &w->node->vn, buf, w->off, w->len, cidx, clus);
+		err = fat_io_push_ra(op, &w->node->vn, buf, w->off, w->len, cidx, clus, w);
 		if (err)
 			async_buf_unborrow(buf);
 	}
@@ -171,6 +175,9 @@ void fat_ra_read_done(struct fat_node *n, uint64_t off, uint64_t end, uint32_t c
 		w->off = end;
 		w->len = size - end < PARAM_FAT_RA_BYTES ? size - end : PARAM_FAT_RA_BYTES;
 		w->gen = n->ra_gen;
+		w->start_cidx = cidx;
+		w->start_clus = clus;
+		w->end_cidx = w->end_clus = 0;
 		w->used = ++ra_tick;
 		w->waiter = NULL;
 		n->ra_busy++;
@@ -181,8 +188,32 @@ void fat_ra_read_done(struct fat_node *n, uint64_t off, uint64_t end, uint32_t c
 		ra_launch(w, cidx, clus);
 }
 
+void fat_ra_end_pos(void *win, uint32_t cidx, uint32_t clus)
+{
+	struct fat_ra *w = win;
+	unsigned long f = spin_lock_irqsave(&fat_ra_lock);
+
+	w->end_cidx = cidx;
+	w->end_clus = clus;
+	spin_unlock_irqrestore(&fat_ra_lock, f);
+}
+
+/* [R] Moves (*cidx, *clus) to the furthest chain position @w knows at or before byte @pos. */
+static void __ra_pos(const struct fat_ra *w, uint64_t pos, uint32_t *cidx, uint32_t *clus)
+{
+	uint64_t at = pos / ((uint64_t)w->node->vol->spc * BLK_SECTOR);
+
+	if (w->end_clus && w->end_cidx <= at && w->end_cidx > *cidx) {
+		*cidx = w->end_cidx;
+		*clus = w->end_clus;
+	} else if (w->start_clus && w->start_cidx <= at && w->start_cidx > *cidx) {
+		*cidx = w->start_cidx;
+		*clus = w->start_clus;
+	}
+}
+
 int64_t fat_ra_take(struct fat_node *n, uint64_t pos, uint64_t end, struct async_buf *buf,
-		    uint64_t boff, struct async_op *op)
+		    uint64_t boff, struct async_op *op, uint32_t *cidx, uint32_t *clus)
 {
 	unsigned long f = spin_lock_irqsave(&fat_ra_lock);
 	struct fat_ra *w = __ra_find(n, pos);
@@ -211,6 +242,7 @@ int64_t fat_ra_take(struct fat_node *n, uint64_t pos, uint64_t end, struct async
 	w->used = ++ra_tick;
 	ra_hits++;
 	ra_hit_bytes += k;
+	__ra_pos(w, pos + k, cidx, clus);
 	if (!--w->copying && pos + k == w->off + w->len && w->state == RA_READY)
 		__ra_free(w); /* consumed: a sequential reader does not come back */
 	spin_unlock_irqrestore(&fat_ra_lock, f);

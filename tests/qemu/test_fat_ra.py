@@ -52,6 +52,27 @@ def a_sequential_read_requests_the_next_window_before_the_next_read(t):
             (grew, (4096 + RA_BYTES) // 512))
 
 
+def bcache_hits(t, text):
+    m = re.search(r"^bcache: .* hits (\d+) ", text, re.M)
+    t.check(m, "stats printed no bcache line")
+    return int(m.group(1))
+
+
+@qtest.case
+def a_sequential_read_with_readahead_walks_the_chain_once(t):
+    """dd bs=1M of an 8 MiB file (16384 clusters of 512 bytes) looks up at most 8 FAT entries
+    per cluster in the sector cache (its hit counter): reads served from a window go on from the
+    window's chain position instead of walking from the first cluster (a walk per read would be
+    quadratic: about 50 per cluster here)."""
+    img = fat32_with(t, {"SEQ.BIN": random.Random(8).randbytes(8 << 20)})
+    out = session(t, {"hda": img}, ["stats", "dd if=/mnt/hda/SEQ.BIN of=/dev/null bs=1M",
+                                    "stats"])
+    before, after = stats_blocks(out)
+    per = (bcache_hits(t, after) - bcache_hits(t, before)) / 16384.0
+    t.check(per <= 8, "%.1f cache lookups per cluster, want <= 8" % per)
+    t.check(ra_counters(t, after)[3] > 0, "no read was served from a window")
+
+
 @qtest.case
 def fragmented_and_straddling_reads_with_readahead_match_the_host(t):
     """A 3 MiB file shuffled in runs of 16 clusters and a contiguous one of an odd size, read by
