@@ -142,20 +142,19 @@ static void ra_launch(struct fat_ra *w, uint32_t cidx, uint32_t clus)
 	int err = op && buf ? async_buf_borrow(buf, ASYNC_BUF_WRITE) : -ENOMEM;
 
 	if (!err) {
-		w->buf = buf;
+		w->buf = buf; /* ra_done gives it back */
 		err = fat_io_push_ra(op, &w->node->vn, buf, w->off, w->len, cidx, clus, w);
 		if (err)
-			async_buf_unborrow(buf);
-	}
-	if (!err) {
-		async_op_submit_fn(op, ra_done, w); /* cannot fail: the push worked */
+			async_op_discard(op);
+		else if (!(err = async_op_submit_fn(op, ra_done, w)))
+			return;
+		ra_done(NULL, err, w); /* gives the buffer back (a failed submit freed the op) */
 		return;
 	}
 	if (op)
 		async_op_discard(op);
 	if (buf)
 		async_buf_release(buf);
-	w->buf = NULL;
 	ra_done(NULL, err, w);
 }
 

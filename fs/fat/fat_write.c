@@ -102,7 +102,8 @@ void fat_reap_soon(struct fat_vol *v)
 	}
 	*s = v;
 	__atomic_add_fetch(&v->reapers, 1, __ATOMIC_ACQ_REL);
-	async_op_submit_fn(op, reap_done, v);
+	if (async_op_submit_fn(op, reap_done, v)) /* freed the op: fat_unlock reaps */
+		__atomic_sub_fetch(&v->reapers, 1, __ATOMIC_RELEASE);
 }
 
 void fat_reap_wait(struct fat_vol *v)
