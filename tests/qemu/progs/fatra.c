@@ -16,6 +16,8 @@
  *                    10000 bytes (phase 6), checks the old descriptor still reads
  *                    the old bytes; then renames FILE over OTHER while OTHER is
  *                    open, which must go on reading OTHER's old bytes
+ *   fatra hold FILE  opens FILE, unlinks it, syncs, prints "fatra hold" and sleeps
+ *                    with it open (the test then kills the machine: a crash)
  *   fatra umount FILE DIR  reads 4 KiB of FILE (a window starts), closes it
  *                    and unmounts DIR at once: "fatra umount 0" or its error
  *
@@ -190,8 +192,25 @@ static int mode_unlink(const char *path, const char *other)
 	return 0;
 }
 
+static int mode_hold(const char *path)
+{
+	long r, fd = sys_open(path, O_RDONLY, 0);
+
+	if (fd < 0)
+		return fail("open", fd);
+	if ((r = sys_unlink(path)) != 0)
+		return fail("unlink", r);
+	if ((r = sys_sync()) != 0)
+		return fail("sync", r);
+	printf("fatra hold\n");
+	for (;;)
+		sys_sleep_ns(1000000000ul);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return mode_hold(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "unlink"))
 		return mode_unlink(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "umount"))
@@ -200,6 +219,6 @@ int main(int argc, char **argv)
 		return mode_rw(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "wseq"))
 		return mode_wseq(argv[2]);
-	printf("usage: fatra rw|wseq FILE, fatra umount|unlink FILE DIR|OTHER\n");
+	printf("usage: fatra rw|wseq|hold FILE, fatra umount|unlink FILE DIR|OTHER\n");
 	return 2;
 }
