@@ -42,6 +42,8 @@ struct bc_fill {
 };
 ASYNC_FRAME_STATE_CHECK(struct bc_fill);
 
+#define BC_RUN_MAX 64 /* sectors of one write-back request (32 KiB) */
+
 static struct bc_slot bc_slots[PARAM_BCACHE_BLOCKS]; /* [C] */
 static struct spinlock bc_lock = SPINLOCK_INIT;
 static uint64_t bc_tick;			    /* [C] */
@@ -257,32 +259,64 @@ int bcache_zero(struct blk_dev *dev, uint64_t lba)
 	return modify(dev, lba, 0, BLK_SECTOR, NULL, NULL, 0);
 }
 
-/* Writes slot @s back if it is dirty (and of @dev, unless NULL): 0 or -errno. */
+/* [C] Is @s a dirty sector nobody writes back now (of @dev, unless NULL)? */
+static bool __writable(const struct bc_slot *s, const struct blk_dev *dev)
+{
+	return s && s->state == BC_VALID && s->dirty && !s->writing && (!dev || s->dev == dev);
+}
+
+/* [C] @s is being written back from @to (a later change sets it dirty again). */
+static void __write_take(struct bc_slot *s, uint8_t *to)
+{
+	s->writing = true;
+	s->dirty = false;
+	bc_dirty--;
+	memcpy(to, s->data, BLK_SECTOR);
+}
+
+/*
+ * Writes slot @s back if it is dirty (and of @dev, unless NULL), with the
+ * dirty sectors that follow it on the device in the same request (up to
+ * BC_RUN_MAX, through bc_run_buf when no other write-back uses it): a file
+ * write's data sectors go out in a few requests, not one each. 0 or -errno.
+ */
 static int slot_writeback(struct bc_slot *s, struct blk_dev *dev)
 {
-	uint8_t copy[BLK_SECTOR];
+	static uint8_t bc_run_buf[BC_RUN_MAX * BLK_SECTOR]; /* [C] owned by bc_run_busy's setter */
+	static bool bc_run_busy;			    /* [C] */
+	uint8_t copy[BLK_SECTOR], *buf = copy;
 	unsigned long f = spin_lock_irqsave(&bc_lock);
-	bool go = s->state == BC_VALID && s->dirty && !s->writing && (!dev || s->dev == dev);
+	bool go = __writable(s, dev);
 	struct blk_dev *d = s->dev;
 	uint64_t lba = s->lba;
+	unsigned n = 0;
 	int64_t r;
 
-	if (go) {
-		s->writing = true;
-		s->dirty = false;
-		bc_dirty--;
-		memcpy(copy, s->data, BLK_SECTOR); /* a later change sets dirty again */
+	if (go && !bc_run_busy) {
+		bc_run_busy = true;
+		buf = bc_run_buf;
 	}
+	if (go)
+		for (struct bc_slot *t = s; n < (buf == copy ? 1 : BC_RUN_MAX) && __writable(t, d);
+		     t = __find(d, lba + n)) {
+			__write_take(t, buf + (size_t)n++ * BLK_SECTOR);
+		}
 	spin_unlock_irqrestore(&bc_lock, f);
 	if (!go)
 		return 0;
-	r = blk_rw_sync(d, lba, 1, copy, true);
+	r = blk_rw_sync(d, lba, n, buf, true);
 	f = spin_lock_irqsave(&bc_lock);
-	s->writing = false;
-	if (r < 0 && !s->dirty) {
-		s->dirty = true; /* kept for the next sync */
-		bc_dirty++;
+	for (unsigned i = 0; i < n; i++) { /* writing slots are never replaced: still there */
+		struct bc_slot *t = __find(d, lba + i);
+
+		t->writing = false;
+		if (r < 0 && !t->dirty) {
+			t->dirty = true; /* kept for the next sync */
+			bc_dirty++;
+		}
 	}
+	if (buf != copy)
+		bc_run_busy = false;
 	if (r < 0)
 		bc_errors++;
 	spin_unlock_irqrestore(&bc_lock, f);
