@@ -31,6 +31,7 @@ struct bc_slot {
 	bool failed;			/* [C] one of the loaders failed */
 	bool dirty;			/* [C] changed since read or written back (VALID only) */
 	bool writing;			/* [C] being written back: not reclaimed meanwhile */
+	int16_t hnext;			/* [C] next slot (index + 1, 0: none) in its hash bucket */
 	uint8_t state;			/* [C] enum bc_state */
 	unsigned char data[BLK_SECTOR]; /* [C] readable iff VALID */
 };
@@ -42,7 +43,9 @@ struct bc_fill {
 };
 ASYNC_FRAME_STATE_CHECK(struct bc_fill);
 
-#define BC_RUN_MAX 64 /* sectors of one write-back request (32 KiB) */
+#define BC_RUN_MAX 64	/* sectors of one write-back request (32 KiB) */
+#define BC_HASH	   1024 /* buckets of the (dev, lba) index, a power of two */
+_Static_assert(PARAM_BCACHE_BLOCKS < 32767, "slot numbers + 1 fit the index's int16_t");
 
 static struct bc_slot bc_slots[PARAM_BCACHE_BLOCKS]; /* [C] */
 static struct spinlock bc_lock = SPINLOCK_INIT;
@@ -50,14 +53,52 @@ static uint64_t bc_tick;			    /* [C] */
 static unsigned long bc_hits, bc_misses, bc_errors; /* [C] */
 static unsigned bc_dirty;			    /* [C] dirty slots */
 
+/*
+ * The index: every slot that was ever given a sector is in the bucket of its
+ * (dev, lba), chained through hnext; only slot_claim gives a slot another
+ * sector (__unhash, then __hash). EMPTY slots may stay in their bucket:
+ * __find skips them, and it never sees two non-EMPTY slots of one sector.
+ */
+static int16_t bc_head[BC_HASH]; /* [C] first slot (index + 1, 0: none) of each bucket */
+
+static unsigned bc_bucket(const struct blk_dev *dev, uint64_t lba)
+{
+	return (unsigned)((lba * 2654435761u) ^ ((uintptr_t)dev >> 6)) & (BC_HASH - 1);
+}
+
 /* [C] The slot holding @lba of @dev, or NULL. */
 static struct bc_slot *__find(struct blk_dev *dev, uint64_t lba)
 {
-	for (unsigned i = 0; i < PARAM_BCACHE_BLOCKS; i++)
-		if (bc_slots[i].state != BC_EMPTY && bc_slots[i].dev == dev &&
-		    bc_slots[i].lba == lba)
-			return &bc_slots[i];
+	for (int i = bc_head[bc_bucket(dev, lba)]; i; i = bc_slots[i - 1].hnext) {
+		struct bc_slot *s = &bc_slots[i - 1];
+
+		if (s->state != BC_EMPTY && s->dev == dev && s->lba == lba)
+			return s;
+	}
 	return NULL;
+}
+
+/* [C] Takes @s out of its bucket (a slot never given a sector is in none). */
+static void __unhash(struct bc_slot *s)
+{
+	int16_t *pp, me = (int16_t)(s - bc_slots + 1);
+
+	if (!s->dev)
+		return;
+	for (pp = &bc_head[bc_bucket(s->dev, s->lba)]; *pp; pp = &bc_slots[*pp - 1].hnext)
+		if (*pp == me) {
+			*pp = s->hnext;
+			return;
+		}
+}
+
+/* [C] Puts @s, just given its sector, in that sector's bucket. */
+static void __hash(struct bc_slot *s)
+{
+	int16_t *head = &bc_head[bc_bucket(s->dev, s->lba)];
+
+	s->hnext = *head;
+	*head = (int16_t)(s - bc_slots + 1);
 }
 
 /* [C] The least recently used slot nobody is loading, or NULL. */
@@ -93,7 +134,9 @@ static int slot_claim(struct blk_dev *dev, uint64_t lba, struct bc_slot **out)
 	} else if (s) {
 		s->loaders++;
 	} else if ((s = __victim())) {
+		__unhash(s);
 		*s = (struct bc_slot){.dev = dev, .lba = lba, .loaders = 1, .state = BC_LOADING};
+		__hash(s);
 		bc_misses++;
 	} else {
 		r = -ENOMEM;
