@@ -366,8 +366,9 @@ static int chain_cut(struct fat_node *n, uint64_t want, uint32_t last, uint32_t 
 /*
  * [V] Makes @n's chain exactly @want clusters long (allocating or freeing).
  * The walk starts from the remembered position when it lies before @want, so
- * an append walks only the clusters it adds; it leaves the position at the
- * chain's last cluster.
+ * an append walks only the clusters it adds, and leaves that position alone
+ * (growing keeps it valid): the write that follows starts from it, not from
+ * the first cluster. Without one it remembers the chain's last cluster.
  */
 static int chain_resize(struct fat_node *n, uint64_t want)
 {
@@ -386,7 +387,6 @@ static int chain_resize(struct fat_node *n, uint64_t want)
 		last = c;
 		c = fat_is_eoc(v, next) ? 0 : next;
 	}
-	wpos_set(n, 0, 0);
 	for (added = 0; have + added < want && !err; added++) {
 		err = fat_cluster_alloc(v, &c);
 		if (!err)
@@ -394,7 +394,7 @@ static int chain_resize(struct fat_node *n, uint64_t want)
 		if (!err)
 			last = c;
 	}
-	if (!err && last)
+	if (!near && last) /* else the position it started from still holds: the write's */
 		wpos_set(n, have + added - 1, last);
 	return err;
 }

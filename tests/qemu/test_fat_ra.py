@@ -74,6 +74,22 @@ def a_sequential_read_with_readahead_walks_the_chain_once(t):
 
 
 @qtest.case
+def appends_look_up_a_bounded_number_of_fat_entries_per_cluster(t):
+    """dd if=/dev/zero bs=64K count=64 makes a 4 MiB file in 64 appends (8192 clusters of 512
+    bytes): at most 16 sector-cache lookups per cluster (the cache's hit counter), because each
+    append resizes and writes from the remembered chain position; a walk from the first cluster
+    per write would be quadratic (about 68 per cluster here). The file then reads as zeros."""
+    img = fat32_with(t, {})
+    dd = "dd if=/dev/zero of=/mnt/hda/W.BIN bs=64K count=64"
+    out = session(t, {"hda": img}, ["stats", dd, "stats", "sha256sum /mnt/hda/W.BIN"])
+    before, after = stats_blocks(out)
+    per = (bcache_hits(t, after) - bcache_hits(t, before)) / 8192.0
+    t.check(per <= 16, "%.1f cache lookups per cluster, want <= 16" % per)
+    t.check(qtest.output_of(t, out, "sha256sum /mnt/hda/W.BIN").startswith(sha(bytes(4 << 20))),
+            "W.BIN does not read back as 4 MiB of zeros")
+
+
+@qtest.case
 def fragmented_and_straddling_reads_with_readahead_match_the_host(t):
     """A 3 MiB file shuffled in runs of 16 clusters and a contiguous one of an odd size, read by
     sha256sum, cat and dd with block sizes 1000, 3000, 4096 and 1M (reads that straddle sectors,
