@@ -16,3 +16,4 @@ kernel-y += fs/fat/fat_ns.o
 kernel-y += fs/fat/fat_bpb.o
 kernel-y += fs/fat/fat_dirent.o
 kernel-y += fs/fat/fat_check.o
+kernel-y += fs/fat/fat_ra.o

@@ -31,6 +31,7 @@ struct bc_slot {
 	bool failed;			/* [C] one of the loaders failed */
 	bool dirty;			/* [C] changed since read or written back (VALID only) */
 	bool writing;			/* [C] being written back: not reclaimed meanwhile */
+	int16_t hnext;			/* [C] next slot (index + 1, 0: none) in its hash bucket */
 	uint8_t state;			/* [C] enum bc_state */
 	unsigned char data[BLK_SECTOR]; /* [C] readable iff VALID */
 };
@@ -42,20 +43,62 @@ struct bc_fill {
 };
 ASYNC_FRAME_STATE_CHECK(struct bc_fill);
 
+#define BC_RUN_MAX 64	/* sectors of one write-back request (32 KiB) */
+#define BC_HASH	   1024 /* buckets of the (dev, lba) index, a power of two */
+_Static_assert(PARAM_BCACHE_BLOCKS < 32767, "slot numbers + 1 fit the index's int16_t");
+
 static struct bc_slot bc_slots[PARAM_BCACHE_BLOCKS]; /* [C] */
 static struct spinlock bc_lock = SPINLOCK_INIT;
 static uint64_t bc_tick;			    /* [C] */
 static unsigned long bc_hits, bc_misses, bc_errors; /* [C] */
 static unsigned bc_dirty;			    /* [C] dirty slots */
 
+/*
+ * The index: every slot that was ever given a sector is in the bucket of its
+ * (dev, lba), chained through hnext; only slot_claim gives a slot another
+ * sector (__unhash, then __hash). EMPTY slots may stay in their bucket:
+ * __find skips them, and it never sees two non-EMPTY slots of one sector.
+ */
+static int16_t bc_head[BC_HASH]; /* [C] first slot (index + 1, 0: none) of each bucket */
+
+static unsigned bc_bucket(const struct blk_dev *dev, uint64_t lba)
+{
+	return (unsigned)((lba * 2654435761u) ^ ((uintptr_t)dev >> 6)) & (BC_HASH - 1);
+}
+
 /* [C] The slot holding @lba of @dev, or NULL. */
 static struct bc_slot *__find(struct blk_dev *dev, uint64_t lba)
 {
-	for (unsigned i = 0; i < PARAM_BCACHE_BLOCKS; i++)
-		if (bc_slots[i].state != BC_EMPTY && bc_slots[i].dev == dev &&
-		    bc_slots[i].lba == lba)
-			return &bc_slots[i];
+	for (int i = bc_head[bc_bucket(dev, lba)]; i; i = bc_slots[i - 1].hnext) {
+		struct bc_slot *s = &bc_slots[i - 1];
+
+		if (s->state != BC_EMPTY && s->dev == dev && s->lba == lba)
+			return s;
+	}
 	return NULL;
+}
+
+/* [C] Takes @s out of its bucket (a slot never given a sector is in none). */
+static void __unhash(struct bc_slot *s)
+{
+	int16_t *pp, me = (int16_t)(s - bc_slots + 1);
+
+	if (!s->dev)
+		return;
+	for (pp = &bc_head[bc_bucket(s->dev, s->lba)]; *pp; pp = &bc_slots[*pp - 1].hnext)
+		if (*pp == me) {
+			*pp = s->hnext;
+			return;
+		}
+}
+
+/* [C] Puts @s, just given its sector, in that sector's bucket. */
+static void __hash(struct bc_slot *s)
+{
+	int16_t *head = &bc_head[bc_bucket(s->dev, s->lba)];
+
+	s->hnext = *head;
+	*head = (int16_t)(s - bc_slots + 1);
 }
 
 /* [C] The least recently used slot nobody is loading, or NULL. */
@@ -91,7 +134,9 @@ static int slot_claim(struct blk_dev *dev, uint64_t lba, struct bc_slot **out)
 	} else if (s) {
 		s->loaders++;
 	} else if ((s = __victim())) {
+		__unhash(s);
 		*s = (struct bc_slot){.dev = dev, .lba = lba, .loaders = 1, .state = BC_LOADING};
+		__hash(s);
 		bc_misses++;
 	} else {
 		r = -ENOMEM;
@@ -257,32 +302,64 @@ int bcache_zero(struct blk_dev *dev, uint64_t lba)
 	return modify(dev, lba, 0, BLK_SECTOR, NULL, NULL, 0);
 }
 
-/* Writes slot @s back if it is dirty (and of @dev, unless NULL): 0 or -errno. */
+/* [C] Is @s a dirty sector nobody writes back now (of @dev, unless NULL)? */
+static bool __writable(const struct bc_slot *s, const struct blk_dev *dev)
+{
+	return s && s->state == BC_VALID && s->dirty && !s->writing && (!dev || s->dev == dev);
+}
+
+/* [C] @s is being written back from @to (a later change sets it dirty again). */
+static void __write_take(struct bc_slot *s, uint8_t *to)
+{
+	s->writing = true;
+	s->dirty = false;
+	bc_dirty--;
+	memcpy(to, s->data, BLK_SECTOR);
+}
+
+/*
+ * Writes slot @s back if it is dirty (and of @dev, unless NULL), with the
+ * dirty sectors that follow it on the device in the same request (up to
+ * BC_RUN_MAX, through bc_run_buf when no other write-back uses it): a file
+ * write's data sectors go out in a few requests, not one each. 0 or -errno.
+ */
 static int slot_writeback(struct bc_slot *s, struct blk_dev *dev)
 {
-	uint8_t copy[BLK_SECTOR];
+	static uint8_t bc_run_buf[BC_RUN_MAX * BLK_SECTOR]; /* [C] owned by bc_run_busy's setter */
+	static bool bc_run_busy;			    /* [C] */
+	uint8_t copy[BLK_SECTOR], *buf = copy;
 	unsigned long f = spin_lock_irqsave(&bc_lock);
-	bool go = s->state == BC_VALID && s->dirty && !s->writing && (!dev || s->dev == dev);
+	bool go = __writable(s, dev);
 	struct blk_dev *d = s->dev;
 	uint64_t lba = s->lba;
+	unsigned n = 0;
 	int64_t r;
 
-	if (go) {
-		s->writing = true;
-		s->dirty = false;
-		bc_dirty--;
-		memcpy(copy, s->data, BLK_SECTOR); /* a later change sets dirty again */
+	if (go && !bc_run_busy) {
+		bc_run_busy = true;
+		buf = bc_run_buf;
 	}
+	if (go)
+		for (struct bc_slot *t = s; n < (buf == copy ? 1 : BC_RUN_MAX) && __writable(t, d);
+		     t = __find(d, lba + n)) {
+			__write_take(t, buf + (size_t)n++ * BLK_SECTOR);
+		}
 	spin_unlock_irqrestore(&bc_lock, f);
 	if (!go)
 		return 0;
-	r = blk_rw_sync(d, lba, 1, copy, true);
+	r = blk_rw_sync(d, lba, n, buf, true);
 	f = spin_lock_irqsave(&bc_lock);
-	s->writing = false;
-	if (r < 0 && !s->dirty) {
-		s->dirty = true; /* kept for the next sync */
-		bc_dirty++;
+	for (unsigned i = 0; i < n; i++) { /* writing slots are never replaced: still there */
+		struct bc_slot *t = __find(d, lba + i);
+
+		t->writing = false;
+		if (r < 0 && !t->dirty) {
+			t->dirty = true; /* kept for the next sync */
+			bc_dirty++;
+		}
 	}
+	if (buf != copy)
+		bc_run_busy = false;
 	if (r < 0)
 		bc_errors++;
 	spin_unlock_irqrestore(&bc_lock, f);

@@ -182,8 +182,40 @@ static void fat_release(struct vnode *v)
 		return;
 	f = spin_lock_irqsave(&fat_nodes_lock);
 	__node_unlist(n);
+	if (n->unlinked) { /* its chain goes under the volume lock: not here (any context) */
+		n->next = n->vol->dead;
+		n->vol->dead = n;
+	}
 	spin_unlock_irqrestore(&fat_nodes_lock, f);
+	if (n->unlinked)
+		fat_reap_soon(n->vol);
+	else if (!fat_ra_keep(n)) /* else its readahead in flight frees it when it ends */
+		fat_node_free(n);
+}
+
+void fat_node_free(struct fat_node *n)
+{
 	async_pool_free(&fat_node_pool, n);
+}
+
+void fat_node_unlinked(struct fat_node *n)
+{
+	unsigned long f = spin_lock_irqsave(&fat_nodes_lock);
+
+	n->where = 0; /* no entry to update, and lookups never find it again */
+	n->unlinked = true;
+	spin_unlock_irqrestore(&fat_nodes_lock, f);
+}
+
+struct fat_node *fat_dead_pop(struct fat_vol *v)
+{
+	unsigned long f = spin_lock_irqsave(&fat_nodes_lock);
+	struct fat_node *n = v->dead;
+
+	if (n)
+		v->dead = n->next;
+	spin_unlock_irqrestore(&fat_nodes_lock, f);
+	return n;
 }
 
 /* ASCII case-insensitive equality, as VFAT lookups are. */

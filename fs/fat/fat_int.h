@@ -6,7 +6,8 @@
  * Locking: the geometry is [I] after mount. [V] fields and every change to
  * the FAT or a directory happen under the volume's sleeping lock
  * (fat_lock/fat_unlock, thread context: metadata calls and the write worker);
- * [N] under fat_nodes_lock (a spinlock, never held across I/O). The read
+ * [N] under fat_nodes_lock (a spinlock, never held across I/O); [R] under
+ * fat_ra_lock (fat_ra.c, a spinlock, never held across I/O). The read
  * frame takes no lock: it reads sizes and chains as they are (a read racing
  * a truncate of the same file may fail with -EIO or return old bytes, never
  * touch freed memory: nodes and the cache are static).
@@ -60,6 +61,8 @@ struct fat_vol {
 	bool locked;		 /* the volume lock is held */
 	struct waitq lock_wq;	 /* threads waiting for it */
 	unsigned busy;		 /* [fat_vols_lock] fat_sync_all is flushing it */
+	struct fat_node *dead;	 /* [N] unlinked files whose last reference went: fat_reap frees */
+	unsigned reapers;	 /* [a] reap ops (fat_reap_soon) not finished yet */
 	struct fat_newname name; /* [V] scratch of the namespace calls */
 	struct fat_entry ent[2]; /* [V] scratch of the namespace calls */
 };
@@ -77,6 +80,13 @@ struct fat_node {
 	struct fat_node *next; /* [N] in vol->nodes */
 	uint32_t hint_idx;     /* [N] a chain position the last read reached: */
 	uint32_t hint_clus;    /* [N] cluster number hint_idx of the chain (0: none) */
+	uint32_t wpos_idx;     /* [V] a chain position the last write or resize reached: */
+	uint32_t wpos_clus;    /* [V] cluster number wpos_idx of the chain (0: none) */
+	uint64_t ra_next;      /* [R] where the last read of it ended (sequential access test) */
+	uint32_t ra_gen;       /* [R] moves at each write or truncate: odd while one is under way */
+	uint16_t ra_busy;      /* [R] readahead windows of it in flight */
+	bool ra_orphan;	       /* [R] its last reference went while ra_busy: ra_done frees it */
+	bool unlinked; /* [V][N] its entry is gone (where 0): its chain goes at the last put */
 };
 
 static inline uint16_t fat_le16(const uint8_t *p)
@@ -162,5 +172,45 @@ int fat_check_chains(struct fat_vol *v);
 int fat_writable(struct fat_vol *v);
 
 extern const struct async_layer fat_io_layer;
+/* fat_io.c: pushes a readahead frame reading [@off, @off + @len) of @vn into @buf (borrowed),
+ * its chain walk starting at cluster @clus, index @cidx. 0 or -errno (nothing pushed). */
+int fat_io_push_ra(struct async_op *op, struct vnode *vn, struct async_buf *buf, uint64_t off,
+		   uint64_t len, uint32_t cidx, uint32_t clus, void *win);
+/* fat.c: frees a node whose last reference went (fat_ra_keep kept it for readahead). */
+void fat_node_free(struct fat_node *n);
+/* fat.c: [V] an open file's entry was erased: it lives on without a name (fat_ns.c). */
+void fat_node_unlinked(struct fat_node *n);
+/* fat.c: the next unlinked node of @v whose last reference went, taken off the list, or NULL. */
+struct fat_node *fat_dead_pop(struct fat_vol *v);
+/* fat_write.c: [V] frees the chains of @v's dead nodes (fat_unlock and fat_flush call it);
+ * fat_reap_soon (any context) has a worker do it; fat_reap_wait (umount) waits for those. */
+void fat_reap(struct fat_vol *v);
+void fat_reap_soon(struct fat_vol *v);
+void fat_reap_wait(struct fat_vol *v);
+
+/*
+ * fat_ra.c: readahead windows (any context unless said).
+ *   fat_ra_read_done(n, off, end, cidx, clus)  a read of [off, end) ended at chain position
+ *                                 (cidx, clus): if sequential, launch the next window
+ *   fat_ra_take(n, pos, end, buf, boff, op, &cidx, &clus)  copies what a ready window holds
+ *                                 from @pos into @buf: bytes (0: none), and moves (cidx, clus)
+ *                                 to a chain position the window knows at or before the new
+ *                                 position if it is further; ASYNC_PENDING: @op joined a window
+ *                                 in flight and is completed (0) when it ends: take again
+ *   fat_ra_end_pos(win, cidx, clus)  the window's read ended at that chain position
+ *   fat_ra_unjoin(op)             the cancel hook of a joined read
+ *   fat_ra_invalidate(n)          [V] before and after a change of @n's data or chain
+ *   fat_ra_keep(n)                last reference: true if readahead frees @n later
+ *   fat_ra_drain(v)               umount, thread: waits until no window of @v is in flight
+ *   fat_ra_report(print, arg)     the `blkstat` line
+ */
+void fat_ra_read_done(struct fat_node *n, uint64_t off, uint64_t end, uint32_t cidx, uint32_t clus);
+int64_t fat_ra_take(struct fat_node *n, uint64_t pos, uint64_t end, struct async_buf *buf,
+		    uint64_t boff, struct async_op *op, uint32_t *cidx, uint32_t *clus);
+void fat_ra_end_pos(void *win, uint32_t cidx, uint32_t clus);
+void fat_ra_unjoin(struct async_op *op);
+void fat_ra_invalidate(struct fat_node *n);
+bool fat_ra_keep(struct fat_node *n);
+void fat_ra_drain(struct fat_vol *v);
 
 #endif

@@ -20,13 +20,17 @@
  * goes on past the file's last cluster (a loop, checked when a read reaches
  * the end of the file). A write is one blocking
  * step in a worker thread (fat_write_work: it may allocate clusters).
- * Not done: readahead of the next run while the caller consumes this one.
+ * Readahead (fat_ra.c): a caller's read that ends sequentially requests the
+ * next window of the file before it completes; the next read first copies
+ * what that window holds, or joins it while it is in flight (FAT_STEP_RA:
+ * this frame is pending until the window's op ends), then goes on here.
+ * The window's own read is this frame too, with @ra set.
  */
 #include <fs/bcache.h>
 #include <uapi/errno.h>
 #include "fat_int.h"
 
-enum fat_step { FAT_STEP_NONE, FAT_STEP_FILL, FAT_STEP_RUN, FAT_STEP_WORK };
+enum fat_step { FAT_STEP_NONE, FAT_STEP_FILL, FAT_STEP_RUN, FAT_STEP_WORK, FAT_STEP_RA };
 
 struct fat_io {
 	struct vfs_io io;  /* [I] filled by the vfs frame */
@@ -35,6 +39,7 @@ struct fat_io {
 	uint32_t cidx;	   /* [O] its index in the file's chain */
 	uint32_t run;	   /* [O] clusters of the run in flight, from @clus */
 	uint8_t step;	   /* [O] enum fat_step */
+	void *ra; /* [I] a readahead window's read: the window (fat_ra.c); NULL: a caller's */
 };
 ASYNC_FRAME_STATE_CHECK(struct fat_io);
 
@@ -193,20 +198,51 @@ static void run_done(struct fat_io *s, uint64_t bytes)
 
 static int64_t fat_io_done(struct fat_io *s, int64_t r)
 {
-	if (r == ASYNC_CALL)
+	if (r == ASYNC_CALL || r == ASYNC_PENDING)
 		return r;
 	if (r >= 0 && s->clus)
 		fat_hint_set(io_node(s), s->cidx, s->clus);
+	if (r >= 0 && s->clus && s->ra)
+		fat_ra_end_pos(s->ra, s->cidx, s->clus);
 	if (r < 0 && s->pos > s->io.off)
-		return (int64_t)(s->pos - s->io.off); /* a short read first, the error next time */
+		r = (int64_t)(s->pos - s->io.off); /* a short read first, the error next time */
+	if (r > 0 && !s->ra) /* the next window is requested before the caller hears of this one */
+		fat_ra_read_done(io_node(s), s->io.off, s->pos, s->cidx, s->clus);
 	return r;
+}
+
+/*
+ * A caller's read from s->pos: first what a readahead window holds (or wait
+ * for the window in flight), then the chain from the position hint.
+ */
+static int64_t fat_io_serve(struct async_op *op, struct fat_io *s)
+{
+	struct fat_node *n = io_node(s);
+	uint32_t idx, clus;
+	int64_t r;
+
+	s->clus = n->first;
+	s->cidx = 0;
+	s->step = FAT_STEP_RA; /* before the window can end and complete the op */
+	r = fat_ra_take(n, s->pos, s->end, s->io.buf, s->io.boff + (s->pos - s->io.off), op,
+			&s->cidx, &s->clus);
+	if (r == ASYNC_PENDING)
+		return r;
+	s->step = FAT_STEP_NONE;
+	s->pos += (uint64_t)r;
+	fat_hint_get(n, &idx, &clus);
+	if (clus && idx > s->cidx && idx <= s->pos / csize(n->vol) &&
+	    fat_cluster_ok(n->vol, clus)) {
+		s->cidx = idx; /* go on from where the last read stopped */
+		s->clus = clus;
+	}
+	return fat_io_next(op, s);
 }
 
 static int64_t fat_io_start(struct async_op *op, void *state)
 {
 	struct fat_io *s = state;
 	struct fat_node *n = io_node(s);
-	uint32_t idx, clus;
 
 	if (s->io.write) {
 		s->step = FAT_STEP_WORK; /* it may allocate: a blocking step, in a worker */
@@ -220,13 +256,27 @@ static int64_t fat_io_start(struct async_op *op, void *state)
 		return -EIO; /* a non-empty file without a valid first cluster */
 	s->pos = s->io.off;
 	s->end = n->size - s->io.off < s->io.len ? n->size : s->io.off + s->io.len;
-	s->clus = n->first;
-	fat_hint_get(n, &idx, &clus);
-	if (clus && idx <= s->pos / csize(n->vol) && fat_cluster_ok(n->vol, clus)) {
-		s->cidx = idx; /* go on from where the last read stopped */
-		s->clus = clus;
+	if (!s->ra)
+		return fat_io_done(s, fat_io_serve(op, s));
+	if (!fat_cluster_ok(n->vol, s->clus) || s->cidx > s->pos / csize(n->vol)) {
+		s->clus = n->first; /* the position it was given does not fit: walk */
+		s->cidx = 0;
 	}
 	return fat_io_done(s, fat_io_next(op, s));
+}
+
+int fat_io_push_ra(struct async_op *op, struct vnode *vn, struct async_buf *buf, uint64_t off,
+		   uint64_t len, uint32_t cidx, uint32_t clus, void *win)
+{
+	struct fat_io *s = async_push(op, &fat_io_layer);
+
+	if (!s)
+		return (int)async_op_push_error(op);
+	s->io = (struct vfs_io){.vn = vn, .buf = buf, .off = off, .len = len};
+	s->ra = win;
+	s->cidx = cidx;
+	s->clus = clus;
+	return 0;
 }
 
 static int64_t fat_io_resume(struct async_op *op, void *state, int64_t result)
@@ -235,6 +285,8 @@ static int64_t fat_io_resume(struct async_op *op, void *state, int64_t result)
 
 	if (s->step == FAT_STEP_WORK)
 		return result;
+	if (s->step == FAT_STEP_RA) /* the window it joined ended (or a cancel) */
+		return fat_io_done(s, result < 0 ? result : fat_io_serve(op, s));
 	if (s->step == FAT_STEP_RUN)
 		async_buf_unborrow(s->io.buf);
 	if (result < 0)
@@ -250,7 +302,17 @@ static const char *fat_io_waiting_on(const void *state)
 
 	return s->step == FAT_STEP_RUN	  ? "cluster run"
 	       : s->step == FAT_STEP_WORK ? "write worker"
+	       : s->step == FAT_STEP_RA	  ? "readahead window"
 					  : "FAT sector";
+}
+
+/* Only a read joined to a readahead window is pending in this frame itself. */
+static void fat_io_cancel(struct async_op *op, void *state)
+{
+	const struct fat_io *s = state;
+
+	if (s->step == FAT_STEP_RA)
+		fat_ra_unjoin(op);
 }
 
 const struct async_layer fat_io_layer = {
@@ -258,5 +320,6 @@ const struct async_layer fat_io_layer = {
     .state_size = sizeof(struct fat_io),
     .start = fat_io_start,
     .resume = fat_io_resume,
+    .cancel = fat_io_cancel,
     .waiting_on = fat_io_waiting_on,
 };

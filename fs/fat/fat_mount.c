@@ -193,6 +193,8 @@ static void fat_umount(struct vfs_mount *m)
 	unsigned long f;
 	bool busy;
 
+	fat_ra_drain(v);  /* its ops use the volume without a vnode reference */
+	fat_reap_wait(v); /* so do the reap ops of unlinked files closed last */
 	fat_lock(v);
 	if (fat_flush(v, true))
 		klog(LOG_WARN, "vfat: %s: write back at umount failed: data lost\n", v->dev->name);

@@ -121,24 +121,36 @@ static int removable(struct fat_node *dir, const struct fat_entry *e, bool is_di
 
 	if (d != is_dir)
 		return is_dir ? -ENOTDIR : -EISDIR;
+	if (!d)
+		return 0; /* an open file loses its name now, its clusters at its last close */
 	live = fat_node_find(dir->vol, e->where);
 	if (live) {
 		vnode_put(&live->vn);
-		return -EBUSY; /* open or a cwd: its clusters must stay (documented) */
+		return -EBUSY; /* a directory open or a cwd: its clusters must stay (documented) */
 	}
-	if (!d)
-		return 0;
 	tmp.first = entry_first(dir->vol, e->raw);
 	r = fat_dir_walk(&tmp, 0, any_entry_fn, NULL);
 	return r < 0 ? r : r ? -ENOTEMPTY : 0;
 }
 
-/* [V] Removes entry @e of @dir and frees its clusters. */
+/*
+ * [V] Removes entry @e of @dir and frees its clusters, or, when the file is
+ * open, leaves them to its node, which lives on without a name until its
+ * last reference goes (fat_release, fat_reap). A crash before that leaves
+ * its clusters allocated without an entry: lost clusters, which fsck frees.
+ */
 static int entry_remove(struct fat_node *dir, const struct fat_entry *e)
 {
+	struct fat_node *live = fat_node_find(dir->vol, e->where);
 	int err = fat_entry_erase(dir, e);
 
-	return err ? err : fat_chain_free(dir->vol, entry_first(dir->vol, e->raw));
+	if (!err && live)
+		fat_node_unlinked(live);
+	else if (!err)
+		err = fat_chain_free(dir->vol, entry_first(dir->vol, e->raw));
+	if (live)
+		vnode_put(&live->vn); /* maybe the last: then fat_reap frees the chain */
+	return err;
 }
 
 int fat_remove(struct vnode *dirv, const char *name, bool is_dir)

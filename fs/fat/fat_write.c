@@ -17,6 +17,8 @@
  * write time and the access date.
  */
 #include <fs/bcache.h>
+#include <kernel/console.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <uapi/errno.h>
 #include "fat_int.h"
@@ -35,11 +37,79 @@ void fat_lock(struct fat_vol *v)
 
 void fat_unlock(struct fat_vol *v)
 {
-	unsigned long f = spin_lock_irqsave(&v->guard);
+	unsigned long f;
+
+	fat_reap(v);
+	f = spin_lock_irqsave(&v->guard);
 
 	v->locked = false;
 	spin_unlock_irqrestore(&v->guard, f);
 	waitq_wake_one(&v->lock_wq);
+}
+
+/* ---- Unlinked files: their chains go after their last reference ---- */
+
+void fat_reap(struct fat_vol *v)
+{
+	struct fat_node *n;
+
+	while ((n = fat_dead_pop(v))) {
+		if (fat_chain_free(v, n->first))
+			klog(LOG_WARN, "vfat: %s: an unlinked file's clusters could not be freed\n",
+			     v->dev->name); /* lost clusters: fsck frees them */
+		if (!fat_ra_keep(n))
+			fat_node_free(n);
+	}
+}
+
+static int64_t reap_work(void *arg)
+{
+	struct fat_vol *v = arg;
+
+	fat_lock(v);
+	fat_unlock(v); /* which reaps */
+	return 0;
+}
+
+static int64_t reap_start(struct async_op *op, void *state)
+{
+	return async_work(op, reap_work, *(struct fat_vol **)state);
+}
+
+static const struct async_layer fat_reap_layer = {
+    .name = "fatreap",
+    .state_size = sizeof(struct fat_vol *),
+    .start = reap_start,
+};
+
+static void reap_done(struct async_op *op, int64_t res, void *arg)
+{
+	struct fat_vol *v = arg;
+
+	(void)op, (void)res;
+	__atomic_sub_fetch(&v->reapers, 1, __ATOMIC_RELEASE);
+}
+
+void fat_reap_soon(struct fat_vol *v)
+{
+	struct async_op *op = async_op_alloc(async_kernel_heap());
+	struct fat_vol **s = op ? async_push(op, &fat_reap_layer) : NULL;
+
+	if (!s) { /* no op: the next holder of the volume lock reaps (fat_unlock) */
+		if (op)
+			async_op_discard(op);
+		return;
+	}
+	*s = v;
+	__atomic_add_fetch(&v->reapers, 1, __ATOMIC_ACQ_REL);
+	if (async_op_submit_fn(op, reap_done, v)) /* freed the op: fat_unlock reaps */
+		__atomic_sub_fetch(&v->reapers, 1, __ATOMIC_RELEASE);
+}
+
+void fat_reap_wait(struct fat_vol *v)
+{
+	while (__atomic_load_n(&v->reapers, __ATOMIC_ACQUIRE))
+		thread_sleep_ns(1000000);
 }
 
 /* ---- The FAT ---- */
@@ -163,6 +233,35 @@ static int chain_nth(struct fat_vol *v, uint32_t first, uint64_t k, uint32_t *ou
 	return 0;
 }
 
+/* [V] Remembers that cluster @idx of @n's chain is @clus (@clus 0: forget). */
+static void wpos_set(struct fat_node *n, uint64_t idx, uint32_t clus)
+{
+	n->wpos_idx = (uint32_t)idx;
+	n->wpos_clus = clus;
+}
+
+/* [V] Is @n's remembered chain position usable for a walk to cluster index @k? */
+static bool wpos_before(const struct fat_node *n, uint64_t k)
+{
+	return n->wpos_clus && n->wpos_idx <= k && fat_cluster_ok(n->vol, n->wpos_clus);
+}
+
+/*
+ * [V] The @k-th cluster of @n's chain, walking from the remembered position
+ * when it is not past @k: sequential writes and appends then cost O(1) FAT
+ * entries per cluster instead of a walk of the whole chain per write.
+ */
+static int node_nth(struct fat_node *n, uint64_t k, uint32_t *out)
+{
+	bool near = wpos_before(n, k);
+	int err =
+	    chain_nth(n->vol, near ? n->wpos_clus : n->first, near ? k - n->wpos_idx : k, out);
+
+	if (!err)
+		wpos_set(n, k, *out);
+	return err;
+}
+
 /* ---- Boot sector, FSInfo, flush ---- */
 
 static int set_dirty_flag(struct fat_vol *v, bool dirty)
@@ -208,6 +307,7 @@ int fat_flush(struct fat_vol *v, bool clean)
 
 	if (!v->rw)
 		return 0;
+	fat_reap(v);
 	if (v->fsinfo) {
 		for (unsigned i = 0; i < 4; i++) {
 			b[i] = (uint8_t)(v->free_count >> (8 * i));
@@ -250,31 +350,54 @@ static int entry_update(struct fat_node *n)
 	return bcache_write(v->dev, lba, off, e, sizeof(e));
 }
 
-/* [V] Makes @n's chain exactly @want clusters long (allocating or freeing). */
+/* [V] Cuts @n's chain after cluster @last, the (@want - 1)-th (@last 0: frees it all). */
+static int chain_cut(struct fat_node *n, uint64_t want, uint32_t last, uint32_t c)
+{
+	struct fat_vol *v = n->vol;
+	int err;
+
+	wpos_set(n, 0, 0);
+	err = (last ? fat_set(v, last, fat_eoc(v)) : 0) ?: fat_chain_free(v, c);
+	if (!err && !last)
+		n->first = 0;
+	if (!err && last)
+		wpos_set(n, want - 1, last);
+	return err;
+}
+
+/*
+ * [V] Makes @n's chain exactly @want clusters long (allocating or freeing).
+ * The walk starts from the remembered position when it lies before @want, so
+ * an append walks only the clusters it adds, and leaves that position alone
+ * (growing keeps it valid): the write that follows starts from it, not from
+ * the first cluster. Without one it remembers the chain's last cluster.
+ */
 static int chain_resize(struct fat_node *n, uint64_t want)
 {
 	struct fat_vol *v = n->vol;
-	uint64_t have = 0;
-	uint32_t last = 0, next, c;
+	bool near = want && wpos_before(n, want - 1);
+	uint64_t have = near ? n->wpos_idx : 0, added;
+	uint32_t last = 0, next, c = near ? n->wpos_clus : n->first;
 	int err = 0;
 
-	for (c = n->first; fat_cluster_ok(v, c) && have <= v->clusters; have++) {
+	for (; fat_cluster_ok(v, c) && have <= v->clusters; have++) {
 		if (have == want) /* cut here: the previous cluster ends the chain */
-			return (last ? fat_set(v, last, fat_eoc(v)) : 0) ?: fat_chain_free(v, c) ?:
-			       (last ? 0 : (n->first = 0, 0));
+			return chain_cut(n, want, last, c);
 		err = fat_next_sync(v, c, &next);
 		if (err)
 			return err;
 		last = c;
 		c = fat_is_eoc(v, next) ? 0 : next;
 	}
-	for (uint64_t added = 0; have + added < want && !err; added++) {
+	for (added = 0; have + added < want && !err; added++) {
 		err = fat_cluster_alloc(v, &c);
 		if (!err)
 			err = last ? fat_set(v, last, c) : (n->first = c, 0);
 		if (!err)
 			last = c;
 	}
+	if (!near && last) /* else the position it started from still holds: the write's */
+		wpos_set(n, have + added - 1, last);
 	return err;
 }
 
@@ -291,7 +414,7 @@ static int zero_range(struct fat_node *n, uint64_t from, uint64_t to)
 		uint64_t in = from % BLK_SECTOR,
 			 len = BLK_SECTOR - in < to - from ? BLK_SECTOR - in : to - from;
 
-		err = chain_nth(v, n->first, from / cs, &c);
+		err = node_nth(n, from / cs, &c);
 		if (!err)
 			err = bcache_write(v->dev, fat_cluster_lba(v, c) + (from % cs) / BLK_SECTOR,
 					   (unsigned)in, zeros, len);
@@ -310,7 +433,8 @@ static int resize(struct fat_node *n, uint64_t size)
 
 	if (size > 0xffffffffu)
 		return -EFBIG;
-	fat_hint_set(n, 0, 0); /* the chain is about to change */
+	if (size < old)
+		fat_hint_set(n, 0, 0); /* the chain is about to lose clusters the hint may hold */
 	err = chain_resize(n, (size + cs - 1) / cs);
 	if (err == -ENOSPC) /* give back what was taken: the old length */
 		chain_resize(n, (old + cs - 1) / cs);
@@ -332,8 +456,9 @@ static int64_t write_data(struct fat_node *n, const struct vfs_io *io)
 {
 	struct fat_vol *v = n->vol;
 	uint64_t cs = (uint64_t)v->spc * BLK_SECTOR, pos = io->off, end = io->off + io->len;
+	uint64_t idx = pos / cs;
 	uint32_t c, next;
-	int err = chain_nth(v, n->first, pos / cs, &c);
+	int err = node_nth(n, idx, &c);
 
 	while (!err && pos < end) {
 		uint64_t in = pos % BLK_SECTOR;
@@ -347,8 +472,11 @@ static int64_t write_data(struct fat_node *n, const struct vfs_io *io)
 			if (!err && !fat_cluster_ok(v, next))
 				err = -EIO;
 			c = next;
+			idx++;
 		}
 	}
+	if (!err)
+		wpos_set(n, idx, c); /* the next write usually starts here */
 	return err ? err : (int64_t)io->len;
 }
 
@@ -365,6 +493,7 @@ int64_t fat_write_work(void *arg)
 	if (io->off + io->len > 0xffffffffu)
 		return -EFBIG;
 	fat_lock(v);
+	fat_ra_invalidate(n); /* readahead windows of the old data go, none starts meanwhile */
 	r = fat_writable(v);
 	if (!r && io->off + io->len > n->size)
 		r = resize(n, io->off + io->len);
@@ -378,6 +507,7 @@ int64_t fat_write_work(void *arg)
 		if (err)
 			r = err;
 	}
+	fat_ra_invalidate(n);
 	fat_unlock(v);
 	return r;
 }
@@ -390,7 +520,9 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 	if (!n->vol->rw)
 		return -EROFS;
 	fat_lock(n->vol);
+	fat_ra_invalidate(n);
 	err = fat_writable(n->vol) ?: resize(n, size);
+	fat_ra_invalidate(n);
 	fat_unlock(n->vol);
 	return err;
 }

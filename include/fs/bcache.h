@@ -22,7 +22,9 @@
  *                                           (the host harness: none after umount)
  *
  * The cache holds PARAM_BCACHE_BLOCKS sectors in a static array (no dynamic
- * allocation); the least recently used clean idle sector is replaced. Changes
+ * allocation), found through a static hash index on (device, sector); the
+ * least recently used clean idle sector is replaced. A write-back sends the
+ * dirty sectors that follow each other on the device in one request. Changes
  * stay in the cache (dirty) until bcache_sync, which runs at sync, umount,
  * poweroff, and whenever half the cache is dirty; a failed write back keeps
  * the sector dirty and returns the error.

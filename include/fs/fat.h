@@ -27,5 +27,7 @@ void fat_automount(void);
 /* Writes back every mounted FAT volume (sync); @clean also clears their dirty
  * flags (poweroff). Thread context. 0 or the first error. */
 int fat_sync_all(bool clean);
+/* The readahead counters: one line for `blkstat` (SYS_kinfo). */
+void fat_ra_report(void (*print)(void *arg, const char *fmt, ...), void *arg);
 
 #endif

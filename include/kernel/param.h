@@ -36,6 +36,8 @@
 #define PARAM_BCACHE_BLOCKS	512	     /* sectors in the filesystem sector cache (256 KiB) */
 #define PARAM_FAT_NODES		256	     /* FAT files and directories referenced at once */
 #define PARAM_FAT_CHECK_CLUSTERS (1u << 20) /* FAT chain check: clusters covered (2 bitmaps of 128 KiB) */
+#define PARAM_FAT_RA_WINDOWS	8	     /* FAT readahead windows, all volumes */
+#define PARAM_FAT_RA_BYTES	131072	     /* bytes of one readahead window (static: 1 MiB in all) */
 #define PARAM_TTY_LINE		4096 /* console line buffer; a longer line is delivered in parts */
 
 #endif

@@ -11,6 +11,7 @@
 #include <drivers/block.h>
 #include <drivers/pci.h>
 #include <fs/bcache.h>
+#include <fs/fat.h>
 #include <lib/fmt.h>
 #include <kernel/param.h>
 #include <kernel/pmm.h>
@@ -266,6 +267,7 @@ SYSCALL_DECL(kinfo)
 	case TIO_KINFO_BLKSTAT:
 		blk_report_stats(sink_vprint, &s);
 		bcache_report(sink_vprint, &s);
+		fat_ra_report(sink_vprint, &s);
 		break;
 	case TIO_KINFO_PCI:
 		pci_report(sink_vprint, &s);

@@ -8,6 +8,10 @@ FAT32 disk (512-byte clusters, as the issue's Linux figure) and a FAT12 floppy.
     BENCH fat12_floppy_1M_MiBps   dd bs=1M of a 1 MiB file on the floppy (the first run
                                   includes the motor spin-up; the median is a spun-up run)
 
+    BENCH fat32_append32M_dd64K_MiBps  dd if=/dev/zero bs=64K count=512 creating a 32 MiB file
+                                  on the same FAT32 volume (512 appends, each one allocating
+                                  128 clusters; dd's summary, one run)
+
     BENCH fat32_create1000_sync_ms  the guest program fatbench: 1,000 files of 100 bytes
                                   created (open O_CREAT, write, close) in a new directory,
                                   then sync; first create to end of sync, monotonic clock
@@ -34,6 +38,7 @@ RUNS = 3
 FILE_MIB = 32
 RUN_CLUSTERS = 16
 NFILES = 1000
+APPEND = "dd if=/dev/zero of=/mnt/hda/W32.BIN bs=64K count=%d" % (FILE_MIB * 16)
 ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
 
@@ -109,7 +114,7 @@ def fragment(t, image, name11):
 def images(t):
     hda = os.path.join(t.tmp, "hda.img")
     with open(hda, "wb") as f:
-        f.truncate(80 << 20)
+        f.truncate(128 << 20)
     sh(t, ["/usr/sbin/mkfs.fat", "-F", "32", "-s", "1", hda])
     data = os.path.join(t.tmp, "data.bin")
     with open(data, "wb") as f:
@@ -140,6 +145,7 @@ def bench(t):
     script = ["sha256sum /mnt/hda/SEQ.BIN /mnt/hda/FRAG.BIN"]
     for _, path in files:
         script += ["dd if=%s of=/dev/null bs=1M" % path] * RUNS
+    script += [APPEND, "sync", "ls -l /mnt/hda/W32.BIN"]
     script += ["mkdir /mnt/hda/NEW", "fatbench /mnt/hda/NEW %d" % NFILES]
     script += ["date +%s%N", "ls -l /mnt/hda/D1K > /dev/null", "date +%s%N"] * (RUNS + 1)
     script += ["ls /mnt/hda/D1K | wc -l", "ls /mnt/hda/NEW | wc -l"]
@@ -157,6 +163,10 @@ def bench(t):
             rates.append(int(m.group(1)) / float(m.group(2)) / (1 << 20))
         t.check(len(rates) == RUNS, "dd of %s: %d summaries, want %d" % (path, len(rates), RUNS))
         lines.append("BENCH %s_dd1M_MiBps %.1f MiB/s" % (name, statistics.median(rates)))
+    m = re.search(r"# %s\n(?:.*\n){2}(\d+) bytes .* copied, ([\d.]+) s" % re.escape(APPEND), r.out)
+    t.check(m and int(m.group(1)) == FILE_MIB << 20, "the append dd printed no summary")
+    lines.append("BENCH fat32_append32M_dd64K_MiBps %.1f MiB/s" %
+                 (int(m.group(1)) / float(m.group(2)) / (1 << 20)))
     return lines + many_files(t, r.out)
 
 

@@ -14,6 +14,7 @@ qprogs      += qtcpbig
 qprogs      += qaio
 qprogs      += qlink
 qprogs      += tcpaio
+qprogs      += fatra
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
