@@ -156,7 +156,7 @@ $(filter $(HOST_DIR)/fuzz/fat_%,$(FUZZ_BINS)): $(HOST_DIR)/fuzzo/fs/fat/fat_dire
 # kernel shims, memblk, the harness): the unit suite tests/host/unit/fat_host.c and the
 # fuzz target tests/host/fuzz/fat_image.c link it; its objects see the shim headers first.
 FAT_HOST_OBJS := fs/fat/fat.o fs/fat/fat_dir.o fs/fat/fat_io.o fs/fat/fat_mount.o \
-		 fs/fat/fat_name.o fs/fat/fat_ns.o fs/fat/fat_write.o fs/fat/fat_check.o fs/bcache/bcache.o \
+		 fs/fat/fat_name.o fs/fat/fat_ns.o fs/fat/fat_write.o fs/fat/fat_check.o fs/fat/fat_ra.o fs/bcache/bcache.o \
 		 lib/civil.o \
 		 tests/host/fat/kshim.o tests/host/fat/memblk.o tests/host/fat/fathost.o
 FAT_HOST_INC := -Itests/host/fat/include

@@ -168,6 +168,12 @@ void vfs_buf_copy_in(struct async_buf *buf, uint64_t boff, void *dst, size_t n)
 	buf_copy(buf, boff, dst, n, false);
 }
 
+/* The block layer's copy (drivers/block/block.c), which FAT readahead uses. */
+void blk_buf_copy(struct async_buf *buf, uint64_t boff, void *k, size_t n, bool to_buf)
+{
+	buf_copy(buf, boff, k, n, to_buf);
+}
+
 /* ---- Filesystem types ---- */
 
 static const struct vfs_fstype *fstypes[4];
