@@ -10,6 +10,7 @@
 qprogs      := qprobe fputest qbench
 qprogs      += flagprobe pbqtest vfsprobe qpipe blkbench blkprobe hog timeprobe qring qnet
 qprogs      += fatmeta fatbench
+qprogs      += blkrmw
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
