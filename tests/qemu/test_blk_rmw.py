@@ -69,5 +69,27 @@ def concurrent_partial_sector_writes_through_a_partition_and_its_disk_all_land(t
     check_image(t, out, before, read(hda), start + 40)
 
 
+@qtest.case
+def writes_cancelled_by_deadline_release_the_rmw_lock(t):
+    """Every write with a 1 ms deadline: some expire waiting for the disk's RMW mutex, reading or
+    writing back. Each must leave the mutex free: a later full run on the same sectors (and one
+    on other sectors) completes, and every write that reported success landed."""
+    hda = random_image(t, "hda.img", 4096)
+    before = read(hda)
+    out = session(t, {"hda": hda}, ["blkrmw -t 1 hda:100", "blkrmw hda:100", "blkrmw hda:300"],
+                  timeout=180)
+    counts = re.search(r"blkrmw: (\d+) done, (\d+) failed", out)
+    t.check(counts, "the deadline run printed no counts: %r" % out[-2000:])
+    sums = re.findall(r"blkrmw: (\d+) writes, (\d+) bytes differ", out)
+    t.check(len(sums) == 3, "not every blkrmw run finished: %r" % out[-2000:])
+    t.check(all(n == "0" for _, n in sums), "a read-back differs: %s" %
+            "\n".join(re.findall(r"^(?:mismatch|write) .*$", out, re.M)))
+    t.check(not re.search(r"^write \d+ result", out, re.M), "a write failed other than by "
+            "its deadline")
+    after = read(hda)
+    t.check(after == expected(expected(before, 100), 300),
+            "the image after poweroff differs from both full runs applied")
+
+
 if __name__ == "__main__":
     qtest.main("blk_rmw")
