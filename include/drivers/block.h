@@ -107,7 +107,7 @@ struct blk_dev {
 	 * Held by a byte-granular write (blkio.c) from reading a partial sector
 	 * until its patched copy is written back, so two read-modify-writes of
 	 * one sector cannot overwrite each other's bytes. Only a device without
-	 * a parent's is used: a partition's writes take its disk's.
+	 * a parent is used: a partition's writes take its disk's.
 	 */
 	struct async_mutex rmw; /* initialised by blk_register */
 };
