@@ -78,14 +78,14 @@ def writes_cancelled_by_deadline_release_the_rmw_lock(t):
     before = read(hda)
     out = session(t, {"hda": hda}, ["blkrmw -t 1 hda:100", "blkrmw hda:100", "blkrmw hda:300"],
                   timeout=180)
-    counts = re.search(r"blkrmw: (\d+) done, (\d+) failed", out)
+    counts = re.search(r"blkrmw: (\d+) done, (\d+) failed or short", out)
     t.check(counts, "the deadline run printed no counts: %r" % out[-2000:])
     sums = re.findall(r"blkrmw: (\d+) writes, (\d+) bytes differ", out)
     t.check(len(sums) == 3, "not every blkrmw run finished: %r" % out[-2000:])
     t.check(all(n == "0" for _, n in sums), "a read-back differs: %s" %
             "\n".join(re.findall(r"^(?:mismatch|write) .*$", out, re.M)))
     t.check(not re.search(r"^write \d+ result", out, re.M), "a write failed other than by "
-            "its deadline")
+            "its deadline (or came back short without one)")
     after = read(hda)
     t.check(after == expected(expected(before, 100), 300),
             "the image after poweroff differs from both full runs applied")
