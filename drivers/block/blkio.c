@@ -5,10 +5,13 @@
  * The range is walked in steps, each one device request pushed below this
  * frame, re-armed from resume until the range is done:
  *
+ *   RMW_LOCK       a write starts or ends inside a sector: wait for the disk's
+ *                  RMW mutex (blk_dev.rmw) as an async frame, then ->
  *   PARTIAL_READ   the range starts or ends inside a sector: read that sector
  *                  into a bounce sector (static pool); a read copies its part
  *                  out and is done with the step; a write patches it ->
- *   PARTIAL_WRITE  writes the patched bounce sector back
+ *   PARTIAL_WRITE  writes the patched bounce sector back, then unlocks the
+ *                  mutex (so a long write does not hold it over whole sectors)
  *   WHOLE          every whole sector up to the next partial one, straight
  *                  between the device and the caller's buffer (DMA into user
  *                  pages), split by blk_push() when longer than the device takes
@@ -17,15 +20,32 @@
  * or the error when nothing was done. Reads past the end give 0 bytes, writes
  * past the end -ENOSPC, as on Linux.
  *
- * Read-modify-write is not atomic against a concurrent write to the same
- * sector through another file: like a raw Linux device without O_DIRECT
- * alignment, the later write of the whole sector wins.
+ * Ordering of partial-sector writes: each read-modify-write holds the RMW
+ * mutex of the disk (the partition's parent for a partition, so hda1 and hda
+ * share one) from its read to the end of its write-back, so concurrent
+ * partial writes of one sector, through any file or device name of that disk,
+ * all land, in the mutex's FIFO order. The mutex is an async one: a waiting
+ * write holds no thread, no spinlock and no bounce sector. It is per disk, not
+ * per sector: partial writes to different sectors of one disk are serialized
+ * too (whole-sector writes and reads are not, and keep their fast path).
+ * Not covered: a whole-sector write racing with a partial write of the same
+ * sector can be undone by the RMW's write-back of the old bytes; and md and
+ * loop devices lock their own mutex, not their members' (a partial write to
+ * /dev/md0 is not ordered against one to a member disk directly). A read
+ * racing with an RMW sees the sector before or after it: each device request
+ * moves whole sectors.
  */
 #include <drivers/block.h>
 #include <kernel/list.h>
 #include <uapi/errno.h>
 
-enum blkio_step { BLKIO_NONE, BLKIO_PARTIAL_READ, BLKIO_PARTIAL_WRITE, BLKIO_WHOLE };
+enum blkio_step {
+	BLKIO_NONE,
+	BLKIO_RMW_LOCK,
+	BLKIO_PARTIAL_READ,
+	BLKIO_PARTIAL_WRITE,
+	BLKIO_WHOLE
+};
 
 struct blk_bounce {
 	unsigned char data[BLK_SECTOR];
@@ -40,12 +60,31 @@ struct blkio {
 	struct blk_bounce *bounce; /* [O] taken for the first partial step */
 	struct async_buf *bbuf;	   /* [O] the bounce as a buffer */
 	uint8_t step;		   /* [O] enum blkio_step */
+	bool rmw_locked;	   /* [O] holds blkio_rmw_mutex() */
 };
 ASYNC_FRAME_STATE_CHECK(struct blkio);
 
 static struct blk_dev *blkio_dev(const struct blkio *s)
 {
 	return container_of(s->io.vn, struct blk_dev, vn);
+}
+
+/* The disk's mutex: partitions translate to their parent, so they share it. */
+static struct async_mutex *blkio_rmw_mutex(const struct blkio *s)
+{
+	struct blk_dev *d = blkio_dev(s);
+
+	while (d->parent)
+		d = d->parent;
+	return &d->rmw;
+}
+
+static void blkio_rmw_unlock(struct blkio *s)
+{
+	if (!s->rmw_locked)
+		return;
+	s->rmw_locked = false;
+	async_mutex_unlock(blkio_rmw_mutex(s));
 }
 
 static int blkio_get_bounce(struct blkio *s)
@@ -94,21 +133,32 @@ static int64_t blkio_push(struct async_op *op, struct blkio *s, uint64_t lba, ui
 	return ASYNC_CALL;
 }
 
+/* Reads the sector at s->pos into the bounce (a write holds the RMW mutex). */
+static int64_t blkio_partial_read(struct async_op *op, struct blkio *s)
+{
+	int64_t err = blkio_get_bounce(s);
+
+	if (err)
+		return err;
+	s->step = BLKIO_PARTIAL_READ;
+	return blkio_push(op, s, s->pos / BLK_SECTOR, 1, false, s->bbuf, 0);
+}
+
 /* The next step from s->pos, or the final result. */
 static int64_t blkio_next(struct async_op *op, struct blkio *s)
 {
 	uint64_t in = s->pos % BLK_SECTOR, lba = s->pos / BLK_SECTOR;
-	int64_t err;
 
 	if (s->pos == s->end || async_op_cancel_reason(op))
 		return (int64_t)(s->pos - s->io.off);
 	if (in || s->end - s->pos < BLK_SECTOR) {
-		err = blkio_get_bounce(s);
-		if (err)
-			return err;
-		s->step = BLKIO_PARTIAL_READ;
 		s->step_len = BLK_SECTOR - in < s->end - s->pos ? BLK_SECTOR - in : s->end - s->pos;
-		return blkio_push(op, s, lba, 1, false, s->bbuf, 0);
+		if (s->io.write) {
+			/* Before the bounce: a waiting write holds none. */
+			s->step = BLKIO_RMW_LOCK;
+			return async_mutex_lock(blkio_rmw_mutex(s), op);
+		}
+		return blkio_partial_read(op, s);
 	}
 	s->step = BLKIO_WHOLE;
 	s->step_len = (s->end - s->pos) / BLK_SECTOR * BLK_SECTOR;
@@ -135,6 +185,7 @@ static int64_t blkio_partial(struct async_op *op, struct blkio *s)
 
 static int64_t blkio_done(struct blkio *s, int64_t result)
 {
+	blkio_rmw_unlock(s);
 	blkio_put_bounce(s);
 	if (result < 0 && s->pos > s->io.off)
 		return (int64_t)(s->pos - s->io.off);
@@ -158,17 +209,22 @@ static int64_t blkio_start(struct async_op *op, void *state)
 static int64_t blkio_resume(struct async_op *op, void *state, int64_t result)
 {
 	struct blkio *s = state;
-	struct async_buf *used = s->step == BLKIO_WHOLE ? s->io.buf : s->bbuf;
 	int64_t r;
 
-	async_buf_unborrow(used);
-	if (result < 0)
+	if (s->step != BLKIO_RMW_LOCK)
+		async_buf_unborrow(s->step == BLKIO_WHOLE ? s->io.buf : s->bbuf);
+	if (result < 0) /* a cancelled RMW_LOCK wait does not hold the mutex */
 		return blkio_done(s, result);
 	switch (s->step) {
+	case BLKIO_RMW_LOCK:
+		s->rmw_locked = true;
+		r = blkio_partial_read(op, s);
+		break;
 	case BLKIO_PARTIAL_READ:
 		r = blkio_partial(op, s);
 		break;
 	case BLKIO_PARTIAL_WRITE:
+		blkio_rmw_unlock(s);
 		s->pos += s->step_len;
 		r = blkio_next(op, s);
 		break;
@@ -184,6 +240,8 @@ static const char *blkio_waiting_on(const void *state)
 {
 	const struct blkio *s = state;
 
+	if (s->step == BLKIO_RMW_LOCK)
+		return "sector RMW lock";
 	return s->step == BLKIO_WHOLE ? "sectors" : "partial sector";
 }
 

@@ -48,6 +48,7 @@ int blk_register(struct blk_dev *d)
 	if (!err && blk_ndevs == BLK_DEVS_MAX)
 		err = -ENOSPC;
 	if (!err) {
+		async_mutex_init(&d->rmw);
 		d->vn = (struct vnode){.ops = &blk_vnode_ops,
 				       .ino = 1000 + blk_ndevs,
 				       .mode = S_IFBLK | 0660,

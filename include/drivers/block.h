@@ -24,6 +24,9 @@
  * dev->max_sectors are split into a join of children, each with its own blk frame.
  * Byte-granular I/O (devfs files) lives in the "blkio" frame: partial sectors go
  * through a bounce sector taken from a static pool, read-modify-write for writes.
+ * Partial-sector writes are serialized per disk (blk_dev.rmw, an async mutex
+ * held only while one sector is read, patched and written back); whole-sector
+ * writes and all reads do not take it.
  *
  * Do not: submit a request whose buffer range is shorter than count * 512
  * (-EINVAL), or register a device twice.
@@ -100,6 +103,13 @@ struct blk_dev {
 	void *priv;		   /* [I] the driver's */
 	struct vnode vn;	   /* [I] /dev/NAME */
 	struct blk_stats st;	   /* [a] */
+	/*
+	 * Held by a byte-granular write (blkio.c) from reading a partial sector
+	 * until its patched copy is written back, so two read-modify-writes of
+	 * one sector cannot overwrite each other's bytes. Only a device without
+	 * a parent is used: a partition's writes take its disk's.
+	 */
+	struct async_mutex rmw; /* initialised by blk_register */
 };
 
 void blk_queue_init(struct blk_queue *q, unsigned depth);
