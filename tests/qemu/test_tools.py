@@ -119,12 +119,15 @@ def text_tools_match_coreutils(t):
 
 @qtest.case
 def system_tools_report(t):
-    """ps lists the shell and itself with state and ops (one for a process
-    with a parked op); free, uptime and
+    """ps lists the shells and itself with state and ops (one for a process
+    with a parked op): run as `sh -c ps`, so the outer shell has been in
+    waitpid for the inner one's whole start-up when ps samples it (a ps
+    spawned straight from the shell can run before the shell reaches
+    waitpid on a loaded machine, and see it R); free, uptime and
     df -h print their layouts with plausible numbers; ls -a shows . and .."""
-    out = shell(t, ["ps", "free", "uptime", "df -h", "ls -a /tmp", "mkdir /tmp/d", "ls -a /tmp",
+    out = shell(t, ["sh -c ps", "free", "uptime", "df -h", "ls -a /tmp", "mkdir /tmp/d", "ls -a /tmp",
                     "qprobe park &", "sleep 1", "ps", "sleep 2"])
-    ps = output_of(t, out, "ps")
+    ps = output_of(t, out, "sh -c ps")
     t.check(ps.startswith("  PID  PPID STAT  OPS NAME\n"), "ps header: %r" % ps)
     t.check(re.search(r"^\s+\d+\s+\d+ S\s+\d+ sh$", ps, re.M), "ps: sh sleeping: %r" % ps)
     t.check(re.search(r"^\s+\d+\s+\d+ R\s+0 ps$", ps, re.M), "ps: ps running: %r" % ps)
