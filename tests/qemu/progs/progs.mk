@@ -15,6 +15,7 @@ qprogs      += qaio
 qprogs      += qlink
 qprogs      += tcpaio
 qprogs      += fatra
+qprogs      += fatconc
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
