@@ -3,20 +3,31 @@
  *
  * Each slot is one sector of one device. States, under bc_lock:
  *
- *   EMPTY --slot_claim()--> LOADING --slot_finish(ok, last loader)--> VALID
- *     ^                        |                                        |
- *     +-- slot_finish(error) --+        slot_claim() of another sector -+
+ *   EMPTY --slot_claim()--> LOADING --slot_finish(ok)--------------> VALID
+ *     ^                        |                                      |
+ *     +-- slot_finish(error, --+      slot_claim() of another sector -+
+ *         last loader)               (once it has no loaders left)
  *
  * A sector is read without holding bc_lock (blk_rw_sync sleeps, a fill frame
- * waits for the device). Two readers that miss the same sector both become
- * its loaders and both read it into the slot: they write the same bytes, and
- * the slot turns VALID when the last of them is done (or EMPTY if any
- * failed). Nobody copies from a LOADING slot and a slot with loaders is never
- * reclaimed, so a reader never sees a half-read sector.
+ * waits for the device). Readers that miss the same sector while it is
+ * LOADING all become its loaders and each reads it into the slot: they write
+ * the same bytes. The slot turns VALID as soon as the FIRST of them succeeds
+ * (its read wrote the whole sector), not when the last is done: with many
+ * readers of one cold sector (async READs of one file, each going back to
+ * the cache after its fill) a loader that finished joined again before the
+ * others were done, the count never reached zero, and the slot stayed
+ * LOADING for ever while its sector was read again and again (a livelock
+ * that stalled httpd on a FAT disk). Once VALID, nobody joins (slot_claim
+ * answers "cached"), so the loaders still in flight drain: they only rewrite
+ * the bytes already there. A slot with loaders is never reclaimed and never
+ * modified (a late read would overwrite the change: modify waits for it);
+ * nobody copies from a LOADING slot, so a reader never sees a half-read
+ * sector. The slot turns EMPTY only when every loader failed.
  */
 #include <drivers/block.h>
 #include <fs/bcache.h>
 #include <kernel/param.h>
+#include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <uapi/errno.h>
@@ -27,8 +38,7 @@ struct bc_slot {
 	struct blk_dev *dev;		/* [C] valid unless EMPTY */
 	uint64_t lba;			/* [C] */
 	uint64_t used;			/* [C] LRU tick of the last hit or fill */
-	unsigned loaders;		/* [C] reads in flight into @data, > 0 iff LOADING */
-	bool failed;			/* [C] one of the loaders failed */
+	unsigned loaders;		/* [C] reads in flight into @data (> 0 if LOADING) */
 	bool dirty;			/* [C] changed since read or written back (VALID only) */
 	bool writing;			/* [C] being written back: not reclaimed meanwhile */
 	int16_t hnext;			/* [C] next slot (index + 1, 0: none) in its hash bucket */
@@ -43,8 +53,9 @@ struct bc_fill {
 };
 ASYNC_FRAME_STATE_CHECK(struct bc_fill);
 
-#define BC_RUN_MAX 64	/* sectors of one write-back request (32 KiB) */
-#define BC_HASH	   1024 /* buckets of the (dev, lba) index, a power of two */
+#define BC_RUN_MAX	       64     /* sectors of one write-back request (32 KiB) */
+#define BC_HASH		       1024   /* buckets of the (dev, lba) index, a power of two */
+#define BC_LATE_LOADER_WAIT_NS 100000 /* a write's poll for late loaders of its sector */
 _Static_assert(PARAM_BCACHE_BLOCKS < 32767, "slot numbers + 1 fit the index's int16_t");
 
 static struct bc_slot bc_slots[PARAM_BCACHE_BLOCKS]; /* [C] */
@@ -109,6 +120,8 @@ static struct bc_slot *__victim(void)
 	for (unsigned i = 0; i < PARAM_BCACHE_BLOCKS; i++) {
 		struct bc_slot *s = &bc_slots[i];
 
+		if (s->loaders)
+			continue; /* a read still writes into it */
 		if (s->state == BC_EMPTY)
 			return s;
 		if (s->state == BC_VALID && !s->dirty && !s->writing &&
@@ -146,22 +159,26 @@ static int slot_claim(struct blk_dev *dev, uint64_t lba, struct bc_slot **out)
 	return r;
 }
 
-/* A loader of @s is done with @result (bytes or -errno): 0 or the error. */
+/*
+ * A loader of @s is done with @result (bytes or -errno): 0 when the sector is
+ * cached (by this read or another loader's), else the error.
+ */
 static int slot_finish(struct bc_slot *s, int64_t result)
 {
 	unsigned long f = spin_lock_irqsave(&bc_lock);
 	int err = result < 0 ? (int)result : 0;
 
-	if (err) {
-		s->failed = true;
+	s->loaders--;
+	if (err)
 		bc_errors++;
-	}
-	if (--s->loaders == 0) {
-		s->state = s->failed ? BC_EMPTY : BC_VALID;
+	if (!err && s->state == BC_LOADING) {
+		s->state = BC_VALID; /* this read wrote the whole sector */
 		s->used = ++bc_tick;
+	} else if (err && s->state == BC_LOADING && s->loaders == 0) {
+		s->state = BC_EMPTY; /* every loader failed */
 	}
-	if (!err && s->failed)
-		err = -EIO; /* another read of the same sector failed */
+	if (s->state == BC_VALID)
+		err = 0; /* a late loader's failure: the sector is there anyway */
 	spin_unlock_irqrestore(&bc_lock, f);
 	return err;
 }
@@ -242,14 +259,19 @@ int bcache_read(struct blk_dev *dev, uint64_t lba, unsigned off, void *dst, size
 	return -EAGAIN; /* the cache is thrashing: let the caller fail the request */
 }
 
-/* [C] Applies a change to the cached sector if it is VALID: true if done. */
-static bool __modify(struct blk_dev *dev, uint64_t lba, unsigned off, size_t n, const void *src,
-		     struct async_buf *buf, uint64_t boff)
+/*
+ * [C] Applies a change to the cached sector if it is VALID: 1 if done, 0 if
+ * it is not cached, -EBUSY while a late loader's read still writes into it.
+ */
+static int __modify(struct blk_dev *dev, uint64_t lba, unsigned off, size_t n, const void *src,
+		    struct async_buf *buf, uint64_t boff)
 {
 	struct bc_slot *s = __find(dev, lba);
 
 	if (!s || s->state != BC_VALID)
-		return false;
+		return 0;
+	if (s->loaders)
+		return -EBUSY;
 	if (buf)
 		vfs_buf_copy_in(buf, boff, s->data + off, n);
 	else if (src)
@@ -260,7 +282,7 @@ static bool __modify(struct blk_dev *dev, uint64_t lba, unsigned off, size_t n, 
 		bc_dirty++;
 	s->dirty = true;
 	s->used = ++bc_tick;
-	return true;
+	return 1;
 }
 
 static int modify(struct blk_dev *dev, uint64_t lba, unsigned off, size_t n, const void *src,
@@ -268,17 +290,21 @@ static int modify(struct blk_dev *dev, uint64_t lba, unsigned off, size_t n, con
 {
 	bool whole = off == 0 && n == BLK_SECTOR;
 	unsigned long f;
-	bool done;
-	int err;
+	int done, err;
 
 	if (off > BLK_SECTOR || n > BLK_SECTOR - off)
 		return -EINVAL;
-	for (unsigned tries = 0; tries < 8; tries++) {
+	for (unsigned tries = 0; tries < 8;) {
 		f = spin_lock_irqsave(&bc_lock);
 		done = __modify(dev, lba, off, n, src, buf, boff);
 		spin_unlock_irqrestore(&bc_lock, f);
-		if (done)
+		if (done == 1)
 			return bc_dirty > PARAM_BCACHE_BLOCKS / 2 ? bcache_sync(dev) : 0;
+		if (done == -EBUSY) { /* a device read ends soon and nobody joins a VALID slot */
+			thread_sleep_ns(BC_LATE_LOADER_WAIT_NS);
+			continue;
+		}
+		tries++;
 		err = slot_load(dev, lba, whole);
 		if (err)
 			return err;
@@ -448,7 +474,7 @@ void bcache_forget(struct blk_dev *dev)
 
 	for (unsigned i = 0; i < PARAM_BCACHE_BLOCKS; i++)
 		if (bc_slots[i].dev == dev && bc_slots[i].state == BC_VALID && !bc_slots[i].dirty &&
-		    !bc_slots[i].writing)
+		    !bc_slots[i].writing && !bc_slots[i].loaders)
 			bc_slots[i].state = BC_EMPTY;
 	spin_unlock_irqrestore(&bc_lock, f);
 }
@@ -478,7 +504,7 @@ void bcache_usage(struct blk_dev *dev, struct bcache_usage *u)
 			continue;
 		u->cached++;
 		u->dirty += s->dirty;
-		u->busy += s->state == BC_LOADING || s->writing;
+		u->busy += s->loaders || s->writing;
 	}
 	spin_unlock_irqrestore(&bc_lock, f);
 }

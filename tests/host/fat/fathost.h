@@ -18,6 +18,9 @@
  * The device: every request is checked as the block layer checks it (past
  * the end: -EINVAL; a buffer too short: -EINVAL; read-only: -EROFS) and
  * completes at once; a request touching sector @fail_lba fails with -EIO.
+ * With @hold set, a read request instead waits (its frame pending, up to
+ * MEMBLK_HELD of them) until memblk_release() completes the oldest one:
+ * tests of what overlaps while a device read is in flight.
  * Single-threaded use: one mount at a time per device.
  */
 #ifndef TESTS_HOST_FAT_FATHOST_H
@@ -28,16 +31,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define MEMBLK_HELD 8 /* read requests a held device keeps pending */
+
+struct memblk_held {
+	struct async_op *op; /* the pending request's op */
+	uint32_t token;	     /* its pending period */
+	struct blk_rq rq;    /* the request */
+};
+
 struct memblk {
 	struct blk_dev dev;
 	unsigned char *mem;	     /* dev.sectors * BLK_SECTOR bytes */
 	uint64_t fail_lba;	     /* requests touching it fail with -EIO; UINT64_MAX: none */
 	unsigned long reads, writes; /* requests that reached the memory */
 	unsigned long failed;	     /* requests failed because of @fail_lba */
+	bool hold;		     /* reads wait for memblk_release() */
+	unsigned nheld;		     /* pending reads in @held, oldest first */
+	struct memblk_held held[MEMBLK_HELD];
 };
 
 int memblk_init(struct memblk *m, const char *name, uint64_t sectors);
 void memblk_destroy(struct memblk *m);
+/* Completes the oldest held read (copies, then completes its op): 0, or -ENOENT if none. */
+int memblk_release(struct memblk *m);
 
 void fathost_init(void);
 void fathost_set_clock(int64_t realtime_ns);

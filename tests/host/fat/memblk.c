@@ -94,9 +94,14 @@ static int64_t memblk_start(struct async_op *op, void *state)
 	size_t n = (size_t)rq->count * BLK_SECTOR;
 	int err = rq_check(m, rq->lba, rq->count, rq->write);
 
-	(void)op;
 	if (err)
 		return err;
+	if (!rq->write && m->hold) {
+		if (m->nheld == MEMBLK_HELD)
+			return -EBUSY;
+		m->held[m->nheld++] = (struct memblk_held){op, async_op_token(op), *rq};
+		return ASYNC_PENDING;
+	}
 	if (rq->write) {
 		vfs_buf_copy_in(rq->buf, rq->boff, at, n);
 		m->writes++;
@@ -105,6 +110,21 @@ static int64_t memblk_start(struct async_op *op, void *state)
 		m->reads++;
 	}
 	return (int64_t)n;
+}
+
+int memblk_release(struct memblk *m)
+{
+	struct memblk_held h;
+
+	if (!m->nheld)
+		return -ENOENT;
+	h = m->held[0];
+	memmove(m->held, m->held + 1, --m->nheld * sizeof(m->held[0]));
+	vfs_buf_copy_out(h.rq.buf, h.rq.boff, m->mem + h.rq.lba * BLK_SECTOR,
+			 (size_t)h.rq.count * BLK_SECTOR);
+	m->reads++;
+	async_op_complete(h.op, h.token, (int64_t)h.rq.count * BLK_SECTOR);
+	return 0;
 }
 
 static const struct async_layer memblk_layer = {

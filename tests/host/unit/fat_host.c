@@ -7,6 +7,9 @@
 #include "../fat/fathost.h"
 #include "utest.h"
 
+#include <async/async.h>
+#include <fs/bcache.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +383,96 @@ static void test_dirty_flag_of_fat16_in_fat32_layout_leaves_fat_size_alone(void)
 	memblk_destroy(&m);
 }
 
+/* A layer whose one step makes sector @lba of @dev cached through a "bcache" fill frame. */
+struct fill_probe {
+	struct blk_dev *dev;
+	uint64_t lba;
+};
+ASYNC_FRAME_STATE_CHECK(struct fill_probe);
+
+static int64_t fill_probe_start(struct async_op *op, void *state)
+{
+	struct fill_probe *s = state;
+	int64_t r = bcache_push_fill(op, s->dev, s->lba);
+
+	return r == ASYNC_CALL || r < 0 ? r : 0;
+}
+
+static int64_t fill_probe_resume(struct async_op *op, void *state, int64_t result)
+{
+	(void)op;
+	(void)state;
+	return result;
+}
+
+static const struct async_layer fill_probe_layer = {
+    .name = "fillprobe",
+    .state_size = sizeof(struct fill_probe),
+    .start = fill_probe_start,
+    .resume = fill_probe_resume,
+};
+
+struct fill_done {
+	int done;
+	int64_t result;
+};
+
+static void fill_done(struct async_op *op, int64_t result, void *arg)
+{
+	struct fill_done *d = arg;
+
+	(void)op;
+	d->result = result;
+	d->done = 1;
+}
+
+static void fill_submit(struct memblk *m, uint64_t lba, struct fill_done *d)
+{
+	struct async_op *op = async_op_alloc(NULL);
+	struct fill_probe *s = op ? async_push(op, &fill_probe_layer) : NULL;
+
+	UT_ASSERT(s != NULL);
+	*s = (struct fill_probe){&m->dev, lba};
+	UT_EQ(async_op_submit_fn(op, fill_done, d), 0);
+}
+
+/*
+ * Two fills of one cold sector overlap (the second joins the first as a
+ * loader): once the first device read is done the sector must be cached,
+ * while the second is still in flight. It was cached only when the last
+ * loader was done, so readers of one cold sector that kept joining (async
+ * READs of one FAT file) kept it loading for ever.
+ */
+static void test_sector_is_cached_when_its_first_overlapping_fill_ends(void)
+{
+	struct fill_done a = {0}, b = {0};
+	struct bcache_usage u;
+	unsigned char got[BLK_SECTOR];
+	struct memblk m;
+
+	UT_EQ(memblk_init(&m, "hdz", 64), 0);
+	for (unsigned i = 0; i < BLK_SECTOR; i++)
+		m.mem[7 * BLK_SECTOR + i] = (unsigned char)(i * 7 + 3);
+	m.hold = true;
+	fill_submit(&m, 7, &a);
+	fill_submit(&m, 7, &b);
+	UT_EQ(m.nheld, 2u); /* both are its loaders, each with a device read */
+	UT_EQ(bcache_try_read(&m.dev, 7, 0, got, sizeof(got)), -EAGAIN);
+	UT_EQ(memblk_release(&m), 0);
+	UT_ASSERT(a.done && a.result == 0);
+	UT_ASSERT(!b.done);
+	UT_EQ(bcache_try_read(&m.dev, 7, 0, got, sizeof(got)), 0);
+	UT_ASSERT(!memcmp(got, m.mem + 7 * BLK_SECTOR, BLK_SECTOR));
+	bcache_usage(&m.dev, &u);
+	UT_EQ(u.busy, 1u); /* the late read still writes into it: not reclaimed meanwhile */
+	UT_EQ(memblk_release(&m), 0);
+	UT_ASSERT(b.done && b.result == 0);
+	bcache_usage(&m.dev, &u);
+	UT_EQ(u.busy, 0u);
+	bcache_forget(&m.dev);
+	memblk_destroy(&m);
+}
+
 static const struct utest tests[] = {
     UTEST(test_mkfs_fat12_image_mounts_and_reads_files),
     UTEST(test_writes_pass_fsck_and_read_back_with_mtools),
@@ -390,5 +483,6 @@ static const struct utest tests[] = {
     UTEST(test_chain_loop_mounts_read_only),
     UTEST(test_create_at_end_mark_keeps_stale_entries_hidden),
     UTEST(test_dirty_flag_of_fat16_in_fat32_layout_leaves_fat_size_alone),
+    UTEST(test_sector_is_cached_when_its_first_overlapping_fill_ends),
 };
 UTEST_MAIN("fat_host", tests)

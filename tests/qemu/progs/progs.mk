@@ -16,6 +16,7 @@ qprogs      += qlink
 qprogs      += tcpaio
 qprogs      += fatra
 qprogs      += blkrmw
+qprogs      += fatconc
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
