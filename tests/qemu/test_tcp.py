@@ -205,7 +205,7 @@ def guest_connect_refused_and_reset_end_the_ops_with_errors(t):
     lsock.bind(("127.0.0.1", 0))
     lsock.listen(1)
     lsock.settimeout(120)
-    s.send("sleep 20 | nc 10.0.2.2 %d; echo nc-reset $?\n" % lsock.getsockname()[1])
+    s.send("sleep 8 | nc 10.0.2.2 %d; echo nc-reset $?\n" % lsock.getsockname()[1])
     conn, _ = lsock.accept()
     time.sleep(2)  # the guest's RECV is pending by now (and if not, it meets the reset)
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
