@@ -242,6 +242,7 @@ def fetch_concurrently(t, port, nclients):
     results = [None] * nclients
     start = time.monotonic()
     conns = open_all(port, nclients, results)
+    opened = time.monotonic() - start
     threads = [threading.Thread(target=fetch_one, args=(c, names[i % len(names)], results, i),
                                 daemon=True) for i, c in enumerate(conns) if c]
     for th in threads:
@@ -251,7 +252,8 @@ def fetch_concurrently(t, port, nclients):
     bad = ["%d (%s): %s" % (i, names[i % len(names)],
                             r or "no answer within %d s" % FETCH_LIMIT)
            for i, r in enumerate(results) if r != "ok"]
-    print("%d connections in %.1f s, %d failed" % (nclients, time.monotonic() - start, len(bad)))
+    print("%d connections in %.1f s (opened in %.1f s), %d failed" %
+          (nclients, time.monotonic() - start, opened, len(bad)))
     t.check(not bad, "%d of %d connections failed; first: %s" % (len(bad), nclients,
                                                                    "; ".join(bad[:3])))
 
