@@ -41,7 +41,7 @@
 #define HTTPD_SLOTS_MAX 4096  /* asked of the kernel first; halved until accepted */
 #define HTTPD_CHUNK	16384 /* bytes per read/send of a file */
 #define HTTPD_NCHUNKS	64    /* registered chunks; connections beyond use plain buffers */
-#define HTTPD_BACKLOG	64
+#define HTTPD_BACKLOG	128 /* the most the kernel grants (sys_net.c) */
 #define SLOT_ACCEPT	0
 #define HTTPD_REARM_NS	100000000ULL /* retry period while ACCEPT cannot be armed */
 #define HTTPD_FDS_PROBE 1024	     /* descriptors counted at most by fd_room() */
