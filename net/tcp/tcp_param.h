@@ -9,7 +9,7 @@
 #define TCP_SOCKS_MAX 256 /* control blocks: listeners, connections, TIME_WAIT (no rings) */
 #endif
 #ifndef TCP_RINGS_MAX
-#define TCP_RINGS_MAX 64 /* send+receive rings: two per connection (4 MiB) */
+#define TCP_RINGS_MAX 448 /* send+receive rings: two per connection, 224 connections (28 MiB) */
 #endif
 #ifndef TCP_RING_SIZE
 #define TCP_RING_SIZE 65536 /* bytes per ring: the largest window we advertise */

@@ -41,7 +41,7 @@
 #define HTTPD_SLOTS_MAX 4096  /* asked of the kernel first; halved until accepted */
 #define HTTPD_CHUNK	16384 /* bytes per read/send of a file */
 #define HTTPD_NCHUNKS	64    /* registered chunks; connections beyond use plain buffers */
-#define HTTPD_BACKLOG	64
+#define HTTPD_BACKLOG	128 /* the most the kernel grants (sys_net.c) */
 #define SLOT_ACCEPT	0
 #define HTTPD_REARM_NS	100000000ULL /* retry period while ACCEPT cannot be armed */
 #define HTTPD_FDS_PROBE 1024	     /* descriptors counted at most by fd_room() */
@@ -79,6 +79,7 @@ struct httpd {
 	unsigned nconns;     /* connections open */
 	unsigned conns_max;  /* accepted at once: the descriptors left, minus files' share */
 	unsigned nfiles;     /* files open for responses */
+	unsigned files_max;  /* their share: conns_max + files_max <= the descriptors left */
 	unsigned nwaiting;   /* connections in C_WAIT_FD */
 	int fd_freed;	     /* a descriptor was closed: retry the C_WAIT_FD ones */
 	unsigned char chunk_used[HTTPD_NCHUNKS];
@@ -254,7 +255,8 @@ static int respond(unsigned slot, const struct http_req *req)
 
 	if (req->method == HTTP_OTHER)
 		return respond_simple(slot, 405, keep, 0);
-	c->file = open_target(req, path, &st, &status);
+	/* Past the files' share, the descriptor may be the one an armed ACCEPT will install. */
+	c->file = srv.nfiles >= srv.files_max ? -EMFILE : open_target(req, path, &st, &status);
 	if (c->file == -EMFILE || c->file == -ENFILE) {
 		c->file = -1;
 		if (srv.nfiles)
@@ -499,6 +501,7 @@ static int setup(uint16_t port)
 	srv.conns_max = room - (room / 4 ? room / 4 : 1);
 	if (srv.conns_max > srv.nslots - 1)
 		srv.conns_max = srv.nslots - 1;
+	srv.files_max = room - srv.conns_max;
 	if (room < 2)
 		return cmd_err("httpd", "descriptors", -EMFILE);
 	srv.accept_single = room < HTTPD_FDS_PROBE;
