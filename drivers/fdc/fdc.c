@@ -90,8 +90,11 @@ static struct {
 	unsigned long irqs, errors, resets; /* [L] */
 } fdc;
 
-/* One cylinder, 32 KiB aligned: below 16 MiB (checked at init), never across 64 KiB. */
-static uint8_t fdc_bounce[FD_CYL_BYTES] __attribute__((aligned(32768)));
+/*
+ * One cylinder, 32 KiB aligned, never across 64 KiB; below 16 MiB because the
+ * linker script puts .bss.isadma at the head of .bss (checked at init).
+ */
+static uint8_t fdc_bounce[FD_CYL_BYTES] __attribute__((section(".bss.isadma"), aligned(32768)));
 
 /* ---- Controller I/O (lock held) ---- */
 
