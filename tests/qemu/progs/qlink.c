@@ -36,21 +36,11 @@
 #include <tio/inet.h>
 #include <tio/start.h>
 #include <tio/sys.h>
+#include "qcheck.h"
 
 #define BIG_MAX 8184 /* the largest UDP payload the kernel sends in fragments */
 
-static int failed;
 static char big[BIG_MAX + 1];
-
-#define CHECK(name, c)                                                                             \
-	do {                                                                                       \
-		if (c) {                                                                           \
-			printf("ok %s\n", name);                                                   \
-		} else {                                                                           \
-			printf("FAILED %s (line %d)\n", name, __LINE__);                           \
-			failed++;                                                                  \
-		}                                                                                  \
-	} while (0)
 
 static int addr_of(const char *ip, const char *port, struct tio_sockaddr_in *a)
 {

@@ -39,18 +39,7 @@
 #include <tio/inet.h>
 #include <tio/start.h>
 #include <tio/sys.h>
-
-static int failed;
-
-#define CHECK(name, c)                                                                             \
-	do {                                                                                       \
-		if (c) {                                                                           \
-			printf("ok %s\n", name);                                                   \
-		} else {                                                                           \
-			printf("FAILED %s (line %d)\n", name, __LINE__);                           \
-			failed++;                                                                  \
-		}                                                                                  \
-	} while (0)
+#include "qcheck.h"
 
 static struct tio_sockaddr_in peer(uint16_t port)
 {

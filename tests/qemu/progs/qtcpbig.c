@@ -38,21 +38,11 @@
 #include <tio/inet.h>
 #include <tio/start.h>
 #include <tio/sys.h>
+#include "qcheck.h"
 
 #define QTB_MAX (4UL << 20) /* the largest N */
 
-static int failed;
 static unsigned char data[QTB_MAX];
-
-#define CHECK(name, c)                                                                             \
-	do {                                                                                       \
-		if (c) {                                                                           \
-			printf("ok %s\n", name);                                                   \
-		} else {                                                                           \
-			printf("FAILED %s (line %d)\n", name, __LINE__);                           \
-			failed++;                                                                  \
-		}                                                                                  \
-	} while (0)
 
 /* One async SEND of @len bytes at @buf on @w: its result. */
 static long async_send(struct aio_waiter *w, int s, const void *buf, size_t len)

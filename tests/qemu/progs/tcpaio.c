@@ -60,18 +60,7 @@
 #include <tio/inet.h>
 #include <tio/sha256.h>
 #include <tio/sys.h>
-
-static int failed;
-
-#define CHECK(name, c)                                                                             \
-	do {                                                                                       \
-		if (c) {                                                                           \
-			printf("ok %s\n", name);                                                   \
-		} else {                                                                           \
-			printf("FAILED %s (line %d)\n", name, __LINE__);                           \
-			failed++;                                                                  \
-		}                                                                                  \
-	} while (0)
+#include "qcheck.h"
 
 #define SEC	    1000000000ULL
 #define EVENT_WAIT  (30 * SEC) /* generous: the machine is shared */
