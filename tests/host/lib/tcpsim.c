@@ -243,3 +243,30 @@ const struct sim_seg *sim_log_at(const struct sim *sim, unsigned i)
 {
 	return &sim->log[i % SIM_LOG_MAX];
 }
+
+bool sim_pair_accepted(struct sim *sim, void *arg)
+{
+	struct sim_pair *p = arg;
+
+	(void)sim;
+	if (!p->srv)
+		tcp_accept(p->lis, &p->srv);
+	return p->srv && tcp_get_state(p->cli) == TCP_ESTABLISHED;
+}
+
+int sim_connect_pair(struct sim *sim, struct sim_pair *p, uint16_t port)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	if ((err = tcp_open(&sim->st[1], &p->lis)) || (err = tcp_bind(p->lis, 0, port)) ||
+	    (err = tcp_listen(p->lis, 8)) || (err = tcp_open(&sim->st[0], &p->cli)))
+		return err;
+	err = tcp_connect(p->cli, SIM_ADDR(0), SIM_ADDR(1), port);
+	if (err != -EINPROGRESS)
+		return err ? err : -EPROTO;
+	if (!sim_run(sim, sim_pair_accepted, p, sim->now + 120 * SIM_S) ||
+	    tcp_get_state(p->srv) != TCP_ESTABLISHED)
+		return -ETIMEDOUT;
+	return 0;
+}

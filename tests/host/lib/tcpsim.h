@@ -83,6 +83,16 @@ bool sim_run(struct sim *sim, bool (*cond)(struct sim *, void *), void *arg, uin
 void sim_run_to(struct sim *sim, uint64_t t);
 const struct sim_seg *sim_log_at(const struct sim *sim, unsigned i);
 
+/* A listener on stack 1 and a connection to it from stack 0 (tcp_sim, tcp_copy). */
+struct sim_pair {
+	struct tcp_sock *lis, *cli, *srv;
+};
+/* sim_run condition: accepts on the listener; true once srv exists and cli is ESTABLISHED. */
+bool sim_pair_accepted(struct sim *sim, void *arg);
+/* Listens on @port of stack 1 (backlog 8) and connects from stack 0 within 120 simulated
+ * seconds: 0, the failing call's error, or -ETIMEDOUT when the pair is not ESTABLISHED. */
+int sim_connect_pair(struct sim *sim, struct sim_pair *p, uint16_t port);
+
 #define SIM_S  1000000000ULL
 #define SIM_MS 1000000ULL
 

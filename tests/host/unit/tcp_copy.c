@@ -13,32 +13,7 @@
 #define PORT 8081
 #define RING 65536 /* the engine's default TCP_RING_SIZE: the wrap points below assume it */
 
-struct pair {
-	struct tcp_sock *lis, *cli, *srv;
-};
-
-static bool accepted(struct sim *sim, void *arg)
-{
-	struct pair *p = arg;
-
-	(void)sim;
-	if (!p->srv)
-		tcp_accept(p->lis, &p->srv);
-	return p->srv && tcp_get_state(p->cli) == TCP_ESTABLISHED;
-}
-
-static void connect_pair(struct sim *sim, struct pair *p)
-{
-	memset(p, 0, sizeof(*p));
-	UT_EQ(tcp_open(&sim->st[1], &p->lis), 0);
-	UT_EQ(tcp_bind(p->lis, 0, PORT), 0);
-	UT_EQ(tcp_listen(p->lis, 4), 0);
-	UT_EQ(tcp_open(&sim->st[0], &p->cli), 0);
-	UT_EQ(tcp_connect(p->cli, SIM_ADDR(0), SIM_ADDR(1), PORT), -EINPROGRESS);
-	UT_ASSERT(sim_run(sim, accepted, p, sim->now + 60 * SIM_S));
-}
-
-static void close_pair(struct sim *sim, struct pair *p)
+static void close_pair(struct sim *sim, struct sim_pair *p)
 {
 	tcp_abort(p->cli);
 	tcp_abort(p->srv);
@@ -121,11 +96,11 @@ static bool flow_done(struct sim *sim, void *arg)
 static void test_send_from_splits_at_the_ring_wrap_and_arrives_intact(void)
 {
 	struct sim *sim = sim_new(7);
-	struct pair p;
+	struct sim_pair p;
 	struct pieces a = {.base = 0}, b = {.base = 40000};
 	struct flow f;
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	f = (struct flow){.rx = p.srv, .want = 40000};
 	UT_EQ(tcp_send_from(p.cli, 40000, fill, &a), 40000);
 	UT_EQ(a.n, 1u);
@@ -151,10 +126,10 @@ static void test_send_from_splits_at_the_ring_wrap_and_arrives_intact(void)
 static void test_send_from_short_count_then_eagain_without_callback(void)
 {
 	struct sim *sim = sim_new(8);
-	struct pair p;
+	struct sim_pair p;
 	struct pieces a = {.base = 0}, b = {.base = RING - 100}, c = {.base = RING};
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	sim->blackhole[0] = true;
 	UT_EQ(tcp_send_from(p.cli, RING - 100, fill, &a), RING - 100);
 	UT_EQ(tcp_send_from(p.cli, 1000, fill, &b), 100);
@@ -173,11 +148,11 @@ static void test_send_from_short_count_then_eagain_without_callback(void)
 static void test_recv_into_splits_at_the_ring_wrap_then_eof(void)
 {
 	struct sim *sim = sim_new(9);
-	struct pair p;
+	struct sim_pair p;
 	struct pieces a = {.base = 0}, b = {.base = 50000}, e = {.base = 100000};
 	uint8_t buf[50000];
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = pattern(i);
 	UT_EQ(tcp_send(p.cli, buf, sizeof(buf)), (long)sizeof(buf));

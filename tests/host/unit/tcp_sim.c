@@ -18,33 +18,6 @@ static uint64_t timeouts(struct tcp_sock *s)
 	return c.timeouts;
 }
 
-struct pair {
-	struct tcp_sock *lis, *cli, *srv;
-};
-
-static bool accepted(struct sim *sim, void *arg)
-{
-	struct pair *p = arg;
-
-	(void)sim;
-	if (!p->srv)
-		tcp_accept(p->lis, &p->srv);
-	return p->srv && tcp_get_state(p->cli) == TCP_ESTABLISHED;
-}
-
-/* A listener on stack 1 and a connection to it from stack 0. */
-static void connect_pair(struct sim *sim, struct pair *p)
-{
-	memset(p, 0, sizeof(*p));
-	UT_EQ(tcp_open(&sim->st[1], &p->lis), 0);
-	UT_EQ(tcp_bind(p->lis, 0, PORT), 0);
-	UT_EQ(tcp_listen(p->lis, 8), 0);
-	UT_EQ(tcp_open(&sim->st[0], &p->cli), 0);
-	UT_EQ(tcp_connect(p->cli, SIM_ADDR(0), SIM_ADDR(1), PORT), -EINPROGRESS);
-	UT_ASSERT(sim_run(sim, accepted, p, sim->now + 120 * SIM_S));
-	UT_EQ(tcp_get_state(p->srv), TCP_ESTABLISHED);
-}
-
 /* The byte at @off of the stream in direction @dir: not periodic in the ring size. */
 static uint8_t pattern(int dir, uint64_t off)
 {
@@ -116,13 +89,13 @@ static void test_bulk_32mib_each_way_over_lossy_link(void)
 {
 	struct sim *sim = sim_new(42);
 	struct stream s[2];
-	struct pair p;
+	struct sim_pair p;
 	uint64_t t0;
 	char ss[2048];
 
 	sim->drop_pm = 20, sim->dup_pm = 10, sim->reorder_pm = 30;
 	sim->delay_ns = 2 * SIM_MS, sim->jitter_ns = 6 * SIM_MS;
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	memset(s, 0, sizeof(s));
 	s[0] = (struct stream){.tx = p.cli, .rx = p.srv, .dir = 0, .total = 32u << 20};
 	s[1] = (struct stream){.tx = p.srv, .rx = p.cli, .dir = 1, .total = 32u << 20};
@@ -219,9 +192,9 @@ static void test_simultaneous_close(void)
 {
 	struct sim *sim = sim_new(8);
 	struct close_watch w;
-	struct pair p;
+	struct sim_pair p;
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	memset(&w, 0, sizeof(w));
 	w.s[0] = p.cli, w.s[1] = p.srv;
 	UT_EQ(tcp_shutdown(p.cli, 1), 0);
@@ -274,12 +247,12 @@ static bool drop_final_ack(struct sim *sim, const struct sim_seg *s, void *arg)
 static void test_time_wait_lasts_2msl_and_restarts_on_fin(void)
 {
 	struct sim *sim = sim_new(9);
-	struct pair p;
+	struct sim_pair p;
 	uint64_t t_tw, t_fin2 = 0;
 	int dropped = 0;
 	unsigned i, fins = 0;
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	UT_EQ(tcp_shutdown(p.cli, 1), 0);
 	run_until_state(sim, p.srv, TCP_CLOSE_WAIT, 10 * SIM_S);
 	/* the server's FIN; the client's ACK of it is lost */
@@ -326,11 +299,11 @@ static unsigned rings_in_use(void)
 static void test_time_wait_duration(void)
 {
 	struct sim *sim = sim_new(10);
-	struct pair p;
+	struct sim_pair p;
 	uint64_t t_tw;
 	unsigned rings;
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	UT_EQ(tcp_shutdown(p.cli, 1), 0);
 	run_until_state(sim, p.srv, TCP_CLOSE_WAIT, 10 * SIM_S);
 	rings = rings_in_use();
@@ -389,14 +362,14 @@ static bool sock_error(struct sim *sim, void *arg)
 static void test_rto_follows_rfc6298_and_backs_off(void)
 {
 	struct sim *sim = sim_new(11);
-	struct pair p;
+	struct sim_pair p;
 	uint64_t t[20], expect = 1475 * SIM_MS;
 	uint32_t seq;
 	char buf[100] = {0};
 	unsigned n, k;
 
 	sim->delay_ns = 250 * SIM_MS;
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	UT_EQ(stats_of(p.cli).srtt_ns, 500 * SIM_MS);
 	UT_EQ(stats_of(p.cli).rto_ns, 1500 * SIM_MS);
 	UT_EQ(tcp_send(p.cli, buf, 100), 100);
@@ -450,12 +423,12 @@ static void test_initial_window_is_three_segments(void)
 {
 	struct sim *sim = sim_new(13);
 	static uint8_t buf[20000];
-	struct pair p;
+	struct sim_pair p;
 	unsigned i, first = 0;
 	uint64_t t0;
 
 	sim->delay_ns = 50 * SIM_MS;
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	t0 = sim->now;
 	UT_EQ(tcp_send(p.cli, buf, sizeof(buf)), (long)sizeof(buf));
 	for (i = 0; i < sim->nlog; i++)
@@ -538,14 +511,14 @@ static void test_fast_retransmit_on_third_dup_ack(void)
 	struct sim *sim = sim_new(14);
 	struct drop_one d = {0};
 	struct stream s = {0};
-	struct pair p;
+	struct sim_pair p;
 	uint64_t t[4];
 	unsigned i, dups = 0, rexmit_at = 0, seen = 0;
 	uint16_t prev_wnd = 0;
 	bool have_prev = false;
 
 	sim->delay_ns = 5 * SIM_MS;
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	sim->filter = drop_third_segment, sim->filter_arg = &d;
 	s = (struct stream){.tx = p.cli, .rx = p.srv, .total = 40 * 1460};
 	UT_ASSERT(sim_run(sim, got_all, &s, sim->now + 60 * SIM_S));
@@ -611,12 +584,12 @@ static void test_zero_window_probes_back_off_and_recover(void)
 	struct sim *sim = sim_new(15);
 	struct stream s = {0};
 	struct zw z = {0};
-	struct pair p;
+	struct sim_pair p;
 	static uint8_t buf[65536];
 	uint64_t t[32], expect = 2 * SIM_S;
 	unsigned i, n = 0, zero_wnd = 0;
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	s = (struct stream){.tx = p.cli, .rx = p.srv, .total = 200000};
 	while (s.sent < s.total) { /* fill without reading */
 		long k = tcp_send(p.cli, buf,
@@ -833,12 +806,12 @@ static void test_notify_driven_receive_with_scarce_buffers(void)
 static void test_keepalive_off_by_default_then_probes(void)
 {
 	struct sim *sim = sim_new(18);
-	struct pair p;
+	struct sim_pair p;
 	unsigned n, i, probes = 0;
 	uint64_t t0, t_first = 0;
 	const struct sim_seg *g;
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	sim_run_to(sim, sim->now + SIM_S);
 	n = sim->nlog;
 	sim_run_to(sim, sim->now + 3 * 3600 * SIM_S);
@@ -902,12 +875,12 @@ static void test_sack_recovers_three_losses_in_one_round_trip(void)
 	struct sim *sim = sim_new(19);
 	struct drop_set d = {.which = {30, 34, 38}};
 	struct stream s = {0};
-	struct pair p;
+	struct sim_pair p;
 	uint64_t t[3][4];
 	unsigned i;
 
 	sim->delay_ns = 20 * SIM_MS;
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	sim->filter = drop_three_segments, sim->filter_arg = &d;
 	s = (struct stream){.tx = p.cli, .rx = p.srv, .total = 80 * 1460};
 	UT_ASSERT(sim_run(sim, got_all, &s, sim->now + 60 * SIM_S));
@@ -927,10 +900,10 @@ static void test_sack_recovers_three_losses_in_one_round_trip(void)
 static void test_output_failure_counted_and_retransmitted(void)
 {
 	struct sim *sim = sim_new(20);
-	struct pair p;
+	struct sim_pair p;
 	char buf[16];
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	sim->fail_output[0] = true;
 	UT_EQ(tcp_send(p.cli, "abc", 3), 3);
 	UT_EQ(sim->st[0].tx_errors, 1);
@@ -964,11 +937,11 @@ static void test_limited_transmit_turns_small_window_loss_into_fast_retransmit(v
 {
 	struct sim *sim = sim_new(21);
 	struct stream s = {0};
-	struct pair p;
+	struct sim_pair p;
 	bool done = false;
 
 	sim->delay_ns = 20 * SIM_MS;
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	sim->filter = drop_first_data, sim->filter_arg = &done;
 	s = (struct stream){.tx = p.cli, .rx = p.srv, .total = 5 * 1460};
 	UT_ASSERT(sim_run(sim, got_all, &s, sim->now + 60 * SIM_S));
@@ -999,11 +972,11 @@ static bool drop_first_syn(struct sim *sim, const struct sim_seg *s, void *arg)
 static void test_rto_is_3s_after_a_lost_syn(void)
 {
 	struct sim *sim = sim_new(22);
-	struct pair p;
+	struct sim_pair p;
 	bool done = false;
 
 	sim->filter = drop_first_syn, sim->filter_arg = &done;
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	UT_ASSERT(done);
 	UT_EQ(stats_of(p.cli).rto_ns, 3 * SIM_S);
 	UT_EQ(stats_of(p.cli).srtt_ns, 0);
@@ -1019,10 +992,10 @@ static void test_rto_is_3s_after_a_lost_syn(void)
 static void test_orphan_fin_wait_2_times_out(void)
 {
 	struct sim *sim = sim_new(23);
-	struct pair p;
+	struct sim_pair p;
 	uint64_t t;
 
-	connect_pair(sim, &p);
+	UT_EQ(sim_connect_pair(sim, &p, PORT), 0);
 	tcp_close(p.cli);
 	sim_run_to(sim, sim->now + SIM_S);
 	t = sim->now;
@@ -1090,11 +1063,11 @@ static void test_time_wait_block_reclaimed_when_pool_is_empty(void)
 	UT_EQ(tcp_listen(lis, 4), 0);
 	start = sim->now;
 	for (unsigned i = 0; i < cap + 8; i++) {
-		struct pair p = {.lis = lis};
+		struct sim_pair p = {.lis = lis};
 
 		UT_EQ(tcp_open(&sim->st[0], &p.cli), 0);
 		UT_EQ(tcp_connect(p.cli, SIM_ADDR(0), SIM_ADDR(1), PORT), -EINPROGRESS);
-		UT_ASSERT(sim_run(sim, accepted, &p, sim->now + 10 * SIM_S));
+		UT_ASSERT(sim_run(sim, sim_pair_accepted, &p, sim->now + 10 * SIM_S));
 		tcp_close(p.cli);
 		run_until_state(sim, p.srv, TCP_CLOSE_WAIT, 10 * SIM_S);
 		UT_EQ(tcp_recv(p.srv, &b, 1), 0);
