@@ -84,20 +84,27 @@ SYSCALL_DECL(bind)
 	return sock_addr_call(p, a, net_sock_bind);
 }
 
+/*
+ * Runs an op a push just built to its end, waited for in this thread:
+ * @pushed is the push's result (an error discards the op instead).
+ */
+static int64_t op_wait(struct async_op *op, int64_t pushed)
+{
+	if (pushed) {
+		async_op_discard(op);
+		return pushed;
+	}
+	return vfs_sync_io(op);
+}
+
 /* The CONNECT op of stream socket @f, waited for: 0 or -errno. */
 static int stream_connect(struct proc *p, struct file *f, const struct tio_sockaddr_in *sa)
 {
 	struct async_op *op = async_op_alloc(&p->heap);
-	int64_t r;
 
 	if (!op)
 		return -ENOMEM;
-	r = net_connect_push(op, f->sock, sa);
-	if (r)
-		async_op_discard(op);
-	else
-		r = vfs_sync_io(op);
-	return (int)r;
+	return (int)op_wait(op, net_connect_push(op, f->sock, sa));
 }
 
 SYSCALL_DECL(connect)
@@ -145,16 +152,10 @@ SYSCALL_DECL(listen)
 static int accept_wait(struct proc *p, struct file *f, struct net_sock **ns)
 {
 	struct async_op *op = async_op_alloc(&p->heap);
-	int64_t r;
 
 	if (!op)
 		return -ENOMEM;
-	r = net_accept_push(op, f->sock, ns);
-	if (r)
-		async_op_discard(op);
-	else
-		r = vfs_sync_io(op);
-	return (int)r;
+	return (int)op_wait(op, net_accept_push(op, f->sock, ns));
 }
 
 SYSCALL_DECL(accept)
@@ -243,12 +244,9 @@ static long sock_sync(struct proc *p, struct file *f, uint64_t ubuf, uint64_t le
 		async_buf_release(b);
 		return -ENOMEM;
 	}
-	r = send ? net_send_push(op, f->sock, b, 0, async_buf_len(b), to)
-		 : net_recv_push(op, f->sock, b, 0, async_buf_len(b), from, flags & MSG_DONTWAIT);
-	if (r)
-		async_op_discard(op);
-	else
-		r = vfs_sync_io(op);
+	r = op_wait(op, send ? net_send_push(op, f->sock, b, 0, async_buf_len(b), to)
+			     : net_recv_push(op, f->sock, b, 0, async_buf_len(b), from,
+					     flags & MSG_DONTWAIT));
 	async_buf_release(b);
 	return (long)r;
 }
