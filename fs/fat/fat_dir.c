@@ -59,6 +59,14 @@ static int cursor_next(struct dir_cursor *c)
 	return 0;
 }
 
+/* The next directory sector read into @sec (its number in c->lba): 0, 1 at the end, -errno. */
+static int cursor_read(struct dir_cursor *c, uint8_t sec[BLK_SECTOR])
+{
+	int r = cursor_next(c);
+
+	return r ? r : bcache_read(c->dir->vol->dev, c->lba, 0, sec, BLK_SECTOR);
+}
+
 int fat_dir_walk(struct fat_node *dir, uint64_t start,
 		 int (*fn)(const struct fat_entry *e, uint64_t index, void *arg), void *arg)
 {
@@ -72,12 +80,9 @@ int fat_dir_walk(struct fat_node *dir, uint64_t start,
 	if (!dir->fixed_root && !fat_cluster_ok(dir->vol, dir->first))
 		return -EIO;
 	for (;;) {
-		r = cursor_next(&c);
+		r = cursor_read(&c, sec);
 		if (r)
 			return r < 0 ? r : 0;
-		r = bcache_read(dir->vol->dev, c.lba, 0, sec, sizeof(sec));
-		if (r)
-			return r;
 		r = fat_dirent_sector(sec, c.lba, &l, &index, start, fn, arg, &ent);
 		if (r)
 			return r == 1 ? 0 : r;
@@ -94,12 +99,9 @@ int fat_dir_slots(struct fat_node *dir,
 	if (!dir->fixed_root && !fat_cluster_ok(dir->vol, dir->first))
 		return -EIO;
 	for (;;) {
-		r = cursor_next(&c);
+		r = cursor_read(&c, sec);
 		if (r)
 			return r < 0 ? r : 0;
-		r = bcache_read(dir->vol->dev, c.lba, 0, sec, sizeof(sec));
-		if (r)
-			return r;
 		for (unsigned i = 0; i < BLK_SECTOR / FAT_DIRENT; i++)
 			if (fn(c.lba, i, sec + i * FAT_DIRENT, arg))
 				return 1;
