@@ -157,6 +157,8 @@ void tcpsock_line(struct net_sock *s, char *buf, size_t cap); /* under net_lock 
 int tcpsock_recv_multishot_push(struct async_op *op, struct net_sock *s, struct async_pbq *pbq);
 /* socket.c: a new socket of @type on the table, under net_lock (NULL: pool empty). */
 struct net_sock *net_sock_new_locked(int type);
+/* Under net_lock: gives back a socket of net_sock_new_locked that was never used. */
+void net_sock_free_locked(struct net_sock *s);
 
 /* dhcp.c */
 void dhcp_start(struct net_if *ifp);

@@ -98,6 +98,12 @@ struct net_sock *net_sock_new_locked(int type)
 	return s;
 }
 
+void net_sock_free_locked(struct net_sock *s)
+{
+	list_del(&s->link);
+	async_pool_free(&sock_pool, s);
+}
+
 int net_sock_create(int type, int proto, struct net_sock **out)
 {
 	struct net_sock *s;

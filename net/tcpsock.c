@@ -23,7 +23,7 @@
  *          tcp_done)
  *   KICKED --net_tcp_complete_deferred--> DELIVERING (on no list; owned by
  *          tf_deliver_accepts) --none left--> WAITING, or --cancel reason,
- *          error, full event ring--> completed
+ *          error, no descriptor, full event ring--> completed
  *   KICKED --cancel hook--> completed with the reason
  *   DELIVERING --cancel hook--> unchanged (the deliverer sees the reason)
  *
@@ -72,12 +72,12 @@ struct tcp_frame {
 	enum tf_state state;   /* [N] */
 	int64_t result;	       /* [N] valid in DONE */
 	/* Multishot (a receive into provided buffers, or an accept). */
-	struct async_pbq *pbq;	     /* [I] receive: the queue, NULL for a one-shot op */
-	tcpsock_deliver_fn *deliver; /* [I] accept: hands one connection over, NULL: one-shot */
-	void *deliver_arg;	     /* [I] */
-	struct list_node mnode;	     /* [N] receive: on tcp_pbq_readers while WAITING */
-	int final_buf;		     /* [N] receive: buffer id the final event carries, or -1 */
-	struct net_sock *accepted;   /* [O] multishot accept: the connection being delivered */
+	struct async_pbq *pbq;		      /* [I] receive: the queue, NULL for a one-shot op */
+	const struct net_accept_ops *deliver; /* [I] accept: NULL for a one-shot op */
+	void *deliver_arg;		      /* [I] */
+	struct list_node mnode;		      /* [N] receive: on tcp_pbq_readers while WAITING */
+	int final_buf;		   /* [N] receive: buffer id the final event carries, or -1 */
+	struct net_sock *accepted; /* [O] multishot accept: the connection being delivered */
 };
 ASYNC_FRAME_STATE_CHECK(struct tcp_frame);
 
@@ -155,18 +155,29 @@ static int64_t try_connect(struct tcp_frame *fr)
 
 static void tcp_notify(struct tcp_sock *t, void *arg, unsigned events);
 
+/* Under net_lock: the listener has a connection for tcp_accept, or an error to give. */
+static bool accept_ready(struct tcp_frame *fr)
+{
+	return tcp_get_state(fr->s->tcp) != TCP_LISTEN || (tcp_poll(fr->s->tcp) & TCP_EV_ACCEPT);
+}
+
+/* The socket comes first: a connection is taken only when it has one (else -ENFILE, and the
+ * connection stays queued for a later accept: never a reset for want of a socket). */
 static int64_t try_accept(struct tcp_frame *fr)
 {
 	struct tcp_sock *c;
 	struct net_sock *ns;
-	int err = tcp_accept(fr->s->tcp, &c);
+	int err;
 
-	if (err)
-		return err;
+	if (!accept_ready(fr))
+		return -EAGAIN;
 	ns = net_sock_new_locked(SOCK_STREAM);
-	if (!ns) {
-		tcp_abort(c); /* no socket for it: the peer sees a reset */
+	if (!ns)
 		return -ENFILE;
+	err = tcp_accept(fr->s->tcp, &c);
+	if (err) {
+		net_sock_free_locked(ns);
+		return err;
 	}
 	ns->tcp = c;
 	tcp_set_notify(c, tcp_notify, ns);
@@ -280,39 +291,84 @@ static void tcp_notify(struct tcp_sock *t, void *arg, unsigned events)
  * Multishot accept. The frame waits on the socket like any other; when the
  * listener has connections the notify callback moves it to tcp_done as
  * KICKED, and net_tcp_complete_deferred (without net_lock) delivers them
- * here, DELIVERING: each connection is taken under net_lock, then handed to
- * @deliver without it (which installs a descriptor in the process, or closes
- * the connection and says why), and its descriptor posted as a non-final
- * event. The cancel hook completes a WAITING or KICKED frame; it leaves a
- * DELIVERING one alone, and the loop sees the reason (set before the hook
- * runs) at its next turn under net_lock, so the op completes exactly once.
- * The op ends on a cancel, an error of the listener or of the delivery, or a
- * full event ring: that connection's descriptor is then the final event.
+ * here, DELIVERING. Each turn: the listener is looked at under net_lock
+ * (nothing queued: back to WAITING), a descriptor is reserved without it
+ * (@deliver->reserve), the connection is taken under net_lock, and installed
+ * in the reservation without it, its descriptor posted as a non-final event.
+ * A connection is taken only once its descriptor is held, so the descriptor
+ * limit never resets one: a failed reservation ends the op with -EMFILE or
+ * -ENFILE and the connection stays queued. The cancel hook completes a
+ * WAITING or KICKED frame; it leaves a DELIVERING one alone, and the loop
+ * sees the reason (set before the hook runs) at its next turn under
+ * net_lock, so the op completes exactly once. The op ends on a cancel, an
+ * error of the listener or of the reservation, or a full event ring: that
+ * connection's descriptor is then the final event.
  */
+
+/* Takes net_lock, for a DELIVERING frame: 0 if a connection waits (or the listener has an
+ * error to give), the cancel reason, or -EAGAIN with the frame back to WAITING. */
+static int64_t tf_accept_look(struct tcp_frame *fr)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	int64_t r = async_op_cancel_reason(fr->op);
+
+	if (!r && !accept_ready(fr)) {
+		fr->state = TF_WAITING;
+		list_add_tail(&fr->s->tcpw, &fr->node);
+		r = -EAGAIN;
+	}
+	spin_unlock_irqrestore(&net_lock, f);
+	return r;
+}
+
+/* Takes the connection for a DELIVERING frame (into fr->accepted): 0, -EAGAIN if another
+ * accept took it first, the cancel reason or the listener's error. */
+static int64_t tf_accept_take(struct tcp_frame *fr)
+{
+	unsigned long f = spin_lock_irqsave(&net_lock);
+	int64_t r = async_op_cancel_reason(fr->op);
+
+	if (!r)
+		r = try_accept(fr);
+	spin_unlock_irqrestore(&net_lock, f);
+	return r;
+}
+
+/* One connection for a DELIVERING frame. false: the frame is WAITING again (no longer
+ * ours); else *r is its descriptor, -EAGAIN (look again) or the op's final error. */
+static bool tf_accept_one(struct tcp_frame *fr, int64_t *r)
+{
+	const struct net_accept_ops *ops = fr->deliver;
+	struct net_accept_res res;
+
+	*r = tf_accept_look(fr);
+	if (*r == -EAGAIN)
+		return false;
+	if (!*r)
+		*r = ops->reserve(fr->deliver_arg, &res);
+	if (*r)
+		return true;
+	*r = tf_accept_take(fr);
+	if (*r)
+		ops->unreserve(fr->deliver_arg, &res);
+	else
+		*r = ops->install(fr->deliver_arg, &res, fr->accepted);
+	return true;
+}
+
 static void tf_deliver_accepts(struct tcp_frame *fr)
 {
-	for (;;) {
-		unsigned long f = spin_lock_irqsave(&net_lock);
-		int reason = async_op_cancel_reason(fr->op);
-		int64_t r = reason ? reason : try_accept(fr);
+	unsigned long f;
+	int64_t r;
 
-		if (r == -EAGAIN) {
-			fr->state = TF_WAITING;
-			list_add_tail(&fr->s->tcpw, &fr->node);
-		} else if (r) {
-			fr->state = TF_IDLE;
-		}
-		spin_unlock_irqrestore(&net_lock, f);
+	while (tf_accept_one(fr, &r)) {
 		if (r == -EAGAIN)
-			return;
-		if (r == 0) {
-			r = fr->deliver(fr->deliver_arg, *fr->out);
-			if (r >= 0 && async_op_post_more(fr->op, r, 0, 0) == 0)
-				continue;
-			f = spin_lock_irqsave(&net_lock);
-			fr->state = TF_IDLE;
-			spin_unlock_irqrestore(&net_lock, f);
-		}
+			continue; /* another accept took the connection: look again */
+		if (r >= 0 && async_op_post_more(fr->op, r, 0, 0) == 0)
+			continue;
+		f = spin_lock_irqsave(&net_lock);
+		fr->state = TF_IDLE;
+		spin_unlock_irqrestore(&net_lock, f);
 		async_op_complete(fr->op, fr->token, r);
 		return;
 	}
@@ -607,8 +663,8 @@ int net_accept_push(struct async_op *op, struct net_sock *s, struct net_sock **o
 	return 0;
 }
 
-int net_accept_multishot_push(struct async_op *op, struct net_sock *s, tcpsock_deliver_fn *deliver,
-			      void *arg)
+int net_accept_multishot_push(struct async_op *op, struct net_sock *s,
+			      const struct net_accept_ops *deliver, void *arg)
 {
 	int err;
 	struct tcp_frame *fr = tf_push(op, s, TF_ACCEPT, &err);

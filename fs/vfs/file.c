@@ -69,7 +69,7 @@ void file_put(struct file *f)
 		waiter_drain_destroy(f->waiter);
 	} else if (f->kind == FILE_PBQ) {
 		pbq_release(f);
-	} else if (f->kind == FILE_SOCKET) {
+	} else if (f->kind == FILE_SOCKET && f->sock) { /* none: an ACCEPT's unused reservation */
 		net_sock_release(f->sock);
 	}
 	async_pool_free(&file_pool, f);

@@ -81,6 +81,10 @@ enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
 struct file;
 struct vnode;
 
+/* A descriptor slot held for an ACCEPT between reserving it and installing its socket
+ * (kernel/syscall/syscall.c fd_reserve): not open (-EBADF), and dup2 onto it is -EBUSY. */
+#define PROC_FD_RESERVED ((struct file *)1)
+
 struct proc {
 	int pid;			    /* [I] */
 	char name[PROC_NAME_LEN];	    /* [I] basename of the program */
@@ -92,7 +96,7 @@ struct proc {
 	int kill_reason;		    /* [a] valid iff killed */
 	struct thread *thread;		    /* [P] NULL once it exited */
 	struct async_port_as as;	    /* [O] */
-	struct file *fds[PARAM_PROC_FDS];   /* [O] */
+	struct file *fds[PARAM_PROC_FDS];   /* [O] or PROC_FD_RESERVED; free slots taken by CAS */
 	char cwd[TIO_PATH_MAX];		    /* [O] absolute, normalised */
 	struct vnode *cwd_vn;		    /* [O] cwd's, counted (NULL: boot's "/") */
 	uint64_t mmap_next;		    /* [O] next anonymous mapping address */

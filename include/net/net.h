@@ -64,14 +64,32 @@ void net_sock_peer(struct net_sock *s, struct tio_sockaddr_in *a); /* connected 
 int net_sock_listen(struct net_sock *s, unsigned backlog);
 int net_sock_shutdown(struct net_sock *s, int how);
 int net_connect_push(struct async_op *op, struct net_sock *s, const struct tio_sockaddr_in *a);
+/* A one-shot accept takes a connection only if it can get a socket for it (else -ENFILE,
+ * the connection stays queued); its caller reserves the descriptor before pushing. */
 int net_accept_push(struct async_op *op, struct net_sock *s, struct net_sock **out);
-/* Multishot accept: @deliver (thread context, without the stack's lock) takes each new
- * connected socket and returns the descriptor to post, or -errno after releasing the socket;
- * the op posts one non-final event per connection and ends on cancel, an error, or a full
- * event ring (that connection's descriptor is then the final event). */
-typedef int64_t tcpsock_deliver_fn(void *arg, struct net_sock *ns);
-int net_accept_multishot_push(struct async_op *op, struct net_sock *s, tcpsock_deliver_fn *deliver,
-			      void *arg);
+/*
+ * Multishot accept: one non-final event per connection (its descriptor), until a
+ * cancel, an error, a full event ring (that connection's descriptor is then the
+ * final event) or a connection that cannot be given a descriptor: @ops->reserve
+ * runs before each connection is taken from the backlog, and when it fails
+ * (-EMFILE, -ENFILE) the op ends with that error and the connection stays queued
+ * for a later accept. The hooks run in thread context without the stack's lock.
+ */
+struct file;
+struct net_accept_res {
+	int fd;		   /* the reserved descriptor */
+	struct file *file; /* the file the socket will hang on */
+};
+struct net_accept_ops {
+	/* Holds what one connection needs: 0, or -EMFILE / -ENFILE. */
+	int (*reserve)(void *arg, struct net_accept_res *r);
+	/* Gives back a reservation that no connection took. */
+	void (*unreserve)(void *arg, struct net_accept_res *r);
+	/* Installs connected socket @ns in @r: the event's result (the descriptor). */
+	int64_t (*install)(void *arg, struct net_accept_res *r, struct net_sock *ns);
+};
+int net_accept_multishot_push(struct async_op *op, struct net_sock *s,
+			      const struct net_accept_ops *ops, void *arg);
 /* A buffer was recycled or provided to @q: multishot stream receives waiting on it retry. */
 void net_pbq_refilled(struct async_pbq *q);
 int net_send_push(struct async_op *op, struct net_sock *s, struct async_buf *buf, uint64_t boff,

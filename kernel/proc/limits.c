@@ -132,8 +132,8 @@ void proc_fd_close(struct proc *p, unsigned fd)
 {
 	struct file *f = p->fds[fd];
 
-	if (!f)
-		return;
+	if (!f || f == PROC_FD_RESERVED)
+		return; /* a reservation belongs to its ACCEPT, which installs or gives it back */
 	p->fds[fd] = NULL;
 	proc_uncharge(p, PROC_RES_FILES, 1);
 	if (fd_is_last(p, f))

@@ -32,7 +32,7 @@ SYSCALL_DECL(open)
 
 SYSCALL_DECL(close)
 {
-	if (a[0] >= PARAM_PROC_FDS || !p->fds[a[0]])
+	if (a[0] >= PARAM_PROC_FDS || !p->fds[a[0]] || p->fds[a[0]] == PROC_FD_RESERVED)
 		return -EBADF;
 	proc_fd_close(p, (unsigned)a[0]);
 	return 0;
@@ -269,6 +269,10 @@ SYSCALL_DECL(dup2)
 	if (a[0] == a[1]) {
 		file_put(f);
 		return (long)a[1];
+	}
+	if (p->fds[a[1]] == PROC_FD_RESERVED) {
+		file_put(f);
+		return -EBUSY; /* an ACCEPT is installing there (Linux's answer too) */
 	}
 	proc_fd_close(p, (unsigned)a[1]);
 	if (proc_charge(p, PROC_RES_FILES, 1)) {

@@ -148,6 +148,52 @@ SYSCALL_DECL(listen)
 	return err;
 }
 
+/*
+ * An accepted connection's descriptor and file are reserved before the
+ * connection is taken from the listen backlog: when none can be had the
+ * accept fails with -EMFILE / -ENFILE and the connection stays queued for a
+ * later accept, never reset for want of a descriptor.
+ */
+static int accept_reserve(struct proc *p, struct net_accept_res *r)
+{
+	r->file = file_alloc(FILE_SOCKET);
+	if (!r->file)
+		return -ENFILE;
+	r->fd = fd_reserve(p);
+	if (r->fd < 0) {
+		file_put(r->file); /* no socket on it yet: just the file goes */
+		return r->fd;
+	}
+	return 0;
+}
+
+static void accept_unreserve(struct proc *p, struct net_accept_res *r)
+{
+	fd_unreserve(p, r->fd);
+	file_put(r->file);
+}
+
+/* Installs accepted socket @ns in reservation @r (its peer's address to @upeer first, if
+ * not 0): the descriptor, or -EFAULT with @ns closed and @r given back. */
+static int64_t accept_commit(struct proc *p, struct net_accept_res *r, struct net_sock *ns,
+			     uint64_t upeer)
+{
+	struct tio_sockaddr_in peer;
+
+	if (upeer) {
+		net_sock_peer(ns, &peer);
+		if (copy_to_user(p, upeer, &peer, sizeof(peer))) {
+			net_sock_release(ns);
+			accept_unreserve(p, r);
+			return -EFAULT;
+		}
+	}
+	r->file->sock = ns;
+	r->file->flags = O_RDWR;
+	fd_install_reserved(p, r->fd, r->file);
+	return r->fd;
+}
+
 /* The ACCEPT op on listener @f, waited for: the new socket, or -errno. */
 static int accept_wait(struct proc *p, struct file *f, struct net_sock **ns)
 {
@@ -158,30 +204,34 @@ static int accept_wait(struct proc *p, struct file *f, struct net_sock **ns)
 	return (int)op_wait(op, net_accept_push(op, f->sock, ns));
 }
 
+/* The descriptor is reserved before the wait, as on Linux: at the limit accept fails with
+ * -EMFILE at once and the connections stay queued. */
 SYSCALL_DECL(accept)
 {
+	struct net_accept_res res;
 	struct net_sock *ns = NULL;
 	struct tio_sockaddr_in peer;
-	struct file *f, *nf;
+	struct file *f;
 	int err = sock_get(p, a[0], &f);
 
 	if (err)
 		return err;
-	err = accept_wait(p, f, &ns);
-	file_put(f);
+	err = accept_reserve(p, &res);
 	if (err)
-		return err;
-	nf = file_alloc(FILE_SOCKET);
-	if (!nf) {
-		net_sock_release(ns);
-		return -ENOMEM;
+		goto out_put;
+	err = accept_wait(p, f, &ns);
+	if (err) {
+		accept_unreserve(p, &res);
+		goto out_put;
 	}
-	nf->sock = ns;
-	nf->flags = O_RDWR;
+	file_put(f);
 	net_sock_peer(ns, &peer);
-	err = fd_install(p, nf);
-	if (err >= 0 && a[1] && copy_to_user(p, a[1], &peer, sizeof(peer)))
+	err = (int)accept_commit(p, &res, ns, 0);
+	if (a[1] && copy_to_user(p, a[1], &peer, sizeof(peer)))
 		return -EFAULT; /* the descriptor stays installed, as on Linux */
+	return err;
+out_put:
+	file_put(f);
 	return err;
 }
 
@@ -393,53 +443,49 @@ int sys_net_push(struct proc *p, struct async_op *op, const struct tio_sqe *sqe)
 /*
  * ACCEPT and CONNECT submitted on a waiter. An "acceptio" bottom frame owns
  * the socket's file reference until the op completes. A one-shot ACCEPT
- * installs the new socket in its resume (the result becomes the descriptor);
- * a multishot one installs each connection from the socket layer's delivery
- * (accept_deliver), one event per descriptor. Either way a socket that
- * cannot be installed (descriptor limit, no file) is closed, never left
- * behind, and the event carries the error. The process is alive while its
- * ops are (exit drains its waiters before it closes descriptors, then closes
- * what was installed meanwhile).
+ * reserves its descriptor when it is submitted (-EMFILE / -ENFILE then, with
+ * nothing taken) and installs the new socket in it in its resume (the result
+ * becomes the descriptor); a multishot one reserves a descriptor before it
+ * takes each connection (acceptio_accept_ops, called by the socket layer),
+ * one event per descriptor, and ends with -EMFILE / -ENFILE when it cannot,
+ * the connection left queued. A socket whose peer address cannot be written
+ * is closed, never left behind, and the event carries -EFAULT. The process
+ * is alive while its ops are (exit drains its waiters before it closes
+ * descriptors, then closes what was installed meanwhile).
  */
 struct acceptio_frame {
 	struct proc *p;	     /* [I] */
 	struct file *file;   /* [O] the socket, put when the op completes */
 	uint64_t upeer;	     /* [I] one-shot ACCEPT: where the peer's address goes, or 0 */
 	struct net_sock *ns; /* [O] one-shot ACCEPT: the new socket, valid iff the result is 0 */
-	bool accept;	     /* [I] ACCEPT (one-shot); CONNECT and multishot ACCEPT: false */
+	struct net_accept_res res; /* [O] one-shot ACCEPT: its descriptor, valid iff accept */
+	bool accept;		   /* [I] ACCEPT (one-shot); CONNECT and multishot ACCEPT: false */
 };
 ASYNC_FRAME_STATE_CHECK(struct acceptio_frame);
 
-/* Gives accepted socket @ns a descriptor of @p (its peer's address to @upeer first, if not
- * 0): the descriptor, or -errno with @ns closed. */
-static int64_t accept_install(struct proc *p, struct net_sock *ns, uint64_t upeer)
-{
-	struct tio_sockaddr_in peer;
-	struct file *nf;
-
-	if (upeer) {
-		net_sock_peer(ns, &peer);
-		if (copy_to_user(p, upeer, &peer, sizeof(peer))) {
-			net_sock_release(ns);
-			return -EFAULT;
-		}
-	}
-	nf = file_alloc(FILE_SOCKET);
-	if (!nf) {
-		net_sock_release(ns);
-		return -ENFILE;
-	}
-	nf->sock = ns;
-	nf->flags = O_RDWR;
-	return fd_install(p, nf); /* on failure it drops the file, which closes the socket */
-}
-
-static int64_t accept_deliver(void *arg, struct net_sock *ns)
+static int acceptio_reserve(void *arg, struct net_accept_res *r)
 {
 	const struct acceptio_frame *s = arg;
 
-	return accept_install(s->p, ns, 0);
+	return accept_reserve(s->p, r);
 }
+
+static void acceptio_unreserve(void *arg, struct net_accept_res *r)
+{
+	const struct acceptio_frame *s = arg;
+
+	accept_unreserve(s->p, r);
+}
+
+static int64_t acceptio_install(void *arg, struct net_accept_res *r, struct net_sock *ns)
+{
+	const struct acceptio_frame *s = arg;
+
+	return accept_commit(s->p, r, ns, 0);
+}
+
+static const struct net_accept_ops acceptio_accept_ops = {
+    .reserve = acceptio_reserve, .unreserve = acceptio_unreserve, .install = acceptio_install};
 
 static int64_t acceptio_start(struct async_op *op, void *state)
 {
@@ -454,7 +500,9 @@ static int64_t acceptio_resume(struct async_op *op, void *state, int64_t result)
 
 	(void)op;
 	if (s->accept && result == 0)
-		result = accept_install(s->p, s->ns, s->upeer);
+		result = accept_commit(s->p, &s->res, s->ns, s->upeer);
+	else if (s->accept)
+		accept_unreserve(s->p, &s->res);
 	file_put(s->file);
 	return result;
 }
@@ -477,7 +525,10 @@ static int conn_push_top(struct proc *p, struct async_op *op, struct acceptio_fr
 	if (!net_sock_is_stream(s->file->sock))
 		return -EOPNOTSUPP;
 	if (sqe->flags & TIO_SQE_MULTISHOT)
-		return net_accept_multishot_push(op, s->file->sock, accept_deliver, s);
+		return net_accept_multishot_push(op, s->file->sock, &acceptio_accept_ops, s);
+	err = accept_reserve(p, &s->res);
+	if (err)
+		return err;
 	s->accept = true;
 	s->upeer = sqe->aux;
 	return net_accept_push(op, s->file->sock, &s->ns);
@@ -499,9 +550,7 @@ int sys_net_conn_push(struct proc *p, struct async_op *op, const struct tio_sqe 
 	s->p = p;
 	s->file = f;
 	err = conn_push_top(p, op, s, sqe);
-	if (err) {
-		s->accept = false;
-		acceptio_resume(op, s, 0); /* drops the reference */
-	}
+	if (err)
+		acceptio_resume(op, s, err); /* drops the reference and any reservation */
 	return err;
 }

@@ -12,6 +12,7 @@
 #include <arch/x86_64/trap.h>
 #include <arch/x86_64/usermode.h>
 #include <kernel/console.h>
+#include <kernel/panic.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <uapi/errno.h>
@@ -103,28 +104,57 @@ struct file *fd_get(struct proc *p, uint64_t fd)
 {
 	struct file *f;
 
-	if (fd >= PARAM_PROC_FDS || !(f = p->fds[fd]))
+	f = fd < PARAM_PROC_FDS ? __atomic_load_n(&p->fds[fd], __ATOMIC_ACQUIRE) : NULL;
+	if (!f || f == PROC_FD_RESERVED)
 		return NULL;
 	file_get(f);
 	return f;
 }
 
-int fd_install(struct proc *p, struct file *f)
+/* Takes the lowest free slot for @f (already charged): its index, or -EMFILE. */
+static int fd_take_slot(struct proc *p, struct file *f)
 {
-	int err = proc_charge(p, PROC_RES_FILES, 1);
-
 	/* A slot is taken by compare-and-swap: an async OPEN installs from a worker thread. */
-	for (int i = 0; !err && i < PARAM_PROC_FDS; i++) {
+	for (int i = 0; i < PARAM_PROC_FDS; i++) {
 		struct file *none = NULL;
 
 		if (__atomic_compare_exchange_n(&p->fds[i], &none, f, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED))
 			return i;
 	}
-	if (!err)
-		proc_uncharge(p, PROC_RES_FILES, 1); /* a limit above the table size */
-	file_put(f);
+	proc_uncharge(p, PROC_RES_FILES, 1); /* a limit above the table size */
 	return -EMFILE;
+}
+
+int fd_install(struct proc *p, struct file *f)
+{
+	int fd = proc_charge(p, PROC_RES_FILES, 1);
+
+	if (!fd)
+		fd = fd_take_slot(p, f);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+int fd_reserve(struct proc *p)
+{
+	int err = proc_charge(p, PROC_RES_FILES, 1);
+
+	return err ? err : fd_take_slot(p, PROC_FD_RESERVED);
+}
+
+void fd_install_reserved(struct proc *p, int fd, struct file *f)
+{
+	KASSERT(p->fds[fd] == PROC_FD_RESERVED);
+	__atomic_store_n(&p->fds[fd], f, __ATOMIC_RELEASE);
+}
+
+void fd_unreserve(struct proc *p, int fd)
+{
+	KASSERT(p->fds[fd] == PROC_FD_RESERVED);
+	__atomic_store_n(&p->fds[fd], NULL, __ATOMIC_RELEASE);
+	proc_uncharge(p, PROC_RES_FILES, 1);
 }
 
 int user_path(struct proc *p, uint64_t upath, char *abs)

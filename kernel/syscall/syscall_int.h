@@ -27,6 +27,14 @@
 struct file *fd_get(struct proc *p, uint64_t fd);
 /* Lowest free descriptor for @f (the reference moves in), or -EMFILE (the reference is dropped). */
 int fd_install(struct proc *p, struct file *f);
+/* Holds the lowest free descriptor (charged as an open one) for a later fd_install_reserved:
+ * the descriptor, or -EMFILE. An ACCEPT reserves before it takes a connection, so the
+ * descriptor limit never costs one (docs/syscalls.md). */
+int fd_reserve(struct proc *p);
+/* Puts @f (the reference moves in) in descriptor @fd, reserved by fd_reserve. */
+void fd_install_reserved(struct proc *p, int fd, struct file *f);
+/* Gives reserved descriptor @fd back unused. */
+void fd_unreserve(struct proc *p, int fd);
 /* A user path, made absolute against the cwd: 0 or -EFAULT, -ENAMETOOLONG, -ENOENT. */
 int user_path(struct proc *p, uint64_t upath, char *abs);
 

@@ -218,22 +218,53 @@ def guest_serves_more_connections_than_control_blocks(t):
     poweroff(t, s)
 
 
+def still_open(conn, wait=3):
+    """@conn has neither data, an end nor a reset within @wait seconds."""
+    conn.settimeout(wait)
+    try:
+        return "ended" if conn.recv(1) == b"" else "got data"
+    except socket.timeout:
+        return "open"
+    except ConnectionResetError:
+        return "reset"
+    finally:
+        conn.settimeout(STEP)
+
+
 @qtest.case
-def accept_that_cannot_install_closes_the_connection(t):
-    """With every descriptor of the process taken, a multishot ACCEPT's
-    connection cannot be installed: the final event is -EMFILE and the host's
-    connection is closed, not left open; a one-shot ACCEPT whose peer-address
-    pointer is bad ends with -EFAULT and closes its connection too. The
-    socket pool is empty once the program is done."""
+def accept_at_descriptor_limit_leaves_connections_queued(t):
+    """A process with one descriptor free has a multishot ACCEPT armed and the
+    host opens 4 connections: the first gets the descriptor, the second ends
+    the multishot ACCEPT with -EMFILE without being taken, and none of the
+    surplus connections is reset or ended (they stay in the listen backlog);
+    accept(2) and a submitted ACCEPT at the limit fail with -EMFILE at once.
+    Once descriptors are closed a re-armed multishot ACCEPT gets the queued
+    connections and data flows both ways on all 4. A one-shot ACCEPT whose
+    peer-address pointer is bad ends with -EFAULT and closes its connection.
+    The socket pool is empty once the program is done."""
+    n = 4
     port = free_tcp_port()
     s = boot(t, "--fwd", "%d:7500" % port)
-    s.send("tcpaio nofd 7500\n")
-    for what in ("full", "fault"):
-        s.expect(r"ready %s" % what, timeout=STEP)
-        with connect_fwd(t, port) as conn:
-            data, closed = read_to_eof(conn)
-        t.check(closed and data == b"", "%s: the host's connection: read %r, closed %s" %
-                (what, data, closed))
+    s.send("tcpaio nofd 7500 %d\n" % n)
+    s.expect(r"ready full", timeout=STEP)
+    conns = [connect_fwd(t, port) for _ in range(n)]
+    try:
+        s.expect(r"ready emfile", timeout=STEP)
+        states = [still_open(c) for c in conns]
+        t.check(states == ["open"] * n, "the host's connections at the limit: %s" % states)
+        for i, c in enumerate(conns):
+            c.sendall(b"hello %d\n" % i)
+        got = [read_to_eof(c) for c in conns]
+        t.check(got == [(b"echo hello %d\n" % i, True) for i in range(n)],
+                "the host's connections read %r" % got)
+    finally:
+        for c in conns:
+            c.close()
+    s.expect(r"ready fault", timeout=STEP)
+    with connect_fwd(t, port) as conn:
+        data, closed = read_to_eof(conn)
+    t.check(closed and data == b"", "fault: the host's connection: read %r, closed %s" %
+            (data, closed))
     finish_mode(t, s, "nofd")
     s.send("stats\n")
     m = s.expect(r"\nsocket\s+(\d+)\s+(\d+)\s", timeout=STEP)

@@ -37,12 +37,19 @@
  *                     serve"): each gets "conn I\n" and is closed by the
  *                     guest first (so it stays in TIME-WAIT on the guest);
  *                     re-armed if a final event with a descriptor ends it
- *   tcpaio nofd PORT  with every descriptor of the process taken, a connection
- *                     for a multishot ACCEPT cannot be installed ("ready
- *                     full"): the final event is -EMFILE and the connection
- *                     is closed; with one descriptor free, a one-shot ACCEPT
- *                     whose peer address cannot be written ("ready fault")
- *                     ends with -EFAULT and closes its connection too
+ *   tcpaio nofd PORT N
+ *                     with one descriptor free, a multishot ACCEPT gets the
+ *                     first of the host's N connections ("ready full") and
+ *                     ends with -EMFILE at the second, which is not taken;
+ *                     at the limit accept(2) and a submitted ACCEPT fail
+ *                     with -EMFILE at once ("ready emfile": the host checks
+ *                     its surplus connections are still open, then sends
+ *                     "hello I\n" on each); each of the N connections is
+ *                     then answered "echo hello I\n" and closed, the queued
+ *                     ones by a multishot ACCEPT re-armed once descriptors
+ *                     were closed. Then, with one descriptor free, a one-shot
+ *                     ACCEPT whose peer address cannot be written ("ready
+ *                     fault") ends with -EFAULT and closes its connection
  *   tcpaio exit PORT  leaves ops pending and exits: a multishot ACCEPT, a
  *                     multishot RECV on the connection it delivered
  *                     ("ready exit": the host connects once), a CONNECT to
@@ -389,20 +396,86 @@ static int fill_fds(int *fds, int max)
 	return n;
 }
 
-static int nofd_checks(uint16_t port)
+/* Reads one line (up to "\n") of at most @cap - 1 bytes from @fd into @buf: its length, or 0. */
+static size_t recv_line(int fd, char *buf, size_t cap)
 {
-	int s = listener(port, 4), fds[64], n;
+	size_t n = 0;
+	long r;
+
+	while (n + 1 < cap && (r = sys_recv(fd, buf + n, cap - 1 - n, 0)) > 0) {
+		n += (size_t)r;
+		if (buf[n - 1] == '\n')
+			break;
+	}
+	buf[n] = 0;
+	return n && buf[n - 1] == '\n' ? n : 0;
+}
+
+/* The host's "hello I\n" on accepted connection @c goes back as "echo hello I\n"; @c closed. */
+static int echo_and_close(int c)
+{
+	char line[64], out[80];
+	size_t n = recv_line(c, line, sizeof(line));
+	int len = snprintf(out, sizeof(out), "echo %s", line);
+	int ok = n > 0 && sys_send(c, out, (size_t)len, 0) == len;
+
+	sys_close(c);
+	return ok;
+}
+
+/* The first of @nconn connections fills the one free descriptor; the next ends the
+ * multishot ACCEPT with -EMFILE and stays queued, as do the rest. */
+static int nofd_limit(struct aio_waiter *w, int s, int *fds, int *n)
+{
+	struct tio_event ev;
+	int c;
+
+	*n = fill_fds(fds, 64);
+	CHECK("descriptors_full", *n > 0 && sys_open("/etc/motd", O_RDONLY, 0) == -EMFILE);
+	sys_close(fds[--*n]);
+	CHECK("multishot_submit", aio_accept_multishot(w, 0, s) == 0);
+	ready("full");
+	CHECK("multishot_first_installed",
+	      one_event(w, &ev) == 0 && ev.slot == 0 && (ev.flags & TIO_EV_MORE) && ev.result >= 0);
+	c = (int)ev.result;
+	CHECK("multishot_final_emfile", one_event(w, &ev) == 0 && ev.slot == 0 &&
+					    !(ev.flags & TIO_EV_MORE) && ev.result == -EMFILE);
+	CHECK("multishot_quiet_after_emfile", quiet(w, QUIET_AFTER));
+	CHECK("accept_sync_emfile_at_once", sys_accept(s, NULL) == -EMFILE);
+	CHECK("accept_submit_emfile_at_once", aio_accept(w, 1, s, NULL) == -EMFILE);
+	ready("emfile");
+	return c;
+}
+
+/* Descriptors closed, a multishot ACCEPT re-armed gets the @queued connections left. */
+static void nofd_drain(struct aio_waiter *w, int s, int *fds, int *n, unsigned queued)
+{
+	struct tio_event ev;
+	unsigned got = 0;
+
+	for (unsigned i = 0; i<queued && * n> 0; i++)
+		sys_close(fds[--*n]);
+	CHECK("rearm_submit", aio_accept_multishot(w, 0, s) == 0);
+	while (got < queued && one_event(w, &ev) == 0 && ev.slot == 0 && ev.result >= 0 &&
+	       (ev.flags & TIO_EV_MORE))
+		got += (unsigned)echo_and_close((int)ev.result);
+	CHECK("queued_connections_served", got == queued);
+	CHECK("rearm_cancel_once", cancelled_once(w, 0));
+}
+
+static int nofd_checks(uint16_t port, unsigned nconn)
+{
+	int s = listener(port, 8), fds[64], n = 0, c;
 	struct tio_event ev;
 	struct aio_waiter w;
 
 	CHECK("listen", s >= 0);
 	CHECK("waiter", aio_waiter_create(&w, 2) == 0);
-	CHECK("multishot_submit", aio_accept_multishot(&w, 0, s) == 0);
-	n = fill_fds(fds, 64);
-	CHECK("descriptors_full", n > 0 && sys_open("/etc/motd", O_RDONLY, 0) == -EMFILE);
-	ready("full");
-	CHECK("multishot_final_emfile", one_event(&w, &ev) == 0 && ev.slot == 0 &&
-					    !(ev.flags & TIO_EV_MORE) && ev.result == -EMFILE);
+	CHECK("nconn", nconn >= 2 && nconn <= 8);
+	c = nofd_limit(&w, s, fds, &n);
+	CHECK("first_served", echo_and_close(c));
+	nofd_drain(&w, s, fds, &n, nconn - 1);
+	n += fill_fds(fds + n, 64 - n);
 	sys_close(fds[--n]);
 	CHECK("accept_bad_peer_submit", aio_accept(&w, 1, s, (void *)8) == 0);
 	ready("fault");
@@ -412,6 +485,8 @@ static int nofd_checks(uint16_t port)
 		sys_close(fds[n--]);
 	aio_waiter_destroy(&w);
 	sys_close(s);
+	if (failed)
+		print_net();
 	return failed;
 }
 
@@ -452,14 +527,14 @@ int main(int argc, char **argv)
 			    (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]));
 	else if (!strcmp(mode, "serve") && argc == 4)
 		serve_checks((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]));
-	else if (!strcmp(mode, "nofd") && argc == 3)
-		nofd_checks((uint16_t)atoi(argv[2]));
+	else if (!strcmp(mode, "nofd") && argc == 4)
+		nofd_checks((uint16_t)atoi(argv[2]), (unsigned)atoi(argv[3]));
 	else if (!strcmp(mode, "exit") && argc == 3)
 		exit_checks((uint16_t)atoi(argv[2]));
 	else {
 		fprintf(stderr,
 			"usage: tcpaio connect PORT CLOSED | accept PORT N | "
-			"recv PORT NBUFS BUFSZ HOLDMS | serve PORT N | nofd PORT | exit PORT\n");
+			"recv PORT NBUFS BUFSZ HOLDMS | serve PORT N | nofd PORT N | exit PORT\n");
 		return 2;
 	}
 	printf("tcpaio %s: %d failed\n", mode, failed);
