@@ -335,6 +335,71 @@ def httpd_keepalive_head_and_error_statuses(t):
     poweroff(t, s)
 
 
+MULTISHOT_ACCEPT = "tcpsock waiting on tcp connections (multishot)"
+
+
+def stats(s):
+    """One `stats` output (it ends with TCP's counters line)."""
+    start = len(s.out)
+    s.send("stats\n")
+    m = s.expect(r"\ntcp no-socket[^\n]*\n", timeout=60)
+    return s.out[start:m.end()]
+
+
+def httpd_files(text):
+    """(descriptors httpd holds, the per-process limit) from a `stats` limits table."""
+    head = re.search(r"^\s*PID NAME\s+(.*)$", text, re.M).group(1).split()
+    col = head.index("files")
+    mine = re.search(r"^\s*\d+ httpd\s+(.*)$", text, re.M).group(1).split()
+    limit = re.search(r"^\s*- limit\s+(.*)$", text, re.M).group(1).split()
+    return int(mine[col]), int(limit[col])
+
+
+def stats_until(t, s, cond, what, limit=60):
+    """`stats` every 2 s until @cond(text) holds (then the text), at most @limit seconds."""
+    deadline = time.monotonic() + limit
+    while True:
+        text = stats(s)
+        if cond(text):
+            return text
+        t.check(time.monotonic() < deadline, "%s: not within %d s; last stats: %r" %
+                (what, limit, text[-1500:]))
+        time.sleep(2)
+
+
+@qtest.case
+def httpd_multishot_accept_stops_at_descriptor_limit_and_rearms(t):
+    """httpd accepts with one multishot ACCEPT (`stats` shows its frame waiting
+    on "tcp connections (multishot)"). The host opens 24 idle connections more
+    than httpd's descriptor limit: httpd fills every descriptor, the ACCEPT
+    ends (-EMFILE) and is not re-armed while the connections stay open, the
+    surplus waits in the listen backlog; then every connection sends a GET
+    and every response is byte-identical (none reset), and once they closed
+    the multishot ACCEPT is armed again."""
+    s, port = boot_httpd(t)
+    text = stats(s)
+    t.check(MULTISHOT_ACCEPT in text, "no multishot ACCEPT armed: %r" % text[-1500:])
+    limit = httpd_files(text)[1]
+    n = limit + 24
+    t.check(n <= CLIENTS, "descriptor limit %d: %d connections are more than this test opens"
+            % (limit, n))
+    names = sorted(FILES)
+    results = [None] * n
+    conns = open_all(port, n, results)
+    stats_until(t, s, lambda x: MULTISHOT_ACCEPT not in x and httpd_files(x)[0] == limit,
+                "httpd holding all %d descriptors, its ACCEPT ended" % limit)
+    threads = [threading.Thread(target=fetch_one, args=(c, names[i % len(names)], results, i),
+                                daemon=True) for i, c in enumerate(conns) if c]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=FETCH_LIMIT)
+    bad = ["%d: %s" % (i, r) for i, r in enumerate(results) if r != "ok"]
+    t.check(not bad, "%d of %d connections failed; first: %s" % (len(bad), n, "; ".join(bad[:3])))
+    stats_until(t, s, lambda x: MULTISHOT_ACCEPT in x, "the multishot ACCEPT re-armed")
+    poweroff(t, s)
+
+
 @qtest.case
 def httpd_serves_files_from_fat_disk(t):
     """The files on a FAT16 disk (mkfs.fat, mcopy) automounted on /mnt/hda:

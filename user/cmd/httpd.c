@@ -5,15 +5,24 @@
  * Without -f it daemonizes as busybox httpd does: it spawns itself detached
  * (TIO_SPAWN_DETACH) with -f added and returns at once.
  *
- * Slots: slot 0 holds the ACCEPT on the listening socket (see accept_arm:
- * multishot, or one plain ACCEPT at a time where the descriptor limit
- * binds); every other slot is one connection and has at most one operation
- * in flight. Files are read into, and sent from, chunks of one region
- * registered once with SYS_buf_register (TIO_SQE_REGBUF ops). Connections
- * are limited by the descriptors the process may open (conns_max, counted at
- * start) and otherwise by the kernel's pools: a submission refused with
- * -ENOMEM/-EAGAIN (or an accept with no free slot) drops that one
- * connection, never the server.
+ * Slots: slot 0 holds one multishot ACCEPT on the listening socket (see
+ * accept_arm); every other slot is one connection and has at most one
+ * operation in flight. Files are read into, and sent from, chunks of one
+ * region registered once with SYS_buf_register (TIO_SQE_REGBUF ops).
+ *
+ * Descriptors (counted at start: room) are shared between connections
+ * (conns_max) and files (files_max). The multishot ACCEPT installs a
+ * connection in any free descriptor, so while it is armed the files' share
+ * is held: open files plus spare descriptors (any descriptor kept open for
+ * the purpose, e.g. a finished response's file) are at least files_max.
+ * A spare is given up for a file only while the ACCEPT is not armed (else
+ * the ACCEPT could take it between the close and the open); a response that
+ * finds no descriptor while it is armed cancels it and waits (C_WAIT_FD).
+ * When the connections fill their share the kernel ends the ACCEPT with
+ * -EMFILE and leaves the next connections in the listen backlog: httpd
+ * re-arms it once a connection closed. Otherwise connections are limited by
+ * the kernel's pools: a submission refused with -ENOMEM/-EAGAIN (or an
+ * accept with no free slot) drops that one connection, never the server.
  *
  * Connection state machine (one op in flight per state):
  *
@@ -41,7 +50,7 @@
 #define HTTPD_SLOTS_MAX 4096  /* asked of the kernel first; halved until accepted */
 #define HTTPD_CHUNK	16384 /* bytes per read/send of a file */
 #define HTTPD_NCHUNKS	64    /* registered chunks; connections beyond use plain buffers */
-#define HTTPD_BACKLOG	128 /* the most the kernel grants (sys_net.c) */
+#define HTTPD_BACKLOG	128   /* the most the kernel grants (sys_net.c) */
 #define SLOT_ACCEPT	0
 #define HTTPD_REARM_NS	100000000ULL /* retry period while ACCEPT cannot be armed */
 #define HTTPD_FDS_PROBE 1024	     /* descriptors counted at most by fd_room() */
@@ -74,12 +83,15 @@ struct httpd {
 	char *region;	     /* HTTPD_NCHUNKS * HTTPD_CHUNK, registered */
 	int regbuf;	     /* its buffer index, < 0 if registration failed */
 	int accept_armed;    /* slot 0 holds a live ACCEPT */
-	int accept_single;   /* the kernel refused multishot ACCEPT: one per connection */
 	int accept_backoff;  /* the last ACCEPT failed: re-arm after a pause or a drop */
+	int accept_full;     /* it ended with -EMFILE: re-arm once a connection closed */
+	int accept_stopping; /* cancelled for a spare: its final event comes */
 	unsigned nconns;     /* connections open */
 	unsigned conns_max;  /* accepted at once: the descriptors left, minus files' share */
 	unsigned nfiles;     /* files open for responses */
 	unsigned files_max;  /* their share: conns_max + files_max <= the descriptors left */
+	int *spare;	     /* files_max descriptors held for files (see the top) */
+	unsigned nspares;    /* nfiles + nspares >= files_max while the ACCEPT is armed */
 	unsigned nwaiting;   /* connections in C_WAIT_FD */
 	int fd_freed;	     /* a descriptor was closed: retry the C_WAIT_FD ones */
 	unsigned char chunk_used[HTTPD_NCHUNKS];
@@ -117,12 +129,60 @@ static struct conn *conn_new(int fd)
 	return c;
 }
 
+/* A response's file is done: it becomes a spare while the files' share needs one. */
 static void file_close(struct conn *c)
 {
-	sys_close(c->file);
-	c->file = -1;
 	srv.nfiles--;
-	srv.fd_freed = 1;
+	if (srv.nfiles + srv.nspares < srv.files_max)
+		srv.spare[srv.nspares++] = c->file;
+	else
+		sys_close(c->file);
+	c->file = -1;
+	srv.fd_freed = 1;    /* a waiting response may take it */
+	srv.accept_full = 0; /* or the ACCEPT, if it was closed */
+}
+
+/* Spares up to the files' share, before the ACCEPT is armed: 0, or -1 if none is free. */
+static int spares_fill(void)
+{
+	while (srv.nfiles + srv.nspares < srv.files_max) {
+		long fd = sys_open("/", O_RDONLY, 0);
+
+		if (fd < 0)
+			return -1;
+		srv.spare[srv.nspares++] = (int)fd;
+	}
+	return 0;
+}
+
+/* A file was opened: the spares beyond the share go (the ACCEPT may take them). */
+static void spares_trim(void)
+{
+	while (srv.nspares && srv.nfiles + srv.nspares > srv.files_max)
+		sys_close(srv.spare[--srv.nspares]);
+}
+
+/* Stops the multishot ACCEPT (its final event clears accept_armed) so a spare can go. */
+static void accept_stop(void)
+{
+	if (srv.accept_armed && !srv.accept_stopping)
+		srv.accept_stopping = aio_cancel(&srv.w, SLOT_ACCEPT) == 0;
+}
+
+/* open(2) for a response: with no descriptor free, a spare makes room while the ACCEPT is
+ * not armed; while it is, the ACCEPT is stopped and the caller waits. */
+static long file_open(const char *path)
+{
+	long fd = sys_open(path, O_RDONLY, 0);
+
+	if (fd != -EMFILE && fd != -ENFILE)
+		return fd;
+	if (srv.accept_armed || !srv.nspares) {
+		accept_stop();
+		return fd;
+	}
+	sys_close(srv.spare[--srv.nspares]);
+	return sys_open(path, O_RDONLY, 0);
 }
 
 static void conn_drop(unsigned slot)
@@ -145,6 +205,7 @@ static void conn_drop(unsigned slot)
 	free(c);
 	srv.conns[slot] = NULL;
 	srv.accept_backoff = 0; /* a socket is free again: the accept may succeed */
+	srv.accept_full = 0;	/* and a descriptor */
 }
 
 /* READ or SEND on @c's buffer, registered when it is a chunk of the region. */
@@ -217,7 +278,7 @@ static int open_target(const struct http_req *req, char *path, struct tio_stat *
 	*status = 404;
 	if (http_map_path(path, TIO_PATH_MAX, srv.root, req->path) < 0)
 		return -1;
-	fd = sys_open(path, O_RDONLY, 0);
+	fd = file_open(path);
 	if (fd == -EMFILE || fd == -ENFILE)
 		return (int)fd;
 	if (fd < 0)
@@ -255,17 +316,19 @@ static int respond(unsigned slot, const struct http_req *req)
 
 	if (req->method == HTTP_OTHER)
 		return respond_simple(slot, 405, keep, 0);
-	/* Past the files' share, the descriptor may be the one an armed ACCEPT will install. */
+	/* Past the files' share a descriptor would be the connections' (see the top). */
 	c->file = srv.nfiles >= srv.files_max ? -EMFILE : open_target(req, path, &st, &status);
 	if (c->file == -EMFILE || c->file == -ENFILE) {
 		c->file = -1;
-		if (srv.nfiles)
-			return HTTPD_DEFERRED; /* a response in flight will close its file */
+		/* A response in flight will give its file back, or the stopped ACCEPT a spare. */
+		if (srv.nfiles || srv.accept_armed)
+			return HTTPD_DEFERRED;
 		return respond_simple(slot, 503, 0, 0);
 	}
 	if (c->file < 0)
 		return respond_simple(slot, status, keep, req->method == HTTP_HEAD);
 	srv.nfiles++;
+	spares_trim();
 	c->keep_alive = keep;
 	hlen = file_head(c, req, path, st.size, &status);
 	c->out_sent = 0;
@@ -381,13 +444,17 @@ static void on_accept(const struct tio_event *ev)
 {
 	unsigned slot;
 
-	if (!(ev->flags & TIO_EV_MORE))
+	if (!(ev->flags & TIO_EV_MORE)) {
 		srv.accept_armed = 0; /* serve() re-arms it */
-	if (ev->result < 0) {
-		if (ev->result != -ECANCELED)
-			srv.accept_backoff = 1; /* e.g. no free socket: don't spin on it */
-		return;
+		srv.accept_stopping = 0;
+		srv.fd_freed = 1; /* a waiting response may take a spare now */
 	}
+	if (ev->result == -EMFILE && srv.nconns)
+		srv.accept_full = 1; /* the connections' share is full: wait for a close */
+	else if (ev->result < 0 && ev->result != -ECANCELED)
+		srv.accept_backoff = 1; /* e.g. no free socket: don't spin on it */
+	if (ev->result < 0)
+		return;
 	slot = free_slot();
 	if (!slot || !(srv.conns[slot] = conn_new((int)ev->result))) {
 		sys_close((int)ev->result); /* no slot or no memory: drop this one */
@@ -399,29 +466,22 @@ static void on_accept(const struct tio_event *ev)
 }
 
 /*
- * Arms slot 0: one multishot ACCEPT where the descriptor limit does not bind
- * (fd_room() found more than HTTPD_FDS_PROBE free), else a plain ACCEPT that
- * serve() re-arms after each connection while fewer than conns_max are open.
- * A multishot ACCEPT delivers every connection the kernel has ready, and one
- * delivered beyond the descriptor limit fails in the kernel (-EMFILE, the
- * connection closed); with one ACCEPT at a time the surplus waits in the
- * listen backlog instead. A kernel that refuses multishot ACCEPT (-EINVAL,
- * -EOPNOTSUPP) gets plain ones. Other errors are returned.
+ * Arms slot 0 with one multishot ACCEPT, the files' share held first (see the
+ * top): -EMFILE if it cannot be, else the submission's result.
  */
 static int accept_arm(void)
 {
-	int e;
+	int e = spares_fill() ? -EMFILE : aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd);
 
-	if (!srv.accept_single) {
-		e = aio_accept_multishot(&srv.w, SLOT_ACCEPT, srv.lfd);
-		if (e != -EINVAL && e != -EOPNOTSUPP)
-			goto out;
-		srv.accept_single = 1;
-	}
-	e = aio_accept(&srv.w, SLOT_ACCEPT, srv.lfd, NULL);
-out:
 	srv.accept_armed = e == 0;
 	return e;
+}
+
+/* What keeps the ACCEPT down: an error's pause, the share full, a response waiting. */
+static int accept_may_arm(void)
+{
+	return !srv.accept_armed && !srv.accept_backoff && !srv.accept_full && !srv.nwaiting &&
+	       srv.nconns < srv.conns_max;
 }
 
 static int serve(void)
@@ -433,11 +493,10 @@ static int serve(void)
 
 		if (srv.fd_freed)
 			conn_retry_waiting();
-		if (!srv.accept_armed && !srv.accept_backoff && srv.nconns < srv.conns_max)
-			accept_arm();
+		if (accept_may_arm() && accept_arm() < 0)
+			srv.accept_backoff = 1;
 		n = aio_wait(&srv.w, ev, 32,
-			     srv.accept_armed || srv.nconns >= srv.conns_max ? TIO_WAIT_FOREVER
-									     : HTTPD_REARM_NS);
+			     srv.accept_backoff ? HTTPD_REARM_NS : TIO_WAIT_FOREVER);
 		if (n == -ETIMEDOUT) {
 			srv.accept_backoff = 0;
 			continue;
@@ -504,10 +563,10 @@ static int setup(uint16_t port)
 	srv.files_max = room - srv.conns_max;
 	if (room < 2)
 		return cmd_err("httpd", "descriptors", -EMFILE);
-	srv.accept_single = room < HTTPD_FDS_PROBE;
 	srv.conns = calloc(srv.nslots, sizeof(*srv.conns));
 	srv.region = malloc(HTTPD_NCHUNKS * HTTPD_CHUNK);
-	if (!srv.conns || !srv.region)
+	srv.spare = malloc(srv.files_max * sizeof(*srv.spare));
+	if (!srv.conns || !srv.region || !srv.spare)
 		return cmd_err("httpd", "memory", -ENOMEM);
 	srv.regbuf =
 	    aio_buf_register(srv.region, HTTPD_NCHUNKS * HTTPD_CHUNK, TIO_BUF_READ | TIO_BUF_WRITE);
