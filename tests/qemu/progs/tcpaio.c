@@ -48,8 +48,10 @@
  *                     then answered "echo hello I\n" and closed, the queued
  *                     ones by a multishot ACCEPT re-armed once descriptors
  *                     were closed. Then, with one descriptor free, a one-shot
- *                     ACCEPT whose peer address cannot be written ("ready
- *                     fault") ends with -EFAULT and closes its connection
+ *                     ACCEPT whose peer address cannot be written holds it
+ *                     (close of it is -EBADF, dup2 onto it -EBUSY), and
+ *                     ("ready fault") ends with -EFAULT and closes its
+ *                     connection
  *   tcpaio exit PORT  leaves ops pending and exits: a multishot ACCEPT, a
  *                     multishot RECV on the connection it delivered
  *                     ("ready exit": the host connects once), a CONNECT to
@@ -478,6 +480,9 @@ static int nofd_checks(uint16_t port, unsigned nconn)
 	n += fill_fds(fds + n, 64 - n);
 	sys_close(fds[--n]);
 	CHECK("accept_bad_peer_submit", aio_accept(&w, 1, s, (void *)8) == 0);
+	/* The pending ACCEPT holds the one free descriptor: reserved, not open. */
+	CHECK("reserved_descriptor_not_open",
+	      sys_close(fds[n]) == -EBADF && sys_dup2(fds[0], fds[n]) == -EBUSY);
 	ready("fault");
 	CHECK("accept_efault", one_event(&w, &ev) == 0 && ev.slot == 1 && ev.result == -EFAULT);
 	CHECK("descriptor_still_free", (fds[n] = (int)sys_open("/etc/motd", O_RDONLY, 0)) >= 0);
