@@ -256,6 +256,14 @@ SYSCALL_DECL(rename)
 	return err ? err : vfs_rename(from, to);
 }
 
+static bool dup2_take_slot(struct proc *p, unsigned fd, struct file *f)
+{
+	struct file *none = NULL;
+
+	return __atomic_compare_exchange_n(&p->fds[fd], &none, f, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_RELAXED);
+}
+
 SYSCALL_DECL(dup2)
 {
 	struct file *f = fd_get(p, a[0]);
@@ -279,7 +287,12 @@ SYSCALL_DECL(dup2)
 		file_put(f);
 		return -EMFILE; /* all user processes at the descriptor cap */
 	}
-	p->fds[a[1]] = f;
+	/* An ACCEPT may have reserved the slot since it was closed (fd_reserve takes it by CAS). */
+	if (!dup2_take_slot(p, (unsigned)a[1], f)) {
+		proc_uncharge(p, PROC_RES_FILES, 1);
+		file_put(f);
+		return -EBUSY;
+	}
 	return (long)a[1];
 }
 
