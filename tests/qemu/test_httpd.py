@@ -372,8 +372,9 @@ def httpd_multishot_accept_stops_at_descriptor_limit_and_rearms(t):
     """httpd accepts with one multishot ACCEPT (`stats` shows its frame waiting
     on "tcp connections (multishot)"). The host opens 24 idle connections more
     than httpd's descriptor limit: httpd fills every descriptor, the ACCEPT
-    ends (-EMFILE) and is not re-armed while the connections stay open, the
-    surplus waits in the listen backlog; then every connection sends a GET
+    ends (httpd cancels it at its share, or the kernel's -EMFILE came first)
+    and is not re-armed while the connections stay open, the surplus waits
+    in the listen backlog (not reset); then every connection sends a GET
     and every response is byte-identical (none reset), and once they closed
     the multishot ACCEPT is armed again."""
     s, port = boot_httpd(t)

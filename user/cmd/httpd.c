@@ -18,9 +18,10 @@
  * A spare is given up for a file only while the ACCEPT is not armed (else
  * the ACCEPT could take it between the close and the open); a response that
  * finds no descriptor while it is armed cancels it and waits (C_WAIT_FD).
- * When the connections fill their share the kernel ends the ACCEPT with
- * -EMFILE and leaves the next connections in the listen backlog: httpd
- * re-arms it once a connection closed. Otherwise connections are limited by
+ * When the connections fill their share httpd cancels the ACCEPT (and if
+ * the kernel found no descriptor first, it ended it with -EMFILE); the next
+ * connections wait in the listen backlog, and httpd re-arms it once a
+ * connection closed. Otherwise connections are limited by
  * the kernel's pools: a submission refused with -ENOMEM/-EAGAIN (or an
  * accept with no free slot) drops that one connection, never the server.
  *
@@ -461,6 +462,10 @@ static void on_accept(const struct tio_event *ev)
 		return;
 	}
 	srv.nconns++;
+	/* The share is full: no descriptor is free for the ACCEPT, and stopped it lets a
+	 * response take a spare without a cancel of its own. */
+	if (srv.nconns >= srv.conns_max)
+		accept_stop();
 	if (conn_recv(slot) < 0)
 		conn_drop(slot);
 }
