@@ -6,12 +6,16 @@ router (MtuRouter) whose next hop carries at most `mtu` bytes of IP: an IPv4
 frame above it with DF set is dropped and answered with ICMP "fragmentation
 needed" (type 3 code 4) carrying that MTU, as RFC 1191 routers do; one
 without DF is dropped too (counted), which is what the guests' TCP sent
-before it set DF. With `mtu` None every frame passes.
+before it set DF. With `mtu` None every frame passes. With `outage_after`
+N, once N TCP frames with data went from B to A the router loses the route
+to A: B's TCP frames with data are dropped and answered with ICMP host
+unreachable (code 1), until the test sets `outage_after` back to None.
 """
 
 import hashlib
 import struct
 import threading
+import time
 
 import qtest
 from dhcpserv import csum, ip4
@@ -63,6 +67,9 @@ class MtuRouter:
         self.full_tcp = 0  # forwarded TCP frames of exactly mtu bytes of IP
         self.largest = 0  # largest frame seen
         self.icmp_frags = [0, 0]  # ICMP fragments (MF or an offset) sent by side 0 and 1
+        self.outage_after = None
+        self.data_frames = 0  # TCP frames with data from B (side 1)
+        self.unreach = 0  # host unreachable messages sent
 
     def tap(self, side, frame):
         with self.lock:
@@ -73,6 +80,13 @@ class MtuRouter:
             total, frag = struct.unpack("!H", ip[2:4])[0], struct.unpack("!H", ip[6:8])[0]
             if ip[9] == 1 and frag & 0x3FFF:
                 self.icmp_frags[side] += 1
+            ihl = (ip[0] & 15) * 4
+            if side == 1 and ip[9] == 6 and total > ihl + (ip[ihl + 12] >> 4) * 4:
+                self.data_frames += 1
+                if self.outage_after is not None and self.data_frames > self.outage_after:
+                    self.unreach += 1
+                    self.relay.inject(side, self.icmp_frame(frame, ip, 1, 0))
+                    return True
             if self.mtu is None or total <= self.mtu:
                 if self.mtu is not None and ip[9] == 6 and total == self.mtu:
                     self.full_tcp += 1
@@ -81,13 +95,14 @@ class MtuRouter:
                 self.dropped_nodf += 1
                 return True
             self.frag_needed += 1
-            self.relay.inject(side, self.frag_needed_frame(frame, ip))
+            self.relay.inject(side, self.icmp_frame(frame, ip, 4, self.mtu))
             return True
 
-    def frag_needed_frame(self, frame, ip):
-        """ICMP fragmentation needed to the sender of @frame, quoting its header and 8 bytes."""
+    def icmp_frame(self, frame, ip, code, mtu):
+        """ICMP destination unreachable @code (next-hop @mtu) to the sender of @frame, quoting
+        its header and 8 bytes."""
         ihl = (ip[0] & 15) * 4
-        body = struct.pack("!BBHHH", 3, 4, 0, 0, self.mtu) + ip[:ihl + 8]
+        body = struct.pack("!BBHHH", 3, code, 0, 0, mtu) + ip[:ihl + 8]
         body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
         hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64, 1, 0,
                           ip4(self.ROUTER), ip[12:16])
@@ -163,6 +178,51 @@ def multishot_udp_receive_ends_on_icmp_port_unreachable(t):
         poweroff(t, [a, b])
     finally:
         relay.close()
+
+
+
+@qtest.case
+def established_tcp_keeps_host_unreachable_as_soft_error_and_survives(t):
+    """B's nc sends 1 MiB to A's nc -l (in the background on B). After 100
+    of B's data segments the router loses the route to A for a while: it
+    answers B's segments with ICMP host unreachable. B's connection stays
+    established and retransmits; `stats` shows the soft error on its socket
+    line (`soft-err -113`, -EHOSTUNREACH). When the route is back the
+    transfer goes on: A's sha256 equals the host's (nothing aborted).
+    (Before: the error was ignored, nothing kept.)"""
+    router = MtuRouter()
+    router.outage_after = 100
+    relay = Relay(tap=router.tap)
+    router.relay = relay
+    want = hashlib.sha256(seq_bytes(SEQ_1MIB)).hexdigest()
+    try:
+        a, b = boot_pair(t, relay)
+        a.send("nc -l -p 7000 < /dev/null | sha256sum; echo nc-l-status $?\n")
+        b.send("sleep 3; seq 1 %d | nc 192.168.60.1 7000 &\n" % SEQ_1MIB)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and router.unreach < 2:
+            time.sleep(0.2)
+        t.check(router.unreach >= 2, "the transfer never reached the outage (%d data frames)" %
+                router.data_frames)
+        b.send("stats\n")
+        m = b.expect(r"tcp +192\.168\.60\.2:\d+ 192\.168\.60\.1:7000 (\S+)[^\n]*?"
+                     r"(?: soft-err (-?\d+))?\r?\n", timeout=60)
+        print("during the outage: %r" % m.group(0))
+        t.check(m.group(1) == "ESTAB" and m.group(2) == "-113",
+                "B's connection during the outage: %r" % m.group(0))
+        with router.lock:
+            router.outage_after = None
+        m = a.expect(r"([0-9a-f]{64})\s+\S*\s*nc-l-status (\d+)", timeout=TRANSFER_LIMIT)
+        t.check(m.group(2) == "0", "nc -l exited with %s" % m.group(2))
+        t.check(m.group(1) == want, "A received other bytes: sha256 %s, sent %s" %
+                (m.group(1), want))
+        b.send("wait; echo waited\n")
+        b.expect(r"waited", timeout=60)
+        poweroff(t, [a, b])
+    finally:
+        relay.close()
+    print("router: host unreachable sent %d, B's data frames %d" %
+          (router.unreach, router.data_frames))
 
 
 if __name__ == "__main__":
