@@ -68,6 +68,9 @@ class MtuRouter:
         self.largest = 0  # largest frame seen
         self.icmp_frags = [0, 0]  # ICMP fragments (MF or an offset) sent by side 0 and 1
         self.outage_after = None
+        self.report_mtu = True  # False: the MTU field of the ICMP is 0, as old routers send
+        self.sizes = {}  # IP lengths of the TCP frames with data forwarded from B: count
+        self.too_big = set()  # IP lengths of the frames answered with fragmentation needed
         self.data_frames = 0  # TCP frames with data from B (side 1)
         self.unreach = 0  # host unreachable messages sent
 
@@ -83,6 +86,8 @@ class MtuRouter:
             ihl = (ip[0] & 15) * 4
             if side == 1 and ip[9] == 6 and total > ihl + (ip[ihl + 12] >> 4) * 4:
                 self.data_frames += 1
+                if self.mtu is None or total <= self.mtu:
+                    self.sizes[total] = self.sizes.get(total, 0) + 1
                 if self.outage_after is not None and self.data_frames > self.outage_after:
                     self.unreach += 1
                     self.relay.inject(side, self.icmp_frame(frame, ip, 1, 0))
@@ -95,7 +100,9 @@ class MtuRouter:
                 self.dropped_nodf += 1
                 return True
             self.frag_needed += 1
-            self.relay.inject(side, self.icmp_frame(frame, ip, 4, self.mtu))
+            self.too_big.add(total)
+            self.relay.inject(side, self.icmp_frame(frame, ip, 4,
+                                                    self.mtu if self.report_mtu else 0))
             return True
 
     def icmp_frame(self, frame, ip, code, mtu):
@@ -223,6 +230,41 @@ def established_tcp_keeps_host_unreachable_as_soft_error_and_survives(t):
         relay.close()
     print("router: host unreachable sent %d, B's data frames %d" %
           (router.unreach, router.data_frames))
+
+
+
+@qtest.case
+def tcp_steps_down_rfc1191_plateaus_when_router_reports_no_mtu(t):
+    """The router's next hop carries 1000 bytes but its fragmentation-needed
+    messages carry MTU 0 (RFC 1191's old routers): B estimates the path MTU
+    from the plateau table below the quoted datagram's length, 1500 -> 1492
+    -> 1006 -> 508, raised to 552 (the minimum believed): the router sees
+    B's frames of 1492 and then 1006 bytes, and 1 MiB from B's nc arrives
+    intact at A, in TCP frames of 552 bytes (MSS 512)."""
+    router = MtuRouter()
+    router.mtu = 1000
+    router.report_mtu = False
+    relay = Relay(tap=router.tap)
+    router.relay = relay
+    want = hashlib.sha256(seq_bytes(SEQ_1MIB)).hexdigest()
+    try:
+        a, b = boot_pair(t, relay)
+        a.send("nc -l -p 7000 < /dev/null | sha256sum; echo nc-l-status $?\n")
+        b.send("sleep 3; seq 1 %d | nc 192.168.60.1 7000; echo nc-status $?\n" % SEQ_1MIB)
+        m = b.expect(r"nc-status (\d+)", timeout=TRANSFER_LIMIT)
+        t.check(m.group(1) == "0", "the sending nc exited with %s" % m.group(1))
+        m = a.expect(r"([0-9a-f]{64})\s+\S*\s*nc-l-status (\d+)", timeout=60)
+        t.check(m.group(1) == want and m.group(2) == "0", "A: %r" % m.group(0))
+        poweroff(t, [a, b])
+    finally:
+        relay.close()
+    big = sorted(router.sizes.items(), key=lambda kv: -kv[1])[:4]
+    print("router: frag-needed %d for sizes %r, B's data frame sizes (most frequent) %r" %
+          (router.frag_needed, sorted(router.too_big), big))
+    # Segments shorter than the MSS may be too big too: only the plateaus' frames must be there.
+    t.check({1492, 1006} <= router.too_big, "not the plateaus: %r" % sorted(router.too_big))
+    t.check(big and big[0][0] == 552 and big[0][1] > 1000,
+            "B's data frames are not mostly 552 bytes: %r" % big)
 
 
 if __name__ == "__main__":
