@@ -386,10 +386,10 @@ void tcp_enter_time_wait(struct tcp_sock *s)
 	tcp_post(s, TCP_EV_IN | TCP_EV_HUP);
 }
 
+/* RFC 1122 4.2.3.9: a soft error is reported when the connection gives up (Linux's sk_err_soft). */
 int tcp_timeout_error(const struct tcp_sock *s)
 {
-	return s->soft_error ? s->soft_error
-			     : -ETIMEDOUT; /* RFC 1122 4.2.3.9, Linux's sk_err_soft */
+	return s->soft_error ? s->soft_error : -ETIMEDOUT;
 }
 
 static void backoff(struct tcp_sock *s)
