@@ -124,10 +124,11 @@ class MtuRouter:
 
 @qtest.case
 def tcp_lowers_mss_on_frag_needed_and_kernel_fragments_its_echo_reply(t):
-    """1. B pings A with one ICMP echo request of 3000 bytes (qpmtu ping): A
-    answers with a 3000-byte reply, which leaves A in IPv4 fragments (the
-    relay counts at least 3 from A, no frame above 1514 bytes) and reaches
-    B whole. (Before: A dropped the reply, too big to send unfragmented.)
+    """1. B pings A with one ICMP echo request of 3000 bytes (qpmtu ping, then
+    `ping -c 1 -s 2992`): A answers with a 3000-byte reply, which leaves A
+    in IPv4 fragments (the relay counts at least 3 from A, no frame above
+    1514 bytes) and reaches B whole. (Before: A dropped the reply, too big to
+    send unfragmented.)
     2. The router's next hop then carries 1000 bytes: B's nc sends 1 MiB to
     A's nc -l. B's first full-sized segments (1500 bytes, DF) are answered
     with fragmentation needed; B lowers its MSS to 960 and sends the data
@@ -144,6 +145,10 @@ def tcp_lowers_mss_on_frag_needed_and_kernel_fragments_its_echo_reply(t):
         b.send("qpmtu ping 192.168.60.1 3000\n")
         m = b.expect(r"qpmtu ping: (\d+) failed", timeout=60)
         t.check(m.group(1) == "0", "ping: %r" % b.out[-600:])
+        b.send("ping -c 1 -s 2992 192.168.60.1; echo ping-status $?\n")
+        m = b.expect(r"(?s)PING .*?ping-status (\d+)", timeout=60)
+        t.check(m.group(1) == "0" and "3000 bytes from 192.168.60.1: icmp_seq=1" in m.group(0),
+                "ping -s 2992: %r" % m.group(0))
         with router.lock:
             router.mtu = 1000
         a.send("nc -l -p 7000 < /dev/null | sha256sum; echo nc-l-status $?\n")
@@ -164,7 +169,7 @@ def tcp_lowers_mss_on_frag_needed_and_kernel_fragments_its_echo_reply(t):
           "frame %d, ICMP fragments by side %r" %
           (router.frag_needed, router.dropped_nodf, router.full_tcp, router.largest,
            router.icmp_frags))
-    t.check(router.icmp_frags[0] >= 3, "A's echo reply was not fragmented: %r" %
+    t.check(router.icmp_frags[0] >= 6, "A's echo replies was not fragmented: %r" %
             router.icmp_frags)
     t.check(router.largest <= 1514, "a frame above the Ethernet MTU: %d" % router.largest)
     t.check(router.frag_needed >= 1, "no segment of B needed the router's ICMP")
