@@ -10,18 +10,22 @@
  * completes when the last fragment has set the length and every block is
  * there, and expires NET_REASM_TTL_NS after its first fragment. A datagram
  * larger than a slot, or one arriving with every slot busy, is dropped.
- * Output: net_ip_output sends one unfragmented datagram (at most NETDEV_MTU
- * bytes); a socket's datagram up to NET_FRAG_MAX bytes leaves in fragments
- * (ip_output_frags: one ID, payloads of multiples of 8 bytes, MF on all but
- * the last); TTL is NET_TTL.
+ * Output: net_ip_output sends one datagram; one larger than NETDEV_MTU (up to
+ * NET_FRAG_MAX bytes: an echo reply to a big ping) leaves in fragments, as a
+ * socket's datagram does (frag_out, the one fragmenter: one ID, payloads of
+ * multiples of 8 bytes, MF on all but the last); TTL is NET_TTL. TCP segments
+ * carry DF (path-MTU discovery, RFC 1191): they are never fragmented.
  *
  * ICMP errors (RFC 792, RFC 1122 3.2.2): a UDP datagram unicast to us for a
  * port nobody is bound to is answered with destination unreachable, port
  * unreachable (its IP header and up to ICMP_ERR_QUOTE bytes after it), at
  * most NET_ICMP_ERR_RATE a second. A destination unreachable about one of
  * our UDP datagrams goes to its connected socket, one about a TCP segment to
- * the engine (tcp_icmp_unreach: it ends a connection in SYN-SENT), with the
- * errno Linux gives (icmp_unreach_errno). Everything here runs under net_lock.
+ * the engine, with the errno Linux gives (icmp_unreach_errno): a
+ * "fragmentation needed" with its next-hop MTU (RFC 1191; estimated from the
+ * plateau table when the router gives 0) to tcp_icmp_frag_needed, any other
+ * code to tcp_icmp_unreach (which ends a connection in SYN-SENT and is a soft
+ * error otherwise). Everything here runs under net_lock.
  */
 #include <kernel/string.h>
 #include <uapi/errno.h>
@@ -40,6 +44,8 @@ struct reasm_slot {
 
 #define ICMP_UNREACH	   3
 #define ICMP_PORT_UNREACH  3
+#define ICMP_FRAG_NEEDED   4
+#define IP_DF		   0x4000
 #define ICMP_ERR_QUOTE	   548 /* quoted bytes: the error stays within 576 (RFC 1812 4.3.2.3) */
 #define ICMP_ERR_WINDOW_NS 1000000000ULL
 
@@ -47,6 +53,7 @@ static struct reasm_slot reasm[NET_REASM_SLOTS];
 static uint64_t icmp_err_window; /* [N] start of the current second of ICMP errors */
 static unsigned icmp_err_sent;	 /* [N] errors sent in it */
 static uint16_t ip_id;
+static uint8_t echo_out[ETH_HDR + IP_HDR + NET_FRAG_MAX]; /* [N] an echo reply, built whole */
 static unsigned long ip_dropped; /* [N] malformed or undeliverable datagrams */
 
 uint16_t ip_next_id(void)
@@ -54,22 +61,22 @@ uint16_t ip_next_id(void)
 	return ++ip_id;
 }
 
-int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen)
+/* Sets DF in the built header @h (checksum updated). */
+static void ip_set_df(uint8_t *h)
 {
-	uint32_t nexthop;
-	struct net_if *ifp = net_route(dst, &nexthop);
-
-	if (!ifp)
-		return -ENETUNREACH;
-	if (plen > NETDEV_MTU - IP_HDR)
-		return -EMSGSIZE;
-	wire_ip_build(frame + ETH_HDR, proto, src ? src : ifp->addr, dst, (uint16_t)plen,
-		      ip_next_id(), NET_TTL);
-	return eth_output_ip(ifp, nexthop, frame, ETH_HDR + IP_HDR + plen);
+	wire_put16(h + 6, IP_DF);
+	wire_put16(h + 10, 0);
+	wire_put16(h + 10, wire_csum(h, IP_HDR, 0));
 }
 
-int ip_output_frags(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32_t dst,
-		    uint8_t proto, const uint8_t *l4, size_t len)
+/*
+ * The fragmenter: @len bytes of datagram body @l4 in fragments of at most
+ * NETDEV_MTU bytes, to @mac (resolved by the caller) or, with @mac NULL,
+ * to @nexthop through ARP (a fragment for an unresolved next hop waits in
+ * the ARP queue like any kernel frame). 0 or the first error.
+ */
+static int frag_out(struct net_if *ifp, const uint8_t *mac, uint32_t nexthop, uint32_t src,
+		    uint32_t dst, uint8_t proto, const uint8_t *l4, size_t len)
 {
 	uint8_t f[ETH_HDR + NETDEV_MTU];
 	uint8_t *h = f + ETH_HDR;
@@ -84,10 +91,38 @@ int ip_output_frags(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32
 		wire_put16(h + 6, (uint16_t)((off + n < len ? 0x2000 : 0) | off / 8));
 		wire_put16(h + 10, 0);
 		wire_put16(h + 10, wire_csum(h, IP_HDR, 0));
-		if ((err = eth_output_mac(ifp, mac, f, ETH_HDR + IP_HDR + n)))
+		err = mac ? eth_output_mac(ifp, mac, f, ETH_HDR + IP_HDR + n)
+			  : eth_output_ip(ifp, nexthop, f, ETH_HDR + IP_HDR + n);
+		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen)
+{
+	uint32_t nexthop;
+	struct net_if *ifp = net_route(dst, &nexthop);
+
+	if (!ifp)
+		return -ENETUNREACH;
+	src = src ? src : ifp->addr;
+	if (plen > NETDEV_MTU - IP_HDR) {
+		if (proto == IP_P_TCP || plen > NET_FRAG_MAX)
+			return -EMSGSIZE; /* TCP is sent with DF: its MSS keeps it below */
+		return frag_out(ifp, NULL, nexthop, src, dst, proto, frame + ETH_HDR + IP_HDR,
+				plen);
+	}
+	wire_ip_build(frame + ETH_HDR, proto, src, dst, (uint16_t)plen, ip_next_id(), NET_TTL);
+	if (proto == IP_P_TCP)
+		ip_set_df(frame + ETH_HDR);
+	return eth_output_ip(ifp, nexthop, frame, ETH_HDR + IP_HDR + plen);
+}
+
+int ip_output_frags(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32_t dst,
+		    uint8_t proto, const uint8_t *l4, size_t len)
+{
+	return frag_out(ifp, mac, 0, src, dst, proto, l4, len);
 }
 
 /* The quoted header @h of a datagram that may have been reassembled: as the whole datagram's
@@ -148,6 +183,40 @@ static int icmp_unreach_errno(uint8_t code)
 	}
 }
 
+/*
+ * RFC 1191 7: a router that gives no next-hop MTU (0, the old format) or a bogus one (not below
+ * the quoted datagram's length @qtotal): the largest plateau below that length.
+ */
+static uint32_t pmtu_estimate(uint32_t mtu, uint32_t qtotal)
+{
+	static const uint16_t plateau[] = {32000, 17914, 8166, 4352, 2002,
+					   1492,  1006,	 508,  296,  68};
+
+	if (mtu && mtu < qtotal)
+		return mtu;
+	for (unsigned i = 0; i < sizeof(plateau) / sizeof(plateau[0]); i++)
+		if (plateau[i] < qtotal)
+			return plateau[i];
+	return 68;
+}
+
+/* A destination unreachable quoting our TCP segment (the quote's 8 bytes hold the ports and
+ * the sequence number) to the engine. */
+static void tcp_icmp_error(const struct ip_view *ip, const uint8_t *q, size_t qhl, uint32_t src,
+			   uint32_t dst)
+{
+	uint16_t sport = wire_get16(q + qhl), dport = wire_get16(q + qhl + 2);
+	uint32_t seq = (uint32_t)wire_get16(q + qhl + 4) << 16 | wire_get16(q + qhl + 6);
+
+	if (ip->payload[1] == ICMP_FRAG_NEEDED)
+		net_tcp_icmp_frag_needed(
+		    src, sport, dst, dport, seq,
+		    pmtu_estimate(wire_get16(ip->payload + 6), wire_get16(q + 2)));
+	else
+		net_tcp_icmp_unreach(src, sport, dst, dport, seq,
+				     icmp_unreach_errno(ip->payload[1]));
+}
+
 /* A destination unreachable quoting a datagram of ours: to the socket it came from. */
 static void icmp_error_input(const struct net_if *ifp, const struct ip_view *ip)
 {
@@ -167,25 +236,22 @@ static void icmp_error_input(const struct net_if *ifp, const struct ip_view *ip)
 	if (q[9] == IP_P_UDP)
 		sock_icmp_error(src, wire_get16(q + qhl), dst, wire_get16(q + qhl + 2),
 				icmp_unreach_errno(ip->payload[1]));
-	else if (q[9] == IP_P_TCP) /* the 8 bytes hold the ports and the sequence number */
-		net_tcp_icmp_unreach(src, wire_get16(q + qhl), dst, wire_get16(q + qhl + 2),
-				     (uint32_t)wire_get16(q + qhl + 4) << 16 |
-					 wire_get16(q + qhl + 6),
-				     icmp_unreach_errno(ip->payload[1]));
+	else if (q[9] == IP_P_TCP)
+		tcp_icmp_error(ip, q, qhl, src, dst);
 }
 
+/* Answers an echo request, in fragments when it is larger than the MTU (it came in fragments). */
 static void icmp_echo_reply(const struct ip_view *ip)
 {
-	uint8_t f[ETH_HDR + NETDEV_MTU];
-	uint8_t *icmp = f + ETH_HDR + IP_HDR;
+	uint8_t *icmp = echo_out + ETH_HDR + IP_HDR;
 
-	if (ip->len > NETDEV_MTU - IP_HDR)
-		return; /* a reassembled request too big to answer unfragmented */
+	if (ip->len > NET_FRAG_MAX)
+		return; /* cannot happen: reassembly keeps at most NET_REASM_BYTES */
 	memcpy(icmp, ip->payload, ip->len);
 	icmp[0] = ICMP_REPLY;
 	wire_put16(icmp + 2, 0);
 	wire_put16(icmp + 2, wire_csum(icmp, ip->len, 0));
-	net_ip_output(ip->dst == IP_BROADCAST ? 0 : ip->dst, ip->src, IP_P_ICMP, f, ip->len);
+	net_ip_output(ip->dst == IP_BROADCAST ? 0 : ip->dst, ip->src, IP_P_ICMP, echo_out, ip->len);
 }
 
 /* A whole datagram (maybe reassembled): hand it to its protocol. */

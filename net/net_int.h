@@ -112,7 +112,8 @@ void net_send_resolved(struct list_node *node, const uint8_t *mac);
 /* ipv4.c */
 void ip_input(struct net_if *ifp, const uint8_t *pkt, size_t len);
 /* Builds the IP header at frame+ETH_HDR over @plen payload bytes already at frame+ETH_HDR+IP_HDR
- * and sends it: 0 (sent, or held for ARP), -ENOBUFS (ARP queue full), -ENETUNREACH. */
+ * and sends it: 0 (sent, or held for ARP), -ENOBUFS (ARP queue full), -ENETUNREACH. Above the
+ * MTU it leaves in fragments (up to NET_FRAG_MAX; -EMSGSIZE beyond, and for TCP, sent with DF). */
 int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen);
 void ip_reasm_tick(uint64_t now);
 uint16_t ip_next_id(void);
@@ -137,6 +138,9 @@ void net_tcp_input(const struct ip_view *ip);
 /* An ICMP destination unreachable quoting our TCP segment (addresses in network order). */
 void net_tcp_icmp_unreach(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq,
 			  int err);
+/* "Fragmentation needed" quoting our TCP segment, with the next hop's @mtu (RFC 1191). */
+void net_tcp_icmp_frag_needed(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+			      uint32_t seq, uint32_t mtu);
 /* Runs the engine's timers when @now has reached net_tcp_deadline(). */
 void net_tcp_tick(uint64_t now);
 uint64_t net_tcp_deadline(void);       /* UINT64_MAX: none */

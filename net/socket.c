@@ -25,7 +25,10 @@
  * A multishot receive stays WAITING and posts one event per datagram into a
  * provided buffer; with no buffer free the datagram waits in the queue until
  * a later receive (recycle, submit again), and a full event ring ends it
- * with -EAGAIN (the datagram stays queued).
+ * with -EAGAIN (the datagram stays queued). An ICMP error for a connected
+ * socket ends its oldest receive, one-shot or multishot, with the error (a
+ * multishot one: its final event); with none pending the next receive or
+ * send reports it (once), a multishot receive submitted then too.
  *
  * SOCK_STREAM sockets share the table; their connect, accept, send and
  * receive ops are tcpsock.c's (net_sock_create, bind, name, the push calls
@@ -415,14 +418,15 @@ void sock_icmp_error(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rp
 		if (s->type != SOCK_DGRAM || s->lport != lport || s->raddr != raddr ||
 		    s->rport != rport || (s->laddr && s->laddr != laddr))
 			continue;
-		for (struct list_node *r = s->readers.next; r != &s->readers; r = r->next) {
-			struct sock_frame *fr = list_entry(r, struct sock_frame, node);
+		/* The oldest receive ends with it, a multishot one too (its final event), as
+		 * Linux's recvmsg returns sk_err before any queued datagram. */
+		if (!list_empty(&s->readers)) {
+			struct sock_frame *fr =
+			    list_entry(s->readers.next, struct sock_frame, node);
 
-			if (!fr->pbq) { /* a multishot receive goes on: its events are datagrams */
-				list_del(&fr->node);
-				sf_finish(fr, err);
-				return;
-			}
+			list_del(&fr->node);
+			sf_finish(fr, err);
+			return;
 		}
 		s->err = err;
 		return;
@@ -483,8 +487,8 @@ static int64_t recv_start(struct async_op *op, void *state)
 		fr->borrowed = true;
 	}
 	f = spin_lock_irqsave(&net_lock);
-	if (!fr->pbq && !(n = sock_take_err(fr->s)))
-		n = recv_queued(fr);
+	if (!(n = sock_take_err(fr->s)))
+		n = fr->pbq ? -EAGAIN : recv_queued(fr);
 	if (n == -EAGAIN && !fr->nowait) {
 		fr->op = op;
 		fr->token = async_op_token(op);

@@ -93,6 +93,13 @@ void net_tcp_icmp_unreach(uint32_t src, uint16_t sport, uint32_t dst, uint16_t d
 		tcp_icmp_unreach(&net_tcp, to_host(src), sport, to_host(dst), dport, seq, err);
 }
 
+void net_tcp_icmp_frag_needed(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+			      uint32_t seq, uint32_t mtu)
+{
+	if (net_tcp_up)
+		tcp_icmp_frag_needed(&net_tcp, to_host(src), sport, to_host(dst), dport, seq, mtu);
+}
+
 uint64_t net_tcp_deadline(void)
 {
 	return net_tcp_up ? tcp_next_deadline(&net_tcp) : UINT64_MAX;
@@ -113,8 +120,9 @@ void net_tcp_line(char *buf, size_t cap)
 	spin_unlock_irqrestore(&net_lock, f);
 	fmt_snprintf(buf, cap,
 		     "tcp no-socket %llu rsts-sent %llu bad %llu syn-drops %llu tx-errors %llu "
-		     "tw-reclaimed %llu",
+		     "tw-reclaimed %llu icmp-ignored %llu",
 		     (unsigned long long)c.no_sock_segs, (unsigned long long)c.rsts_sent,
 		     (unsigned long long)c.bad_segs, (unsigned long long)c.syn_drops,
-		     (unsigned long long)c.tx_errors, (unsigned long long)c.tw_reclaimed);
+		     (unsigned long long)c.tx_errors, (unsigned long long)c.tw_reclaimed,
+		     (unsigned long long)c.icmp_ignored);
 }

@@ -728,6 +728,17 @@ bool net_sock_is_stream(const struct net_sock *s)
 	return s->type == SOCK_STREAM;
 }
 
+/* Appends what ICMP taught the connection: the path MTU learnt, the soft error kept. */
+static void tcpsock_line_icmp(const struct tcp_conn_stats *st, char *buf, size_t cap)
+{
+	size_t n = strlen(buf);
+
+	if (st->pmtu && n < cap)
+		n += (size_t)fmt_snprintf(buf + n, cap - n, " mss %u pmtu %u", st->mss, st->pmtu);
+	if (st->soft_error && n < cap)
+		fmt_snprintf(buf + n, cap - n, " soft-err %d", st->soft_error);
+}
+
 /* One line of the socket table for @s (under net_lock). */
 void tcpsock_line(struct net_sock *s, char *buf, size_t cap)
 {
@@ -744,4 +755,5 @@ void tcpsock_line(struct net_sock *s, char *buf, size_t cap)
 		     lb[0], lb[1], lb[2], lb[3], st.lport, rb[0], rb[1], rb[2], rb[3], st.rport,
 		     tcp_state_name(st.state), st.recv_q, st.send_q, st.rcv_wnd, st.snd_wnd, s->rx,
 		     s->tx);
+	tcpsock_line_icmp(&st, buf, cap);
 }

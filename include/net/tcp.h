@@ -111,6 +111,12 @@ struct tcp_conn_stats {
 	uint64_t srtt_ns, rto_ns;
 	uint64_t segs_in, segs_out, bytes_in, bytes_out;
 	uint64_t retransmits, fast_retransmits, timeouts, dup_acks_in, ooo_segs, zero_win_probes;
+	/* ICMP (tcp_icmp_unreach, tcp_icmp_frag_needed): the soft error recorded (negative errno,
+	 * 0: none; reported only if the connection times out), soft errors received, the path MTU
+	 * learnt (0: none, the interface's) and how often it lowered the MSS */
+	int soft_error;
+	uint32_t pmtu;
+	uint64_t icmp_soft_errors, pmtu_updates;
 };
 
 /*
@@ -122,6 +128,10 @@ struct tcp_config {
 	uint32_t mtu;
 	uint32_t iss_secret;
 };
+
+#ifndef TCP_PMTU_CACHE
+#define TCP_PMTU_CACHE 8 /* destinations whose path MTU the stack remembers (RFC 1191) */
+#endif
 
 /* The engine instance. Callers embed it; its fields are private to net/tcp/. */
 struct tcp_stack {
@@ -135,6 +145,13 @@ struct tcp_stack {
 	bool in_flush;
 	uint64_t bad_segs, rsts_sent, no_sock_segs, syn_drops, tx_errors; /* stack-wide counters */
 	uint64_t tw_reclaimed; /* TIME-WAIT blocks a new connection took (tcp_sock pool empty) */
+	uint64_t
+	    icmp_ignored; /* ICMP errors quoting no connection or a sequence number not in flight */
+	/* Path MTUs learnt (RFC 1191), by destination; a slot is free when expires <= now. */
+	struct tcp_pmtu {
+		uint32_t addr, mtu;
+		uint64_t expires;
+	} pmtu[TCP_PMTU_CACHE];
 };
 
 void tcp_stack_init(struct tcp_stack *st, const struct tcp_lower *lower, void *ctx,
@@ -147,12 +164,30 @@ void tcp_input(struct tcp_stack *st, uint32_t src, uint32_t dst, const void *seg
 void tcp_tick(struct tcp_stack *st);
 /* The earliest timer deadline in ns (UINT64_MAX: none). */
 uint64_t tcp_next_deadline(struct tcp_stack *st);
-/* An ICMP destination unreachable quoting our segment @src:@sport -> @dst:@dport with sequence
- * number @seq; @err is the code's errno. As Linux (tcp_v4_err): a connection in SYN-SENT whose
- * SYN it quotes (@seq in [SND.UNA, SND.MAX]) ends with @err (the pending connect fails at once);
- * in other states it is ignored (the retransmissions go on). */
+/*
+ * ICMP errors about our segments (RFC 1122 4.2.3.9, RFC 5927, RFC 1191). The IP layer passes
+ * the quoted segment's @src:@sport -> @dst:@dport and sequence number @seq. A quote that names
+ * no connection, or a @seq outside what is in flight ([SND.UNA, SND.MAX): RFC 5927 4.1), is
+ * ignored and counted (icmp_ignored).
+ *
+ * tcp_icmp_unreach: destination unreachable, @err the code's errno. As Linux (tcp_v4_err): a
+ * connection in SYN-SENT ends with @err (the pending connect fails at once); in any other state
+ * the error is soft (RFC 1122 4.2.3.9, RFC 5927 4.2): it is recorded (stats soft_error) and is
+ * the connection's error only if it then times out (instead of -ETIMEDOUT); an ACK of new
+ * data forgets it. An established connection is never aborted by an ICMP error.
+ *
+ * tcp_icmp_frag_needed: "fragmentation needed and DF set" with the next hop's @mtu (RFC 1191;
+ * the IP layer estimates it when the router gave 0). Below TCP_PMTU_MIN it is raised to that
+ * (RFC 5927 7.2). The destination's path MTU is cached (TCP_PMTU_CACHE entries, for
+ * TCP_PMTU_TTL_NS) for new connections; a connection whose MSS is above mtu - 40 lowers it
+ * and sends again from SND.UNA in segments of the new size, with its congestion window unchanged.
+ */
 void tcp_icmp_unreach(struct tcp_stack *st, uint32_t src, uint16_t sport, uint32_t dst,
 		      uint16_t dport, uint32_t seq, int err);
+void tcp_icmp_frag_needed(struct tcp_stack *st, uint32_t src, uint16_t sport, uint32_t dst,
+			  uint16_t dport, uint32_t seq, uint32_t mtu);
+/* The path MTU cached for @dst (at most the stack's mtu), or the stack's mtu. */
+uint32_t tcp_pmtu_get(struct tcp_stack *st, uint32_t dst);
 
 /* ---- Above ---- */
 /* A new closed socket, or -ENOMEM (pool exhausted) via *out == NULL and the return. */
@@ -223,6 +258,7 @@ struct tcp_stack_stats {
 	uint64_t syn_drops;    /* SYNs dropped: backlog full or no ring free */
 	uint64_t tx_errors;    /* segments the IP layer refused to send */
 	uint64_t tw_reclaimed; /* TIME-WAIT control blocks given to new connections */
+	uint64_t icmp_ignored; /* ICMP errors quoting no connection or data not in flight */
 };
 void tcp_get_stack_stats(const struct tcp_stack *st, struct tcp_stack_stats *out);
 /*

@@ -48,7 +48,8 @@ static struct tcp_sock *lookup(struct tcp_stack *st, uint32_t src, uint32_t dst,
 /* MSS, window scale and SACK-permitted from a SYN (RFC 9293 3.7.1, RFC 7323 1.3, RFC 2018 2). */
 static void apply_syn_options(struct tcp_sock *s, const struct tcp_seg *seg)
 {
-	uint32_t ours = s->st->cfg.mtu - 40, mss = seg->has_mss ? seg->mss : TCP_DEFAULT_MSS;
+	uint32_t ours = tcp_pmtu_get(s->st, s->raddr) - 40,
+		 mss = seg->has_mss ? seg->mss : TCP_DEFAULT_MSS;
 
 	if (mss > ours)
 		mss = ours;
@@ -509,22 +510,5 @@ void tcp_input(struct tcp_stack *st, uint32_t src, uint32_t dst, const void *byt
 		input_sync(s, src, dst, &seg);
 	if (!(s->flags & TCP_F_DEAD) && s->state != TCP_LISTEN)
 		tcp_output(s);
-	tcp_flush(st);
-}
-
-void tcp_icmp_unreach(struct tcp_stack *st, uint32_t src, uint16_t sport, uint32_t dst,
-		      uint16_t dport, uint32_t seq, int err)
-{
-	for (struct tcp_sock *s = st->socks; s; s = s->next) {
-		if ((s->flags & TCP_F_DEAD) || s->state != TCP_SYN_SENT || s->laddr != src ||
-		    s->lport != sport || s->raddr != dst || s->rport != dport)
-			continue;
-		/* A quote of something we never sent is forged or stale (RFC 5927 4.1). */
-		if (SEQ_LT(seq, s->snd_una) || SEQ_GT(seq, s->snd_max))
-			return;
-		tcp_drop(s, err);
-		tcp_post(s, TCP_EV_CONNECT);
-		break;
-	}
 	tcp_flush(st);
 }

@@ -7,6 +7,7 @@
  *   tcp_in.c     tcp_input: demultiplexing and the state machine (RFC 9293 3.10.7)
  *   tcp_out.c    the sender: segmentation, congestion control, timers, tcp_tick
  *   tcp_sock.c   the socket-side calls, pools, notification, stats
+ *   tcp_icmp.c   ICMP errors about our segments, path-MTU discovery
  */
 #ifndef NET_TCP_INT_H
 #define NET_TCP_INT_H
@@ -136,7 +137,8 @@ struct tcp_sock {
 	void *notify_arg;
 	unsigned flags;
 	enum tcp_state state;
-	int error; /* pending error, negative errno */
+	int error;	/* pending error, negative errno */
+	int soft_error; /* an ICMP error since the last new ACK: the error if we time out */
 
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
@@ -196,6 +198,8 @@ void tcp_send_rst_reply(struct tcp_stack *st, uint32_t src, uint32_t dst,
 uint32_t tcp_rcv_window(const struct tcp_sock *s);
 
 /* tcp_out.c */
+/* The error a connection that timed out ends with: its soft error, else -ETIMEDOUT. */
+int tcp_timeout_error(const struct tcp_sock *s);
 void tcp_ka_restart(struct tcp_sock *s);
 void tcp_sack_update(struct tcp_sock *s, const struct tcp_seg *seg);
 void tcp_output(struct tcp_sock *s);

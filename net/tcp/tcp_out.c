@@ -365,6 +365,7 @@ void tcp_on_ack(struct tcp_sock *s, const struct tcp_seg *seg, uint32_t acked, b
 		return;
 	s->dupacks = 0;
 	s->retries = 0;
+	s->soft_error = 0; /* the path works again */
 	if ((s->flags & TCP_F_TIMING) && SEQ_GT(seg->ack, s->rtt_seq)) {
 		s->flags &= ~TCP_F_TIMING;
 		tcp_rtt_sample(s, tcp_now(s->st) - s->rtt_start);
@@ -385,6 +386,12 @@ void tcp_enter_time_wait(struct tcp_sock *s)
 	tcp_post(s, TCP_EV_IN | TCP_EV_HUP);
 }
 
+/* RFC 1122 4.2.3.9: a soft error is reported when the connection gives up (Linux's sk_err_soft). */
+int tcp_timeout_error(const struct tcp_sock *s)
+{
+	return s->soft_error ? s->soft_error : -ETIMEDOUT;
+}
+
 static void backoff(struct tcp_sock *s)
 {
 	s->rto = s->rto * 2 < TCP_RTO_MAX_NS ? s->rto * 2 : TCP_RTO_MAX_NS; /* RFC 6298 5.5 */
@@ -393,7 +400,7 @@ static void backoff(struct tcp_sock *s)
 static void rexmt_handshake(struct tcp_sock *s)
 {
 	if (++s->retries > TCP_SYN_RETRIES) {
-		tcp_drop(s, -ETIMEDOUT);
+		tcp_drop(s, tcp_timeout_error(s));
 		tcp_post(s, TCP_EV_CONNECT);
 		return;
 	}
@@ -421,7 +428,7 @@ static void rexmt_timeout(struct tcp_sock *s)
 	}
 	if (++s->retries > TCP_RETRIES_MAX) {
 		tcp_send_seg(s, s->snd_nxt, TCP_RST | TCP_ACK, 0);
-		tcp_drop(s, -ETIMEDOUT);
+		tcp_drop(s, tcp_timeout_error(s));
 		return;
 	}
 	s->stats.timeouts++;
@@ -478,7 +485,7 @@ void tcp_ka_restart(struct tcp_sock *s)
 static void ka_timeout(struct tcp_sock *s)
 {
 	if (s->ka_sent >= s->ka_count) {
-		tcp_drop(s, -ETIMEDOUT);
+		tcp_drop(s, tcp_timeout_error(s));
 		return;
 	}
 	s->ka_sent++;

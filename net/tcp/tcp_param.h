@@ -28,7 +28,9 @@
 #define TCP_SYN_RETRIES	     6		    /* timeouts of a SYN before -ETIMEDOUT (R2 for SYN) */
 #define TCP_PERSIST_MIN_NS   1000000000ULL  /* zero-window probe interval, doubling */
 #define TCP_PERSIST_MAX_NS   60000000000ULL
-#define TCP_EPHEMERAL_LO     49152 /* ephemeral ports (RFC 6335) */
+#define TCP_PMTU_MIN	     552 /* lowest path MTU believed (Linux's min_pmtu; RFC 5927 7.2) */
+#define TCP_PMTU_TTL_NS	     600000000000ULL /* a learnt path MTU is kept 10 min (RFC 1191 6.3) */
+#define TCP_EPHEMERAL_LO     49152	     /* ephemeral ports (RFC 6335) */
 #define TCP_EPHEMERAL_HI     65535
 
 #endif

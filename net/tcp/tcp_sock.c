@@ -611,6 +611,7 @@ void tcp_get_stats(const struct tcp_sock *s, struct tcp_conn_stats *out)
 	out->cwnd = s->cwnd;
 	out->ssthresh = s->ssthresh;
 	out->mss = s->mss;
+	out->soft_error = s->soft_error;
 	out->srtt_ns = s->srtt;
 	out->rto_ns = s->rto;
 }

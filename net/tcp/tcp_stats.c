@@ -96,6 +96,10 @@ static void format_one(struct out *o, const struct tcp_sock *s)
 		put_kv(o, "timeouts", c.timeouts);
 		put_kv(o, "ooo", c.ooo_segs);
 		put_kv(o, "probes", c.zero_win_probes);
+		if (c.soft_error)
+			put_kv(o, "soft_err", (uint64_t)-c.soft_error);
+		if (c.pmtu)
+			put_kv(o, "pmtu", c.pmtu);
 	}
 	put_str(o, "\n");
 }
@@ -122,4 +126,5 @@ void tcp_get_stack_stats(const struct tcp_stack *st, struct tcp_stack_stats *out
 	out->syn_drops = st->syn_drops;
 	out->tx_errors = st->tx_errors;
 	out->tw_reclaimed = st->tw_reclaimed;
+	out->icmp_ignored = st->icmp_ignored;
 }

@@ -1,9 +1,11 @@
 /*
- * ping [-c N] ADDR - ICMP echo over a raw socket, one request per second,
+ * ping [-c N] [-s SIZE] ADDR - ICMP echo over a raw socket, one request per second,
  * iputils output (icmp_seq from 1; the summary with loss, elapsed time and
  * rtt min/avg/max/mdev). Each reply is awaited through the async API: a RECV on
  * one waiter slot with a deadline, so a lost packet costs one second, not a
  * hang. Default count 4 (a serial console has no Ctrl-C to stop it yet).
+ * -s: data bytes per request (default 56, at most 8184: the kernel sends an
+ * ICMP message of up to 8192 bytes, in IPv4 fragments above 1480).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <tio/sys.h>
 
 #define PING_DATA    56		   /* payload bytes, as ping's default */
+#define PING_MAX     8184	   /* payload bytes at most (-s) */
 #define PING_WAIT_NS 1000000000ULL /* per reply */
 
 struct ping_stats {
@@ -24,14 +27,14 @@ struct ping_stats {
 	long start_ns;
 };
 
-/* Waits for the reply to @seq until the deadline; round trip in µs or -errno. */
+/* Waits for the reply to @seq until the deadline; round trip in µs (its TTL and ICMP length in
+ * *r) or -errno. */
 static long await_reply(struct aio_waiter *w, int s, uint16_t id, uint16_t seq, uint64_t t0,
-			uint8_t *ttl)
+			struct icmp_reply *r)
 {
-	static uint8_t buf[1500];
+	static uint8_t buf[60 + ICMP_HDR + PING_MAX];
 	struct tio_sqe sqe;
 	struct tio_event ev;
-	struct icmp_reply r;
 
 	for (;;) {
 		long now = sys_clock_ns();
@@ -54,29 +57,28 @@ static long await_reply(struct aio_waiter *w, int s, uint16_t id, uint16_t seq, 
 			continue;
 		if (ev.result < 0)
 			return ev.result;
-		if (icmp_parse_reply(buf, (size_t)ev.result, &r) == 0 && r.id == id &&
-		    r.seq == seq) {
-			*ttl = r.ttl;
+		if (icmp_parse_reply(buf, (size_t)ev.result, r) == 0 && r->id == id &&
+		    r->seq == seq)
 			return (sys_clock_ns() - (long)t0) / 1000;
-		}
 	}
 }
 
 static void ping_once(struct aio_waiter *w, int s, const struct tio_sockaddr_in *to,
-		      const char *addr, uint16_t seq, struct ping_stats *st)
+		      const char *addr, uint16_t seq, size_t size, struct ping_stats *st)
 {
-	uint8_t pkt[ICMP_HDR + PING_DATA], ttl = 0;
+	static uint8_t pkt[ICMP_HDR + PING_MAX];
 	uint16_t id = (uint16_t)sys_getpid();
 	long t0 = sys_clock_ns(), us, r;
+	struct icmp_reply rep;
 
-	icmp_echo_build(pkt, sizeof(pkt), id, seq);
-	r = sys_sendto(s, pkt, sizeof(pkt), 0, to, sizeof(*to));
+	icmp_echo_build(pkt, ICMP_HDR + size, id, seq);
+	r = sys_sendto(s, pkt, ICMP_HDR + size, 0, to, sizeof(*to));
 	if (r < 0) {
 		cmd_err("ping", "sendto", r);
 		return;
 	}
 	st->sent++;
-	us = await_reply(w, s, id, seq, (uint64_t)t0, &ttl);
+	us = await_reply(w, s, id, seq, (uint64_t)t0, &rep);
 	if (us < 0)
 		return;
 	st->recv++;
@@ -86,8 +88,8 @@ static void ping_once(struct aio_waiter *w, int s, const struct tio_sockaddr_in 
 		st->min_us = (uint64_t)us;
 	if ((uint64_t)us > st->max_us)
 		st->max_us = (uint64_t)us;
-	printf("%u bytes from %s: icmp_seq=%u ttl=%u time=%ld.%03ld ms\n", (unsigned)sizeof(pkt),
-	       addr, seq, ttl, us / 1000, us % 1000);
+	printf("%u bytes from %s: icmp_seq=%u ttl=%u time=%ld.%03ld ms\n", (unsigned)rep.icmp_len,
+	       addr, seq, rep.ttl, us / 1000, us % 1000);
 }
 
 /* The next request goes one second after the previous one. */
@@ -146,13 +148,18 @@ int main(int argc, char **argv)
 	struct ping_stats st = {0};
 	struct aio_waiter w;
 	struct opt o = OPT_INIT;
-	unsigned long count = 4;
+	unsigned long count = 4, size = PING_DATA;
+	char *end;
 	long s;
 	int c, e;
 
-	while ((c = opt_next(&o, argc, argv, "c:")) != -1) {
-		if (c != 'c' || (count = strtoul(o.arg, NULL, 10)) == 0)
-			goto out_usage;
+	while ((c = opt_next(&o, argc, argv, "c:s:")) != -1) {
+		if (c == 'c' && (count = strtoul(o.arg, NULL, 10)) != 0)
+			continue;
+		if (c == 's' && (size = strtoul(o.arg, &end, 10)) <= PING_MAX && end != o.arg &&
+		    !*end)
+			continue;
+		goto out_usage;
 	}
 	if (argc - o.ind != 1 || inet_parse(argv[o.ind], &to.addr) < 0)
 		goto out_usage;
@@ -162,13 +169,13 @@ int main(int argc, char **argv)
 	e = aio_waiter_create(&w, 1);
 	if (e < 0)
 		return cmd_err("ping", "the async API", e);
-	printf("PING %s (%s) %d(%d) bytes of data.\n", argv[o.ind], argv[o.ind], PING_DATA,
-	       PING_DATA + ICMP_HDR + 20);
+	printf("PING %s (%s) %lu(%lu) bytes of data.\n", argv[o.ind], argv[o.ind], size,
+	       size + ICMP_HDR + 20);
 	st.start_ns = sys_clock_ns();
 	for (unsigned long i = 0; i < count; i++) {
 		long t0 = sys_clock_ns();
 
-		ping_once(&w, (int)s, &to, argv[o.ind], (uint16_t)(i + 1), &st);
+		ping_once(&w, (int)s, &to, argv[o.ind], (uint16_t)(i + 1), size, &st);
 		if (i + 1 < count)
 			ping_pace(t0);
 	}
@@ -176,6 +183,6 @@ int main(int argc, char **argv)
 	return st.recv ? 0 : 1;
 
 out_usage:
-	fprintf(stderr, "usage: ping [-c COUNT] ADDR\n");
+	fprintf(stderr, "usage: ping [-c COUNT] [-s SIZE] ADDR\n");
 	return 1;
 }

@@ -13,7 +13,9 @@
  *      window), window, options (length + bytes; SACK blocks, kind 5 first, as
  *      offsets from snd_una), payload length
  *   2  time passes: 1..256 x 10 ms, then the timers run
- *   3  the application: send, recv, shutdown, close, accept, abort
+ *   3  the application: send, recv, shutdown, close, accept, abort, or an ICMP
+ *      error (destination unreachable, fragmentation needed) quoting a
+ *      sequence number near its snd_una
  * After every record: every socket's invariants hold (tcp_check), every
  * segment the engine sent parses and has a correct checksum (tcpsim aborts
  * otherwise), and at the end every control block and ring is freed.
@@ -143,6 +145,16 @@ static void app(struct fz *f, const uint8_t **p, size_t *n)
 	case 5:
 		tcp_abort(*s);
 		*s = NULL;
+		break;
+	case 6: /* an ICMP error quoting a sequence number near snd_una, the MTU from @len */
+		if (op & 0x20)
+			tcp_icmp_frag_needed(
+			    (*s)->st, (*s)->laddr, (*s)->lport, (*s)->raddr, (*s)->rport,
+			    (*s)->snd_una + (uint32_t)(len % 5000) - 8, (uint32_t)len);
+		else
+			tcp_icmp_unreach((*s)->st, (*s)->laddr, (*s)->lport, (*s)->raddr,
+					 (*s)->rport, (*s)->snd_una + (uint32_t)(len % 5000) - 8,
+					 op & 0x40 ? -113 : -111);
 		break;
 	default:
 		tcp_poll(*s);

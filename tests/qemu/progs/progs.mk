@@ -17,6 +17,7 @@ qprogs      += tcpaio
 qprogs      += fatra
 qprogs      += blkrmw
 qprogs      += fatconc
+qprogs      += qpmtu
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
