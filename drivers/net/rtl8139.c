@@ -133,6 +133,17 @@ static bool rtl_use_cplus(const struct pci_dev *pd)
 	return pd->rev >= RTL_REV_CPLUS && !(mode && !strcmp(mode, "classic"));
 }
 
+/* Receive descriptors for C+ mode: RTL_CP_RX, or rtl8139.rx=N (2..RTL_CP_RX) for a test. */
+static unsigned rtl_cp_rx_count(void)
+{
+	const char *arg = kernel_cmdline_get("rtl8139.rx");
+	unsigned long long n;
+
+	if (!arg || kstrtoull(arg, &n) || n < 2 || n > RTL_CP_RX)
+		return RTL_CP_RX;
+	return (unsigned)n;
+}
+
 static int rtl_setup(struct rtl8139 *c, struct pci_dev *pd)
 {
 	bool io;
@@ -151,7 +162,7 @@ static int rtl_setup(struct rtl8139 *c, struct pci_dev *pd)
 	for (int i = 0; i < 6; i++)
 		c->dev.mac[i] = inb((uint16_t)(c->io + REG_IDR0 + i));
 	if (rtl_use_cplus(pd))
-		rtl_cp_start(c);
+		rtl_cp_start(c, rtl_cp_rx_count());
 	else
 		rtl_classic_start(c);
 	c->dev.priv = c;

@@ -11,7 +11,9 @@
  * to descriptor 0 after the one with EOR: each time poll() follows it there
  * it counts a ring wrap (rx-wraps). With no descriptor free the card drops
  * the frame and counts it in its missed-packet register (MPC), which poll()
- * folds into rx-missed; TCP sends such frames again.
+ * folds into rx-missed; TCP sends such frames again. `rtl8139.rx=N` on the
+ * command line puts EOR on descriptor N-1 (2 <= N <= RTL_CP_RX), a ring
+ * small enough for a test to make the card run out of descriptors.
  *
  * Transmit: RTL_CP_TX descriptors. xmit() copies a frame into its
  * descriptor's static 2 KiB buffer. xmit_sg() copies only the headers there
@@ -51,16 +53,16 @@ _Static_assert(sizeof(struct rtl_cp_desc) == 16, "the card reads 16-byte descrip
 _Static_assert(RTL_CP_BUF <= RX_LEN_MASK, "the buffer size must fit opts1");
 _Static_assert(RTL_CP_TX <= 64, "QEMU's model wraps the transmit ring at 64");
 
-static uint32_t rx_opts(unsigned i)
+static uint32_t rx_opts(const struct rtl_cp *cp, unsigned i)
 {
-	return DESC_OWN | (i == RTL_CP_RX - 1 ? DESC_EOR : 0) | RTL_CP_BUF;
+	return DESC_OWN | (i == cp->rx_count - 1 ? DESC_EOR : 0) | RTL_CP_BUF;
 }
 
 /* Descriptor @i is the card's again (its addr never changes). */
 static void rtl_cp_rx_give(struct rtl_cp *cp, unsigned i)
 {
 	cp->rx_ring[i].opts2 = 0;
-	__atomic_store_n(&cp->rx_ring[i].opts1, rx_opts(i), __ATOMIC_RELEASE);
+	__atomic_store_n(&cp->rx_ring[i].opts1, rx_opts(cp, i), __ATOMIC_RELEASE);
 }
 
 /* A whole frame in one buffer, without error, of a sane length (CRC included). */
@@ -101,7 +103,7 @@ static unsigned rtl_cp_poll(struct netdev *d, unsigned budget)
 		else
 			__atomic_add_fetch(&d->counters.rx_dropped, 1, __ATOMIC_RELAXED);
 		rtl_cp_rx_give(cp, i);
-		cp->rx_next = (i + 1) % RTL_CP_RX;
+		cp->rx_next = (i + 1) % cp->rx_count;
 		if (!cp->rx_next)
 			__atomic_add_fetch(&d->counters.rx_ring_wraps, 1, __ATOMIC_RELAXED);
 		n++;
@@ -258,7 +260,8 @@ static void rtl_cp_rings(struct rtl8139 *c)
 	uint64_t rx = virt_to_phys(cp->rx_ring), tx = virt_to_phys(cp->tx_ring);
 
 	memset(cp->tx_ring, 0, sizeof(cp->tx_ring));
-	for (unsigned i = 0; i < RTL_CP_RX; i++) {
+	memset(cp->rx_ring, 0, sizeof(cp->rx_ring));
+	for (unsigned i = 0; i < cp->rx_count; i++) {
 		cp->rx_ring[i].addr = virt_to_phys(cp->rx_buf[i]);
 		rtl_cp_rx_give(cp, i);
 	}
@@ -269,8 +272,9 @@ static void rtl_cp_rings(struct rtl8139 *c)
 	outl((uint16_t)(c->io + REG_TSAD0 + 4), (uint32_t)(tx >> 32));
 }
 
-void rtl_cp_start(struct rtl8139 *c)
+void rtl_cp_start(struct rtl8139 *c, unsigned rx_count)
 {
+	c->cp.rx_count = rx_count;
 	/* C+ first: enabling the receiver and transmitter (CR) restarts both at descriptor 0. */
 	outw((uint16_t)(c->io + REG_CPCR), CPCR_RXEN | CPCR_TXEN);
 	rtl_cp_rings(c);
