@@ -12,3 +12,4 @@ kernel-y += drivers/loop/loop.o
 kernel-y += drivers/fdc/fdc.o
 kernel-y += drivers/net/e1000.o
 kernel-y += drivers/net/rtl8139.o
+kernel-y += drivers/net/rtl8139_cp.o

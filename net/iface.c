@@ -330,12 +330,13 @@ bool net_if_line(unsigned i, char *buf, size_t cap)
 		fmt_snprintf(
 		    buf, cap,
 		    "%s %s link %s inet %u.%u.%u.%u mask %u.%u.%u.%u gw %u.%u.%u.%u dhcp %s "
-		    "renewals %u rx %lu tx %lu rx-drop %lu tx-drop %lu irqs %lu tx-zero-copy %lu",
+		    "renewals %u rx %lu tx %lu rx-drop %lu tx-drop %lu irqs %lu rx-missed %lu "
+		    "rx-wraps %lu tx-zero-copy %lu",
 		    d->name, d->ops->kind, d->ops->link_up(d) ? "up" : "down", a[0], a[1], a[2],
 		    a[3], m[0], m[1], m[2], m[3], g[0], g[1], g[2], g[3], dhcp_names[ifp->dhcp],
 		    ifp->dhcp_renewals, d->counters.rx_packets, d->counters.tx_packets,
 		    d->counters.rx_dropped, d->counters.tx_dropped, d->counters.irqs,
-		    d->counters.tx_zero_copy);
+		    d->counters.rx_missed, d->counters.rx_ring_wraps, d->counters.tx_zero_copy);
 	}
 	spin_unlock_irqrestore(&net_lock, f);
 	return ifp != NULL;

@@ -67,6 +67,10 @@ struct netdev_counters {
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 	uint64_t rx_dropped, tx_dropped, irqs;
 	uint64_t tx_zero_copy; /* frames whose payload the card read from the sender's pages */
+	/* Frames the card dropped because no receive buffer was free (rtl8139 in C+ mode). */
+	uint64_t rx_missed;
+	/* Times poll followed the card from its receive ring's last descriptor to the first. */
+	uint64_t rx_ring_wraps;
 };
 
 struct netdev {

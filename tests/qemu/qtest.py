@@ -315,6 +315,8 @@ def _where_tb():
 
 
 def main(suite):
+    # A script's cases are the ones it defines, not those of a test script it imports helpers from.
+    _cases[:] = [fn for fn in _cases if fn.__module__ == "__main__"]
     args = sys.argv[1:]
     if args == ["--list"]:
         for fn in _cases:
