@@ -15,6 +15,15 @@
  * -ENOMEM/-EAGAIN (or an accept with no free slot) drops that one
  * connection, never the server.
  *
+ * The waiter has rings where the kernel has them (tio/aio.h): each op is
+ * queued in the SQ, and the ops queued while one batch of events is handled
+ * go to the kernel together with the next wait, in one system call. An op
+ * that cannot start comes back as its slot's event with the error: a
+ * connection's drops it (conn_event), the ACCEPT's pauses accepting for
+ * HTTPD_REARM_NS (on_accept's backoff, cleared when the wait times out or a
+ * connection is dropped), and a multishot ACCEPT refused with -EINVAL or
+ * -EOPNOTSUPP switches to plain ones (accept_refused_multishot).
+ *
  * Connection state machine (one op in flight per state):
  *
  *   accept --> C_RECV --(complete request)--> respond():
@@ -41,7 +50,7 @@
 #define HTTPD_SLOTS_MAX 4096  /* asked of the kernel first; halved until accepted */
 #define HTTPD_CHUNK	16384 /* bytes per read/send of a file */
 #define HTTPD_NCHUNKS	64    /* registered chunks; connections beyond use plain buffers */
-#define HTTPD_BACKLOG	128 /* the most the kernel grants (sys_net.c) */
+#define HTTPD_BACKLOG	128   /* the most the kernel grants (sys_net.c) */
 #define SLOT_ACCEPT	0
 #define HTTPD_REARM_NS	100000000ULL /* retry period while ACCEPT cannot be armed */
 #define HTTPD_FDS_PROBE 1024	     /* descriptors counted at most by fd_room() */
@@ -424,6 +433,17 @@ out:
 	return e;
 }
 
+/* A multishot ACCEPT the kernel refused to start: plain ones from now on (see accept_arm). */
+static int accept_refused_multishot(const struct tio_event *ev)
+{
+	if (srv.accept_single || (ev->flags & TIO_EV_MORE) ||
+	    (ev->result != -EINVAL && ev->result != -EOPNOTSUPP))
+		return 0;
+	srv.accept_single = 1;
+	srv.accept_armed = 0;
+	return 1;
+}
+
 static int serve(void)
 {
 	struct tio_event ev[32];
@@ -438,8 +458,8 @@ static int serve(void)
 		n = aio_wait(&srv.w, ev, 32,
 			     srv.accept_armed || srv.nconns >= srv.conns_max ? TIO_WAIT_FOREVER
 									     : HTTPD_REARM_NS);
-		if (n == -ETIMEDOUT) {
-			srv.accept_backoff = 0;
+		if (n == 0) {
+			srv.accept_backoff = 0; /* the pause is over (0: the wait timed out) */
 			continue;
 		}
 		if (n < 0)
@@ -447,7 +467,7 @@ static int serve(void)
 		for (int i = 0; i < n; i++) {
 			unsigned slot = ev[i].slot;
 
-			if (slot == SLOT_ACCEPT)
+			if (slot == SLOT_ACCEPT && !accept_refused_multishot(&ev[i]))
 				on_accept(&ev[i]);
 			else if (slot < srv.nslots && srv.conns[slot] &&
 				 conn_event(slot, ev[i].result) < 0)

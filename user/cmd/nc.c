@@ -5,12 +5,17 @@
  *                 print what is received until the peer closes.
  *
  * The listener receives with one multishot RECV over a provided-buffer queue
- * (falling back to plain recv when the kernel has no queues).
+ * (falling back to plain recv when the kernel has no queues, or refuses the
+ * RECV: -EOPNOTSUPP or -EINVAL as its first event).
  * The client runs both directions at once on one waiter: slot 0 carries
  * stdin (READ, then SEND of what was read), slot 1 the socket (RECV), so a
  * peer that answers while we are still sending is never stalled. If the
- * kernel cannot do async reads of stdin, it falls back to send-all-then-
- * receive.
+ * kernel cannot do async reads of stdin (the first READ's event is an
+ * error), stdin is sent with plain read/send and the RECV goes on.
+ *
+ * The waiter has rings where the kernel has them (tio/aio.h): every op is
+ * queued and goes to the kernel with the next aio_wait, in the same system
+ * call as the wait, and an op that cannot start comes back as its event.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +36,7 @@ struct nc_client {
 	int sock;
 	char in[NC_BUF], net[NC_BUF];
 	size_t in_len, in_sent; /* valid while slot 0 is sending */
+	int in_any;		/* a READ of stdin succeeded: its errors are real */
 	int in_done, net_done;
 };
 
@@ -72,7 +78,7 @@ static int print_multishot(int sock)
 	struct aio_waiter w;
 	struct aio_pbq q;
 	struct tio_event ev[NC_PBQ_BUFS];
-	int n, r, armed, done = 0;
+	int n, r, armed, done = 0, any = 0;
 
 	if (aio_waiter_create(&w, 1) < 0)
 		return 1;
@@ -93,6 +99,11 @@ static int print_multishot(int sock)
 			done = ev[i].result == 0;
 			if (ev[i].result == -ENOBUFS)
 				continue;
+			if (!any && (ev[i].result == -EOPNOTSUPP || ev[i].result == -EINVAL)) {
+				r = 1; /* the RECV did not start: plain recv instead */
+				goto out_pbq;
+			}
+			any = 1;
 			r = ev[i].result < 0 ? (int)ev[i].result : pbq_event(&q, &ev[i]);
 		}
 	}
@@ -128,8 +139,8 @@ static int nc_listen(uint16_t port)
 	return (int)r;
 }
 
-/* Fallback: everything from stdin first, then everything from the peer. */
-static int nc_sync(int sock)
+/* Everything from stdin with plain read and send, then the write side shut down. */
+static int send_stdin_sync(int sock)
 {
 	char buf[NC_BUF];
 	long n, r;
@@ -138,11 +149,19 @@ static int nc_sync(int sock)
 		for (long off = 0; off < n; off += r) {
 			r = sys_send(sock, buf + off, (size_t)(n - off), 0);
 			if (r < 0)
-				return cmd_err("nc", "send", r);
+				return (int)r;
 		}
 	}
 	sys_shutdown(sock, SHUT_WR);
-	return print_until_close(sock);
+	return 0;
+}
+
+/* Fallback: everything from stdin first, then everything from the peer. */
+static int nc_sync(int sock)
+{
+	int r = send_stdin_sync(sock);
+
+	return r < 0 ? cmd_err("nc", "send", r) : print_until_close(sock);
 }
 
 static int in_read(struct nc_client *c)
@@ -153,8 +172,13 @@ static int in_read(struct nc_client *c)
 /* Slot 0 finished a READ (in_len == 0) or a SEND; submits its next step. */
 static int on_in(struct nc_client *c, long res)
 {
+	if (res < 0 && !c->in_any) {
+		c->in_done = 1; /* no async READ of this stdin: the plain path, RECV still armed */
+		return send_stdin_sync(c->sock);
+	}
 	if (res < 0)
 		return (int)res;
+	c->in_any = 1;
 	if (c->in_len == 0) {
 		if (res == 0) {
 			c->in_done = 1;

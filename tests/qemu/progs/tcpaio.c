@@ -107,14 +107,22 @@ static int quiet(struct aio_waiter *w, uint64_t ns)
 	return aio_wait(w, &ev, 1, ns) == 0;
 }
 
-/* A multishot ACCEPT that asks for the peer's address (one per event cannot be given). */
-static int multishot_with_peer(struct aio_waiter *w, int s)
+/* A multishot ACCEPT that asks for the peer's address (one per event cannot be given): the
+ * start error, which a waiter with rings delivers as the op's one final event. */
+static long multishot_with_peer(struct aio_waiter *w, int s)
 {
 	struct tio_sockaddr_in p;
 	struct tio_sqe sqe;
+	struct tio_event ev;
+	int err;
 
 	aio_prep_accept(&sqe, s, &p, 1);
-	return aio_submit(w, 3, &sqe);
+	err = aio_submit(w, 3, &sqe);
+	if (err || !aio_waiter_has_ring(w))
+		return err;
+	if (one_event(w, &ev) || ev.slot != 3 || (ev.flags & TIO_EV_MORE) || !quiet(w, QUIET_AFTER))
+		return 1;
+	return (long)ev.result;
 }
 
 /* The kernel's socket table and TCP counters (`stats`), when a check failed. */
@@ -398,6 +406,7 @@ static int nofd_checks(uint16_t port)
 	CHECK("listen", s >= 0);
 	CHECK("waiter", aio_waiter_create(&w, 2) == 0);
 	CHECK("multishot_submit", aio_accept_multishot(&w, 0, s) == 0);
+	CHECK("multishot_started", aio_flush(&w) == 0); /* before the descriptors run out */
 	n = fill_fds(fds, 64);
 	CHECK("descriptors_full", n > 0 && sys_open("/etc/motd", O_RDONLY, 0) == -EMFILE);
 	ready("full");
@@ -434,6 +443,7 @@ static int exit_checks(uint16_t port)
 	ready("exit");
 	CHECK("accepted", one_event(&w, &ev) == 0 && ev.slot == 0 && ev.result >= 0);
 	CHECK("recv_pending", aio_recv_multishot(&w, 3, (int)ev.result, &q) == 0);
+	CHECK("recv_started", aio_flush(&w) == 0); /* pending in the kernel, not just queued */
 	printf("tcpaio exit: %d failed\n", failed);
 	sys_exit(failed != 0); /* nothing closed, nothing cancelled */
 	return failed;
