@@ -22,8 +22,11 @@ call counter (TIO_KINFO_SYSCALLS).
   of a 100 KiB file in fewer system calls than its at least 480 ops (both
   counted with TIO_KINFO_SYSCALLS, every synchronous call included): one
   SYS_submit per op could not.
+- nc whose stdin is a directory gets the READ's error as its event, falls back
+  to plain read/send of stdin, and still receives the server's data.
 """
 
+import hashlib
 import os
 import re
 import subprocess
@@ -141,6 +144,30 @@ def nc_sends_a_file_in_fewer_syscalls_than_ops(t):
             "the server got %d bytes, not the file" % len(peer.received))
     t.check(0 < calls < NC_OPS * 3 // 4, "nc made %d system calls for at least %d ops" %
             (calls, NC_OPS))
+    s.send("poweroff\n")
+    t.expect_status(s.finish(), 0)
+
+
+@qtest.case
+def nc_whose_stdin_cannot_be_read_async_still_receives(t):
+    """`nc 10.0.2.2 PORT < /`: the READ of a directory fails, and on a waiter
+    with rings that error is the READ's event, not the submit's answer; nc
+    takes it as "no async READ of this stdin", sends stdin the plain way
+    (nothing: read fails), shuts down its write side, and its RECV, still
+    armed, prints the server's 64 KiB intact; exit 0."""
+    from test_tcp import TcpPeer
+    data = mkfile_bytes(64 * 1024)
+    s = t.start("--initrd", qtest.initrd(t), "--nic", "e1000", timeout=600)
+    s.expect(r"# ", timeout=60)
+    peer = TcpPeer(data)
+    s.send("nc 10.0.2.2 %d < / > /tmp/got; echo nc-dir $?\n" % peer.port)
+    m = s.expect(r"nc-dir (\d+)", timeout=300)
+    s.send("sha256sum /tmp/got\n")
+    got = s.expect(r"([0-9a-f]{64})\s+/tmp/got", timeout=60).group(1)
+    t.check(peer.join() and peer.error is None, "server: %r" % peer.error)
+    t.check(m.group(1) == "0", "nc exited with %s" % m.group(1))
+    t.check(got == hashlib.sha256(data).hexdigest(), "the guest's sha256 differs")
+    t.check(len(peer.received) == 0, "the server got %d bytes" % len(peer.received))
     s.send("poweroff\n")
     t.expect_status(s.finish(), 0)
 
