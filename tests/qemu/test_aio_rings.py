@@ -26,7 +26,6 @@ call counter (TIO_KINFO_SYSCALLS).
   to plain read/send of stdin, and still receives the server's data.
 """
 
-import hashlib
 import os
 import re
 import subprocess
@@ -103,6 +102,14 @@ def start_error_comes_back_as_the_ops_event(t):
     t.check(text == "qaio starterr: ok\n", "qaio starterr: %r" % text)
 
 
+def helpers():
+    """test_tcp and test_httpd, for their servers and clients. Imported once a case runs:
+    imported with this file, their @qtest.case functions would join its cases."""
+    import test_httpd
+    import test_tcp
+    return test_tcp, test_httpd
+
+
 def mkfile_bytes(n):
     """What `qaio mkfile PATH n` writes (its pseudo-random pattern)."""
     out, x = bytearray(n), 12345
@@ -128,19 +135,19 @@ def nc_sends_a_file_in_fewer_syscalls_than_ops(t):
     (130 calls before any wait); nc's READ of the next chunk and SEND of the
     last are queued together and go to the kernel in the one ring_enter that
     also waits (about 80 calls)."""
-    from test_tcp import TcpPeer, sha
     s = t.start("--initrd", qtest.initrd(t), "--nic", "e1000", timeout=600)
     s.expect(r"# ", timeout=60)
     s.send("qaio mkfile /tmp/in %d; echo mk $?\n" % NC_SIZE)
     s.expect(r"mk 0\r?\n", timeout=60)
-    peer = TcpPeer(b"")
+    tcp, _ = helpers()
+    peer = tcp.TcpPeer(b"")
     s.send("qaio count nc 10.0.2.2 %d < /tmp/in\n" % peer.port)
     m = s.expect(r"qaio count: nc (-?\d+) syscalls, status (-?\d+)\r?\n", timeout=300)
     calls, status = int(m.group(1)), int(m.group(2))
     print("nc: %d system calls for at least %d ops" % (calls, NC_OPS))
     t.check(peer.join() and peer.error is None, "server: %r" % peer.error)
     t.check(status == 0, "nc exit status %d" % status)
-    t.check(sha(bytes(peer.received)) == sha(mkfile_bytes(NC_SIZE)),
+    t.check(tcp.sha(bytes(peer.received)) == tcp.sha(mkfile_bytes(NC_SIZE)),
             "the server got %d bytes, not the file" % len(peer.received))
     t.check(0 < calls < NC_OPS * 3 // 4, "nc made %d system calls for at least %d ops" %
             (calls, NC_OPS))
@@ -155,18 +162,18 @@ def nc_whose_stdin_cannot_be_read_async_still_receives(t):
     takes it as "no async READ of this stdin", sends stdin the plain way
     (nothing: read fails), shuts down its write side, and its RECV, still
     armed, prints the server's 64 KiB intact; exit 0."""
-    from test_tcp import TcpPeer
     data = mkfile_bytes(64 * 1024)
     s = t.start("--initrd", qtest.initrd(t), "--nic", "e1000", timeout=600)
     s.expect(r"# ", timeout=60)
-    peer = TcpPeer(data)
+    tcp, _ = helpers()
+    peer = tcp.TcpPeer(data)
     s.send("nc 10.0.2.2 %d < / > /tmp/got; echo nc-dir $?\n" % peer.port)
     m = s.expect(r"nc-dir (\d+)\r?\n", timeout=300)
     s.send("sha256sum /tmp/got\n")
     got = s.expect(r"([0-9a-f]{64})\s+/tmp/got", timeout=60).group(1)
     t.check(peer.join() and peer.error is None, "server: %r" % peer.error)
     t.check(m.group(1) == "0", "nc exited with %s" % m.group(1))
-    t.check(got == hashlib.sha256(data).hexdigest(), "the guest's sha256 differs")
+    t.check(got == tcp.sha(data), "the guest's sha256 differs")
     t.check(len(peer.received) == 0, "the server got %d bytes" % len(peer.received))
     s.send("poweroff\n")
     t.expect_status(s.finish(), 0)
@@ -219,7 +226,7 @@ def httpd_serves_in_fewer_syscalls_than_one_submit_per_op_needs(t):
     batch of events is handled share the ring_enter that waits: about 335
     measured on a quiet machine, 476 under a whole parallel `make test`;
     770 with one submit per op."""
-    import test_httpd as h
+    _, h = helpers()
     files = {HTTPD_FILE: h.FILES[HTTPD_FILE], "one.txt": b"x"}
     s, port = h.boot_httpd(t, initrd=www_qprogs_initrd(t, files))
     before = httpd_calls(t, s)
