@@ -25,6 +25,15 @@
  * the kernel's pools: a submission refused with -ENOMEM/-EAGAIN (or an
  * accept with no free slot) drops that one connection, never the server.
  *
+ * The waiter has rings where the kernel has them (tio/aio.h): each op is
+ * queued in the SQ, and the ops queued while one batch of events is handled
+ * go to the kernel together with the next wait, in one system call. An op
+ * that cannot start comes back as its slot's event with the error: a
+ * connection's drops it (conn_event), the ACCEPT's pauses accepting for
+ * HTTPD_REARM_NS (on_accept's backoff, cleared when the wait times out or a
+ * connection is dropped), or, -EMFILE with connections open, until one of
+ * them closes (accept_full).
+ *
  * Connection state machine (one op in flight per state):
  *
  *   accept --> C_RECV --(complete request)--> respond():
@@ -502,8 +511,8 @@ static int serve(void)
 			srv.accept_backoff = 1;
 		n = aio_wait(&srv.w, ev, 32,
 			     srv.accept_backoff ? HTTPD_REARM_NS : TIO_WAIT_FOREVER);
-		if (n == -ETIMEDOUT) {
-			srv.accept_backoff = 0;
+		if (n == 0) {
+			srv.accept_backoff = 0; /* the pause is over (0: the wait timed out) */
 			continue;
 		}
 		if (n < 0)

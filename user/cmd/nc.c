@@ -5,12 +5,20 @@
  *                 print what is received until the peer closes.
  *
  * The listener receives with one multishot RECV over a provided-buffer queue
- * (falling back to plain recv when the kernel has no queues).
- * The client runs both directions at once on one waiter: slot 0 carries
- * stdin (READ, then SEND of what was read), slot 1 the socket (RECV), so a
- * peer that answers while we are still sending is never stalled. If the
- * kernel cannot do async reads of stdin, it falls back to send-all-then-
- * receive.
+ * (falling back to plain recv when the kernel has no queues, or refuses the
+ * RECV: -EOPNOTSUPP or -EINVAL as its first event).
+ * The client runs both directions at once on one waiter: slot 0 READs
+ * stdin, slot 2 SENDs what was read, slot 1 RECVs from the socket, so a
+ * peer that answers while we are still sending is never stalled. Stdin has
+ * two buffers: the READ of the next fills one while the SEND of the last
+ * empties the other (nc_pump). If the kernel cannot do async reads of stdin
+ * (the first READ's event is an error), stdin is sent with plain read/send
+ * and the RECV goes on.
+ *
+ * The waiter has rings where the kernel has them (tio/aio.h): every op is
+ * queued and goes to the kernel with the next aio_wait, in the same system
+ * call as the wait (a READ and a SEND queued together share it), and an op
+ * that cannot start comes back as its event.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,14 +32,27 @@
 
 #define NC_BUF 4096
 
-enum { NC_SLOT_IN = 0, NC_SLOT_NET = 1 };
+enum { NC_SLOT_IN = 0, NC_SLOT_NET = 1, NC_SLOT_OUT = 2, NC_SLOTS };
 
+/*
+ * Stdin's two buffers are a queue of @nfull filled ones from in[snd]: the
+ * SEND (slot 2) empties in[snd] from in_sent on, the READ (slot 0) fills
+ * in[(snd + nfull) % 2]. At most one of each is in flight.
+ */
 struct nc_client {
 	struct aio_waiter w;
 	int sock;
-	char in[NC_BUF], net[NC_BUF];
-	size_t in_len, in_sent; /* valid while slot 0 is sending */
-	int in_done, net_done;
+	char in[2][NC_BUF], net[NC_BUF];
+	size_t in_len[2]; /* bytes read into each buffer; valid while it is full */
+	size_t in_sent;	  /* of in[snd] */
+	unsigned snd;	  /* the buffer being (or next to be) sent */
+	unsigned nfull;	  /* buffers read and not yet sent whole */
+	int reading;	  /* a READ is in flight on slot 0 */
+	int sending;	  /* a SEND is in flight on slot 2 */
+	int in_any;	  /* a READ of stdin succeeded: its errors are real */
+	int in_eof;	  /* a READ returned 0 */
+	int in_done;	  /* everything sent and the write side shut down */
+	int net_done;
 };
 
 static int print_until_close(int sock)
@@ -72,7 +93,7 @@ static int print_multishot(int sock)
 	struct aio_waiter w;
 	struct aio_pbq q;
 	struct tio_event ev[NC_PBQ_BUFS];
-	int n, r, armed, done = 0;
+	int n, r, armed, done = 0, any = 0;
 
 	if (aio_waiter_create(&w, 1) < 0)
 		return 1;
@@ -93,6 +114,11 @@ static int print_multishot(int sock)
 			done = ev[i].result == 0;
 			if (ev[i].result == -ENOBUFS)
 				continue;
+			if (!any && (ev[i].result == -EOPNOTSUPP || ev[i].result == -EINVAL)) {
+				r = 1; /* the RECV did not start: plain recv instead */
+				goto out_pbq;
+			}
+			any = 1;
 			r = ev[i].result < 0 ? (int)ev[i].result : pbq_event(&q, &ev[i]);
 		}
 	}
@@ -128,8 +154,8 @@ static int nc_listen(uint16_t port)
 	return (int)r;
 }
 
-/* Fallback: everything from stdin first, then everything from the peer. */
-static int nc_sync(int sock)
+/* Everything from stdin with plain read and send, then the write side shut down. */
+static int send_stdin_sync(int sock)
 {
 	char buf[NC_BUF];
 	long n, r;
@@ -138,38 +164,74 @@ static int nc_sync(int sock)
 		for (long off = 0; off < n; off += r) {
 			r = sys_send(sock, buf + off, (size_t)(n - off), 0);
 			if (r < 0)
-				return cmd_err("nc", "send", r);
+				return (int)r;
 		}
 	}
 	sys_shutdown(sock, SHUT_WR);
-	return print_until_close(sock);
+	return 0;
 }
 
-static int in_read(struct nc_client *c)
+/* Fallback: everything from stdin first, then everything from the peer. */
+static int nc_sync(int sock)
 {
-	return aio_read(&c->w, NC_SLOT_IN, stdin, c->in, sizeof(c->in), TIO_OFFSET_CUR);
+	int r = send_stdin_sync(sock);
+
+	return r < 0 ? cmd_err("nc", "send", r) : print_until_close(sock);
 }
 
-/* Slot 0 finished a READ (in_len == 0) or a SEND; submits its next step. */
-static int on_in(struct nc_client *c, long res)
+/* Starts what stdin's buffers allow: a SEND of a full one, a READ into a free one, or the end. */
+static int nc_pump(struct nc_client *c)
 {
+	int r = 0;
+
+	if (!c->sending && c->nfull) {
+		r = aio_send(&c->w, NC_SLOT_OUT, c->sock, c->in[c->snd] + c->in_sent,
+			     c->in_len[c->snd] - c->in_sent);
+		c->sending = r == 0;
+	}
+	if (r == 0 && !c->reading && !c->in_eof && c->nfull < 2) {
+		r = aio_read(&c->w, NC_SLOT_IN, stdin, c->in[(c->snd + c->nfull) % 2], NC_BUF,
+			     TIO_OFFSET_CUR);
+		c->reading = r == 0;
+	}
+	if (r == 0 && c->in_eof && !c->nfull && !c->sending && !c->in_done) {
+		c->in_done = 1;
+		r = (int)sys_shutdown(c->sock, SHUT_WR);
+	}
+	return r;
+}
+
+/* Slot 0's READ of stdin finished. */
+static int on_read(struct nc_client *c, long res)
+{
+	c->reading = 0;
+	if (res < 0 && !c->in_any) {
+		c->in_done = 1; /* no async READ of this stdin: the plain path, RECV still armed */
+		return send_stdin_sync(c->sock);
+	}
 	if (res < 0)
 		return (int)res;
-	if (c->in_len == 0) {
-		if (res == 0) {
-			c->in_done = 1;
-			return (int)sys_shutdown(c->sock, SHUT_WR);
-		}
-		c->in_len = (size_t)res;
+	c->in_any = 1;
+	if (res == 0)
+		c->in_eof = 1;
+	else
+		c->in_len[(c->snd + c->nfull++) % 2] = (size_t)res;
+	return nc_pump(c);
+}
+
+/* Slot 2's SEND finished: the rest of its buffer, or the buffer is free again. */
+static int on_sent(struct nc_client *c, long res)
+{
+	c->sending = 0;
+	if (res < 0)
+		return (int)res;
+	c->in_sent += (size_t)res;
+	if (c->in_sent == c->in_len[c->snd]) {
 		c->in_sent = 0;
-	} else {
-		c->in_sent += (size_t)res;
+		c->snd ^= 1;
+		c->nfull--;
 	}
-	if (c->in_sent == c->in_len) {
-		c->in_len = 0;
-		return in_read(c);
-	}
-	return aio_send(&c->w, NC_SLOT_IN, c->sock, c->in + c->in_sent, c->in_len - c->in_sent);
+	return nc_pump(c);
 }
 
 static int on_net(struct nc_client *c, long res)
@@ -183,24 +245,34 @@ static int on_net(struct nc_client *c, long res)
 	return aio_recv(&c->w, NC_SLOT_NET, c->sock, c->net, sizeof(c->net));
 }
 
+static int nc_event(struct nc_client *c, const struct tio_event *ev)
+{
+	if (ev->slot == NC_SLOT_IN)
+		return on_read(c, ev->result);
+	if (ev->slot == NC_SLOT_OUT)
+		return on_sent(c, ev->result);
+	return on_net(c, ev->result);
+}
+
 static int nc_async(struct nc_client *c)
 {
-	struct tio_event ev[2];
+	struct tio_event ev[NC_SLOTS];
 	int n, r = 0;
 
-	if (aio_waiter_create(&c->w, 2) < 0 || in_read(c) < 0)
+	if (aio_waiter_create(&c->w, NC_SLOTS) < 0 || nc_pump(c) < 0)
 		return nc_sync(c->sock);
 	r = aio_recv(&c->w, NC_SLOT_NET, c->sock, c->net, sizeof(c->net));
 	while (r >= 0 && !c->net_done) {
-		n = aio_wait(&c->w, ev, 2, TIO_WAIT_FOREVER);
+		n = aio_wait(&c->w, ev, NC_SLOTS, TIO_WAIT_FOREVER);
 		if (n < 0)
 			return cmd_err("nc", "wait", n);
 		for (int i = 0; i < n && r >= 0; i++)
-			r = ev[i].slot == NC_SLOT_IN ? on_in(c, ev[i].result)
-						     : on_net(c, ev[i].result);
+			r = nc_event(c, &ev[i]);
 	}
-	if (!c->in_done)
-		aio_cancel(&c->w, NC_SLOT_IN); /* peer left first: stop reading stdin */
+	if (!c->in_done) { /* peer left first: stop reading and sending stdin */
+		aio_cancel(&c->w, NC_SLOT_IN);
+		aio_cancel(&c->w, NC_SLOT_OUT);
+	}
 	return r < 0 ? cmd_err("nc", "connection", r) : 0;
 }
 

@@ -1,9 +1,10 @@
 /*
  * aio.c - submissions, waits and buffer queues over the async system calls
  * (tio/aio.h), through the waiter's shared rings when it has them (tio/ring.h).
- * Every function returns the kernel's answer unchanged, except aio_queue,
- * which answers for the slot bookkeeping it keeps (-EBUSY, -EINVAL) and
- * leaves the rest to the op's event.
+ * Every function returns the kernel's answer unchanged, except aio_queue
+ * (and so aio_submit and the one-call helpers on a waiter with rings), which
+ * answers for the slot bookkeeping it keeps (-EBUSY, -EINVAL) and for a full
+ * SQ (-EAGAIN), and leaves the rest to the op's event.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -159,8 +160,14 @@ int aio_flush(struct aio_waiter *w)
 	return r < 0 ? (int)r : 0;
 }
 
-/* SYS_submit even with rings: its answer is the op's start error, which callers act on. */
+/* With rings, io_uring style: queued, and a start error is the op's event (see tio/aio.h). */
 int aio_submit(struct aio_waiter *w, unsigned slot, const struct tio_sqe *sqe)
+{
+	return aio_queue(w, slot, sqe);
+}
+
+/* SYS_submit even with rings: its answer is the op's start error, for callers that act on it. */
+int aio_submit_sync(struct aio_waiter *w, unsigned slot, const struct tio_sqe *sqe)
 {
 	int err;
 

@@ -12,6 +12,17 @@
  *                        ring keeps working; "qaio munmap: ok" or FAIL lines
  *   qaio count PROG ARG...  runs /bin/PROG ARG..., and once it has exited (a
  *                        zombie) prints "qaio count: PROG S syscalls, status X"
+ *   qaio calls NAME      the system calls of the running process NAME so far:
+ *                        "qaio calls: NAME S" (S -3: no such process)
+ *   qaio starterr        ops that cannot start (RECV on a descriptor nobody
+ *                        holds, ACCEPT on one that is no socket), submitted
+ *                        with the one-call helpers on a waiter with rings:
+ *                        each answers 0 and the error comes as the slot's one
+ *                        final event, after which the slot takes an op again;
+ *                        aio_submit_sync and a waiter without rings answer it
+ *                        at once. (ACCEPT on a socket that does not listen
+ *                        fails once started: an event on either path.)
+ *                        "qaio starterr: ok" or FAIL lines
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,9 +39,24 @@
 #define POLL_NS	 10000000ULL /* 10 ms between looks at the child */
 #define WAIT_NS	 10000000000ULL
 #define MAX_ARGS 16
+#define QUIET_NS 100000000ULL /* no second event within this */
+#define NO_FD	 999	      /* a descriptor number no process holds */
 
-/* The SYSCALLS column of @pid's row and its STAT, or -ESRCH. */
-static long syscalls_of(int pid, char *stat)
+/* 1 if row @l's NAME column (the last: "... httpd" or "... /bin/httpd") is @name. */
+static int row_named(const char *l, const char *name)
+{
+	const char *nl = strchr(l, '\n');
+	size_t len = nl ? (size_t)(nl - l) : strlen(l), k = strlen(name);
+
+	return len > k && (l[len - k - 1] == ' ' || l[len - k - 1] == '/') &&
+	       !strncmp(l + len - k, name, k);
+}
+
+/*
+ * The SYSCALLS column and STAT of the row of @pid, or (@pid < 0) of the first live process
+ * whose name is @name; -ESRCH if none.
+ */
+static long syscalls_row(int pid, const char *name, char *stat)
 {
 	static char buf[REPORT];
 	long n = sys_kinfo(TIO_KINFO_SYSCALLS, buf, sizeof(buf) - 1);
@@ -42,14 +68,19 @@ static long syscalls_of(int pid, char *stat)
 		char *end;
 		long p = strtol(l + 1, &end, 10);
 
-		if (p != pid)
-			continue;
 		while (*end == ' ')
 			end++;
+		if (pid >= 0 ? p != pid : (*end == 'Z' || !row_named(l + 1, name)))
+			continue;
 		*stat = *end;
 		return strtol(end + 1, NULL, 10);
 	}
 	return -ESRCH;
+}
+
+static long syscalls_of(int pid, char *stat)
+{
+	return syscalls_row(pid, NULL, stat);
 }
 
 static int nops(unsigned n)
@@ -194,6 +225,66 @@ static int count(int argc, char **argv)
 	return calls < 0 || st != 'Z';
 }
 
+static int calls(const char *name)
+{
+	char st;
+
+	printf("qaio calls: %s %ld\n", name, syscalls_row(-1, name, &st));
+	return 0;
+}
+
+/*
+ * The one final event of @slot after the helper answered @submitted: its result; 1 if the
+ * helper answered anything but 0 (the error came at once, not as the event); -EIO if no event,
+ * or more than one, came for the slot.
+ */
+static long start_error_event(struct aio_waiter *w, unsigned slot, int submitted)
+{
+	struct tio_event ev;
+
+	if (submitted) {
+		printf("qaio starterr: the submit answered %d\n", submitted);
+		return 1;
+	}
+	if (aio_wait(w, &ev, 1, WAIT_NS) != 1 || ev.slot != slot || (ev.flags & TIO_EV_MORE))
+		return -EIO;
+	if (aio_wait(w, &ev, 1, QUIET_NS) != 0)
+		return -EIO; /* a second event: not exactly once */
+	return ev.result;
+}
+
+static int start_errors(void)
+{
+	long lsock = sys_socket(AF_INET, SOCK_STREAM, 0);
+	struct aio_waiter w, plain;
+	struct tio_sqe sqe;
+	char buf[16];
+	int bad = NO_FD;
+
+	check("socket", lsock < 0, 0);
+	check("waiter with rings", aio_waiter_create(&w, 4), 0);
+	check("it has rings", aio_waiter_has_ring(&w), 1);
+	check("recv on a closed descriptor: queued, then -EBADF as its event",
+	      start_error_event(&w, 1, aio_recv(&w, 1, bad, buf, sizeof(buf))), -EBADF);
+	check("accept on a socket that does not listen: queued, then -EINVAL as its event",
+	      start_error_event(&w, 2, aio_accept(&w, 2, (int)lsock, NULL)), -EINVAL);
+	check("accept on a descriptor that is no socket: queued, then -ENOTSOCK as its event",
+	      start_error_event(&w, 2, aio_accept(&w, 2, w.fd, NULL)), -ENOTSOCK);
+	check("the slot is free again after its error event",
+	      start_error_event(&w, 1, aio_recv(&w, 1, bad, buf, sizeof(buf))), -EBADF);
+	aio_prep_rw(&sqe, TIO_OP_RECV, bad, buf, sizeof(buf), 0);
+	check("aio_submit_sync answers the start error at once", aio_submit_sync(&w, 3, &sqe),
+	      -EBADF);
+	check("waiter without rings", aio_waiter_create_sys(&plain, 2), 0);
+	check("without rings aio_recv answers the start error at once",
+	      aio_recv(&plain, 0, bad, buf, sizeof(buf)), -EBADF);
+	aio_waiter_destroy(&plain);
+	aio_waiter_destroy(&w);
+	sys_close((int)lsock);
+	printf("qaio starterr: %s\n", failures ? "failed" : "ok");
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "nops"))
@@ -204,6 +295,11 @@ int main(int argc, char **argv)
 		return munmap_checks();
 	if (argc >= 3 && !strcmp(argv[1], "count"))
 		return count(argc - 2, argv + 2);
-	printf("usage: qaio nops N | mkfile PATH N | munmap | count PROG ARG...\n");
+	if (argc == 3 && !strcmp(argv[1], "calls"))
+		return calls(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "starterr"))
+		return start_errors();
+	printf("usage: qaio nops N | mkfile PATH N | munmap | count PROG ARG... | calls NAME | "
+	       "starterr\n");
 	return 2;
 }

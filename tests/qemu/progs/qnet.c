@@ -154,6 +154,7 @@ static void async_multishot(struct aio_waiter *w, int s, uint16_t port)
 
 	CHECK("pbq_create", aio_pbq_create(&q, 8, 512, 1) == 0);
 	CHECK("multishot_submit", aio_recv_multishot(w, 1, s, &q) == 0);
+	CHECK("multishot_flush", aio_flush(w) == 0); /* queued until now: started for kinfo */
 	CHECK("kinfo_lists_socket", socket_listed(s));
 	CHECK("burst_request", sys_sendto(s, "burst 6", 7, 0, &to, sizeof(to)) == 7);
 	while (seen < 6 && one_event(w, &ev) == 0) {

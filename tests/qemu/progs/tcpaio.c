@@ -116,14 +116,22 @@ static int quiet(struct aio_waiter *w, uint64_t ns)
 	return aio_wait(w, &ev, 1, ns) == 0;
 }
 
-/* A multishot ACCEPT that asks for the peer's address (one per event cannot be given). */
-static int multishot_with_peer(struct aio_waiter *w, int s)
+/* A multishot ACCEPT that asks for the peer's address (one per event cannot be given): the
+ * start error, which a waiter with rings delivers as the op's one final event. */
+static long multishot_with_peer(struct aio_waiter *w, int s)
 {
 	struct tio_sockaddr_in p;
 	struct tio_sqe sqe;
+	struct tio_event ev;
+	int err;
 
 	aio_prep_accept(&sqe, s, &p, 1);
-	return aio_submit(w, 3, &sqe);
+	err = aio_submit(w, 3, &sqe);
+	if (err || !aio_waiter_has_ring(w))
+		return err;
+	if (one_event(w, &ev) || ev.slot != 3 || (ev.flags & TIO_EV_MORE) || !quiet(w, QUIET_AFTER))
+		return 1;
+	return (long)ev.result;
 }
 
 /* The kernel's socket table and TCP counters (`stats`), when a check failed. */
@@ -429,6 +437,7 @@ static int echo_and_close(int c)
  * multishot ACCEPT with -EMFILE and stays queued, as do the rest. */
 static int nofd_limit(struct aio_waiter *w, int s, int *fds, int *n)
 {
+	struct tio_sqe sqe;
 	struct tio_event ev;
 	int c;
 
@@ -436,6 +445,7 @@ static int nofd_limit(struct aio_waiter *w, int s, int *fds, int *n)
 	CHECK("descriptors_full", *n > 0 && sys_open("/etc/motd", O_RDONLY, 0) == -EMFILE);
 	sys_close(fds[--*n]);
 	CHECK("multishot_submit", aio_accept_multishot(w, 0, s) == 0);
+	CHECK("multishot_started", aio_flush(w) == 0);
 	ready("full");
 	CHECK("multishot_first_installed",
 	      one_event(w, &ev) == 0 && ev.slot == 0 && (ev.flags & TIO_EV_MORE) && ev.result >= 0);
@@ -444,7 +454,8 @@ static int nofd_limit(struct aio_waiter *w, int s, int *fds, int *n)
 					    !(ev.flags & TIO_EV_MORE) && ev.result == -EMFILE);
 	CHECK("multishot_quiet_after_emfile", quiet(w, QUIET_AFTER));
 	CHECK("accept_sync_emfile_at_once", sys_accept(s, NULL) == -EMFILE);
-	CHECK("accept_submit_emfile_at_once", aio_accept(w, 1, s, NULL) == -EMFILE);
+	aio_prep_accept(&sqe, s, NULL, 0);
+	CHECK("accept_submit_emfile_at_once", aio_submit_sync(w, 1, &sqe) == -EMFILE);
 	ready("emfile");
 	return c;
 }
@@ -458,6 +469,7 @@ static void nofd_drain(struct aio_waiter *w, int s, int *fds, int *n, unsigned q
 	for (unsigned i = 0; i<queued && * n> 0; i++)
 		sys_close(fds[--*n]);
 	CHECK("rearm_submit", aio_accept_multishot(w, 0, s) == 0);
+	CHECK("rearm_started", aio_flush(w) == 0);
 	while (got < queued && one_event(w, &ev) == 0 && ev.slot == 0 && ev.result >= 0 &&
 	       (ev.flags & TIO_EV_MORE))
 		got += (unsigned)echo_and_close((int)ev.result);
@@ -480,6 +492,7 @@ static int nofd_checks(uint16_t port, unsigned nconn)
 	n += fill_fds(fds + n, 64 - n);
 	sys_close(fds[--n]);
 	CHECK("accept_bad_peer_submit", aio_accept(&w, 1, s, (void *)8) == 0);
+	CHECK("accept_bad_peer_started", aio_flush(&w) == 0);
 	/* The pending ACCEPT holds the one free descriptor: reserved, not open. */
 	CHECK("reserved_descriptor_not_open",
 	      sys_close(fds[n]) == -EBADF && sys_dup2(fds[0], fds[n]) == -EBUSY);
@@ -514,6 +527,7 @@ static int exit_checks(uint16_t port)
 	ready("exit");
 	CHECK("accepted", one_event(&w, &ev) == 0 && ev.slot == 0 && ev.result >= 0);
 	CHECK("recv_pending", aio_recv_multishot(&w, 3, (int)ev.result, &q) == 0);
+	CHECK("recv_started", aio_flush(&w) == 0); /* pending in the kernel, not just queued */
 	printf("tcpaio exit: %d failed\n", failed);
 	sys_exit(failed != 0); /* nothing closed, nothing cancelled */
 	return failed;

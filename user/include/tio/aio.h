@@ -10,8 +10,8 @@
  * Two layers:
  *   - aio_prep_*(): fill a struct tio_sqe (pure: zeroes every field the
  *     opcode does not use, since the kernel rejects non-zero ones);
- *   - aio_*(): prep + SYS_submit on a slot. Results are 0 or a negative
- *     errno; -EBUSY means the slot is still armed (kernel's answer).
+ *   - aio_*(): prep + aio_submit on a slot. Results are 0 or a negative
+ *     errno; -EBUSY means the slot is still armed.
  *
  * Rings: aio_waiter_create gives the waiter shared submission/completion
  * rings (uapi/ring.h, tio/ring.h) when the kernel has them. Then
@@ -23,13 +23,25 @@
  *     aio_cancel (or when the SQ is full). An error of the op itself (bad
  *     opcode, descriptor, buffer) is then its slot's event, not aio_queue's
  *     answer; aio_queue answers only -EBUSY (the slot is armed: the library
- *     tracks final events it returned) and -EINVAL (no such slot).
- *   - aio_submit and the one-call helpers stay one SYS_submit each, because
- *     their callers act on the start error (e.g. -EOPNOTSUPP: take another
- *     path); their events come through the CQ like the others.
+ *     tracks final events it returned), -EINVAL (no such slot) and -EAGAIN
+ *     (below).
+ *   - aio_submit and the one-call helpers (aio_read, aio_recv, aio_accept...)
+ *     are aio_queue, io_uring style: 0 means queued, and an error in
+ *     starting the op (-EBADF, -EINVAL, -EOPNOTSUPP, -ENOMEM...) arrives
+ *     later as the slot's final event, with the error as result. A caller
+ *     that must act on the start error itself (take another path at once)
+ *     says so and uses aio_submit_sync: one SYS_submit, answered now.
+ *   - The SQ is full: aio_queue submits what is queued (one SYS_ring_enter,
+ *     no wait) and queues; -EAGAIN if the kernel took none of it (e.g. the
+ *     waiter's event space is full: collect events, then submit again).
+ *   - A queued op has not started: memory it reads at start (CONNECT's
+ *     address) must stay valid until the next aio_wait/aio_flush/aio_cancel,
+ *     and a synchronous call that needs the op started first (close of its
+ *     descriptor, a blocking call the op must precede) comes after aio_flush.
  * Without rings (a kernel that refuses SYS_ring_setup, as the host tests'
- * Linux shim does; or aio_waiter_create_sys) aio_queue is aio_submit and
- * aio_wait is one SYS_wait_event.
+ * Linux shim does; or aio_waiter_create_sys) aio_queue, aio_submit and
+ * aio_submit_sync are one SYS_submit each (the start error is their answer)
+ * and aio_wait is one SYS_wait_event.
  * Provided buffer queues (struct aio_pbq) own their memory: nbufs buffers of
  * bufsize bytes, all given to the kernel at creation; after a TIO_EV_BUF
  * event, read aio_pbq_buf(q, ev.buf) and then hand it back with
@@ -78,7 +90,11 @@ int aio_waiter_create_sys(struct aio_waiter *w, unsigned nslots);
 /* 1 if @w submits through rings. */
 int aio_waiter_has_ring(const struct aio_waiter *w);
 int aio_waiter_destroy(struct aio_waiter *w);
+/* aio_queue with rings, SYS_submit without (see above). */
 int aio_submit(struct aio_waiter *w, unsigned slot, const struct tio_sqe *sqe);
+/* One SYS_submit now, rings or not (queued entries are flushed first): its answer is the op's
+ * start error. */
+int aio_submit_sync(struct aio_waiter *w, unsigned slot, const struct tio_sqe *sqe);
 /* Up to @max events; waits up to @timeout_ns (0: poll, TIO_WAIT_FOREVER: no limit). Count (0 on
  * timeout) or -errno. */
 int aio_wait(struct aio_waiter *w, struct tio_event *ev, unsigned max, uint64_t timeout_ns);
