@@ -107,19 +107,20 @@ struct quota_frame {
 };
 ASYNC_FRAME_STATE_CHECK(struct quota_frame);
 
+/* The op unit goes through the thread's charge batch, if one runs (SYS_ring_enter). */
 static void op_uncharge(struct proc *p, unsigned bufs)
 {
-	proc_uncharge(p, PROC_RES_OPS, 1);
+	proc_batch_uncharge(p, PROC_RES_OPS, 1);
 	if (bufs)
 		proc_uncharge(p, PROC_RES_BUFS, bufs);
 }
 
 static int op_charge(struct proc *p, unsigned bufs)
 {
-	int err = proc_charge(p, PROC_RES_OPS, 1);
+	int err = proc_batch_charge(p, PROC_RES_OPS, 1);
 
 	if (!err && bufs && (err = proc_charge(p, PROC_RES_BUFS, bufs)))
-		proc_uncharge(p, PROC_RES_OPS, 1);
+		proc_batch_uncharge(p, PROC_RES_OPS, 1);
 	return err;
 }
 
@@ -440,6 +441,10 @@ static bool sqe_flags_bad(const struct tio_sqe *s)
 /* Opcode, flags, unused fields and OPEN's flags; the rest is checked while building. */
 static int sqe_check(const struct tio_sqe *s)
 {
+	/* The common NOP first: no flags and every field but timeout_ns zero, as below. */
+	if (s->opcode == TIO_OP_NOP &&
+	    !(s->flags | (uint32_t)s->fd | s->buf_index | s->addr | s->len | s->offset | s->aux))
+		return 0;
 	if (s->opcode >= TIO_OP_COUNT)
 		return -EINVAL;
 	if (sqe_flags_bad(s) || sqe_unused_fields(s))
