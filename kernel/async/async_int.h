@@ -86,6 +86,9 @@ struct async_op {
 	struct async_op *cache_next; /* [W] link in a waiter's op cache, valid iff cached */
 	uint16_t final_flags;	     /* [O] ASYNC_EV_BUF when the final event names a buffer */
 	uint16_t final_buf;	     /* [O] that buffer's id, valid iff final_flags */
+	void (*finish_fn)(void *arg, unsigned val); /* [I] async_op_on_finish, or NULL */
+	void *finish_arg;			    /* [I] */
+	unsigned finish_val;			    /* [I] */
 	/* ---- end of the cleared part ---- */
 	struct async_port_timer timer; /* [O] valid iff timer_armed: op_start initialises it */
 	unsigned char stack[ASYNC_STACK_BYTES] __attribute__((aligned(16)));

@@ -264,6 +264,15 @@ void async_op_discard(struct async_op *op)
 	async_op_put(op);
 }
 
+void async_op_on_finish(struct async_op *op, void (*fn)(void *arg, unsigned val), void *arg,
+			unsigned val)
+{
+	ASYNC_ASSERT(op_state(op) == OP_PREPARING && !op->finish_fn);
+	op->finish_fn = fn;
+	op->finish_arg = arg;
+	op->finish_val = val;
+}
+
 void async_op_set_deadline(struct async_op *op, uint64_t deadline_ns)
 {
 	ASYNC_ASSERT(op_state(op) == OP_PREPARING);
@@ -367,10 +376,14 @@ static void op_timer_fire(struct async_port_timer *t)
  * here is a driver bug, caught as stale once the state reads COMPLETED);
  * the state is stored atomically for them. A posted op whose last
  * reference is the in-flight one goes into its waiter's op cache inside the
- * post's own lock section, with its stack already released.
+ * post's own lock section, with its stack already released. The finish
+ * hook (async_op_on_finish) runs first: what it gives back is back before
+ * anyone can see the result.
  */
 static void op_finish(struct async_op *op, int64_t res)
 {
+	if (op->finish_fn)
+		op->finish_fn(op->finish_arg, op->finish_val);
 	op_set_state(op, OP_COMPLETED);
 	__async_op_check(op);
 	if (op->timer_armed && async_port_timer_cancel(&op->timer))
