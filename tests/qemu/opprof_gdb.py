@@ -26,10 +26,17 @@ SYS_RING_ENTER = 87  # include/uapi/syscall.h
 USER_TOP = 0x0000800000000000
 EXPECTED = int(os.environ.get("OPPROF_CALLS", "3"))
 
-# Mnemonic (first word, prefixes kept) -> cost class under TCG.
+# Mnemonic (first word, prefixes kept) -> cost class under TCG (QEMU 7.2
+# target/i386/tcg/translate.c): sti, popf, stac/clac and sysret end the
+# translation block; pushf, cli, rdtsc, port I/O and CR/MSR accesses call a
+# helper; a locked op is an atomic helper; a rep string op runs one step per
+# pass through its block (gdb steps each one, so they count per step);
+# an indirect call or jump looks its target up instead of chaining.
 COSTLY = [
-    (re.compile(r"^(pushf|popf)"), "pushf/popf"),
-    (re.compile(r"^(cli|sti)\b"), "cli/sti"),
+    (re.compile(r"^pushf"), "pushf"),
+    (re.compile(r"^popf"), "popf"),
+    (re.compile(r"^cli\b"), "cli"),
+    (re.compile(r"^sti\b"), "sti"),
     (re.compile(r"^(stac|clac)\b"), "stac/clac"),
     (re.compile(r"^lock\b|^xchg\b.*\("), "locked"),
     (re.compile(r"^rep"), "rep-string"),
@@ -105,7 +112,6 @@ def main():
         kind = int(gdb.parse_and_eval("$r10")) & 0xFF
         prof = trace_one(arch, addrs, names)
         prof["call"] = KINDS.get(kind, str(kind))
-        prof["to_submit"] = None
         results.append(prof)
     with open(out_path, "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
