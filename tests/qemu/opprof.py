@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """opprof.py - the per-op instruction profile of the ring fast path.
 
-    python3 tests/qemu/opprof.py [--json FILE] [--top N]      (or: make opprof)
+    python3 tests/qemu/opprof.py [--json FILE] [--top N]     (BUILD=dir: another build)
 
 Boots build/kernel.bin with build/test-initrd.img under qemu/run --gdb, runs
 tests/qemu/progs/opprof.c in the shell and lets gdb (tests/qemu/opprof_gdb.py)
