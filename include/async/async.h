@@ -211,6 +211,12 @@ int64_t async_op_push_error(const struct async_op *op);
 int async_op_reserve(struct async_op *op, size_t bytes);
 /* The op fails with -ETIMEDOUT unless it completes before @deadline_ns. */
 void async_op_set_deadline(struct async_op *op, uint64_t deadline_ns);
+/* Runs @fn(@arg, @val) once when the op finishes, however it ends (its bottom frame returned),
+ * before its result is posted or its done callback runs, in the context that finishes it; never
+ * for a discarded op. PREPARING only; one per op. What a bottom frame whose only job is its resume
+ * did, without the frame's push, pop and resume (the syscall layer's charge: sys_async.c). */
+void async_op_on_finish(struct async_op *op, void (*fn)(void *arg, unsigned val), void *arg,
+			unsigned val);
 /* Frees an op that was never submitted. */
 void async_op_discard(struct async_op *op);
 /*

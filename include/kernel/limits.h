@@ -24,6 +24,8 @@
  *   proc_fd_close(p, fd)       drops descriptor @fd and uncharges what it held
  *                              (the owner's thread only: the fd table is [O])
  *   proc_usage_check_idle(p)   at exit: prints what is still charged (a bug)
+ *   proc_batch_begin/end(b, p, res), proc_batch_charge/uncharge(p, res, n)
+ *                              a charge batch: see below
  *
  * Counters: struct proc.usage[] and the totals, under limits_lock (innermost;
  * taken under proc_lock and in interrupt context).
@@ -107,5 +109,35 @@ void proc_fd_close(struct proc *p, unsigned fd);
 unsigned proc_slots_charge(unsigned nslots);
 /* Exit, after teardown: warns (printk) about anything still charged to @p. */
 void proc_usage_check_idle(const struct proc *p);
+
+/*
+ * A charge batch: one thread starting many ops in one system call
+ * (SYS_ring_enter) keeps the units its ops give back for the next op instead
+ * of returning each through limits_lock, so a batch of ops that complete
+ * inside their submit takes the lock twice (the first charge and the end)
+ * instead of twice per op. The batch is the current thread's
+ * (thread.charge_batch) between begin and end, on that thread's stack:
+ *
+ *   struct proc_charge_batch b;
+ *   proc_batch_begin(&b, p, PROC_RES_OPS);
+ *   ... proc_batch_charge(p, PROC_RES_OPS, 1) ... proc_batch_uncharge(...) ...
+ *   proc_batch_end(&b);      // gives the unused credit back to @p
+ *
+ * proc_batch_charge/uncharge behave as proc_charge/uncharge everywhere else:
+ * in another thread, in interrupt context (IF clear), for another process or
+ * resource, or with no batch running. Units held as credit stay charged to
+ * @p, so a limit is never exceeded; @p's usage reads at most the credit
+ * higher until the end (the credit is at most the ops the batch saw finish).
+ */
+struct proc_charge_batch {
+	struct proc *p;	   /* [I] */
+	enum proc_res res; /* [I] */
+	unsigned credit; /* [O] charged to @p, held by nothing: reused, or given back at the end */
+};
+
+void proc_batch_begin(struct proc_charge_batch *b, struct proc *p, enum proc_res res);
+void proc_batch_end(struct proc_charge_batch *b);
+int proc_batch_charge(struct proc *p, enum proc_res res, unsigned n);
+void proc_batch_uncharge(struct proc *p, enum proc_res res, unsigned n);
 
 #endif

@@ -32,6 +32,7 @@
 
 struct addr_space;
 struct proc;
+struct proc_charge_batch;
 
 #define THREAD_DETACHED 0x1 /* freed at exit, cannot be joined */
 #define THREAD_NAME_LEN 24
@@ -61,6 +62,8 @@ struct thread {
 	bool user_fpu;		    /* [S] has x87/SSE state: set with a process's space */
 	struct arch_fpu_area fpu; /* [S] that state, valid iff user_fpu and not sched's fpu owner */
 	void *async_ctx;	  /* [O] the async core's context slot (async_port_context_slot) */
+	/* [O] the charge batch this thread runs (kernel/limits.h), or NULL */
+	struct proc_charge_batch *charge_batch;
 };
 
 /* Turns the boot context into the first thread and starts the idle thread. */

@@ -44,7 +44,8 @@ _Static_assert(ASYNC_FRAME_HDR + ASYNC_FRAME_STATE_MAX <= ASYNC_STACK_BYTES,
  * freed into the cache or initialised again. The walk therefore reads
  * state, busy, cancel_reason, submit_ns and heap with atomic loads, and the
  * paths that write them without op->lock (op_init, op_start, op_finish, the
- * recycle) use atomic stores; everything else is cleared at each allocation.
+ * recycle) use atomic stores; everything else is cleared at each allocation,
+ * but the deadline timer, which op_start initialises before it arms it.
  */
 struct async_op {
 	async_spinlock_t lock; /* initialised once per pool allocation, kept across cache reuse */
@@ -85,7 +86,11 @@ struct async_op {
 	struct async_op *cache_next; /* [W] link in a waiter's op cache, valid iff cached */
 	uint16_t final_flags;	     /* [O] ASYNC_EV_BUF when the final event names a buffer */
 	uint16_t final_buf;	     /* [O] that buffer's id, valid iff final_flags */
-	struct async_port_timer timer;
+	void (*finish_fn)(void *arg, unsigned val); /* [I] async_op_on_finish, or NULL */
+	void *finish_arg;			    /* [I] */
+	unsigned finish_val;			    /* [I] */
+	/* ---- end of the cleared part ---- */
+	struct async_port_timer timer; /* [O] valid iff timer_armed: op_start initialises it */
 	unsigned char stack[ASYNC_STACK_BYTES] __attribute__((aligned(16)));
 };
 
@@ -98,6 +103,19 @@ static inline unsigned op_state(const struct async_op *op)
 static inline void op_set_state(struct async_op *op, unsigned state)
 {
 	__atomic_store_n(&op->state, (uint8_t)state, __ATOMIC_RELEASE);
+}
+
+/*
+ * Zeroes the @n bytes at @p (both 8-byte aligned) with plain stores. For the
+ * short clears of every op (its header, each frame's state): under QEMU's TCG
+ * a `rep stos` (memset) costs one pass through the translated loop per step.
+ */
+static inline void async_zero_words(void *p, size_t n)
+{
+	uint64_t *w = p;
+
+	for (size_t i = 0; i < n / 8; i++)
+		w[i] = 0;
 }
 
 static inline void *async_frame_state(struct async_frame *f)

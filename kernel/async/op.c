@@ -111,6 +111,12 @@ void __async_op_check(const struct async_op *op)
 	ASYNC_ASSERT(op->inline_used <= ASYNC_STACK_BYTES);
 }
 
+/* The part of the op cleared at each allocation: refs up to the timer (async_int.h). */
+#define OP_CLEARED_WORDS ((offsetof(struct async_op, timer) - offsetof(struct async_op, refs)) / 8)
+_Static_assert(offsetof(struct async_op, refs) % 8 == 0 &&
+		   offsetof(struct async_op, timer) % 8 == 0,
+	       "op_init_fields clears whole words");
+
 /*
  * Makes @obj a fresh PREPARING op spilling into @heap. The shared header
  * (async_int.h) is written with atomic stores, state last: an op reused from
@@ -120,9 +126,13 @@ void __async_op_check(const struct async_op *op)
 static void op_init_fields(void *obj, void *heap)
 {
 	struct async_op *op = obj;
+	uint64_t *w = (uint64_t *)&op->refs;
 
-	/* The inline stack needs no clearing: async_push zeroes each frame's state. */
-	memset(&op->refs, 0, offsetof(struct async_op, stack) - offsetof(struct async_op, refs));
+	/* Straight-line stores (async_zero_words says why not memset). The inline
+	 * stack needs no clearing: async_push zeroes each frame's state. */
+#pragma GCC unroll 32
+	for (size_t i = 0; i < OP_CLEARED_WORDS; i++)
+		w[i] = 0;
 	op->refs = 1;
 	__atomic_store_n(&op->period, op->period + 1, __ATOMIC_RELEASE); /* survives reuse */
 	__atomic_store_n(&op->busy, true, __ATOMIC_RELAXED);
@@ -254,6 +264,15 @@ void async_op_discard(struct async_op *op)
 	async_op_put(op);
 }
 
+void async_op_on_finish(struct async_op *op, void (*fn)(void *arg, unsigned val), void *arg,
+			unsigned val)
+{
+	ASYNC_ASSERT(op_state(op) == OP_PREPARING && !op->finish_fn);
+	op->finish_fn = fn;
+	op->finish_arg = arg;
+	op->finish_val = val;
+}
+
 void async_op_set_deadline(struct async_op *op, uint64_t deadline_ns)
 {
 	ASYNC_ASSERT(op_state(op) == OP_PREPARING);
@@ -357,10 +376,14 @@ static void op_timer_fire(struct async_port_timer *t)
  * here is a driver bug, caught as stale once the state reads COMPLETED);
  * the state is stored atomically for them. A posted op whose last
  * reference is the in-flight one goes into its waiter's op cache inside the
- * post's own lock section, with its stack already released.
+ * post's own lock section, with its stack already released. The finish
+ * hook (async_op_on_finish) runs first: what it gives back is back before
+ * anyone can see the result.
  */
 static void op_finish(struct async_op *op, int64_t res)
 {
+	if (op->finish_fn)
+		op->finish_fn(op->finish_arg, op->finish_val);
 	op_set_state(op, OP_COMPLETED);
 	__async_op_check(op);
 	if (op->timer_armed && async_port_timer_cancel(&op->timer))

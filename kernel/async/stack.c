@@ -179,7 +179,7 @@ void *async_push(struct async_op *op, const struct async_layer *layer)
 	f->start_ns = 0; /* stamped when the op first parks with it (op_park): no clock here */
 	op->top = f;
 	op->nframes++;
-	memset(async_frame_state(f), 0, size - ASYNC_FRAME_HDR);
+	async_zero_words(async_frame_state(f), size - ASYNC_FRAME_HDR);
 	return async_frame_state(f);
 }
 

@@ -18,6 +18,7 @@
 #include <kernel/limits.h>
 #include <kernel/panic.h>
 #include <kernel/proc.h>
+#include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <fs/vfs.h>
 #include <uapi/errno.h>
@@ -78,6 +79,62 @@ void proc_uncharge(struct proc *p, enum proc_res res, unsigned n)
 	p->usage[res] -= n;
 	user_total[res] -= n;
 	spin_unlock_irqrestore(&limits_lock, f);
+}
+
+/* ---- Charge batches (kernel/limits.h) ---- */
+
+void proc_batch_begin(struct proc_charge_batch *b, struct proc *p, enum proc_res res)
+{
+	struct thread *t = thread_current();
+
+	KASSERT(!t->charge_batch);
+	b->p = p;
+	b->res = res;
+	b->credit = 0;
+	t->charge_batch = b;
+}
+
+void proc_batch_end(struct proc_charge_batch *b)
+{
+	thread_current()->charge_batch = NULL;
+	if (b->credit)
+		proc_uncharge(b->p, b->res, b->credit);
+}
+
+/*
+ * The current thread's batch for @p and @res, or NULL. Interrupt context
+ * runs with IF clear (and may have interrupted the batch's own thread in the
+ * middle of a credit update), so it never uses a batch.
+ */
+static struct proc_charge_batch *batch_of(struct proc *p, enum proc_res res)
+{
+	struct proc_charge_batch *b;
+
+	if (!(arch_read_rflags() & RFLAGS_IF))
+		return NULL;
+	b = thread_current()->charge_batch;
+	return b && b->p == p && b->res == res ? b : NULL;
+}
+
+int proc_batch_charge(struct proc *p, enum proc_res res, unsigned n)
+{
+	struct proc_charge_batch *b = batch_of(p, res);
+
+	if (b && b->credit >= n) {
+		b->credit -= n;
+		return 0;
+	}
+	return proc_charge(p, res, n);
+}
+
+void proc_batch_uncharge(struct proc *p, enum proc_res res, unsigned n)
+{
+	struct proc_charge_batch *b = batch_of(p, res);
+
+	if (b)
+		b->credit += n;
+	else
+		proc_uncharge(p, res, n);
 }
 
 unsigned proc_usage(const struct proc *p, enum proc_res res)

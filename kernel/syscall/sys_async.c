@@ -21,8 +21,10 @@
  *
  * Limits (kernel/limits.h): every submitted op is charged to its process
  * (one op, plus one buffer descriptor for a READ/WRITE on user memory) and
- * carries a "quota" frame at the bottom of its stack whose resume gives the
- * charge back when the op completes, however it ends. An op that never
+ * carries a finish hook (async_op_on_finish: it was a "quota" frame at the
+ * bottom of its stack) that gives the charge back when the op completes,
+ * however it ends; through SYS_ring_enter the op unit goes through the
+ * thread's charge batch (kernel/limits.h). An op that never
  * starts (refused at submit) is uncharged here. Waiters, provided-buffer
  * queues, provided and registered buffers are charged when made and
  * uncharged when the process lets go of them (kernel/proc/limits.c).
@@ -99,60 +101,29 @@ out_uncharge:
 	return err;
 }
 
-/* ---- The quota frame: gives an op's charge back when it completes ---- */
+/* ---- The charge: given back when the op finishes (async_op_on_finish) ---- */
 
-struct quota_frame {
-	struct proc *p; /* [I] alive until its ops are drained (exit closes waiters first) */
-	unsigned bufs;	/* [I] buffer descriptors charged with the op */
-};
-ASYNC_FRAME_STATE_CHECK(struct quota_frame);
-
+/* The op unit goes through the thread's charge batch, if one runs (SYS_ring_enter). */
 static void op_uncharge(struct proc *p, unsigned bufs)
 {
-	proc_uncharge(p, PROC_RES_OPS, 1);
+	proc_batch_uncharge(p, PROC_RES_OPS, 1);
 	if (bufs)
 		proc_uncharge(p, PROC_RES_BUFS, bufs);
 }
 
 static int op_charge(struct proc *p, unsigned bufs)
 {
-	int err = proc_charge(p, PROC_RES_OPS, 1);
+	int err = proc_batch_charge(p, PROC_RES_OPS, 1);
 
 	if (!err && bufs && (err = proc_charge(p, PROC_RES_BUFS, bufs)))
-		proc_uncharge(p, PROC_RES_OPS, 1);
+		proc_batch_uncharge(p, PROC_RES_OPS, 1);
 	return err;
 }
 
-static int64_t quota_start(struct async_op *op, void *state)
+/* @arg: the process, alive until its ops are drained (exit closes waiters first). */
+static void op_finish_uncharge(void *arg, unsigned bufs)
 {
-	(void)op;
-	(void)state;
-	return -EINVAL; /* never the top frame */
-}
-
-static int64_t quota_resume(struct async_op *op, void *state, int64_t result)
-{
-	struct quota_frame *s = state;
-
-	(void)op;
-	op_uncharge(s->p, s->bufs);
-	return result;
-}
-
-static const struct async_layer quota_layer = {.name = "quota",
-					       .state_size = sizeof(struct quota_frame),
-					       .start = quota_start,
-					       .resume = quota_resume};
-
-static int push_quota(struct async_op *op, struct proc *p, unsigned bufs)
-{
-	struct quota_frame *s = async_push(op, &quota_layer);
-
-	if (!s)
-		return (int)async_op_push_error(op);
-	s->p = p;
-	s->bufs = bufs;
-	return 0;
+	op_uncharge(arg, bufs);
 }
 
 /* ---- Frames of submitted ops ---- */
@@ -299,7 +270,7 @@ static int build_rw(struct proc *p, struct async_op *op, const struct tio_sqe *s
  * The path frame holds the absolute path copied at submit (it fills a frame);
  * the meta frame the rest. The worker copies to user memory and installs the
  * fd through the process's page tables and fd table: the process stays alive
- * until its ops are drained (quota_frame). A running step is not interrupted:
+ * until its ops are drained (op_finish_uncharge). A running step is not interrupted:
  * a deadline or cancel while it runs completes the op when it returns, with
  * the step's result (an installed fd is the caller's); while it is still
  * queued the op ends with -ETIMEDOUT / -ECANCELED and the step never runs.
@@ -440,6 +411,10 @@ static bool sqe_flags_bad(const struct tio_sqe *s)
 /* Opcode, flags, unused fields and OPEN's flags; the rest is checked while building. */
 static int sqe_check(const struct tio_sqe *s)
 {
+	/* The common NOP first: no flags and every field but timeout_ns zero, as below. */
+	if (s->opcode == TIO_OP_NOP &&
+	    !(s->flags | (uint32_t)s->fd | s->buf_index | s->addr | s->len | s->offset | s->aux))
+		return 0;
 	if (s->opcode >= TIO_OP_COUNT)
 		return -EINVAL;
 	if (sqe_flags_bad(s) || sqe_unused_fields(s))
@@ -490,9 +465,9 @@ static unsigned sqe_bufs(const struct tio_sqe *sqe)
 }
 
 /*
- * The op: quota frame, then the opcode's frames; submitted, or discarded on
- * error. @op: already bound to @h (async_op_alloc_armed), or NULL: one is
- * bound here, from the waiter's op cache when it has one.
+ * The op: the opcode's frames and the hook that gives its charge back;
+ * submitted, or discarded on error. @op: already bound to @h (async_op_alloc_armed), or NULL: one
+ * is bound here, from the waiter's op cache when it has one.
  */
 static int submit_op(struct proc *p, const struct tio_sqe *sqe, const struct async_handle *h,
 		     struct async_op *op)
@@ -503,15 +478,14 @@ static int submit_op(struct proc *p, const struct tio_sqe *sqe, const struct asy
 		op = async_op_alloc_for(h, &p->heap);
 	if (!op)
 		return -ENOMEM;
-	err = push_quota(op, p, sqe_bufs(sqe));
-	if (!err)
-		err = build_op(p, op, sqe);
+	err = build_op(p, op, sqe);
 	if (err) {
 		async_op_discard(op);
 		return err;
 	}
 	if (sqe->timeout_ns)
 		async_op_set_deadline(op, deadline_after(sqe->timeout_ns));
+	async_op_on_finish(op, op_finish_uncharge, p, sqe_bufs(sqe));
 	return async_op_submit(op, h);
 }
 
@@ -529,7 +503,7 @@ int sys_async_start_op(struct proc *p, const struct async_handle *h, const struc
 	}
 	err = submit_op(p, sqe, h, op);
 	if (err)
-		op_uncharge(p, sqe_bufs(sqe)); /* never started: the quota frame did not run */
+		op_uncharge(p, sqe_bufs(sqe)); /* never started: its finish hook did not run */
 	return err;
 }
 

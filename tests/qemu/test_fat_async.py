@@ -49,7 +49,7 @@ def fat16_with_subdir(t, data):
 def async_stat_on_fat_returns_from_submit_while_the_disk_is_silent(t):
     """STAT of /mnt/hda/SUB/FILE.BIN whose directory sector loses its interrupt: the program
     prints after the submit before `stats` runs (3 s later, long before the 10 s channel reset),
-    stats shows the op parked in a worker frame (worker meta path quota), and the event then
+    stats shows the op parked in a worker frame (worker meta path), and the event then
     ends (-EIO from the reset, or the size); a second stat then gets the size."""
     data = os.urandom(3000)
     img, lost = fat16_with_subdir(t, data)
