@@ -147,14 +147,19 @@ static void conn_drop(unsigned slot)
 	srv.accept_backoff = 0; /* a socket is free again: the accept may succeed */
 }
 
-/* READ or SEND on @c's buffer, registered when it is a chunk of the region. */
+/*
+ * READ or SEND on @c's buffer. A READ into a chunk of the region names the
+ * registered buffer; a SEND names the same bytes as plain memory, since the
+ * kernel takes TIO_SQE_REGBUF on READ and WRITE only (a SEND with it is
+ * -EINVAL: the connection would be dropped without a response).
+ */
 static int conn_submit_rw(unsigned slot, uint32_t op, int fd, size_t off, size_t len,
 			  uint64_t file_off)
 {
 	struct conn *c = srv.conns[slot];
 	struct tio_sqe sqe;
 
-	if (c->chunk >= 0)
+	if (c->chunk >= 0 && op == TIO_OP_READ)
 		aio_prep_rw_fixed(&sqe, op, fd, (unsigned)srv.regbuf,
 				  (size_t)c->chunk * HTTPD_CHUNK + off, len, file_off);
 	else
