@@ -9,7 +9,8 @@
  * multishot, or one plain ACCEPT at a time where the descriptor limit
  * binds); every other slot is one connection and has at most one operation
  * in flight. Files are read into, and sent from, chunks of one region
- * registered once with SYS_buf_register (TIO_SQE_REGBUF ops). Connections
+ * registered once with SYS_buf_register (READs with TIO_SQE_REGBUF; SENDs name
+ * the same bytes as plain memory). Connections
  * are limited by the descriptors the process may open (conns_max, counted at
  * start) and otherwise by the kernel's pools: a submission refused with
  * -ENOMEM/-EAGAIN (or an accept with no free slot) drops that one
