@@ -26,7 +26,7 @@
 #define NET_ARP_RETRY_NS (1000000000ULL)	 /* resend an unanswered request */
 #define NET_ARP_TRIES	 3			 /* requests before the waiting sends fail */
 #define NET_ARP_WAITERS	 8			 /* sends waiting on one unresolved address */
-#define NET_SOCKS	 32			 /* sockets, all processes */
+#define NET_SOCKS	 1024			 /* sockets, all processes (descriptors bound them) */
 #define NET_PKTS	 32			 /* queued received datagrams, all sockets */
 #define NET_SOCK_RXQ	 16   /* queued datagrams of one socket; more are dropped */
 #define NET_REASM_SLOTS	 4    /* datagrams being reassembled at once */

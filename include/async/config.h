@@ -15,7 +15,7 @@
 #define ASYNC_FRAME_STATE_MAX 256 /* largest per-layer frame state, bytes */
 #endif
 #ifndef ASYNC_OPS_MAX
-#define ASYNC_OPS_MAX 256 /* ops in flight at once, join children included */
+#define ASYNC_OPS_MAX 1024 /* ops in flight at once, join children included */
 #endif
 #ifndef ASYNC_WAITERS_MAX
 #define ASYNC_WAITERS_MAX 16 /* waiters in existence at once */
@@ -39,7 +39,7 @@
 #define ASYNC_JOIN_MAX 16 /* children of one join */
 #endif
 #ifndef ASYNC_BUFS_MAX
-#define ASYNC_BUFS_MAX 256 /* buffer descriptors (borrowed, user, owned) */
+#define ASYNC_BUFS_MAX 1024 /* buffer descriptors (borrowed, user, owned) */
 #endif
 #ifndef ASYNC_OWNED_BUF_BYTES
 #define ASYNC_OWNED_BUF_BYTES 4096 /* data bytes of one owned buffer */

@@ -46,14 +46,14 @@
 #include <kernel/param.h>
 
 /* ---- Per-process limits ---- */
-#define LIMIT_PROC_OPS	    48			 /* async ops in flight (SYS_submit) */
+#define LIMIT_PROC_OPS	    384			 /* async ops in flight (SYS_submit): one per connection */
 #define LIMIT_PROC_WAITERS  4			 /* waiters (each also a descriptor) */
-#define LIMIT_PROC_SLOTS    256			 /* waiter slots, counted in whole slot blocks */
+#define LIMIT_PROC_SLOTS    512			 /* waiter slots, counted in whole slot blocks */
 #define LIMIT_PROC_BUFS	    48			 /* buffer descriptors held past a call */
 #define LIMIT_PROC_PBQS	    4			 /* provided-buffer queues */
 #define LIMIT_PROC_PBUFS    32			 /* buffers provided to queues, all queues */
 #define LIMIT_PROC_REGBUFS  16			 /* registered buffers */
-#define LIMIT_PROC_PINNED   256			 /* user pages pinned for I/O (1 MiB) */
+#define LIMIT_PROC_PINNED   1024			 /* user pages pinned for I/O (4 MiB) */
 #define LIMIT_PROC_FILES    PARAM_PROC_FDS	 /* open descriptors (the fd table: -EMFILE) */
 #define LIMIT_PROC_CHILDREN 4			 /* children alive or unreaped, detached ones too */
 #define LIMIT_PROC_PAGES    PARAM_PROC_MAX_PAGES /* mapped pages + page-table pages (-ENOMEM) */

@@ -19,8 +19,8 @@
 #define PARAM_CONSOLE_RX_RING	256	     /* serial input ring, bytes (power of two) */
 #define PARAM_BACKTRACE_DEPTH	24	     /* frames printed by a backtrace */
 #define PARAM_MAX_PROCS		16	     /* processes alive (zombies included) */
-#define PARAM_PROC_FDS		32	     /* descriptors per process */
-#define PARAM_MAX_FILES		128	     /* open file objects, all processes */
+#define PARAM_PROC_FDS		384	     /* descriptors per process (a server's connections) */
+#define PARAM_MAX_FILES		1024	     /* open file objects, all processes */
 #define PARAM_PROC_SPILL_BYTES	8192	     /* per-process async spill region */
 #define PARAM_PROC_MAX_PAGES	8192	     /* user pages one process may map (32 MiB) */
 #define PARAM_USER_STACK_PAGES	32	     /* user stack, mapped at creation (128 KiB) */

@@ -6,10 +6,10 @@
 #define NET_TCP_PARAM_H
 
 #ifndef TCP_SOCKS_MAX
-#define TCP_SOCKS_MAX 256 /* control blocks: listeners, connections, TIME_WAIT (no rings) */
+#define TCP_SOCKS_MAX 384 /* control blocks: listeners, connections, TIME_WAIT (no rings) */
 #endif
 #ifndef TCP_RINGS_MAX
-#define TCP_RINGS_MAX 448 /* send+receive rings: two per connection, 224 connections (28 MiB) */
+#define TCP_RINGS_MAX 640 /* send+receive rings: two per connection, 320 connections (40 MiB) */
 #endif
 #ifndef TCP_RING_SIZE
 #define TCP_RING_SIZE 65536 /* bytes per ring: the largest window we advertise */

@@ -177,13 +177,13 @@ def multishot_recv_with_two_buffers_gets_1mib_intact(t):
 
 @qtest.case
 def guest_serves_more_connections_than_control_blocks(t):
-    """One multishot ACCEPT serves 320 short connections (4 host clients at a
+    """One multishot ACCEPT serves 448 short connections (4 host clients at a
     time), the guest closing each first, so each leaves a control block in
-    TIME-WAIT for 60 s: more than the engine's 256 control blocks. Every
+    TIME-WAIT for 60 s: more than the engine's 384 control blocks. Every
     connection must still be accepted and answered (a new connection takes
     the oldest TIME-WAIT block when the pool is empty), none refused or left
     hanging; `stats` counts the reclaimed blocks."""
-    n = 320
+    n = 448
     port = free_tcp_port()
     s = boot(t, "--fwd", "%d:7600" % port)
     s.send("tcpaio serve 7600 %d\n" % n)

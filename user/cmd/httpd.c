@@ -8,7 +8,8 @@
  * Slots: slot 0 holds one multishot ACCEPT on the listening socket (see
  * accept_arm); every other slot is one connection and has at most one
  * operation in flight. Files are read into, and sent from, chunks of one
- * region registered once with SYS_buf_register (TIO_SQE_REGBUF ops).
+ * region registered once with SYS_buf_register (READs with TIO_SQE_REGBUF;
+ * SENDs name the same bytes as plain memory).
  *
  * Descriptors (counted at start: room) are shared between connections
  * (conns_max) and files (files_max). The multishot ACCEPT installs a
@@ -218,14 +219,19 @@ static void conn_drop(unsigned slot)
 	srv.accept_full = 0;	/* and a descriptor */
 }
 
-/* READ or SEND on @c's buffer, registered when it is a chunk of the region. */
+/*
+ * READ or SEND on @c's buffer. A READ into a chunk of the region names the
+ * registered buffer; a SEND names the same bytes as plain memory, since the
+ * kernel takes TIO_SQE_REGBUF on READ and WRITE only (a SEND with it is
+ * -EINVAL: the connection would be dropped without a response).
+ */
 static int conn_submit_rw(unsigned slot, uint32_t op, int fd, size_t off, size_t len,
 			  uint64_t file_off)
 {
 	struct conn *c = srv.conns[slot];
 	struct tio_sqe sqe;
 
-	if (c->chunk >= 0)
+	if (c->chunk >= 0 && op == TIO_OP_READ)
 		aio_prep_rw_fixed(&sqe, op, fd, (unsigned)srv.regbuf,
 				  (size_t)c->chunk * HTTPD_CHUNK + off, len, file_off);
 	else

@@ -43,22 +43,23 @@
 #define PAGE	   4096UL
 
 enum {
-	LIM_OPS = 48,
+	LIM_OPS = 384,
 	LIM_WAITERS = 4,
-	LIM_SLOTS = 256,
+	LIM_SLOTS = 512,
 	LIM_BUFS = 48,
 	LIM_PBQS = 4,
 	LIM_PBUFS = 32,
 	LIM_REGBUFS = 16,
-	LIM_PINNED = 256,
-	LIM_FILES = 32,
+	LIM_PINNED = 1024,
+	LIM_FILES = 384,
 	LIM_CHILDREN = 4,
-	REGBUF_PAGES = 14, /* 16 x 14 + 32 x 1 = 256 pinned pages: the pin limit */
+	REGBUF_PAGES = 62,  /* 16 x 62 + 32 x 1 = 1024 pinned pages: the pin limit */
+	WAITER_SLOTS = 128, /* LIM_WAITERS x 128 = LIM_SLOTS, room for LIM_OPS */
 };
 
 /* It takes all it can get, not just up to the limit: on a kernel without
  * limits it would empty every pool (up to GRAB_MAX of a kind). */
-#define GRAB_MAX 64
+#define GRAB_MAX 512
 
 static int wfd[GRAB_MAX], qfd[GRAB_MAX], kids[GRAB_MAX];
 static int nwaiters, nqueues, nkids, failures;
@@ -80,7 +81,7 @@ static void grab_waiters(void)
 	long r = sys_waiter_create(16384);
 
 	verdict("slots", r < 0 ? 0 : 1, r < 0 ? r : 0, 0, -EAGAIN);
-	while (nwaiters < GRAB_MAX && (r = sys_waiter_create(64)) >= 0)
+	while (nwaiters < GRAB_MAX && (r = sys_waiter_create(WAITER_SLOTS)) >= 0)
 		wfd[nwaiters++] = (int)r;
 	verdict("waiters", nwaiters, r, LIM_WAITERS, -EAGAIN);
 }
@@ -89,7 +90,7 @@ static long park_nop(int slot)
 {
 	struct tio_sqe sqe = {.opcode = TIO_OP_NOP, .timeout_ns = FOREVER_NS};
 
-	return sys_submit(wfd[slot / 64], (unsigned)slot % 64, &sqe);
+	return sys_submit(wfd[slot / WAITER_SLOTS], (unsigned)slot % WAITER_SLOTS, &sqe);
 }
 
 static void grab_ops(void)
@@ -97,7 +98,7 @@ static void grab_ops(void)
 	long r;
 	int n = 0;
 
-	while (n < nwaiters * 64 && (r = park_nop(n)) == 0)
+	while (n < nwaiters * WAITER_SLOTS && (r = park_nop(n)) == 0)
 		n++;
 	verdict("ops", n, r, LIM_OPS, -EAGAIN);
 }

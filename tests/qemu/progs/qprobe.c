@@ -687,10 +687,10 @@ static int open_creat_directory_creates(const char **why)
 /* Descriptor table full: -EMFILE, and the file object is not leaked (pools). */
 static int open_emfile(const char **why)
 {
-	long fds[40];
+	static long fds[512]; /* more than the descriptors a process may hold */
 	int n = 0;
 
-	for (long fd = 0; n < 40 && fd >= 0; n++)
+	for (long fd = 0; n < 512 && fd >= 0; n++)
 		fd = fds[n] = sys_open("/etc/motd", O_RDONLY, 0);
 	RCHECK(fds[n - 1] == -EMFILE);
 	RCHECK(sys_waiter_create(1) == -EMFILE && sys_pbq_create(1, 1) == -EMFILE);

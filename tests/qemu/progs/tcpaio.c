@@ -441,7 +441,7 @@ static int nofd_limit(struct aio_waiter *w, int s, int *fds, int *n)
 	struct tio_event ev;
 	int c;
 
-	*n = fill_fds(fds, 64);
+	*n = fill_fds(fds, 512);
 	CHECK("descriptors_full", *n > 0 && sys_open("/etc/motd", O_RDONLY, 0) == -EMFILE);
 	sys_close(fds[--*n]);
 	CHECK("multishot_submit", aio_accept_multishot(w, 0, s) == 0);
@@ -479,7 +479,8 @@ static void nofd_drain(struct aio_waiter *w, int s, int *fds, int *n, unsigned q
 
 static int nofd_checks(uint16_t port, unsigned nconn)
 {
-	int s = listener(port, 8), fds[64], n = 0, c;
+	static int fds[512]; /* more than the descriptors a process may hold */
+	int s = listener(port, 8), n = 0, c;
 	struct tio_event ev;
 	struct aio_waiter w;
 
@@ -489,7 +490,7 @@ static int nofd_checks(uint16_t port, unsigned nconn)
 	c = nofd_limit(&w, s, fds, &n);
 	CHECK("first_served", echo_and_close(c));
 	nofd_drain(&w, s, fds, &n, nconn - 1);
-	n += fill_fds(fds + n, 64 - n);
+	n += fill_fds(fds + n, 512 - n);
 	sys_close(fds[--n]);
 	CHECK("accept_bad_peer_submit", aio_accept(&w, 1, s, (void *)8) == 0);
 	CHECK("accept_bad_peer_started", aio_flush(&w) == 0);
