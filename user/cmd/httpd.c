@@ -1,5 +1,5 @@
 /*
- * httpd -p PORT -h DIR [-f] - static file server, the showcase of the async
+ * httpd -p PORT -h DIR [-c MAXCONN] [-f] - static file server, the showcase of the async
  * API: one process, one waiter, many connections.
  *
  * Without -f it daemonizes as busybox httpd does: it spawns itself detached
@@ -557,7 +557,7 @@ static unsigned fd_room(void)
 	return n;
 }
 
-static int setup(uint16_t port)
+static int setup(uint16_t port, unsigned maxconns)
 {
 	struct tio_sockaddr_in sa = {.family = AF_INET, .port = inet_htons(port)};
 	long s = sys_socket(AF_INET, SOCK_STREAM, 0), r;
@@ -577,12 +577,16 @@ static int setup(uint16_t port)
 		return cmd_err("httpd", "the async API", e);
 	/* A quarter of the descriptors left (at least one) for the files being sent. */
 	room = fd_room();
+	if (room < 2)
+		return cmd_err("httpd", "descriptors", -EMFILE);
 	srv.conns_max = room - (room / 4 ? room / 4 : 1);
 	if (srv.conns_max > srv.nslots - 1)
 		srv.conns_max = srv.nslots - 1;
 	srv.files_max = room - srv.conns_max;
-	if (room < 2)
-		return cmd_err("httpd", "descriptors", -EMFILE);
+	if (maxconns && maxconns < srv.conns_max) { /* -c: the files keep a third of it */
+		srv.conns_max = maxconns;
+		srv.files_max = maxconns / 3 ? maxconns / 3 : 1;
+	}
 	srv.conns = calloc(srv.nslots, sizeof(*srv.conns));
 	srv.region = malloc(HTTPD_NCHUNKS * HTTPD_CHUNK);
 	srv.spare = malloc(srv.files_max * sizeof(*srv.spare));
@@ -592,6 +596,18 @@ static int setup(uint16_t port)
 	    aio_buf_register(srv.region, HTTPD_NCHUNKS * HTTPD_CHUNK, TIO_BUF_READ | TIO_BUF_WRITE);
 	e = accept_arm();
 	return e < 0 ? cmd_err("httpd", "accept", e) : 0;
+}
+
+/* -c N: at most N connections at once (1..65535), fewer than the descriptors allow. */
+static int parse_maxconns(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (end == arg || *end || !v || v > 65535)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
 }
 
 /* Starts "httpd -p PORT -h DIR -f" detached; the parent returns. */
@@ -617,11 +633,14 @@ int main(int argc, char **argv)
 {
 	struct opt o = OPT_INIT;
 	uint16_t port = 80;
+	unsigned maxconns = 0;
 	int c, fg = 0;
 
 	srv.root = ".";
-	while ((c = opt_next(&o, argc, argv, "p:h:f")) != -1) {
+	while ((c = opt_next(&o, argc, argv, "p:h:c:f")) != -1) {
 		if (c == 'p' && inet_parse_port(o.arg, &port) == 0)
+			continue;
+		if (c == 'c' && parse_maxconns(o.arg, &maxconns) == 0)
 			continue;
 		if (c == 'h')
 			srv.root = o.arg;
@@ -634,9 +653,9 @@ int main(int argc, char **argv)
 		goto out_usage;
 	if (!fg)
 		return daemonize(argv, argc);
-	return setup(port) ? 1 : serve();
+	return setup(port, maxconns) ? 1 : serve();
 
 out_usage:
-	fprintf(stderr, "usage: httpd [-p PORT] [-h DIR] [-f]\n");
+	fprintf(stderr, "usage: httpd [-p PORT] [-h DIR] [-c MAXCONN] [-f]\n");
 	return 1;
 }
