@@ -388,20 +388,20 @@ def stats_until(t, s, cond, what, limit=60):
         time.sleep(2)
 
 
-MAXCONN = 16  # httpd -c: its share of connections in the case below
+MAXCONN = 16  # httpd -n: its share of connections in the case below
 
 
 @qtest.case
 def httpd_multishot_accept_stops_at_its_share_and_rearms(t):
     """httpd accepts with one multishot ACCEPT (`stats` shows its frame waiting
-    on "tcp connections (multishot)"). Started with `-c 16`, the host opens 24
+    on "tcp connections (multishot)"). Started with `-n 16`, the host opens 24
     idle connections more than that: httpd takes 16 more descriptors, the
     ACCEPT ends (httpd cancels it at its share, or the kernel's -EMFILE came
     first) and is not re-armed while the connections stay open, the surplus
     waits in the listen backlog (not reset); then every connection sends a
     GET and every response is byte-identical (none reset), and once they
     closed the multishot ACCEPT is armed again."""
-    s, port = boot_httpd(t, httpd_args=" -c %d" % MAXCONN)
+    s, port = boot_httpd(t, httpd_args=" -n %d" % MAXCONN)
     text = stats(s)
     t.check(MULTISHOT_ACCEPT in text, "no multishot ACCEPT armed: %r" % text[-1500:])
     base = httpd_files(text)[0]

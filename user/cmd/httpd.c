@@ -1,5 +1,5 @@
 /*
- * httpd -p PORT -h DIR [-c MAXCONN] [-f] - static file server, the showcase of the async
+ * httpd -p PORT -h DIR [-n MAXCONN] [-f] - static file server, the showcase of the async
  * API: one process, one waiter, many connections.
  *
  * Without -f it daemonizes as busybox httpd does: it spawns itself detached
@@ -583,7 +583,7 @@ static int setup(uint16_t port, unsigned maxconns)
 	if (srv.conns_max > srv.nslots - 1)
 		srv.conns_max = srv.nslots - 1;
 	srv.files_max = room - srv.conns_max;
-	if (maxconns && maxconns < srv.conns_max) { /* -c: the files keep a third of it */
+	if (maxconns && maxconns < srv.conns_max) { /* -n: the files keep a third of it */
 		srv.conns_max = maxconns;
 		srv.files_max = maxconns / 3 ? maxconns / 3 : 1;
 	}
@@ -598,7 +598,7 @@ static int setup(uint16_t port, unsigned maxconns)
 	return e < 0 ? cmd_err("httpd", "accept", e) : 0;
 }
 
-/* -c N: at most N connections at once (1..65535), fewer than the descriptors allow. */
+/* -n N: at most N connections at once (1..65535), fewer than the descriptors allow. */
 static int parse_maxconns(const char *arg, unsigned *out)
 {
 	char *end;
@@ -637,10 +637,10 @@ int main(int argc, char **argv)
 	int c, fg = 0;
 
 	srv.root = ".";
-	while ((c = opt_next(&o, argc, argv, "p:h:c:f")) != -1) {
+	while ((c = opt_next(&o, argc, argv, "p:h:n:f")) != -1) {
 		if (c == 'p' && inet_parse_port(o.arg, &port) == 0)
 			continue;
-		if (c == 'c' && parse_maxconns(o.arg, &maxconns) == 0)
+		if (c == 'n' && parse_maxconns(o.arg, &maxconns) == 0)
 			continue;
 		if (c == 'h')
 			srv.root = o.arg;
@@ -656,6 +656,6 @@ int main(int argc, char **argv)
 	return setup(port, maxconns) ? 1 : serve();
 
 out_usage:
-	fprintf(stderr, "usage: httpd [-p PORT] [-h DIR] [-c MAXCONN] [-f]\n");
+	fprintf(stderr, "usage: httpd [-p PORT] [-h DIR] [-n MAXCONN] [-f]\n");
 	return 1;
 }
