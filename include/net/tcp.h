@@ -56,6 +56,7 @@
 
 struct tcp_stack;
 struct tcp_sock;
+struct tcp_txref; /* a segment whose payload the lower still reads (output_ref) */
 
 /* One gather piece of an outgoing segment. */
 struct tcp_iov {
@@ -73,7 +74,22 @@ struct tcp_lower {
 	 */
 	int (*output)(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 	uint64_t (*now_ns)(void *ctx); /* monotonic clock */
+	/*
+	 * Optional, for a lower that can send the payload where it is (a NIC
+	 * reading the send ring through its descriptors): as @output, for a
+	 * segment with payload, with @ref non-NULL when the lower may keep
+	 * reading the payload pieces (iov[1..n-1], in the connection's send ring)
+	 * after the call. It returns TCP_OUT_HELD if it does: the engine then
+	 * keeps those ring bytes unchanged, even once acknowledged and even if
+	 * the connection ends, until the lower calls tcp_txref_put(@ref). 0 means
+	 * it is done with the pieces (copied), a negative errno as @output. The
+	 * header piece iov[0] is valid only during the call either way.
+	 */
+	int (*output_ref)(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
+			  unsigned n, struct tcp_txref *ref);
 };
+
+#define TCP_OUT_HELD 1 /* output_ref keeps reading the payload until tcp_txref_put */
 
 /* Events passed to the notify callback: what became true. */
 #define TCP_EV_IN      0x01 /* tcp_recv() has data or end of stream */
@@ -135,6 +151,8 @@ struct tcp_stack {
 	bool in_flush;
 	uint64_t bad_segs, rsts_sent, no_sock_segs, syn_drops, tx_errors; /* stack-wide counters */
 	uint64_t tw_reclaimed; /* TIME-WAIT blocks a new connection took (tcp_sock pool empty) */
+	unsigned in_output;    /* inside lower->output/output_ref: tcp_txref_put must not flush */
+	uint64_t txref_short;  /* data segments offered without a ref (tcp_txref pool empty) */
 };
 
 void tcp_stack_init(struct tcp_stack *st, const struct tcp_lower *lower, void *ctx,
@@ -153,6 +171,15 @@ uint64_t tcp_next_deadline(struct tcp_stack *st);
  * in other states it is ignored (the retransmissions go on). */
 void tcp_icmp_unreach(struct tcp_stack *st, uint32_t src, uint16_t sport, uint32_t dst,
 		      uint16_t dport, uint32_t seq, int err);
+
+/*
+ * The lower is done reading the payload of the segment it held (output_ref
+ * returned TCP_OUT_HELD): the ring bytes may be reused. Callable from inside
+ * output/output_ref (a driver reclaiming finished descriptors while queueing
+ * the next) and from outside any engine call (then it runs the notify
+ * callbacks it caused, as every entry point: a sender waiting for room).
+ */
+void tcp_txref_put(struct tcp_stack *st, struct tcp_txref *ref);
 
 /* ---- Above ---- */
 /* A new closed socket, or -ENOMEM (pool exhausted) via *out == NULL and the return. */

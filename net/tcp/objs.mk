@@ -5,3 +5,4 @@ tcp-y += net/tcp/tcp_in.o
 tcp-y += net/tcp/tcp_out.o
 tcp-y += net/tcp/tcp_sock.o
 tcp-y += net/tcp/tcp_stats.o
+tcp-y += net/tcp/tcp_txref.o
