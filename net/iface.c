@@ -158,6 +158,7 @@ static void net_tx_reclaim(void)
 	for (unsigned i = 0; i < net_nifs; i++)
 		if (net_ifs[i].dev->ops->tx_reclaim)
 			net_ifs[i].dev->ops->tx_reclaim(net_ifs[i].dev);
+	net_tcp_tx_done();
 	spin_unlock_irqrestore(&net_lock, f);
 	net_complete_deferred();
 }
