@@ -227,6 +227,8 @@ void net_init(void)
 	waitq_init(&net_wq);
 	net_zero_copy_off =
 	    kernel_cmdline_get("netzerocopy") && !strcmp(kernel_cmdline_get("netzerocopy"), "off");
+	net_csum_offload_off = kernel_cmdline_get("netcsumoffload") &&
+			       !strcmp(kernel_cmdline_get("netcsumoffload"), "off");
 	e1000_probe();
 	rtl8139_probe();
 	if (!net_nifs) {

@@ -44,7 +44,8 @@
 #define NET_TCP_TXS	  64 /* TCP segments cards read from send rings at once (zero copy) */
 
 extern struct spinlock net_lock;
-extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
+extern bool net_zero_copy_off;	  /* [I] the command line's netzerocopy=off */
+extern bool net_csum_offload_off; /* [I] the command line's netcsumoffload=off (tcpip.c) */
 
 enum dhcp_state {
 	DHCP_OFF,

@@ -56,6 +56,7 @@ ASYNC_POOL_DEFINE(tcpip_tx_pool, "tcptx", struct tcpip_tx, NET_TCP_TXS);
 
 static struct tcp_stack net_tcp; /* [N] */
 static bool net_tcp_up;		 /* [I] after net_tcp_init */
+bool net_csum_offload_off; /* [I] netcsumoffload=off: SG cards get the checksum computed here */
 static struct list_node tcp_tx_finished = {&tcp_tx_finished, &tcp_tx_finished}; /* [N] */
 static uint64_t tcp_tx_zero_copy, tcp_tx_copied, tcp_tx_overwritten;		/* [N] */
 
@@ -69,22 +70,32 @@ static uint32_t to_net(uint32_t h)
 	return __builtin_bswap32(h);
 }
 
-/* The engine's segment (header + payload, in pieces) as one IPv4 datagram, copied. */
-static int tcpip_output(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
-			unsigned n)
+/* The engine's segment (header + payload, in pieces) copied into one IPv4 datagram; with
+ * @finish its checksum field holds the pseudo-header's sum only (csum_partial) and is
+ * completed here over the copy. */
+static int tcpip_copy_out(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n,
+			  bool finish)
 {
 	uint8_t f[ETH_HDR + NETDEV_MTU];
 	uint8_t *seg = f + ETH_HDR + IP_HDR;
 	size_t len = 0;
 
-	(void)ctx;
 	for (unsigned i = 0; i < n; i++) {
 		if (iov[i].len > NETDEV_MTU - IP_HDR - len)
 			return -EMSGSIZE; /* the engine's MSS keeps it below: a bug upstream */
 		memcpy(seg + len, iov[i].base, iov[i].len);
 		len += iov[i].len;
 	}
+	if (finish)
+		wire_put16(seg + 16, wire_csum(seg, len, 0));
 	return net_ip_output(to_net(src), to_net(dst), IP_P_TCP, f, len);
+}
+
+static int tcpip_output(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
+			unsigned n)
+{
+	(void)ctx;
+	return tcpip_copy_out(src, dst, iov, n, false);
 }
 
 /* The card is done with the payload (driver context, under net_lock): queue it for the engine. */
@@ -151,6 +162,27 @@ static void tcpip_tx_probe(struct tcpip_tx *t, const struct tcp_iov *iov, unsign
 	memcpy(t->tail, t->last, t->probe);
 }
 
+/*
+ * The TCP header at @tcp (a copy of iov[0]) holds the pseudo-header's sum: the card completes
+ * the checksum if it can (tx_csum), else the engine's checksum is computed here over the copy
+ * of the header and the payload's ring pieces in place (@src, @dst host order).
+ */
+static void tcpip_tx_csum(struct netdev *d, struct netdev_txreq *r, uint8_t *tcp, uint32_t src,
+			  uint32_t dst, const struct tcp_iov *iov, unsigned n)
+{
+	struct tcp_iov v[3];
+
+	if (d->ops->tx_csum && !net_csum_offload_off) {
+		r->csum_start = ETH_HDR + IP_HDR;
+		r->csum_off = ETH_HDR + IP_HDR + 16;
+		return;
+	}
+	memcpy(v, iov, n * sizeof(*v)); /* n <= 3: tcpip_output_sg */
+	v[0].base = tcp;
+	wire_put16(tcp + 16, 0);
+	wire_put16(tcp + 16, tcp_checksum(src, dst, v, n));
+}
+
 /* The card reads the payload from the ring: TCP_OUT_HELD, or -errno to fall back to a copy. */
 static int tcpip_output_sg(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32_t dst,
 			   const struct tcp_iov *iov, unsigned n, struct tcp_txref *ref)
@@ -160,7 +192,7 @@ static int tcpip_output_sg(struct net_if *ifp, const uint8_t *mac, uint32_t src,
 	size_t plen = 0;
 	int err;
 
-	if (iov[0].len > 60 || !(t = async_pool_zalloc(&tcpip_tx_pool)))
+	if (iov[0].len > 60 || n > 3 || !(t = async_pool_zalloc(&tcpip_tx_pool)))
 		return -ENOBUFS;
 	t->req.sg = t->sg;
 	for (unsigned i = 1; i < n; i++) {
@@ -169,6 +201,7 @@ static int tcpip_output_sg(struct net_if *ifp, const uint8_t *mac, uint32_t src,
 		plen += iov[i].len;
 	}
 	memcpy(h + ETH_HDR + IP_HDR, iov[0].base, iov[0].len);
+	tcpip_tx_csum(ifp->dev, &t->req, h + ETH_HDR + IP_HDR, to_host(src), to_host(dst), iov, n);
 	wire_ip_build(h + ETH_HDR, IP_P_TCP, src, dst, (uint16_t)(iov[0].len + plen), ip_next_id(),
 		      NET_TTL);
 	wire_eth_build(h, mac, ifp->dev->mac, ETH_P_IP);
@@ -204,8 +237,9 @@ static int tcpip_output_ref(void *ctx, uint32_t src, uint32_t dst, const struct 
 	    !arp_resolve(ifp, nexthop, mac, NULL) &&
 	    tcpip_output_sg(ifp, mac, s ? s : ifp->addr, d, iov, n, ref) == TCP_OUT_HELD)
 		return TCP_OUT_HELD;
+	(void)ctx;
 	tcp_tx_copied++;
-	return tcpip_output(ctx, src, dst, iov, n);
+	return tcpip_copy_out(src, dst, iov, n, true);
 }
 
 void net_tcp_tx_done(void)
@@ -224,6 +258,7 @@ static const struct tcp_lower tcpip_lower = {
     .output = tcpip_output,
     .now_ns = tcpip_now,
     .output_ref = tcpip_output_ref,
+    .csum_partial = true,
 };
 
 void net_tcp_init(void)

@@ -87,9 +87,22 @@ struct tcp_lower {
 	 */
 	int (*output_ref)(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
 			  unsigned n, struct tcp_txref *ref);
+	/*
+	 * With output_ref: the segments given to it carry in their checksum field
+	 * only the pseudo-header's sum (folded, not complemented), and the lower
+	 * completes the checksum over the header and payload: a NIC's checksum
+	 * offload (e1000 TXSM), or in software when it copies. The engine then
+	 * never reads the payload to send it.
+	 */
+	bool csum_partial;
 };
 
 #define TCP_OUT_HELD 1 /* output_ref keeps reading the payload until tcp_txref_put */
+
+/* The TCP checksum of the segment in @n pieces (its checksum field zero) with the IPv4
+ * pseudo-header of @src, @dst (host order): for a lower that completes a csum_partial
+ * segment in software. Pieces may have any length (odd ones included). */
+uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 
 /* Events passed to the notify callback: what became true. */
 #define TCP_EV_IN      0x01 /* tcp_recv() has data or end of stream */

@@ -208,6 +208,7 @@ struct tcp_sock {
 /* tcp_seg.c */
 int tcp_parse(const void *bytes, size_t len, struct tcp_seg *seg);
 uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
+uint16_t tcp_pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 void tcp_send_seg(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len);
 void tcp_send_rst_reply(struct tcp_stack *st, uint32_t src, uint32_t dst,
 			const struct tcp_seg *seg);

@@ -73,6 +73,26 @@ uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, uns
 	return (uint16_t)~sum;
 }
 
+/* The pseudo-header's sum, folded and not complemented: the seed of an offloaded checksum. */
+uint16_t tcp_pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n)
+{
+	uint8_t pseudo[12];
+	uint32_t sum, total = 0;
+	bool odd = false;
+
+	for (unsigned i = 0; i < n; i++)
+		total += (uint32_t)iov[i].len;
+	put32(pseudo, src);
+	put32(pseudo + 4, dst);
+	pseudo[8] = 0;
+	pseudo[9] = 6; /* IPPROTO_TCP */
+	put16(pseudo + 10, (uint16_t)total);
+	sum = csum_add(0, pseudo, sizeof(pseudo), &odd);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* Parses the options area; a malformed option list is -EINVAL (RFC 9293 3.1: drop). */
 static int parse_options(const uint8_t *p, unsigned len, struct tcp_seg *seg)
 {
@@ -203,7 +223,10 @@ static int emit(struct tcp_stack *st, const struct tcp_hdr_args *a, uint8_t *hdr
 	put16(hdr + 18, 0);
 	iov[0].base = hdr;
 	iov[0].len = hlen;
-	put16(hdr + 16, tcp_checksum(a->src, a->dst, iov, n));
+	if (st->lower->output_ref && st->lower->csum_partial && n > 1)
+		put16(hdr + 16, tcp_pseudo_sum(a->src, a->dst, iov, n)); /* the lower finishes it */
+	else
+		put16(hdr + 16, tcp_checksum(a->src, a->dst, iov, n));
 	if (lower_output(st, a, iov, n, ref) < 0) {
 		st->tx_errors++; /* no route, no ARP entry yet, ring full: retransmission covers it
 				  */

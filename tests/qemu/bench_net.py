@@ -32,7 +32,9 @@ import qtest
 MIB = 1 << 20
 SIZE = int(os.environ.get("BENCH_NET_MIB", "32")) * MIB  # a multiple of 4
 RUNS = int(os.environ.get("BENCH_NET_RUNS", "2"))
-NICS = ("e1000", "rtl8139")
+NICS = tuple(os.environ.get("BENCH_NET_NICS", "e1000,rtl8139").split(","))
+# Extra kernel command line, e.g. BENCH_NET_APPEND=netzerocopy=off (TCP copies on e1000 too).
+APPEND = os.environ.get("BENCH_NET_APPEND", "")
 LIMIT = 600  # seconds for one transfer: generous, TCG on a shared machine
 PAT_PERIOD = 4 * MIB  # qtcpbig's pattern repeats every QTB_MAX bytes
 
@@ -116,7 +118,9 @@ def bench(t):
     expect = hashlib.sha256(block * (SIZE // PAT_PERIOD)).hexdigest()
     lines = []
     for nic in NICS:
-        s = t.start("--initrd", qtest.initrd(t), "--nic", nic, timeout=2 * LIMIT * RUNS + 300)
+        extra = ("--append", APPEND) if APPEND else ()
+        s = t.start("--initrd", qtest.initrd(t), "--nic", nic, *extra,
+                    timeout=2 * LIMIT * RUNS + 300)
         s.expect(r"# ", timeout=60)
         for direction in ("guest_to_host", "host_to_guest"):
             best = max(one(t, s, nic, direction, block, expect) for _ in range(RUNS))

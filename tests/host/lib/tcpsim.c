@@ -154,14 +154,54 @@ static uint64_t sim_now(void *ctx)
 
 static const struct tcp_lower sim_lower = {.output = sim_output, .now_ns = sim_now};
 
-static int sim_output_ref(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
+/*
+ * A csum_partial segment: its checksum field must hold the pseudo-header's folded sum
+ * (else sim->bad_seeds counts it); the sim completes the checksum, as a card would, in
+ * a copy of the header at @hdr, which replaces iov[0].
+ */
+static void sim_finish_csum(struct sim *sim, uint32_t src, uint32_t dst, struct tcp_iov *iov,
+			    unsigned n, uint8_t *hdr)
+{
+	uint8_t buf[SIM_PKT_MAX];
+	uint32_t len = 0, seed;
+	uint16_t c;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (len + iov[i].len > sizeof(buf))
+			abort();
+		memcpy(buf + len, iov[i].base, iov[i].len);
+		len += (uint32_t)iov[i].len;
+	}
+	seed = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + len;
+	while (seed >> 16)
+		seed = (seed & 0xffff) + (seed >> 16);
+	if (rd16(buf + 16) != seed)
+		sim->bad_seeds++;
+	buf[16] = buf[17] = 0;
+	c = sim_csum(src, dst, buf, len);
+	memcpy(hdr, iov[0].base, iov[0].len);
+	hdr[16] = (uint8_t)(c >> 8);
+	hdr[17] = (uint8_t)c;
+	iov[0].base = hdr;
+}
+
+static int sim_output_ref(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov_in,
 			  unsigned n, struct tcp_txref *ref)
 {
 	int *idx = ctx, from = *idx;
 	struct sim *sim = (struct sim *)((char *)(idx - from) - offsetof(struct sim, idx));
-	int err = sim_output(ctx, src, dst, iov, n);
+	struct tcp_iov iov[3];
+	uint8_t hdr[60];
+	int err;
 	struct sim_held *h;
 	size_t len = 0;
+
+	if (n > 3 || iov_in[0].len > sizeof(hdr))
+		abort();
+	memcpy(iov, iov_in, n * sizeof(*iov));
+	if (sim->st[from].lower->csum_partial)
+		sim_finish_csum(sim, src, dst, iov, n, hdr);
+	err = sim_output(ctx, src, dst, iov, n);
 
 	if (err || !ref || sim->nheld[from] == SIM_HELD_MAX || n > 3)
 		return err;
@@ -185,10 +225,17 @@ static int sim_output_ref(void *ctx, uint32_t src, uint32_t dst, const struct tc
 
 static const struct tcp_lower sim_hold_lower = {
     .output = sim_output, .now_ns = sim_now, .output_ref = sim_output_ref};
+static const struct tcp_lower sim_hold_csum_lower = {
+    .output = sim_output, .now_ns = sim_now, .output_ref = sim_output_ref, .csum_partial = true};
 
 void sim_hold_payloads(struct sim *sim, int i)
 {
 	sim->st[i].lower = &sim_hold_lower;
+}
+
+void sim_hold_payloads_csum_partial(struct sim *sim, int i)
+{
+	sim->st[i].lower = &sim_hold_csum_lower;
 }
 
 static bool held_intact(const struct sim_held *h)

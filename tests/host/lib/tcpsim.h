@@ -74,6 +74,7 @@ struct sim {
 	/* sim_hold_payloads: segments held, oldest first, per stack */
 	struct sim_held held[2][SIM_HELD_MAX];
 	unsigned nheld[2];
+	unsigned long bad_seeds; /* csum_partial segments whose field was not the pseudo sum */
 };
 
 struct sim *sim_new(uint64_t seed);
@@ -103,6 +104,9 @@ const struct sim_seg *sim_log_at(const struct sim *sim, unsigned i);
  * is delivered at once as usual, but the engine must keep its ring bytes.
  */
 void sim_hold_payloads(struct sim *sim, int i);
+/* The same with tcp_lower.csum_partial: the sim checks each data segment's seed (the
+ * pseudo-header sum, else bad_seeds++) and completes the checksum, as an offloading card. */
+void sim_hold_payloads_csum_partial(struct sim *sim, int i);
 /* Gives the @k-th oldest held segment of stack @i back (tcp_txref_put); false if the ring bytes
  * it covers changed while held. */
 bool sim_release(struct sim *sim, int i, unsigned k);
