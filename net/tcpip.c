@@ -70,32 +70,22 @@ static uint32_t to_net(uint32_t h)
 	return __builtin_bswap32(h);
 }
 
-/* The engine's segment (header + payload, in pieces) copied into one IPv4 datagram; with
- * @finish its checksum field holds the pseudo-header's sum only (csum_partial) and is
- * completed here over the copy. */
-static int tcpip_copy_out(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n,
-			  bool finish)
+/* The engine's segment (header + payload, in pieces) as one IPv4 datagram. */
+static int tcpip_output(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
+			unsigned n)
 {
 	uint8_t f[ETH_HDR + NETDEV_MTU];
 	uint8_t *seg = f + ETH_HDR + IP_HDR;
 	size_t len = 0;
 
+	(void)ctx;
 	for (unsigned i = 0; i < n; i++) {
 		if (iov[i].len > NETDEV_MTU - IP_HDR - len)
 			return -EMSGSIZE; /* the engine's MSS keeps it below: a bug upstream */
 		memcpy(seg + len, iov[i].base, iov[i].len);
 		len += iov[i].len;
 	}
-	if (finish)
-		wire_put16(seg + 16, wire_csum(seg, len, 0));
 	return net_ip_output(to_net(src), to_net(dst), IP_P_TCP, f, len);
-}
-
-static int tcpip_output(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
-			unsigned n)
-{
-	(void)ctx;
-	return tcpip_copy_out(src, dst, iov, n, false);
 }
 
 /* The card is done with the payload (driver context, under net_lock): queue it for the engine. */
@@ -162,6 +152,16 @@ static void tcpip_tx_probe(struct tcpip_tx *t, const struct tcp_iov *iov, unsign
 	memcpy(t->tail, t->last, t->probe);
 }
 
+/* Completes the checksum of a csum_partial segment whose header piece iov[0] is @tcp, a
+ * writable copy (@src, @dst host order): the engine's sum over the header and the payload
+ * where it is. */
+static void tcpip_csum_fill(uint8_t *tcp, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
+			    unsigned n)
+{
+	wire_put16(tcp + 16, 0);
+	wire_put16(tcp + 16, tcp_checksum(src, dst, iov, n));
+}
+
 /*
  * The TCP header at @tcp (a copy of iov[0]) holds the pseudo-header's sum: the card completes
  * the checksum if it can (tx_csum), else the engine's checksum is computed here over the copy
@@ -179,8 +179,7 @@ static void tcpip_tx_csum(struct netdev *d, struct netdev_txreq *r, uint8_t *tcp
 	}
 	memcpy(v, iov, n * sizeof(*v)); /* n <= 3: tcpip_output_sg */
 	v[0].base = tcp;
-	wire_put16(tcp + 16, 0);
-	wire_put16(tcp + 16, tcp_checksum(src, dst, v, n));
+	tcpip_csum_fill(tcp, src, dst, v, n);
 }
 
 /* The card reads the payload from the ring: TCP_OUT_HELD, or -errno to fall back to a copy. */
@@ -224,6 +223,23 @@ out_free:
 	return -ENOBUFS;
 }
 
+/* A copied csum_partial segment: its checksum completed over a copy of the header and the
+ * payload where it is, then the segment copied as any other. */
+static int tcpip_output_copy(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
+			     unsigned n)
+{
+	uint8_t tcp[60];
+	struct tcp_iov v[3];
+
+	if (n > 3 || iov[0].len > sizeof(tcp))
+		return -EMSGSIZE; /* the engine sends a header and at most two pieces */
+	memcpy(tcp, iov[0].base, iov[0].len);
+	memcpy(v, iov, n * sizeof(*v));
+	v[0].base = tcp;
+	tcpip_csum_fill(tcp, src, dst, v, n);
+	return tcpip_output(ctx, src, dst, v, n);
+}
+
 /* A data segment: zero copy where the route's card and the next hop allow, else a copy. */
 static int tcpip_output_ref(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
 			    unsigned n, struct tcp_txref *ref)
@@ -237,9 +253,8 @@ static int tcpip_output_ref(void *ctx, uint32_t src, uint32_t dst, const struct 
 	    !arp_resolve(ifp, nexthop, mac, NULL) &&
 	    tcpip_output_sg(ifp, mac, s ? s : ifp->addr, d, iov, n, ref) == TCP_OUT_HELD)
 		return TCP_OUT_HELD;
-	(void)ctx;
 	tcp_tx_copied++;
-	return tcpip_copy_out(src, dst, iov, n, true);
+	return tcpip_output_copy(ctx, src, dst, iov, n);
 }
 
 void net_tcp_tx_done(void)
