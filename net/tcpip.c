@@ -17,8 +17,11 @@
  * resolved goes to the card as a header buffer (Ethernet, IPv4 and TCP
  * headers, copied by the driver) plus one descriptor per contiguous piece of
  * the payload in the connection's send ring (two when the ring wraps, more if
- * a piece crossed physically discontiguous pages): the payload is not copied,
- * and its checksum is the engine's, computed reading the ring in place. The
+ * a piece crossed physically discontiguous pages): the payload is not copied.
+ * The engine leaves the TCP checksum to us (csum_partial: the field holds the
+ * pseudo-header's sum): the card fills it (ops->tx_csum), or it is summed
+ * here over the header and the ring pieces in place (netcsumoffload=off, a
+ * card without tx_csum), or over the copy's sources for a copied one. The
  * engine keeps those ring bytes as they are until tcp_txref_put (net/tcp.h,
  * tcp_txref.c); the card's done() only queues the segment on tcp_tx_finished,
  * and net_tcp_tx_done (the stack's thread, after the drivers' tx_reclaim) or
