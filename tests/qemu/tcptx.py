@@ -10,6 +10,8 @@ def tx_counts(t, s):
     """`stats` on the running guest @s: {"zero_copy", "copied", "overwritten"}."""
     s.send("stats\n")
     m = s.expect(r"tcp no-socket .* zero-copy (\d+) copied (\d+) overwritten (\d+)", timeout=60)
+    eth = [ln for ln in s.out.splitlines() if ln.startswith("eth0 ")]
+    print("eth0: %s" % (eth[-1] if eth else "?"))  # the card's counters, for the log
     return dict(zip(("zero_copy", "copied", "overwritten"), (int(g) for g in m.groups())))
 
 
