@@ -207,7 +207,6 @@ struct tcp_sock {
 
 /* tcp_seg.c */
 int tcp_parse(const void *bytes, size_t len, struct tcp_seg *seg);
-uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 uint16_t tcp_pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 void tcp_send_seg(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len);
 void tcp_send_rst_reply(struct tcp_stack *st, uint32_t src, uint32_t dst,
@@ -235,6 +234,10 @@ void tcp_set_state(struct tcp_sock *s, enum tcp_state state);
 void tcp_drop(struct tcp_sock *s, int err);
 struct tcp_sock *tcp_sock_new(struct tcp_stack *st);
 bool tcp_rings_alloc(struct tcp_sock *s);
+void tcp_rings_trim(struct tcp_sock *s);
+uint32_t tcp_new_iss(struct tcp_stack *st, const struct tcp_sock *s);
+void tcp_child_established(struct tcp_sock *s);
+void tcp_ring_free(struct tcp_ring *r);
 
 /* tcp_txref.c */
 struct tcp_txref *tcp_txref_new(struct tcp_sock *s, uint32_t seq);
@@ -242,9 +245,5 @@ void tcp_txref_hold(struct tcp_txref *ref);
 void tcp_txref_drop(struct tcp_txref *ref);
 uint32_t tcp_tx_pinned(const struct tcp_sock *s);
 void tcp_ring_put(struct tcp_ring *r);
-void tcp_ring_free(struct tcp_ring *r);
-void tcp_rings_trim(struct tcp_sock *s);
-uint32_t tcp_new_iss(struct tcp_stack *st, const struct tcp_sock *s);
-void tcp_child_established(struct tcp_sock *s);
 
 #endif

@@ -15,8 +15,7 @@
 #define TCP_RING_SIZE 65536 /* bytes per ring: the largest window we advertise */
 #endif
 #ifndef TCP_TXREFS_MAX
-#define TCP_TXREFS_MAX 128 /* data segments a zero-copy lower may hold at once (NIC descriptors)   \
-			    */
+#define TCP_TXREFS_MAX 128 /* data segments a zero-copy lower (a NIC) holds at once */
 #endif
 #define TCP_OOO_MAX	     4		    /* out-of-order ranges kept (also SACK blocks sent) */
 #define TCP_DEFAULT_MSS	     536	    /* peer MSS when it sends no option (RFC 9293 3.7.1) */
