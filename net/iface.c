@@ -158,6 +158,7 @@ static void net_tx_reclaim(void)
 	for (unsigned i = 0; i < net_nifs; i++)
 		if (net_ifs[i].dev->ops->tx_reclaim)
 			net_ifs[i].dev->ops->tx_reclaim(net_ifs[i].dev);
+	net_tcp_tx_done();
 	spin_unlock_irqrestore(&net_lock, f);
 	net_complete_deferred();
 }
@@ -226,6 +227,8 @@ void net_init(void)
 	waitq_init(&net_wq);
 	net_zero_copy_off =
 	    kernel_cmdline_get("netzerocopy") && !strcmp(kernel_cmdline_get("netzerocopy"), "off");
+	net_csum_offload_off = kernel_cmdline_get("netcsumoffload") &&
+			       !strcmp(kernel_cmdline_get("netcsumoffload"), "off");
 	e1000_probe();
 	rtl8139_probe();
 	if (!net_nifs) {

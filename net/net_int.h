@@ -41,9 +41,11 @@
 #define NET_ARP_HELD_PER  8		  /* of them, for one unresolved address */
 #define NET_FRAG_MAX	  NET_REASM_BYTES /* largest datagram sent in fragments (UDP/ICMP part) */
 #define NET_ICMP_ERR_RATE 50		  /* ICMP errors sent per second, at most */
+#define NET_TCP_TXS	  64 /* TCP segments cards read from send rings at once (zero copy) */
 
 extern struct spinlock net_lock;
-extern bool net_zero_copy_off; /* [I] the command line's netzerocopy=off */
+extern bool net_zero_copy_off;	  /* [I] the command line's netzerocopy=off */
+extern bool net_csum_offload_off; /* [I] the command line's netcsumoffload=off (tcpip.c) */
 
 enum dhcp_state {
 	DHCP_OFF,
@@ -145,6 +147,8 @@ void net_tcp_icmp_frag_needed(uint32_t src, uint16_t sport, uint32_t dst, uint16
 void net_tcp_tick(uint64_t now);
 uint64_t net_tcp_deadline(void);       /* UINT64_MAX: none */
 struct tcp_stack *net_tcp_stack(void); /* the engine instance, [N] */
+/* After the drivers' tx_reclaim, under net_lock: segments cards finished go back to the engine. */
+void net_tcp_tx_done(void);
 
 /* iface.c: wakes the stack's thread (it re-reads the TCP deadline). */
 void net_wake_thread(void);

@@ -8,7 +8,9 @@
  * 2 KiB buffer; xmit_sg() copies only the headers there and points the next
  * descriptors at the sender's pages (physical addresses), so the payload is
  * read by the card where it is; its request completes in tx_reclaim() once
- * the card has set DD on the frame's last descriptor. Descriptors between
+ * the card has set DD on the frame's last descriptor. A request with
+ * csum_off has the card fill the TCP checksum (a context descriptor when the
+ * offsets change, then extended data descriptors with TXSM). Descriptors between
  * tx_clean and tx_tail belong to the card.
  * Interrupts: receive timer, overrun, ring low, transmit done and link
  * change; irq_ack() reads ICR (read-to-clear). The card finds the rings and buffers by their
@@ -76,6 +78,11 @@ enum {
 #define TXD_CMD_EOP  0x01
 #define TXD_CMD_IFCS 0x02
 #define TXD_CMD_RS   0x08
+#define TXD_CMD_DEXT 0x20 /* extended descriptor: context or data (not legacy) */
+#define TXD_DTYP_D   0x10 /* byte 10 of an extended data descriptor: DTYP = data */
+#define TXD_CTX_TCP  0x01 /* context TUCMD: the checksum is TCP's */
+#define TXD_CTX_IP   0x02 /* context TUCMD: IPv4 */
+#define TXD_TXSM     0x02 /* data POPTS: insert the TCP/UDP checksum */
 
 struct e1000_rx_desc {
 	uint64_t addr;
@@ -102,6 +109,7 @@ struct e1000 {
 	unsigned tx_tail;		       /* [N] next descriptor to fill */
 	unsigned tx_clean;		       /* [N] oldest descriptor not reclaimed yet */
 	struct netdev_txreq *tx_req[E1000_TX]; /* [N] on a frame's last descriptor (xmit_sg) */
+	uint16_t ctx_start, ctx_off; /* [N] checksum context the card holds (0: none loaded) */
 };
 
 static struct e1000 e1000_cards[E1000_MAX];
@@ -138,8 +146,13 @@ static unsigned e1000_tx_free(struct e1000 *c)
 	return E1000_TX - 1 - (c->tx_tail + E1000_TX - c->tx_clean) % E1000_TX;
 }
 
-/* Fills the descriptor at the tail: @pa for @len bytes, EOP|RS if @last. */
-static void e1000_tx_put(struct e1000 *c, uint64_t pa, size_t len, bool last)
+/*
+ * Fills the descriptor at the tail: @pa for @len bytes, EOP|RS if @last. With @csum an
+ * extended data descriptor asking for the checksum of the loaded context (TXSM; every
+ * descriptor of such a frame is extended: the card takes POPTS from the first), else a
+ * legacy one. The status byte is at offset 12 in every layout, so reclaim reads DD alike.
+ */
+static void e1000_tx_put(struct e1000 *c, uint64_t pa, size_t len, bool last, bool csum)
 {
 	struct e1000_tx_desc *t = &c->tx_ring[c->tx_tail];
 
@@ -148,6 +161,32 @@ static void e1000_tx_put(struct e1000 *c, uint64_t pa, size_t len, bool last)
 	t->status = 0;
 	t->cmd =
 	    TXD_CMD_IFCS | TXD_CMD_RS | (last ? TXD_CMD_EOP : 0); /* RS: DD on each, for reclaim */
+	t->cso = csum ? TXD_DTYP_D : 0;
+	t->css = csum ? TXD_TXSM : 0; /* POPTS in the extended layout */
+	if (csum)
+		t->cmd |= TXD_CMD_DEXT;
+	c->tx_tail = (c->tx_tail + 1) % E1000_TX;
+}
+
+/*
+ * A context descriptor at the tail (8254x manual 3.3.6): TCP checksum from @start to the
+ * frame's end, stored at @off. The card keeps it for the frames that follow, so it is sent
+ * only when the offsets change.
+ */
+static void e1000_tx_context(struct e1000 *c, uint16_t start, uint16_t off)
+{
+	struct e1000_tx_desc *t = &c->tx_ring[c->tx_tail];
+
+	/* IPCSS/IPCSO/IPCSE (unused: the stack sums IP headers), TUCSS, TUCSO, TUCSE 0 (end) */
+	t->addr = (uint64_t)start << 32 | (uint64_t)(off & 0xff) << 40;
+	t->len = 0;
+	t->cso = 0; /* DTYP 0: context */
+	t->cmd = TXD_CMD_DEXT | TXD_CMD_RS | TXD_CTX_TCP | TXD_CTX_IP;
+	t->status = 0;
+	t->css = 0;
+	t->special = 0;
+	c->ctx_start = start;
+	c->ctx_off = off;
 	c->tx_tail = (c->tx_tail + 1) % E1000_TX;
 }
 
@@ -166,7 +205,7 @@ static int e1000_xmit(struct netdev *d, const void *frame, size_t len)
 	if (e1000_tx_free(c) < 1)
 		return -EAGAIN;
 	memcpy(c->tx_buf[c->tx_tail], frame, len);
-	e1000_tx_put(c, virt_to_phys(c->tx_buf[c->tx_tail]), len, true);
+	e1000_tx_put(c, virt_to_phys(c->tx_buf[c->tx_tail]), len, true, false);
 	e1000_tx_kick(c);
 	return 0;
 }
@@ -196,12 +235,19 @@ static int e1000_xmit_sg(struct netdev *d, struct netdev_txreq *r)
 	unsigned pieces = e1000_sg_pieces(r, E1000_TX / 2);
 	uint64_t off = r->off, left = r->len;
 
-	if (r->hlen > E1000_BUF || pieces > E1000_TX / 2 || !r->len)
+	bool csum = r->csum_off != 0;
+	bool ctx = csum && (c->ctx_start != r->csum_start || c->ctx_off != r->csum_off);
+
+	if (r->hlen > E1000_BUF || pieces > E1000_TX / 2 || !r->len ||
+	    (csum &&
+	     (r->csum_off > 255 || r->csum_start > 255 || (size_t)r->csum_off + 2 > r->hlen)))
 		return -EMSGSIZE;
-	if (e1000_tx_free(c) < 1 + pieces)
+	if (e1000_tx_free(c) < 1 + pieces + ctx)
 		return -EAGAIN;
+	if (ctx)
+		e1000_tx_context(c, r->csum_start, r->csum_off);
 	memcpy(c->tx_buf[c->tx_tail], r->hdr, r->hlen);
-	e1000_tx_put(c, virt_to_phys(c->tx_buf[c->tx_tail]), r->hlen, false);
+	e1000_tx_put(c, virt_to_phys(c->tx_buf[c->tx_tail]), r->hlen, false, csum);
 	for (unsigned i = 0; i < r->nsg && left; i++) {
 		size_t n;
 
@@ -213,7 +259,7 @@ static int e1000_xmit_sg(struct netdev *d, struct netdev_txreq *r)
 		left -= n;
 		if (!left) /* the frame's last descriptor names the request */
 			c->tx_req[c->tx_tail] = r;
-		e1000_tx_put(c, r->sg[i].phys + off, n, left == 0);
+		e1000_tx_put(c, r->sg[i].phys + off, n, left == 0, csum);
 		off = 0;
 	}
 	e1000_tx_kick(c);
@@ -262,6 +308,7 @@ static const struct netdev_ops e1000_ops = {
     .link_up = e1000_link_up,
     .xmit_sg = e1000_xmit_sg,
     .tx_reclaim = e1000_tx_reclaim,
+    .tx_csum = true,
 };
 
 /* The MAC from the receive address registers (set from the EEPROM at reset). */

@@ -17,7 +17,8 @@
  *     sender's pages (physical ranges): the card reads it from there. The
  *     request's done() runs, under the stack's lock, once the card no longer
  *     needs the pages; ops->tx_reclaim (under the stack's lock, from the
- *     stack's thread) is where the driver finds finished requests.
+ *     stack's thread) is where the driver finds finished requests. With
+ *     ops->tx_csum the card also fills the frame's TCP/UDP checksum on request.
  *
  * Lock legend: [I] set before netdev_register, [N] under the stack's lock,
  * [D] the driver's (poll and irq_ack only), [a] atomic.
@@ -44,6 +45,10 @@ struct netdev_txreq {
 	uint64_t off;
 	size_t len;
 	void (*done)(struct netdev_txreq *r); /* the card is done with the payload's pages */
+	/* With ops->tx_csum, csum_off != 0: the card stores at frame offset @csum_off the
+	 * checksum of the frame's bytes from @csum_start to its end (the field holds the seed,
+	 * e.g. a pseudo-header sum). 0: the frame is sent as it is. */
+	uint16_t csum_start, csum_off;
 };
 
 struct netdev_ops {
@@ -60,6 +65,9 @@ struct netdev_ops {
 	int (*xmit_sg)(struct netdev *d, struct netdev_txreq *r);
 	/* Optional, with xmit_sg: calls done() of every request the card has finished. */
 	void (*tx_reclaim)(struct netdev *d);
+	/* xmit_sg computes a TCP/UDP checksum on request (netdev_txreq.csum_off). The card
+	 * does scatter-gather iff xmit_sg is set. */
+	bool tx_csum;
 };
 
 /* Counters, as ifconfig shows them. [a] */

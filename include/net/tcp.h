@@ -56,6 +56,7 @@
 
 struct tcp_stack;
 struct tcp_sock;
+struct tcp_txref; /* a segment whose payload the lower still reads (output_ref) */
 
 /* One gather piece of an outgoing segment. */
 struct tcp_iov {
@@ -73,7 +74,35 @@ struct tcp_lower {
 	 */
 	int (*output)(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 	uint64_t (*now_ns)(void *ctx); /* monotonic clock */
+	/*
+	 * Optional, for a lower that can send the payload where it is (a NIC
+	 * reading the send ring through its descriptors): as @output, for a
+	 * segment with payload, with @ref non-NULL when the lower may keep
+	 * reading the payload pieces (iov[1..n-1], in the connection's send ring)
+	 * after the call. It returns TCP_OUT_HELD if it does: the engine then
+	 * keeps those ring bytes unchanged, even once acknowledged and even if
+	 * the connection ends, until the lower calls tcp_txref_put(@ref). 0 means
+	 * it is done with the pieces (copied), a negative errno as @output. The
+	 * header piece iov[0] is valid only during the call either way.
+	 */
+	int (*output_ref)(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov,
+			  unsigned n, struct tcp_txref *ref);
+	/*
+	 * With output_ref: the segments given to it carry in their checksum field
+	 * only the pseudo-header's sum (folded, not complemented), and the lower
+	 * completes the checksum over the header and payload: a NIC's checksum
+	 * offload (e1000 TXSM), or in software when it copies. The engine then
+	 * never reads the payload to send it.
+	 */
+	bool csum_partial;
 };
+
+#define TCP_OUT_HELD 1 /* output_ref keeps reading the payload until tcp_txref_put */
+
+/* The TCP checksum of the segment in @n pieces (its checksum field zero) with the IPv4
+ * pseudo-header of @src, @dst (host order): for a lower that completes a csum_partial
+ * segment in software. Pieces may have any length (odd ones included). */
+uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 
 /* Events passed to the notify callback: what became true. */
 #define TCP_EV_IN      0x01 /* tcp_recv() has data or end of stream */
@@ -152,6 +181,8 @@ struct tcp_stack {
 		uint32_t addr, mtu;
 		uint64_t expires;
 	} pmtu[TCP_PMTU_CACHE];
+	unsigned in_output;    /* inside lower->output/output_ref: tcp_txref_put must not flush */
+	uint64_t txref_short;  /* data segments offered without a ref (tcp_txref pool empty) */
 };
 
 void tcp_stack_init(struct tcp_stack *st, const struct tcp_lower *lower, void *ctx,
@@ -188,6 +219,15 @@ void tcp_icmp_frag_needed(struct tcp_stack *st, uint32_t src, uint16_t sport, ui
 			  uint16_t dport, uint32_t seq, uint32_t mtu);
 /* The path MTU cached for @dst (at most the stack's mtu), or the stack's mtu. */
 uint32_t tcp_pmtu_get(struct tcp_stack *st, uint32_t dst);
+
+/*
+ * The lower is done reading the payload of the segment it held (output_ref
+ * returned TCP_OUT_HELD): the ring bytes may be reused. Callable from inside
+ * output/output_ref (a driver reclaiming finished descriptors while queueing
+ * the next) and from outside any engine call (then it runs the notify
+ * callbacks it caused, as every entry point: a sender waiting for room).
+ */
+void tcp_txref_put(struct tcp_stack *st, struct tcp_txref *ref);
 
 /* ---- Above ---- */
 /* A new closed socket, or -ENOMEM (pool exhausted) via *out == NULL and the return. */

@@ -6,3 +6,4 @@ tcp-y += net/tcp/tcp_out.o
 tcp-y += net/tcp/tcp_sock.o
 tcp-y += net/tcp/tcp_stats.o
 tcp-y += net/tcp/tcp_icmp.o
+tcp-y += net/tcp/tcp_txref.o

@@ -91,9 +91,27 @@ struct tcp_seg {
 	uint32_t sack[4][2];
 };
 
-/* A fixed-size ring of bytes; one per direction of a connection. */
+/*
+ * A fixed-size ring of bytes; one per direction of a connection.
+ * Zero-copy transmit (a send ring only): @held lists the segments whose
+ * payload the lower layer (a NIC's descriptors) still reads from @data.
+ * Invariant: bytes of a held segment are not overwritten until its
+ * tcp_txref_put(), also once they are acknowledged: tcp_send_from's room is
+ * TCP_RING_SIZE - tx_len - tcp_tx_pinned() (the acknowledged bytes a held
+ * segment still covers), and a ring its socket lets go of while @held is not
+ * empty is freed by the last tcp_txref_put() (@owner NULL meanwhile).
+ */
 struct tcp_ring {
 	uint8_t data[TCP_RING_SIZE];
+	struct tcp_txref *held; /* segments the lower still reads, newest first */
+	struct tcp_sock *owner; /* the socket whose send ring this is; NULL: let go of */
+};
+
+/* A data segment the lower layer holds (tcp_lower.output_ref returned TCP_OUT_HELD). */
+struct tcp_txref {
+	struct tcp_txref *next; /* on ring->held */
+	struct tcp_ring *ring;
+	uint32_t seq; /* the payload's first sequence number */
 };
 
 /* A received range beyond rcv_nxt, kept in the receive ring (the out-of-order queue). */
@@ -191,7 +209,7 @@ struct tcp_sock {
 
 /* tcp_seg.c */
 int tcp_parse(const void *bytes, size_t len, struct tcp_seg *seg);
-uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
+uint16_t tcp_pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n);
 void tcp_send_seg(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len);
 void tcp_send_rst_reply(struct tcp_stack *st, uint32_t src, uint32_t dst,
 			const struct tcp_seg *seg);
@@ -223,5 +241,13 @@ bool tcp_rings_alloc(struct tcp_sock *s);
 void tcp_rings_trim(struct tcp_sock *s);
 uint32_t tcp_new_iss(struct tcp_stack *st, const struct tcp_sock *s);
 void tcp_child_established(struct tcp_sock *s);
+void tcp_ring_free(struct tcp_ring *r);
+
+/* tcp_txref.c */
+struct tcp_txref *tcp_txref_new(struct tcp_sock *s, uint32_t seq);
+void tcp_txref_hold(struct tcp_txref *ref);
+void tcp_txref_drop(struct tcp_txref *ref);
+uint32_t tcp_tx_pinned(const struct tcp_sock *s);
+void tcp_ring_put(struct tcp_ring *r);
 
 #endif

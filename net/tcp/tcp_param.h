@@ -14,6 +14,9 @@
 #ifndef TCP_RING_SIZE
 #define TCP_RING_SIZE 65536 /* bytes per ring: the largest window we advertise */
 #endif
+#ifndef TCP_TXREFS_MAX
+#define TCP_TXREFS_MAX 128 /* data segments a zero-copy lower (a NIC) holds at once */
+#endif
 #define TCP_OOO_MAX	     4		    /* out-of-order ranges kept (also SACK blocks sent) */
 #define TCP_DEFAULT_MSS	     536	    /* peer MSS when it sends no option (RFC 9293 3.7.1) */
 #define TCP_RTO_INIT_NS	     1000000000ULL  /* RFC 6298 2.1: 1 s */

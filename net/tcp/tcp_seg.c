@@ -73,6 +73,26 @@ uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, uns
 	return (uint16_t)~sum;
 }
 
+/* The pseudo-header's sum, folded and not complemented: the seed of an offloaded checksum. */
+uint16_t tcp_pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n)
+{
+	uint8_t pseudo[12];
+	uint32_t sum, total = 0;
+	bool odd = false;
+
+	for (unsigned i = 0; i < n; i++)
+		total += (uint32_t)iov[i].len;
+	put32(pseudo, src);
+	put32(pseudo + 4, dst);
+	pseudo[8] = 0;
+	pseudo[9] = 6; /* IPPROTO_TCP */
+	put16(pseudo + 10, (uint16_t)total);
+	sum = csum_add(0, pseudo, sizeof(pseudo), &odd);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* Parses the options area; a malformed option list is -EINVAL (RFC 9293 3.1: drop). */
 static int parse_options(const uint8_t *p, unsigned len, struct tcp_seg *seg)
 {
@@ -162,9 +182,33 @@ struct tcp_hdr_args {
 	uint16_t wnd;
 };
 
+/*
+ * Hands the segment to the lower: through output_ref with @ref (a data
+ * segment of a send ring, NULL if none) when the lower has it, and @ref goes
+ * on its ring's held list if the lower keeps it. in_output tells
+ * tcp_txref_put, which the lower may call meanwhile, not to flush.
+ */
+static int lower_output(struct tcp_stack *st, const struct tcp_hdr_args *a,
+			const struct tcp_iov *iov, unsigned n, struct tcp_txref *ref)
+{
+	int rc;
+
+	st->in_output++;
+	if (st->lower->output_ref && n > 1)
+		rc = st->lower->output_ref(st->ctx, a->src, a->dst, iov, n, ref);
+	else
+		rc = st->lower->output(st->ctx, a->src, a->dst, iov, n);
+	st->in_output--;
+	if (ref && rc == TCP_OUT_HELD)
+		tcp_txref_hold(ref);
+	else if (ref)
+		tcp_txref_drop(ref);
+	return rc;
+}
+
 /* Builds the header into @hdr (with @optlen bytes of options already at hdr+20) and sends it. */
 static int emit(struct tcp_stack *st, const struct tcp_hdr_args *a, uint8_t *hdr, unsigned optlen,
-		struct tcp_iov *iov, unsigned n)
+		struct tcp_iov *iov, unsigned n, struct tcp_txref *ref)
 {
 	unsigned hlen = TCP_HDR_MIN + optlen;
 
@@ -179,8 +223,11 @@ static int emit(struct tcp_stack *st, const struct tcp_hdr_args *a, uint8_t *hdr
 	put16(hdr + 18, 0);
 	iov[0].base = hdr;
 	iov[0].len = hlen;
-	put16(hdr + 16, tcp_checksum(a->src, a->dst, iov, n));
-	if (st->lower->output(st->ctx, a->src, a->dst, iov, n) < 0) {
+	if (st->lower->output_ref && st->lower->csum_partial && n > 1)
+		put16(hdr + 16, tcp_pseudo_sum(a->src, a->dst, iov, n)); /* the lower finishes it */
+	else
+		put16(hdr + 16, tcp_checksum(a->src, a->dst, iov, n));
+	if (lower_output(st, a, iov, n, ref) < 0) {
 		st->tx_errors++; /* no route, no ARP entry yet, ring full: retransmission covers it
 				  */
 		return -EIO;
@@ -204,7 +251,7 @@ void tcp_send_rst_reply(struct tcp_stack *st, uint32_t src, uint32_t dst, const 
 		a.flags = TCP_RST | TCP_ACK;
 	}
 	st->rsts_sent++;
-	emit(st, &a, hdr, 0, iov, 1);
+	emit(st, &a, hdr, 0, iov, 1, NULL);
 }
 
 uint32_t tcp_rcv_window(const struct tcp_sock *s)
@@ -330,5 +377,6 @@ void tcp_send_seg(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len)
 	n = 1 + tx_pieces(s, seq, len, iov + 1);
 	s->stats.segs_out++;
 	s->stats.bytes_out += len;
-	emit(s->st, &a, hdr, optlen, iov, n);
+	emit(s->st, &a, hdr, optlen, iov, n,
+	     n > 1 && s->st->lower->output_ref ? tcp_txref_new(s, seq) : NULL);
 }

@@ -58,9 +58,9 @@ static void sock_free(struct tcp_sock *s)
 			break;
 		}
 	if (s->tx)
-		async_pool_free(&tcp_ring_pool, s->tx);
+		tcp_ring_put(s->tx);
 	if (s->rx)
-		async_pool_free(&tcp_ring_pool, s->rx);
+		tcp_ring_put(s->rx);
 	async_pool_free(&tcp_sock_pool, s);
 }
 
@@ -152,21 +152,30 @@ struct tcp_sock *tcp_sock_new(struct tcp_stack *st)
 void tcp_rings_trim(struct tcp_sock *s)
 {
 	if (s->tx && !s->tx_len) {
-		async_pool_free(&tcp_ring_pool, s->tx);
+		tcp_ring_put(s->tx);
 		s->tx = NULL;
 	}
 	if (s->rx && !s->rx_len) {
-		async_pool_free(&tcp_ring_pool, s->rx);
+		tcp_ring_put(s->rx);
 		s->rx = NULL;
 	}
+}
+
+/* Back to the pool: the socket let go of it and the lower holds none of its bytes. */
+void tcp_ring_free(struct tcp_ring *r)
+{
+	async_pool_free(&tcp_ring_pool, r);
 }
 
 bool tcp_rings_alloc(struct tcp_sock *s)
 {
 	s->tx = async_pool_alloc(&tcp_ring_pool);
 	s->rx = async_pool_alloc(&tcp_ring_pool);
-	if (s->tx && s->rx)
+	if (s->tx && s->rx) {
+		s->tx->held = s->rx->held = NULL;
+		s->tx->owner = s->rx->owner = s;
 		return true;
+	}
 	if (s->tx)
 		async_pool_free(&tcp_ring_pool, s->tx);
 	if (s->rx)
@@ -407,7 +416,7 @@ long tcp_send_from(struct tcp_sock *s, size_t len, tcp_fill_fn *fill, void *arg)
 		return -ENOTCONN;
 	if ((s->flags & TCP_F_FIN_Q) || (s->state != TCP_ESTABLISHED && s->state != TCP_CLOSE_WAIT))
 		return -EPIPE;
-	room = TCP_RING_SIZE - s->tx_len;
+	room = TCP_RING_SIZE - s->tx_len - tcp_tx_pinned(s); /* held bytes stay (tcp_int.h) */
 	n = len < room ? (uint32_t)len : room;
 	if (!n)
 		return len ? -EAGAIN : 0;
@@ -573,7 +582,7 @@ unsigned tcp_poll(const struct tcp_sock *s)
 	if (s->rx_len || (s->flags & (TCP_F_FIN_RCVD | TCP_F_SHUT_RD | TCP_F_DEAD)) || s->error)
 		ev |= TCP_EV_IN;
 	if ((s->state == TCP_ESTABLISHED || s->state == TCP_CLOSE_WAIT) &&
-	    !(s->flags & TCP_F_FIN_Q) && s->tx_len < TCP_RING_SIZE)
+	    !(s->flags & TCP_F_FIN_Q) && s->tx_len + tcp_tx_pinned(s) < TCP_RING_SIZE)
 		ev |= TCP_EV_OUT;
 	if (s->acc_head)
 		ev |= TCP_EV_ACCEPT;
@@ -643,5 +652,7 @@ const char *tcp_check(const struct tcp_sock *s)
 		return "send ring does not start at snd_una";
 	if (SEQ_GT(s->snd_max, s->tx_seq + s->tx_len + 1))
 		return "sent beyond the send ring";
+	if (s->tx && s->tx_len + tcp_tx_pinned(s) > TCP_RING_SIZE)
+		return "send ring overwrote bytes the lower still reads";
 	return ooo_ok(s) ? NULL : "out-of-order range outside the window";
 }

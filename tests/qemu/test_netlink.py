@@ -19,6 +19,7 @@ import threading
 import time
 
 import qtest
+import tcptx
 from dhcpserv import DhcpServer, csum, ip4
 from lossyrelay import Relay
 from qtest import initrd
@@ -73,6 +74,7 @@ def tcp_seq_through(t, relay, last):
             c = tcp_counters(t, s)
             t.check(c["bad"] == 0 and (c["tx_errors"] == 0 or relay.drop),
                     "%s: segments refused by the IP layer or malformed: %r" % (name, c))
+        tcptx.check_tx(t, b, "e1000", len(seq_bytes(last)) // 1460)  # sent from the ring
         poweroff(t, [a, b])
     finally:
         relay.close()

@@ -154,6 +154,115 @@ static uint64_t sim_now(void *ctx)
 
 static const struct tcp_lower sim_lower = {.output = sim_output, .now_ns = sim_now};
 
+/*
+ * A csum_partial segment: its checksum field must hold the pseudo-header's folded sum
+ * (else sim->bad_seeds counts it); the sim completes the checksum, as a card would, in
+ * a copy of the header at @hdr, which replaces iov[0].
+ */
+static void sim_finish_csum(struct sim *sim, uint32_t src, uint32_t dst, struct tcp_iov *iov,
+			    unsigned n, uint8_t *hdr)
+{
+	uint8_t buf[SIM_PKT_MAX];
+	uint32_t len = 0, seed;
+	uint16_t c;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (len + iov[i].len > sizeof(buf))
+			abort();
+		memcpy(buf + len, iov[i].base, iov[i].len);
+		len += (uint32_t)iov[i].len;
+	}
+	seed = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + len;
+	while (seed >> 16)
+		seed = (seed & 0xffff) + (seed >> 16);
+	if (rd16(buf + 16) != seed)
+		sim->bad_seeds++;
+	buf[16] = buf[17] = 0;
+	c = sim_csum(src, dst, buf, len);
+	memcpy(hdr, iov[0].base, iov[0].len);
+	hdr[16] = (uint8_t)(c >> 8);
+	hdr[17] = (uint8_t)c;
+	iov[0].base = hdr;
+}
+
+static int sim_output_ref(void *ctx, uint32_t src, uint32_t dst, const struct tcp_iov *iov_in,
+			  unsigned n, struct tcp_txref *ref)
+{
+	int *idx = ctx, from = *idx;
+	struct sim *sim = (struct sim *)((char *)(idx - from) - offsetof(struct sim, idx));
+	struct tcp_iov iov[3];
+	uint8_t hdr[60];
+	int err;
+	struct sim_held *h;
+	size_t len = 0;
+
+	if (n > 3 || iov_in[0].len > sizeof(hdr))
+		abort();
+	memcpy(iov, iov_in, n * sizeof(*iov));
+	if (sim->st[from].lower->csum_partial)
+		sim_finish_csum(sim, src, dst, iov, n, hdr);
+	err = sim_output(ctx, src, dst, iov, n);
+
+	if (err || !ref || sim->nheld[from] == SIM_HELD_MAX || n > 3)
+		return err;
+	h = &sim->held[from][sim->nheld[from]++];
+	h->ref = ref;
+	h->seq = ((uint32_t)((const uint8_t *)iov[0].base)[4] << 24) |
+		 ((uint32_t)((const uint8_t *)iov[0].base)[5] << 16) |
+		 ((uint32_t)((const uint8_t *)iov[0].base)[6] << 8) |
+		 ((const uint8_t *)iov[0].base)[7];
+	for (unsigned i = 1; i < n; i++) {
+		h->piece[i - 1] = iov[i].base;
+		h->plen[i - 1] = iov[i].len;
+		memcpy(h->sent + len, iov[i].base, iov[i].len);
+		len += iov[i].len;
+	}
+	if (n < 3)
+		h->plen[1] = 0;
+	h->len = (uint32_t)len;
+	return TCP_OUT_HELD;
+}
+
+static const struct tcp_lower sim_hold_lower = {
+    .output = sim_output, .now_ns = sim_now, .output_ref = sim_output_ref};
+static const struct tcp_lower sim_hold_csum_lower = {
+    .output = sim_output, .now_ns = sim_now, .output_ref = sim_output_ref, .csum_partial = true};
+
+void sim_hold_payloads(struct sim *sim, int i)
+{
+	sim->st[i].lower = &sim_hold_lower;
+}
+
+void sim_hold_payloads_csum_partial(struct sim *sim, int i)
+{
+	sim->st[i].lower = &sim_hold_csum_lower;
+}
+
+static bool held_intact(const struct sim_held *h)
+{
+	return !memcmp(h->piece[0], h->sent, h->plen[0]) &&
+	       (!h->plen[1] || !memcmp(h->piece[1], h->sent + h->plen[0], h->plen[1]));
+}
+
+bool sim_held_intact(const struct sim *sim, int i)
+{
+	for (unsigned k = 0; k < sim->nheld[i]; k++)
+		if (!held_intact(&sim->held[i][k]))
+			return false;
+	return true;
+}
+
+bool sim_release(struct sim *sim, int i, unsigned k)
+{
+	struct sim_held *h = &sim->held[i][k];
+	bool ok = held_intact(h);
+
+	tcp_txref_put(&sim->st[i], h->ref);
+	memmove(h, h + 1, (sim->nheld[i] - k - 1) * sizeof(*h));
+	sim->nheld[i]--;
+	return ok;
+}
+
 struct sim *sim_new(uint64_t seed)
 {
 	struct sim *sim = calloc(1, sizeof(*sim));

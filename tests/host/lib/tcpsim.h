@@ -43,6 +43,17 @@ struct sim_pkt {
 	uint8_t data[SIM_PKT_MAX];
 };
 
+/* A data segment whose payload a holding lower still "reads" (sim_hold_payloads). */
+struct sim_held {
+	struct tcp_txref *ref;
+	uint32_t seq, len;	 /* the payload's sequence range */
+	const uint8_t *piece[2]; /* where the payload is, in the send ring */
+	size_t plen[2];
+	uint8_t sent[SIM_PKT_MAX]; /* the payload as it was sent */
+};
+
+#define SIM_HELD_MAX 128
+
 struct sim {
 	uint64_t now;
 	struct tcp_stack st[2];
@@ -60,6 +71,10 @@ struct sim {
 	struct sim_pkt *q;
 	unsigned nq, qhead; /* a ring ordered by arrival time: q[(qhead + k) % SIM_QUEUE_MAX] */
 	unsigned long sent, dropped, duplicated, reordered;
+	/* sim_hold_payloads: segments held, oldest first, per stack */
+	struct sim_held held[2][SIM_HELD_MAX];
+	unsigned nheld[2];
+	unsigned long bad_seeds; /* csum_partial segments whose field was not the pseudo sum */
 };
 
 struct sim *sim_new(uint64_t seed);
@@ -82,6 +97,21 @@ bool sim_run(struct sim *sim, bool (*cond)(struct sim *, void *), void *arg, uin
 /* Runs until the clock reaches @t exactly. */
 void sim_run_to(struct sim *sim, uint64_t t);
 const struct sim_seg *sim_log_at(const struct sim *sim, unsigned i);
+/*
+ * Stack @i's lower becomes one that holds the payload of every data segment
+ * it sends (tcp_lower.output_ref returning TCP_OUT_HELD), as a NIC reading the
+ * send ring through its descriptors does, until sim_release(): the segment
+ * is delivered at once as usual, but the engine must keep its ring bytes.
+ */
+void sim_hold_payloads(struct sim *sim, int i);
+/* The same with tcp_lower.csum_partial: the sim checks each data segment's seed (the
+ * pseudo-header sum, else bad_seeds++) and completes the checksum, as an offloading card. */
+void sim_hold_payloads_csum_partial(struct sim *sim, int i);
+/* Gives the @k-th oldest held segment of stack @i back (tcp_txref_put); false if the ring bytes
+ * it covers changed while held. */
+bool sim_release(struct sim *sim, int i, unsigned k);
+/* True if every segment stack @i holds still covers the bytes it was sent with. */
+bool sim_held_intact(const struct sim *sim, int i);
 
 /* A listener on stack 1 and a connection to it from stack 0 (tcp_sim, tcp_copy). */
 struct sim_pair {
