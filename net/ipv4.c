@@ -61,8 +61,7 @@ uint16_t ip_next_id(void)
 	return ++ip_id;
 }
 
-/* Sets DF in the built header @h (checksum updated). */
-static void ip_set_df(uint8_t *h)
+void ip_set_df(uint8_t *h)
 {
 	wire_put16(h + 6, IP_DF);
 	wire_put16(h + 10, 0);

@@ -119,6 +119,8 @@ void ip_input(struct net_if *ifp, const uint8_t *pkt, size_t len);
 int net_ip_output(uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame, size_t plen);
 void ip_reasm_tick(uint64_t now);
 uint16_t ip_next_id(void);
+/* Sets DF in the built IPv4 header @h, checksum updated (TCP: path-MTU discovery). */
+void ip_set_df(uint8_t *h);
 /* Sends the @len-byte datagram body @l4 (UDP or ICMP, headers built) to @mac in IPv4 fragments
  * of at most NETDEV_MTU bytes: 0 or the first error. */
 int ip_output_frags(struct net_if *ifp, const uint8_t *mac, uint32_t src, uint32_t dst,

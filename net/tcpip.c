@@ -206,6 +206,7 @@ static int tcpip_output_sg(struct net_if *ifp, const uint8_t *mac, uint32_t src,
 	tcpip_tx_csum(ifp->dev, &t->req, h + ETH_HDR + IP_HDR, to_host(src), to_host(dst), iov, n);
 	wire_ip_build(h + ETH_HDR, IP_P_TCP, src, dst, (uint16_t)(iov[0].len + plen), ip_next_id(),
 		      NET_TTL);
+	ip_set_df(h + ETH_HDR); /* as net_ip_output's TCP: path-MTU discovery */
 	wire_eth_build(h, mac, ifp->dev->mac, ETH_P_IP);
 	t->req.hdr = h;
 	t->req.hlen = ETH_HDR + IP_HDR + iov[0].len;

@@ -143,7 +143,7 @@ def relay_32mib(t, nic, data, want):
     t.check(sink.count == BULK and sink.hash.hexdigest() == want,
             "%s: the host got back %d bytes of the %d it sent, sha256 %s" %
             (nic, sink.count, BULK, "equal" if sink.hash.hexdigest() == want else "differs"))
-    tcptx.check_tx(t, s, nic, BULK // 1460)  # zero copy on e1000, copies on rtl8139
+    tcptx.check_tx(t, s, nic, BULK // 1460)  # zero copy: e1000, rtl8139 in C+ mode
     s.send("poweroff\n")
     t.expect_status(s.finish(), 0)
 
