@@ -10,10 +10,10 @@
  * A cond is a pthread mutex + condvar (CLOCK_MONOTONIC) + a generation
  * counter: cond_wait reads the generation under the cond's mutex before it
  * releases the spinlock, so a broadcast after that release cannot be missed.
- * Timers run on one timer thread,
- * worker threads are detached pthreads. User address spaces are simulated:
- * a test maps host memory at fake user addresses with permissions, and
- * "physical" addresses are host addresses, so a fake device can memcpy.
+ * Timers run on one timer thread, worker threads are detached pthreads.
+ * User address spaces are simulated: a test maps host memory at fake user
+ * addresses with permissions, and "physical" addresses are host addresses,
+ * so a fake device can memcpy.
  */
 #ifndef ASYNC_PORT_IMPL_H
 #define ASYNC_PORT_IMPL_H

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/single_threaded.h>
 #include <time.h>
 
 #define NSEC_PER_MSEC 1000000ull
@@ -83,9 +84,11 @@ static void *early_taker(void *arg)
  */
 static void test_lock_taken_single_threaded_holds_off_new_thread(void)
 {
-	unsigned long flags = async_spin_lock_irqsave(&early_lock);
+	unsigned long flags;
 	pthread_t th;
 
+	UT_ASSERT(__libc_single_threaded); /* else this case does not test that path */
+	flags = async_spin_lock_irqsave(&early_lock);
 	UT_EQ(pthread_create(&th, NULL, early_taker, NULL), 0);
 	sleep_ms(50); /* the thread normally runs meanwhile; if not, the check is vacuous */
 	UT_EQ(__atomic_load_n(&early_got, __ATOMIC_ACQUIRE), 0);
