@@ -2,11 +2,18 @@
  * async_port_impl.h (host) - the async port over POSIX threads, for unit,
  * stress, fuzz and benchmark programs. See async/port.h for the contract.
  *
- * Spinlocks are pthread mutexes (no interrupts on the host: the flags are 0),
- * conds are pthread conds on CLOCK_MONOTONIC, timers run on one timer thread,
- * worker threads are detached pthreads. User address spaces are simulated:
- * a test maps host memory at fake user addresses with permissions, and
- * "physical" addresses are host addresses, so a fake device can memcpy.
+ * Spinlocks are real spinlocks: test-and-test-and-set on an atomic word with
+ * a pause hint; after HOST_SPIN_YIELD_AFTER spins the waiter calls
+ * sched_yield, so oversubscribed stress tests on few cores do not livelock.
+ * While the process has a single thread a lock is taken with a plain store,
+ * as glibc's own mutexes do. No interrupts on the host: the flags are 0.
+ * A cond is a pthread mutex + condvar (CLOCK_MONOTONIC) + a generation
+ * counter: cond_wait reads the generation under the cond's mutex before it
+ * releases the spinlock, so a broadcast after that release cannot be missed.
+ * Timers run on one timer thread, worker threads are detached pthreads.
+ * User address spaces are simulated: a test maps host memory at fake user
+ * addresses with permissions, and "physical" addresses are host addresses,
+ * so a fake device can memcpy.
  */
 #ifndef ASYNC_PORT_IMPL_H
 #define ASYNC_PORT_IMPL_H
@@ -22,11 +29,31 @@
 #define ASYNC_PORT_ASSERTS 1 /* the release benchmark builds with -DASYNC_PORT_ASSERTS=0 */
 #endif
 
-typedef pthread_mutex_t async_spinlock_t;
-#define ASYNC_SPINLOCK_INIT PTHREAD_MUTEX_INITIALIZER
+/* Spins of a contended lock between sched_yield calls. */
+#define HOST_SPIN_YIELD_AFTER 128
 
+/*
+ * locked: [a] 0 free, 1 held. Taken by an exchange with acquire order, dropped
+ * by a store with release order: TSan models both, so it sees the lock as a
+ * happens-before edge. Not recursive; no owner is recorded.
+ */
+typedef struct host_spinlock {
+	unsigned locked;
+} async_spinlock_t;
+#define ASYNC_SPINLOCK_INIT                                                                        \
+	{                                                                                          \
+		0                                                                                  \
+	}
+
+/*
+ * mu guards gen and is the mutex of cond. gen: [mu] bumped by every broadcast;
+ * a waiter sleeps until it differs from the value read before the spinlock
+ * was released (or the deadline passes).
+ */
 struct async_port_cond {
+	pthread_mutex_t mu;
 	pthread_cond_t cond;
+	unsigned long gen;
 };
 
 struct async_port_timer {
@@ -68,5 +95,11 @@ void host_set_thread_start_hook(void (*fn)(void));
 unsigned long host_locks_taken(void);
 /* async_port_now_ns calls by the calling thread since it started (the same test). */
 unsigned long host_clock_reads(void);
+/*
+ * @fn (NULL: none) runs inside async_port_cond_wait after the spinlock is
+ * released and before the thread sleeps: the missed-wakeup window, which a
+ * test widens with it. It must not broadcast the cond being waited on itself.
+ */
+void host_set_cond_wait_hook(void (*fn)(void));
 
 #endif

@@ -6,14 +6,28 @@
  */
 #include <async/pool.h>
 
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/single_threaded.h>
 #include <time.h>
+
+/* ---- Spinlocks and conds ---- */
+
+/* Tells the CPU this is a spin-wait loop (saves power, frees the sibling hyperthread). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
 
 void async_spin_init(async_spinlock_t *l)
 {
-	pthread_mutex_init(l, NULL);
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELAXED);
 }
 
 static __thread unsigned long locks_taken;
@@ -23,27 +37,69 @@ unsigned long host_locks_taken(void)
 	return locks_taken;
 }
 
+/*
+ * Waits, reading only (the cache line stays shared), until @l looks free. A
+ * holder that was preempted cannot release while we spin on its core, so
+ * after a bounded number of spins the waiter gives the CPU away.
+ */
+static void spin_until_free(async_spinlock_t *l)
+{
+	unsigned spins = 0;
+
+	while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+		if (++spins < HOST_SPIN_YIELD_AFTER) {
+			cpu_relax();
+			continue;
+		}
+		spins = 0;
+		sched_yield();
+	}
+}
+
+/*
+ * While the process has one thread (glibc's __libc_single_threaded, as its own
+ * mutexes use), nobody can contend: the lock is taken with a plain store, no
+ * locked instruction. pthread_create clears the flag and orders those stores
+ * before the new thread starts. A lock found held then can never be released.
+ */
+static bool spin_lock_single_threaded(async_spinlock_t *l)
+{
+	if (!__libc_single_threaded)
+		return false;
+	if (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		async_port_panic("host port: spinlock taken twice by the only thread");
+	__atomic_store_n(&l->locked, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
 unsigned long async_spin_lock_irqsave(async_spinlock_t *l)
 {
 	locks_taken++;
-	pthread_mutex_lock(l);
+	if (spin_lock_single_threaded(l))
+		return 0;
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		spin_until_free(l);
 	return 0;
 }
 
 void async_spin_unlock_irqrestore(async_spinlock_t *l, unsigned long flags)
 {
 	(void)flags;
-	pthread_mutex_unlock(l);
+	if (ASYNC_PORT_ASSERTS && !__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		async_port_panic("host port: unlock of a spinlock that is not held");
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
 void async_port_cond_init(struct async_port_cond *c)
 {
 	pthread_condattr_t a;
 
+	pthread_mutex_init(&c->mu, NULL);
 	pthread_condattr_init(&a);
 	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cond, &a);
 	pthread_condattr_destroy(&a);
+	c->gen = 0;
 }
 
 static __thread unsigned long clock_reads;
@@ -69,29 +125,59 @@ static struct timespec to_timespec(uint64_t ns)
 	return ts;
 }
 
+static void (*cond_wait_hook)(void);
+
+void host_set_cond_wait_hook(void (*fn)(void))
+{
+	__atomic_store_n(&cond_wait_hook, fn, __ATOMIC_RELAXED);
+}
+
+/*
+ * The atomic release-and-sleep: the generation is read under c->mu before @l
+ * is released, and a broadcast bumps it under c->mu, so a broadcast made after
+ * the release (the caller's condition changed under @l) either finds this
+ * thread already asleep on c->cond or bumps gen before the thread checks it.
+ * Lock order: @l may be held while taking c->mu (a broadcast under @l); this
+ * side never takes @l while holding c->mu.
+ */
 int async_port_cond_wait(struct async_port_cond *c, async_spinlock_t *l, unsigned long *flags,
 			 uint64_t deadline_ns)
 {
-	struct timespec ts;
+	void (*hook)(void) = __atomic_load_n(&cond_wait_hook, __ATOMIC_RELAXED);
+	struct timespec ts = to_timespec(deadline_ns);
+	unsigned long gen;
+	int err = 0;
 
-	(void)flags;
-	if (deadline_ns == UINT64_MAX) {
-		pthread_cond_wait(&c->cond, l);
-		return 0;
+	pthread_mutex_lock(&c->mu);
+	gen = c->gen;
+	async_spin_unlock_irqrestore(l, *flags);
+	if (hook)
+		hook();
+	while (c->gen == gen && !err) {
+		if (deadline_ns == UINT64_MAX)
+			pthread_cond_wait(&c->cond, &c->mu);
+		else if (pthread_cond_timedwait(&c->cond, &c->mu, &ts) == ETIMEDOUT)
+			err = -ETIMEDOUT;
 	}
-	ts = to_timespec(deadline_ns);
-	return pthread_cond_timedwait(&c->cond, l, &ts) == ETIMEDOUT ? -ETIMEDOUT : 0;
+	if (c->gen != gen)
+		err = 0; /* woken: a broadcast that raced the deadline still counts */
+	pthread_mutex_unlock(&c->mu);
+	*flags = async_spin_lock_irqsave(l);
+	return err;
 }
 
 void async_port_cond_broadcast(struct async_port_cond *c)
 {
+	pthread_mutex_lock(&c->mu);
+	c->gen++;
 	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->mu);
 }
 
 /* ---- Timers ---- */
 
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct async_port_cond timer_cond;
+static pthread_cond_t timer_cond;	    /* signalled under timer_lock, on CLOCK_MONOTONIC */
 static struct async_port_timer *timer_list; /* under timer_lock */
 static pthread_once_t timer_once = PTHREAD_ONCE_INIT;
 
@@ -127,13 +213,13 @@ static void *timer_thread(void *arg)
 	for (;;) {
 		t = __timer_earliest();
 		if (!t) {
-			pthread_cond_wait(&timer_cond.cond, &timer_lock);
+			pthread_cond_wait(&timer_cond, &timer_lock);
 			continue;
 		}
 		if (async_port_now_ns() < t->deadline_ns) {
 			struct timespec ts = to_timespec(t->deadline_ns);
 
-			pthread_cond_timedwait(&timer_cond.cond, &timer_lock, &ts);
+			pthread_cond_timedwait(&timer_cond, &timer_lock, &ts);
 			continue;
 		}
 		__timer_unlink(t);
@@ -146,9 +232,13 @@ static void *timer_thread(void *arg)
 
 static void timer_start_thread(void)
 {
+	pthread_condattr_t a;
 	pthread_t th;
 
-	async_port_cond_init(&timer_cond);
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&timer_cond, &a);
+	pthread_condattr_destroy(&a);
 	if (pthread_create(&th, NULL, timer_thread, NULL))
 		async_port_panic("host port: cannot start the timer thread");
 	pthread_detach(th);
@@ -171,7 +261,7 @@ void async_port_timer_arm(struct async_port_timer *t, uint64_t deadline_ns)
 	t->pending = true;
 	t->next = timer_list;
 	timer_list = t;
-	pthread_cond_broadcast(&timer_cond.cond);
+	pthread_cond_broadcast(&timer_cond);
 	pthread_mutex_unlock(&timer_lock);
 }
 
