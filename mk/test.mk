@@ -9,7 +9,7 @@
 #              build/debug-serial.log) and gdb in front with qemu/gdbinit
 # make test    deps, build, then tests/run.py: every suite, last line
 #              "N passed, N failed". TESTFLAGS is passed on (e.g.
-#              TESTFLAGS='--suite kernel -k timer'); FUZZ_SECONDS (15) and
+#              TESTFLAGS='--suite kernel -k timer'); FUZZ_SECONDS (10) and
 #              JOBS (2) are read from the environment.
 # make bench   build, then every benchmark; BENCH lines also in build/bench.txt
 #
