@@ -35,5 +35,7 @@ void tty_stats(struct tty_stats *out);
 int tty_set_raw(bool on);
 /* TIO_TTY_SETFG: ^C kills these processes if they are children of @owner; n = 0 clears. */
 int tty_set_foreground(int owner, const int *pids, unsigned n);
+/* TIO_TTY_FGBEGIN: @owner starts a job; a ^C before its SETFG kills what that SETFG names. */
+int tty_begin_foreground(int owner);
 
 #endif
