@@ -12,7 +12,9 @@
  * writing into the pipe (their output is small: it fits the pipe).
  *
  * Foreground pipelines are the console's foreground job (TIO_TTY_SETFG) while
- * the shell waits for every command: ^C kills them, not the shell. $? is the
+ * the shell waits for every command: ^C kills them, not the shell (announced
+ * with TIO_TTY_FGBEGIN before the first spawn, so a ^C read by the first
+ * command before the pids are named is not lost). $? is the
  * status of the last command. Background pipelines get a job number, printed
  * as "[N] PID" (the last command's pid); `jobs` lists them and `wait` waits.
  *
