@@ -6,6 +6,7 @@
  *                    struct vfs_io first); reads complete with one line
  *   tty_set_raw      raw input for a line editor (uapi/tty.h)
  *   tty_set_foreground  the job ^C kills (uapi/tty.h)
+ *   tty_begin_foreground  a job is starting: hold a ^C for its SETFG
  *
  * Cooked input for a serial shell: bytes are echoed, backspace (DEL or ^H)
  * erases, CR and LF (and CR LF) end a line, ^D at the start of a line is end
@@ -35,5 +36,7 @@ void tty_stats(struct tty_stats *out);
 int tty_set_raw(bool on);
 /* TIO_TTY_SETFG: ^C kills these processes if they are children of @owner; n = 0 clears. */
 int tty_set_foreground(int owner, const int *pids, unsigned n);
+/* TIO_TTY_FGBEGIN: @owner starts a job; a ^C before its SETFG kills what that SETFG names. */
+int tty_begin_foreground(int owner);
 
 #endif

@@ -24,6 +24,16 @@
 
 #define TIO_TTY_FG_MAX 16
 
+/*
+ * arg 0: the caller starts a foreground job (before spawning it): the job is
+ * cleared, and a ^C typed in cooked mode from now until the caller's next
+ * TIO_TTY_SETFG is held (the line being typed is dropped at once) and kills
+ * the processes that SETFG names; a SETFG with n = 0 drops it. Without it,
+ * a ^C read by the job's first command before the shell names its pid would
+ * be lost. A nonzero arg is -EINVAL.
+ */
+#define TIO_TTY_FGBEGIN 0x5403
+
 struct tio_tty_fg {
 	uint32_t n;
 	int32_t pids[TIO_TTY_FG_MAX];

@@ -10,6 +10,9 @@
  *   readers        FIFO of waiting read frames
  *   raw            TIO_TTY_SETRAW: bytes go to readers as typed, unechoed
  *   fg_*           the foreground job (TIO_TTY_SETFG) and who set it
+ *   fg_starting    TIO_TTY_FGBEGIN: the owner is spawning a job whose pids
+ *                  it has not named yet (cleared by its TIO_TTY_SETFG)
+ *   fg_held        a ^C seen while fg_starting: kill the job SETFG names
  *   intr           ^C was seen: kill the foreground job (outside the lock)
  *
  * tty_kick() is the one engine: cook input while a reader waits and no line
@@ -24,6 +27,12 @@
  * reading, tty_kick() looks for a ^C in the pending input and drops the
  * input up to it (typed-ahead lines before a ^C are discarded, as a
  * terminal's interrupt flushes them). Kills happen outside tty_lock.
+ *
+ * A job's first command runs (and may read the console) before the shell
+ * can name its pid, so a ^C cooked by it with no job set would be lost and
+ * the job would run on. The shell announces the job first (TIO_TTY_FGBEGIN):
+ * a ^C from then on is held in fg_held and kills the pids of the SETFG that
+ * follows (a SETFG with n = 0 drops it: nothing was started).
  */
 #include <fs/vfs.h>
 #include <kernel/console.h>
@@ -55,6 +64,7 @@ static bool ready, eof, last_cr;			/* [L] */
 static struct list_node readers = {&readers, &readers}; /* [L] */
 static unsigned nreaders;				/* [L] */
 static bool raw, intr;					/* [L] */
+static bool fg_starting, fg_held;			/* [L] */
 static int fg_owner;					/* [L] pid that set the job */
 static int fg_pids[TIO_TTY_FG_MAX];			/* [L] */
 static unsigned fg_n;					/* [L] */
@@ -137,8 +147,9 @@ static void tty_intr(void)
 {
 	int pids[TIO_TTY_FG_MAX], owner;
 	unsigned long f = spin_lock_irqsave(&tty_lock);
-	unsigned n = intr ? fg_n : 0;
+	unsigned n = intr ? fg_n : 0; /* 0 while fg_starting */
 
+	fg_held |= intr && fg_starting; /* the job's pids are not known yet: its SETFG kills them */
 	intr = false;
 	owner = fg_owner;
 	memcpy(pids, fg_pids, sizeof(pids));
@@ -285,8 +296,22 @@ int tty_set_foreground(int owner, const int *pids, unsigned n)
 	fg_owner = owner;
 	fg_n = n;
 	memcpy(fg_pids, pids, n * sizeof(int));
+	intr |= fg_held; /* a ^C held since TIO_TTY_FGBEGIN: tty_kick() kills the job */
+	fg_starting = fg_held = false;
 	spin_unlock_irqrestore(&tty_lock, f);
-	tty_kick(); /* a ^C typed before the job was set */
+	tty_kick(); /* also a ^C typed before the job was set */
+	return 0;
+}
+
+int tty_begin_foreground(int owner)
+{
+	unsigned long f = spin_lock_irqsave(&tty_lock);
+
+	fg_owner = owner;
+	fg_n = 0;
+	fg_starting = true;
+	fg_held = false;
+	spin_unlock_irqrestore(&tty_lock, f);
 	return 0;
 }
 

@@ -18,6 +18,8 @@ long sys_tty_ioctl(struct proc *p, uint64_t req, uint64_t arg)
 
 	if (req == TIO_TTY_SETRAW)
 		return arg > 1 ? -EINVAL : tty_set_raw(arg == 1);
+	if (req == TIO_TTY_FGBEGIN)
+		return arg ? -EINVAL : tty_begin_foreground(p->pid);
 	if (req != TIO_TTY_SETFG)
 		return -ENOTTY;
 	if (copy_from_user(p, &fg, arg, sizeof(fg)))

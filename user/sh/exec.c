@@ -12,7 +12,9 @@
  * writing into the pipe (their output is small: it fits the pipe).
  *
  * Foreground pipelines are the console's foreground job (TIO_TTY_SETFG) while
- * the shell waits for every command: ^C kills them, not the shell. $? is the
+ * the shell waits for every command: ^C kills them, not the shell (announced
+ * with TIO_TTY_FGBEGIN before the first spawn, so a ^C read by the first
+ * command before the pids are named is not lost). $? is the
  * status of the last command. Background pipelines get a job number, printed
  * as "[N] PID" (the last command's pid); `jobs` lists them and `wait` waits.
  *
@@ -443,6 +445,14 @@ static void set_foreground(const struct sh_state *st, const struct sh_run *run)
 	sys_ioctl(stdin, TIO_TTY_SETFG, &fg);
 }
 
+/* Announces a foreground job before its commands start: a ^C typed while they
+ * start (one may already read the console) then kills them at set_foreground(). */
+static void begin_foreground(const struct sh_state *st)
+{
+	if (st->tty)
+		sys_ioctl(stdin, TIO_TTY_FGBEGIN, NULL);
+}
+
 static int wait_pipeline(struct sh_state *st, struct sh_run *run)
 {
 	int status = 0, ws;
@@ -496,6 +506,8 @@ int sh_run(struct sh_state *st, struct sh_line *line)
 			before = line->cmds[last].sep;
 			continue; /* skipped: $? stays, the next operator looks at it */
 		}
+		if (line->cmds[last].sep != SH_SEP_BG)
+			begin_foreground(st);
 		start_pipeline(st, line, first, last, &run);
 		if (line->cmds[last].sep == SH_SEP_BG)
 			st->status = run_background(line, first, last, &run);

@@ -20,6 +20,7 @@ qprogs      += fatconc
 qprogs      += qpmtu
 qprogs      += opprof
 qprogs      += ringlim
+qprogs      += fgrace
 QPROGS_DIR  := $(BUILD)/qprogs
 QPROGS_BINS := $(addprefix $(QPROGS_DIR)/bin/,$(qprogs))
 TEST_INITRD := $(BUILD)/test-initrd.img
