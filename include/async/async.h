@@ -200,6 +200,37 @@ struct async_op *async_op_alloc_for(const struct async_handle *h, struct async_h
 int async_op_alloc_armed(struct async_waiter *w, unsigned slot, struct async_heap *heap,
 			 struct async_handle *h, struct async_op **op);
 /*
+ * A post batch (the lean op's one waiter-lock section per op): one thread
+ * submitting ops of one waiter in a row (SYS_ring_enter) lets an op that
+ * finishes inside its own async_op_submit hold its final event here instead
+ * of posting it in a lock section of its own; async_op_alloc_armed_batch
+ * posts it in the section that arms the next slot, async_post_batch_end
+ * when the run ends. Owned by that thread, on its stack; at most one op is
+ * held at a time, and only between its submit's return and the next call
+ * of either function, so events reach the waiter in submission order.
+ *
+ *   struct async_post_batch b = {0};
+ *   while (...) {
+ *           err = async_op_alloc_armed_batch(&b, w, slot, heap, &h, &op);
+ *           ... async_op_submit(op, &h) ...
+ *   }
+ *   async_post_batch_end(&b);
+ *
+ * An op that pends (or is run later, by an outer trampoline) forgets the
+ * batch and posts its final event itself, from wherever it completes.
+ */
+struct async_post_batch {
+	struct async_op *op; /* finished inside its submit, final event not posted yet, or NULL */
+	int64_t result;	     /* its final result, valid iff op */
+};
+/* async_post_batch_end(b), then async_op_alloc_armed(w, ...), in one waiter-lock section;
+ * the op it returns holds its final event in @b if it finishes inside its submit. */
+int async_op_alloc_armed_batch(struct async_post_batch *b, struct async_waiter *w, unsigned slot,
+			       struct async_heap *heap, struct async_handle *h,
+			       struct async_op **op);
+/* Posts the held final event, if any. */
+void async_post_batch_end(struct async_post_batch *b);
+/*
  * Pushes a frame of @layer and returns its zeroed state, or NULL when no
  * room is left (inline stack full and spill heap exhausted: -ENOMEM) or the
  * op is cancelled (-ECANCELED); async_op_push_error() says which.

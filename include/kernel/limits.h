@@ -124,7 +124,7 @@ void proc_usage_check_idle(const struct proc *p);
  *   proc_batch_end(&b);      // gives the unused credit back to @p
  *
  * proc_batch_charge/uncharge behave as proc_charge/uncharge everywhere else:
- * in another thread, in interrupt context (IF clear), for another process or
+ * in another thread, in interrupt context (arch_in_irq), for another process or
  * resource, or with no batch running. Units held as credit stay charged to
  * @p, so a limit is never exceeded; @p's usage reads at most the credit
  * higher until the end (the credit is at most the ops the batch saw finish).

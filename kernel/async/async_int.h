@@ -89,6 +89,9 @@ struct async_op {
 	void (*finish_fn)(void *arg, unsigned val); /* [I] async_op_on_finish, or NULL */
 	void *finish_arg;			    /* [I] */
 	unsigned finish_val;			    /* [I] */
+	struct async_post_batch *post_batch; /* [O] where a final event made inside the submit
+						waits (async_op_alloc_armed_batch); cleared when the
+						op parks or is deferred to an outer trampoline */
 	/* ---- end of the cleared part ---- */
 	struct async_port_timer timer; /* [O] valid iff timer_armed: op_start initialises it */
 	unsigned char stack[ASYNC_STACK_BYTES] __attribute__((aligned(16)));
@@ -152,6 +155,13 @@ struct async_op *__async_waiter_cached_op(const struct async_handle *h,
 struct async_op *__async_waiter_arm_cached(struct async_waiter *w, unsigned slot,
 					   struct async_handle *h,
 					   void (*init)(void *op, void *arg), void *arg, int *err);
+/* As __async_waiter_arm_cached, after posting @b's held op (if any) in the
+ * same section; *held_kept: the held op went into the cache (do not touch it). */
+struct async_op *__async_waiter_post_arm_cached(struct async_post_batch *b, bool *held_kept,
+						struct async_waiter *w, unsigned slot,
+						struct async_handle *h,
+						void (*init)(void *op, void *arg), void *arg,
+						int *err);
 bool __async_waiter_post_final(struct async_op *op, int64_t result);
 /* Unbinds @op from the slot of @h (an op allocated for it, discarded unsubmitted). */
 void __async_waiter_detach(const struct async_handle *h, struct async_op *op);

@@ -203,13 +203,28 @@ out:
 int async_op_alloc_armed(struct async_waiter *w, unsigned slot, struct async_heap *heap,
 			 struct async_handle *h, struct async_op **opp)
 {
+	return async_op_alloc_armed_batch(NULL, w, slot, heap, h, opp);
+}
+
+/* The held op leaves @b inside the waiter section; its in-flight reference after it. */
+int async_op_alloc_armed_batch(struct async_post_batch *b, struct async_waiter *w, unsigned slot,
+			       struct async_heap *heap, struct async_handle *h,
+			       struct async_op **opp)
+{
+	struct async_op *held = b ? b->op : NULL;
+	bool kept = false;
 	struct async_op *op;
 	int err;
 
 	if (!heap)
 		heap = async_kernel_heap();
 	*opp = NULL;
-	op = __async_waiter_arm_cached(w, slot, h, op_init_fields, heap, &err);
+	op = __async_waiter_post_arm_cached(b, &kept, w, slot, h, op_init_fields, heap, &err);
+	if (held) {
+		b->op = NULL;
+		if (!kept)
+			async_op_put(held);
+	}
 	if (err == -ENOMEM) {
 		async_pool_note_failure(&async_op_pool);
 		return 0; /* armed, no op */
@@ -226,9 +241,21 @@ int async_op_alloc_armed(struct async_waiter *w, unsigned slot, struct async_hea
 	if (op) {
 		op->bound = true;
 		op->handle = *h;
+		op->post_batch = b;
 	}
 	*opp = op;
 	return 0;
+}
+
+void async_post_batch_end(struct async_post_batch *b)
+{
+	struct async_op *op = b->op;
+
+	if (!op)
+		return;
+	b->op = NULL;
+	if (!__async_waiter_post_final(op, b->result))
+		async_op_put(op);
 }
 
 /* No state is written after the stack is released: a walk may be reading it. */
@@ -351,6 +378,7 @@ static int64_t op_park(struct async_op *op)
 			f->layer->cancel(op, async_frame_state(f));
 			continue;
 		}
+		op->post_batch = NULL; /* it completes elsewhere, after its submit */
 		op_set_state(op, OP_PENDING);
 		op->busy = false;
 		__async_op_check(op);
@@ -393,6 +421,14 @@ static void op_finish(struct async_op *op, int64_t res)
 		op->done(op, res, op->done_arg);
 	} else {
 		__async_stack_release(op);
+		if (op->post_batch) {
+			/* Inside its submit: the batch posts it with the next arm. */
+			ASYNC_ASSERT(!op->post_batch->op);
+			op->post_batch->op = op;
+			op->post_batch->result = res;
+			op->post_batch = NULL;
+			return; /* the in-flight reference goes with it */
+		}
 		if (__async_waiter_post_final(op, res))
 			return;
 	}
@@ -503,6 +539,7 @@ static void op_run(struct async_op *op, bool resume, int64_t value)
 	op->run_resume = resume;
 	op->run_value = value;
 	if (running) {
+		op->post_batch = NULL; /* it finishes after its submit has returned */
 		STAT_INC(deferred);
 		runq_push(running, op);
 		return;

@@ -322,18 +322,7 @@ struct async_op *__async_waiter_arm_cached(struct async_waiter *w, unsigned slot
 					   struct async_handle *h,
 					   void (*init)(void *op, void *arg), void *arg, int *err)
 {
-	struct async_op *op = NULL;
-	unsigned long flags;
-
-	*err = -EINVAL;
-	if (slot >= w->nslots)
-		return NULL;
-	flags = async_spin_lock_irqsave(&w->lock);
-	*err = __arm(w, slot, h);
-	if (!*err)
-		op = __cache_take(w, slot_at(w, slot), init, arg, err);
-	async_spin_unlock_irqrestore(&w->lock, flags);
-	return op;
+	return __async_waiter_post_arm_cached(NULL, NULL, w, slot, h, init, arg, err);
 }
 
 void __async_waiter_detach(const struct async_handle *h, struct async_op *op)
@@ -459,6 +448,32 @@ bool __async_waiter_post_final(struct async_op *op, int64_t result)
 	__waiter_post(w, &op->handle, result, op->final_flags, op->final_buf, op, &kept);
 	async_spin_unlock_irqrestore(&w->lock, irq);
 	return kept;
+}
+
+/*
+ * The held op's final post first, so the arm below may reuse its slot and
+ * take it back from the cache; both in one section (the lean op's one lock
+ * section per op in a batch).
+ */
+struct async_op *__async_waiter_post_arm_cached(struct async_post_batch *b, bool *held_kept,
+						struct async_waiter *w, unsigned slot,
+						struct async_handle *h,
+						void (*init)(void *op, void *arg), void *arg,
+						int *err)
+{
+	unsigned long flags = async_spin_lock_irqsave(&w->lock);
+	struct async_op *op = NULL;
+
+	if (b && b->op) {
+		ASYNC_ASSERT(b->op->handle.waiter == w);
+		__waiter_post(w, &b->op->handle, b->result, b->op->final_flags, b->op->final_buf,
+			      b->op, held_kept);
+	}
+	*err = slot < w->nslots ? __arm(w, slot, h) : -EINVAL;
+	if (!*err)
+		op = __cache_take(w, slot_at(w, slot), init, arg, err);
+	async_spin_unlock_irqrestore(&w->lock, flags);
+	return op;
 }
 
 static void reclaim_one(void *obj, void *arg)

@@ -14,6 +14,7 @@
  * returned when the process closes its last descriptor of it; that is when
  * proc_fd_close uncharges what the object held.
  */
+#include <arch/x86_64/trap.h>
 #include <kernel/console.h>
 #include <kernel/limits.h>
 #include <kernel/panic.h>
@@ -103,14 +104,16 @@ void proc_batch_end(struct proc_charge_batch *b)
 
 /*
  * The current thread's batch for @p and @res, or NULL. Interrupt context
- * runs with IF clear (and may have interrupted the batch's own thread in the
- * middle of a credit update), so it never uses a batch.
+ * (which may have interrupted the batch's own thread in the middle of a
+ * credit update) never uses a batch. Asked with arch_in_irq, not by
+ * reading IF: no `pushf` per op, and the thread's own code with IF clear
+ * (under an irqsave lock) cannot interrupt itself, so it may use its batch.
  */
 static struct proc_charge_batch *batch_of(struct proc *p, enum proc_res res)
 {
 	struct proc_charge_batch *b;
 
-	if (!(arch_read_rflags() & RFLAGS_IF))
+	if (arch_in_irq())
 		return NULL;
 	b = thread_current()->charge_batch;
 	return b && b->p == p && b->res == res ? b : NULL;

@@ -195,6 +195,7 @@ static long ring_submit(struct proc *p, struct sys_ring *r, struct async_waiter 
 	uint32_t tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
 	uint32_t queued = tail - r->sq_head;
 	struct proc_charge_batch batch;
+	struct async_post_batch posts = {0};
 	long done = 0;
 	int err = 0;
 
@@ -209,18 +210,23 @@ static long ring_submit(struct proc *p, struct sys_ring *r, struct async_waiter 
 		struct async_op *op;
 
 		e = *(const struct tio_ring_sqe *)ring_at(r, off); /* the one read of the entry */
-		/* Arm the slot and take an op from the waiter's cache in one lock section. */
-		err = async_op_alloc_armed(w, e.slot, &p->heap, &h, &op);
+		/* Post the previous op's held final event, arm the slot and take an
+		 * op from the waiter's cache: one lock section. The op holds its
+		 * own final event in @posts if it finishes inside its submit. */
+		err = async_op_alloc_armed_batch(&posts, w, e.slot, &p->heap, &h, &op);
 		if (err)
 			break; /* the entry stays queued */
 		if (e.resv && op)
 			async_op_discard(op);
 		err = e.resv ? -EINVAL : sys_async_start_op(p, &h, &e.sqe, op);
-		if (err)
+		if (err) {
+			async_post_batch_end(&posts);	  /* events stay in submission order */
 			async_waiter_post(&h, err, 0, 0); /* its error is its completion */
+		}
 		r->sq_head++;
 		done++;
 	}
+	async_post_batch_end(&posts);
 	proc_batch_end(&batch);
 	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
 	return done ? done : err;

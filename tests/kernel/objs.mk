@@ -20,3 +20,4 @@ ktest-y += tests/kernel/test_uaccess.o
 ktest-y += tests/kernel/test_arch.o
 ktest-y += tests/kernel/test_limits.o
 ktest-y += tests/kernel/test_rtc.o
+ktest-y += tests/kernel/test_limits_batch.o

@@ -17,7 +17,8 @@ finish at all).
 import qtest
 from qtest import initrd, output_of, pool_counts, shell
 
-PROTO_CHECKS = ("setup_errors", "wrap_around", "cq_full_overflow", "many_producers", "scribble")
+PROTO_CHECKS = ("setup_errors", "wrap_around", "cq_full_overflow", "many_producers", "scribble",
+                "one_slot_whole_batch")
 IDLE_POOLS = ("async_op", "async_buf", "async_waiter", "async_slot_block", "ring", "pipe")
 
 

@@ -73,6 +73,18 @@ void arch_irq_mask(unsigned irq);
 void arch_irq_unmask(unsigned irq);
 /* Interrupts handled so far on @irq (diagnostics, tests). */
 uint64_t arch_irq_count(unsigned irq);
+/*
+ * Hardware-interrupt handlers running now (nested ones counted), 0 in thread
+ * context: one CPU, written only by irq_dispatch with interrupts off. A
+ * plain load instead of reading RFLAGS (`pushf`, a helper call under TCG),
+ * and true to its name where IF is not: a thread with IF clear is not in
+ * an interrupt.
+ */
+extern unsigned arch_irq_nesting;
+static inline bool arch_in_irq(void)
+{
+	return __atomic_load_n(&arch_irq_nesting, __ATOMIC_RELAXED) != 0;
+}
 
 /* Called by isr.S. */
 void trap_dispatch(struct trap_frame *f);

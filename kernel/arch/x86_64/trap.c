@@ -68,6 +68,7 @@ extern const uint64_t isr_stub_table[IDT_VECTORS];
 
 static struct idt_entry idt[IDT_VECTORS] __attribute__((aligned(16)));
 static struct irq_slot irq_slots[IRQ_COUNT];
+unsigned arch_irq_nesting;	       /* [irq] arch_in_irq() */
 static struct trap_catch *armed_catch; /* [irq] tests only */
 static uint64_t nmi_count;	       /* [irq] NMIs taken */
 static uint64_t nmi_last_frame;	       /* [irq] where the last one's trap frame was */
@@ -244,8 +245,10 @@ static void irq_dispatch(struct trap_frame *f)
 		return;
 	pic_eoi(irq);
 	s->count++;
+	arch_irq_nesting++;
 	if (s->fn)
 		s->fn(s->arg);
+	arch_irq_nesting--; /* before a switch to another thread */
 	sched_irq_exit();
 }
 

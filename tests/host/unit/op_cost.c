@@ -115,7 +115,117 @@ static void test_nop_roundtrip_reads_no_clock_and_a_parked_op_one(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+/* The rings' batch (SYS_ring_enter): with a post batch, an op that finishes
+ * inside its submit posts its final event in the section that arms the next
+ * slot, so N NOPs take N arm sections, one post for the last (the batch's
+ * end) and the wait: N + 2, where each op alone took 2 (arm, post). */
+#define BATCH_OPS 8
+
+static unsigned long nop_batch_locks(struct async_waiter *w)
+{
+	unsigned long before = host_locks_taken();
+	struct async_post_batch b = {0};
+	struct async_event ev[BATCH_OPS];
+	struct async_handle h;
+	struct async_op *op;
+	unsigned i;
+
+	for (i = 0; i < BATCH_OPS; i++) {
+		UT_EQ(async_op_alloc_armed_batch(&b, w, i, NULL, &h, &op), 0);
+		UT_ASSERT(op != NULL);
+		UT_EQ(synth_push(op, SYNTH_RETURN, 100 + i), 0);
+		UT_EQ(async_op_submit(op, &h), 0);
+		UT_ASSERT(b.op == op); /* held, not posted */
+	}
+	async_post_batch_end(&b);
+	UT_ASSERT(b.op == NULL);
+	UT_EQ(async_wait_event(w, ev, BATCH_OPS, 0), BATCH_OPS);
+	for (i = 0; i < BATCH_OPS; i++) { /* each once, in submission order */
+		UT_EQ(ev[i].slot, i);
+		UT_EQ(ev[i].result, 100 + i);
+	}
+	return host_locks_taken() - before;
+}
+
+static void test_batched_nops_take_one_waiter_section_each(void)
+{
+	struct async_waiter *w;
+	unsigned long n;
+	int i;
+
+	UT_EQ(async_waiter_create(BATCH_OPS, &w), 0);
+	nop_batch_locks(w); /* warm: the first ops come from the pool */
+	for (i = 0; i < 3; i++) {
+		n = nop_batch_locks(w);
+		if (n != BATCH_OPS + 2)
+			printf("%d batched NOPs took %lu lock sections, documented %d\n", BATCH_OPS,
+			       n, BATCH_OPS + 2);
+		UT_ASSERT(n <= BATCH_OPS + 2);
+	}
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+}
+
+/* A held event is posted by the next arm (before that op runs) or by the
+ * batch's end, each exactly once, and not before. */
+static void test_post_batch_posts_the_held_event_with_the_next_arm(void)
+{
+	struct async_post_batch b = {0};
+	struct async_event ev[2];
+	struct async_waiter *w;
+	struct async_handle h;
+	struct async_op *op;
+
+	UT_EQ(async_waiter_create(2, &w), 0);
+	UT_EQ(async_op_alloc_armed_batch(&b, w, 0, NULL, &h, &op), 0);
+	UT_EQ(synth_push(op, SYNTH_RETURN, 5), 0);
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_EQ(async_wait_event(w, ev, 2, 0), 0); /* held */
+	UT_EQ(async_op_alloc_armed_batch(&b, w, 1, NULL, &h, &op), 0);
+	UT_EQ(async_wait_event(w, ev, 2, 0), 1); /* posted by the arm */
+	UT_EQ(ev[0].slot, 0);
+	UT_EQ(ev[0].result, 5);
+	UT_EQ(synth_push(op, SYNTH_RETURN, 6), 0);
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_EQ(async_wait_event(w, ev, 2, 0), 0);
+	async_post_batch_end(&b);
+	UT_EQ(async_wait_event(w, ev, 2, 0), 1);
+	UT_EQ(ev[0].slot, 1);
+	UT_EQ(ev[0].result, 6);
+	async_post_batch_end(&b); /* nothing held: nothing posted */
+	UT_EQ(async_wait_event(w, ev, 2, 0), 0);
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+}
+
+/* An op that pends forgets the batch: its completion, after the submit,
+ * posts itself, and the batch holds nothing to post twice. */
+static void test_post_batch_leaves_a_pending_op_alone(void)
+{
+	struct async_post_batch b = {0};
+	struct async_waiter *w;
+	struct async_handle h;
+	struct async_op *op;
+
+	UT_EQ(async_waiter_create(2, &w), 0);
+	UT_EQ(async_op_alloc_armed_batch(&b, w, 0, NULL, &h, &op), 0);
+	UT_ASSERT(op != NULL);
+	UT_EQ(synth_push(op, SYNTH_DEFERRED, 9), 0);
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_ASSERT(b.op == NULL);
+	UT_ASSERT(synth_complete_next(0));
+	UT_ASSERT(b.op == NULL);
+	UT_EQ(wait_one(w).result, 9);
+	async_post_batch_end(&b);
+	UT_EQ(async_wait_event(w, &(struct async_event){0}, 1, 0), 0); /* nothing twice */
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+}
+
 static const struct utest tests[] = {
+    UTEST(test_batched_nops_take_one_waiter_section_each),
+    UTEST(test_post_batch_posts_the_held_event_with_the_next_arm),
+    UTEST(test_post_batch_leaves_a_pending_op_alone),
     UTEST(test_nop_roundtrip_reads_no_clock_and_a_parked_op_one),
     UTEST(test_nop_roundtrip_takes_documented_lock_count),
     UTEST(test_armed_nop_roundtrip_takes_documented_lock_count),

@@ -150,6 +150,39 @@ static void wrap_around(void)
 	ok("wrap_around");
 }
 
+/* ---- one slot used by every entry of a batch: each entry's event frees it for the next ---- */
+
+static void one_slot_whole_batch(void)
+{
+	struct aio_ring r;
+	struct tio_event ev[8];
+	unsigned n;
+	long e;
+
+	if (aio_ring_create(&r, 1, 8, 8))
+		FAIL("one_slot_whole_batch", "create");
+	for (unsigned round = 0; round < 50; round++) {
+		for (unsigned i = 0; i < 8; i++)
+			if (!nop(&r, 0, 0))
+				FAIL("one_slot_whole_batch", "SQ full at round %u", round);
+		e = aio_ring_enter(&r, 8, 10 * SEC);
+		if (e != 8)
+			FAIL("one_slot_whole_batch", "round %u: enter %ld, want 8", round, e);
+		n = aio_ring_peek(&r, ev, 8);
+		if (n != 8)
+			FAIL("one_slot_whole_batch", "round %u: %u events, want 8", round, n);
+		for (unsigned i = 0; i < n; i++)
+			if (ev[i].slot != 0 || ev[i].result != 0 || ev[i].flags)
+				FAIL("one_slot_whole_batch", "round %u: event slot %u result %ld",
+				     round, ev[i].slot, (long)ev[i].result);
+	}
+	if (r.hdr->sq_head != 400 || r.hdr->cq_tail != 400 || r.hdr->cq_overflow)
+		FAIL("one_slot_whole_batch", "sq_head %u cq_tail %u overflow %u, want 400 400 0",
+		     r.hdr->sq_head, r.hdr->cq_tail, r.hdr->cq_overflow);
+	aio_ring_destroy(&r);
+	ok("one_slot_whole_batch");
+}
+
 /* ---- a full CQ: events are held, never dropped; the overflow is reported ---- */
 
 static void cq_full_overflow(void)
@@ -452,6 +485,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "proto")) {
 		setup_errors();
 		wrap_around();
+		one_slot_whole_batch();
 		cq_full_overflow();
 		many_producers();
 		scribble();
