@@ -110,6 +110,24 @@ int netdev_register(struct netdev *d)
 	return 0;
 }
 
+unsigned netdev_txreq_pieces(const struct netdev_txreq *r, unsigned max)
+{
+	uint64_t off = r->off, left = r->len;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->nsg && left; i++) {
+		if (off >= r->sg[i].len) {
+			off -= r->sg[i].len;
+			continue;
+		}
+		left -= left < r->sg[i].len - off ? left : r->sg[i].len - off;
+		off = 0;
+		if (++n > max)
+			break;
+	}
+	return left ? max + 1 : n;
+}
+
 void netdev_rx(struct netdev *d, const void *frame, size_t len)
 {
 	struct net_if *ifp = net_if_of(d);

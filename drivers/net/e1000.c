@@ -210,29 +210,10 @@ static int e1000_xmit(struct netdev *d, const void *frame, size_t len)
 	return 0;
 }
 
-/* The pieces of [off, off + len) of @r's ranges: how many, at most @max. */
-static unsigned e1000_sg_pieces(const struct netdev_txreq *r, unsigned max)
-{
-	uint64_t off = r->off, left = r->len;
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < r->nsg && left; i++) {
-		if (off >= r->sg[i].len) {
-			off -= r->sg[i].len;
-			continue;
-		}
-		left -= left < r->sg[i].len - off ? left : r->sg[i].len - off;
-		off = 0;
-		if (++n > max)
-			break;
-	}
-	return left ? max + 1 : n;
-}
-
 static int e1000_xmit_sg(struct netdev *d, struct netdev_txreq *r)
 {
 	struct e1000 *c = d->priv;
-	unsigned pieces = e1000_sg_pieces(r, E1000_TX / 2);
+	unsigned pieces = netdev_txreq_pieces(r, E1000_TX / 2);
 	uint64_t off = r->off, left = r->len;
 
 	bool csum = r->csum_off != 0;

@@ -185,25 +185,6 @@ static int rtl_cp_xmit(struct netdev *d, const void *frame, size_t len)
 	return 0;
 }
 
-/* The pieces of [off, off + len) of @r's ranges: how many, or more than @max. */
-static unsigned rtl_cp_sg_pieces(const struct netdev_txreq *r, unsigned max)
-{
-	uint64_t off = r->off, left = r->len;
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < r->nsg && left; i++) {
-		if (off >= r->sg[i].len) {
-			off -= r->sg[i].len;
-			continue;
-		}
-		left -= left < r->sg[i].len - off ? left : r->sg[i].len - off;
-		off = 0;
-		if (++n > max)
-			break;
-	}
-	return left ? max + 1 : n;
-}
-
 /* One descriptor per piece of the payload; the last one has LS and names @r. */
 static void rtl_cp_tx_payload(struct rtl_cp *cp, struct netdev_txreq *r)
 {
@@ -229,7 +210,7 @@ static int rtl_cp_xmit_sg(struct netdev *d, struct netdev_txreq *r)
 {
 	struct rtl8139 *c = d->priv;
 	struct rtl_cp *cp = &c->cp;
-	unsigned pieces = rtl_cp_sg_pieces(r, RTL_CP_SGMAX);
+	unsigned pieces = netdev_txreq_pieces(r, RTL_CP_SGMAX);
 	unsigned first;
 
 	if (r->hlen > RTL_CP_BUF || pieces > RTL_CP_SGMAX || !r->len ||

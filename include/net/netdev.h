@@ -95,6 +95,8 @@ struct netdev {
 int netdev_register(struct netdev *d);
 /* Driver poll: one received frame of @len bytes. Stack thread only. */
 void netdev_rx(struct netdev *d, const void *frame, size_t len);
+/* xmit_sg's payload of @r in pieces of contiguous memory: how many, or @max + 1 if more. */
+unsigned netdev_txreq_pieces(const struct netdev_txreq *r, unsigned max);
 
 /* Drivers in this tree: each probes PCI and registers what it finds (0 if none). */
 int e1000_probe(void);
