@@ -10,7 +10,7 @@
 # make test    deps, build, then tests/run.py: every suite, last line
 #              "N passed, N failed". TESTFLAGS is passed on (e.g.
 #              TESTFLAGS='--suite kernel -k timer'); FUZZ_SECONDS (10) and
-#              JOBS (2) are read from the environment.
+#              JOBS (3) are read from the environment.
 # make bench   build, then every benchmark; BENCH lines also in build/bench.txt
 #
 # deps and the build run as commands in the recipe, not as prerequisites, so

@@ -27,7 +27,7 @@ Also `tests/run.py --bench`: run build/host/bench/* and tests/qemu/bench_*.py,
 print their `BENCH <name> <value> <unit>` lines and write them, dated, to
 build/bench.txt.
 
-Environment: BUILD (build), FUZZ_SECONDS (10), JOBS (2: parallel QEMU and fuzz
+Environment: BUILD (build), FUZZ_SECONDS (10), JOBS (3: parallel QEMU and fuzz
 jobs), KERNEL / KERNEL_TEST (images to boot instead of build/kernel*.bin).
 """
 
@@ -404,7 +404,7 @@ def main():
     if unknown:
         p.error("unknown suite(s): %s" % ", ".join(unknown))
     opts.fuzz_seconds = int(os.environ.get("FUZZ_SECONDS", "10"))
-    opts.jobs = max(1, int(os.environ.get("JOBS", "2")))
+    opts.jobs = max(1, int(os.environ.get("JOBS", "3")))
     opts.cleanup = []
     return run_bench(opts) if opts.bench else run_tests(opts)
 
