@@ -110,22 +110,40 @@ int netdev_register(struct netdev *d)
 	return 0;
 }
 
-unsigned netdev_txreq_pieces(const struct netdev_txreq *r, unsigned max)
+struct netdev_txcur netdev_txcur(const struct netdev_txreq *r)
 {
-	uint64_t off = r->off, left = r->len;
-	unsigned n = 0;
+	return (struct netdev_txcur){.r = r, .off = r->off, .left = r->len};
+}
 
-	for (unsigned i = 0; i < r->nsg && left; i++) {
-		if (off >= r->sg[i].len) {
-			off -= r->sg[i].len;
+bool netdev_txcur_next(struct netdev_txcur *c, uint64_t *phys, size_t *n)
+{
+	const struct async_sg *sg = c->r->sg;
+
+	for (; c->i < c->r->nsg && c->left; c->i++) {
+		if (c->off >= sg[c->i].len) {
+			c->off -= sg[c->i].len;
 			continue;
 		}
-		left -= left < r->sg[i].len - off ? left : r->sg[i].len - off;
-		off = 0;
-		if (++n > max)
-			break;
+		*phys = sg[c->i].phys + c->off;
+		*n = c->left < sg[c->i].len - c->off ? c->left : sg[c->i].len - c->off;
+		c->left -= *n;
+		c->off = 0;
+		c->i++;
+		return true;
 	}
-	return left ? max + 1 : n;
+	return false;
+}
+
+unsigned netdev_txreq_pieces(const struct netdev_txreq *r, unsigned max)
+{
+	struct netdev_txcur cur = netdev_txcur(r);
+	uint64_t phys;
+	size_t len;
+	unsigned n = 0;
+
+	while (n <= max && netdev_txcur_next(&cur, &phys, &len))
+		n++;
+	return cur.left ? max + 1 : n;
 }
 
 void netdev_rx(struct netdev *d, const void *frame, size_t len)

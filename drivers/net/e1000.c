@@ -214,7 +214,9 @@ static int e1000_xmit_sg(struct netdev *d, struct netdev_txreq *r)
 {
 	struct e1000 *c = d->priv;
 	unsigned pieces = netdev_txreq_pieces(r, E1000_TX / 2);
-	uint64_t off = r->off, left = r->len;
+	struct netdev_txcur cur = netdev_txcur(r);
+	uint64_t phys;
+	size_t n;
 
 	bool csum = r->csum_off != 0;
 	bool ctx = csum && (c->ctx_start != r->csum_start || c->ctx_off != r->csum_off);
@@ -229,19 +231,10 @@ static int e1000_xmit_sg(struct netdev *d, struct netdev_txreq *r)
 		e1000_tx_context(c, r->csum_start, r->csum_off);
 	memcpy(c->tx_buf[c->tx_tail], r->hdr, r->hlen);
 	e1000_tx_put(c, virt_to_phys(c->tx_buf[c->tx_tail]), r->hlen, false, csum);
-	for (unsigned i = 0; i < r->nsg && left; i++) {
-		size_t n;
-
-		if (off >= r->sg[i].len) {
-			off -= r->sg[i].len;
-			continue;
-		}
-		n = left < r->sg[i].len - off ? left : r->sg[i].len - off;
-		left -= n;
-		if (!left) /* the frame's last descriptor names the request */
+	while (netdev_txcur_next(&cur, &phys, &n)) {
+		if (!cur.left) /* the frame's last descriptor names the request */
 			c->tx_req[c->tx_tail] = r;
-		e1000_tx_put(c, r->sg[i].phys + off, n, left == 0, csum);
-		off = 0;
+		e1000_tx_put(c, phys, n, cur.left == 0, csum);
 	}
 	e1000_tx_kick(c);
 	return 0;

@@ -188,21 +188,14 @@ static int rtl_cp_xmit(struct netdev *d, const void *frame, size_t len)
 /* One descriptor per piece of the payload; the last one has LS and names @r. */
 static void rtl_cp_tx_payload(struct rtl_cp *cp, struct netdev_txreq *r)
 {
-	uint64_t off = r->off, left = r->len;
+	struct netdev_txcur cur = netdev_txcur(r);
+	uint64_t phys;
+	size_t n;
 
-	for (unsigned i = 0; i < r->nsg && left; i++) {
-		size_t n;
-
-		if (off >= r->sg[i].len) {
-			off -= r->sg[i].len;
-			continue;
-		}
-		n = left < r->sg[i].len - off ? left : r->sg[i].len - off;
-		left -= n;
-		if (!left)
+	while (netdev_txcur_next(&cur, &phys, &n)) {
+		if (!cur.left)
 			cp->tx_req[cp->tx_tail] = r;
-		rtl_cp_tx_put(cp, r->sg[i].phys + off, n, left ? 0 : DESC_LS);
-		off = 0;
+		rtl_cp_tx_put(cp, phys, n, cur.left ? 0 : DESC_LS);
 	}
 }
 

@@ -95,7 +95,20 @@ struct netdev {
 int netdev_register(struct netdev *d);
 /* Driver poll: one received frame of @len bytes. Stack thread only. */
 void netdev_rx(struct netdev *d, const void *frame, size_t len);
-/* xmit_sg's payload of @r in pieces of contiguous memory: how many, or @max + 1 if more. */
+/*
+ * Walks xmit_sg's payload of @r in pieces of contiguous memory:
+ *   struct netdev_txcur cur = netdev_txcur(r);
+ *   while (netdev_txcur_next(&cur, &phys, &n)) ... cur.left == 0 on the last piece
+ */
+struct netdev_txcur {
+	const struct netdev_txreq *r;
+	unsigned i;   /* the next range of r->sg */
+	uint64_t off; /* bytes of it (and of the ranges after) still to skip */
+	size_t left;  /* payload bytes after the piece returned last */
+};
+struct netdev_txcur netdev_txcur(const struct netdev_txreq *r);
+bool netdev_txcur_next(struct netdev_txcur *c, uint64_t *phys, size_t *n);
+/* The payload's pieces: how many, or @max + 1 if more (or if the ranges end short of it). */
 unsigned netdev_txreq_pieces(const struct netdev_txreq *r, unsigned max);
 
 /* Drivers in this tree: each probes PCI and registers what it finds (0 if none). */
