@@ -51,33 +51,11 @@ static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len, bool *odd)
 	return sum;
 }
 
-uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n)
+/* The TCP pseudo-header's sum (RFC 9293 3.1) for a segment of @iov, not folded. */
+static uint32_t pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n)
 {
 	uint8_t pseudo[12];
-	uint32_t sum = 0, total = 0;
-	bool odd = false;
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		total += (uint32_t)iov[i].len;
-	put32(pseudo, src);
-	put32(pseudo + 4, dst);
-	pseudo[8] = 0;
-	pseudo[9] = 6; /* IPPROTO_TCP */
-	put16(pseudo + 10, (uint16_t)total);
-	sum = csum_add(sum, pseudo, sizeof(pseudo), &odd);
-	for (i = 0; i < n; i++)
-		sum = csum_add(sum, iov[i].base, iov[i].len, &odd);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* The pseudo-header's sum, folded and not complemented: the seed of an offloaded checksum. */
-uint16_t tcp_pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n)
-{
-	uint8_t pseudo[12];
-	uint32_t sum, total = 0;
+	uint32_t total = 0;
 	bool odd = false;
 
 	for (unsigned i = 0; i < n; i++)
@@ -87,10 +65,30 @@ uint16_t tcp_pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, u
 	pseudo[8] = 0;
 	pseudo[9] = 6; /* IPPROTO_TCP */
 	put16(pseudo + 10, (uint16_t)total);
-	sum = csum_add(0, pseudo, sizeof(pseudo), &odd);
+	return csum_add(0, pseudo, sizeof(pseudo), &odd);
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
+}
+
+uint16_t tcp_checksum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n)
+{
+	uint32_t sum = pseudo_sum(src, dst, iov, n);
+	bool odd = false; /* the pseudo-header is 12 bytes: no byte pending after it */
+
+	for (unsigned i = 0; i < n; i++)
+		sum = csum_add(sum, iov[i].base, iov[i].len, &odd);
+	return (uint16_t)~csum_fold(sum);
+}
+
+/* The pseudo-header's sum, folded and not complemented: the seed of an offloaded checksum. */
+uint16_t tcp_pseudo_sum(uint32_t src, uint32_t dst, const struct tcp_iov *iov, unsigned n)
+{
+	return csum_fold(pseudo_sum(src, dst, iov, n));
 }
 
 /* Parses the options area; a malformed option list is -EINVAL (RFC 9293 3.1: drop). */
