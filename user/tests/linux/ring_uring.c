@@ -29,6 +29,7 @@
 #include <linux/io_uring.h>
 #include <uapi/async.h>
 #include <uapi/ring.h>
+#include <tio/sys_entry.h>
 
 #define L_mmap		    9
 #define L_io_uring_setup    425
@@ -57,24 +58,10 @@ struct ru_ring {
 
 static struct ru_ring rings[RU_RINGS];
 
-static long lsys6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
 static void *ru_map(int fd, size_t len, uint64_t off)
 {
-	long p = lsys6(L_mmap, 0, (long)len, 3 /* READ|WRITE */, 0x8001 /* SHARED|POPULATE */, fd,
-		       (long)off);
+	long p = lsys(L_mmap, 0, (long)len, 3 /* READ|WRITE */, 0x8001 /* SHARED|POPULATE */, fd,
+		      (long)off);
 
 	return p < 0 && p > -4096 ? NULL : (void *)p;
 }
@@ -124,8 +111,8 @@ static void ru_register(struct ru_ring *r)
 		iov[n].len = len;
 		n++;
 	}
-	r->fixed = n && lsys6(L_io_uring_register, r->fd, IORING_REGISTER_BUFFERS, (long)iov, n, 0,
-			      0) == 0;
+	r->fixed =
+	    n && lsys(L_io_uring_register, r->fd, IORING_REGISTER_BUFFERS, (long)iov, n, 0, 0) == 0;
 }
 
 static void ru_layout(struct ru_ring *r, long addr, uint32_t sq, uint32_t cq)
@@ -158,7 +145,7 @@ long shim_ring_setup(long wfd, long addr, long len, long sq, long cq)
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_CQSIZE;
 	p.cq_entries = (unsigned)(cq < sq ? sq : cq); /* io_uring wants cq >= sq */
-	r->fd = (int)lsys6(L_io_uring_setup, sq, (long)&p, 0, 0, 0, 0);
+	r->fd = (int)lsys(L_io_uring_setup, sq, (long)&p, 0, 0, 0, 0);
 	if (r->fd < 0)
 		return r->fd;
 	err = ru_maps(r, &p);
@@ -299,9 +286,9 @@ long shim_ring_enter(long wfd, long to_submit, long min, long timeout_ns)
 		flags |= IORING_ENTER_GETEVENTS;
 	if (min && (uint64_t)timeout_ns != TIO_WAIT_FOREVER)
 		flags |= IORING_ENTER_EXT_ARG;
-	err = lsys6(L_io_uring_enter, r->fd, n, min, flags,
-		    (flags & IORING_ENTER_EXT_ARG) ? (long)&arg : 0,
-		    (flags & IORING_ENTER_EXT_ARG) ? (long)sizeof(arg) : 0);
+	err = lsys(L_io_uring_enter, r->fd, n, min, flags,
+		   (flags & IORING_ENTER_EXT_ARG) ? (long)&arg : 0,
+		   (flags & IORING_ENTER_EXT_ARG) ? (long)sizeof(arg) : 0);
 	ru_reap(r);
 	if (err < 0 && err != -ETIME && err != -EINTR)
 		return n ? (long)n : err;

@@ -83,7 +83,8 @@
 #define SHIM_PBQS    8
 #define SHIM_PBQ_MAX 256 /* buffers per queue */
 
-static long lsys(long n, long a, long b, long c, long d, long e, long f)
+/* One raw Linux system call (declared in tio/sys_entry.h for ring_uring.c). */
+long lsys(long n, long a, long b, long c, long d, long e, long f)
 {
 	register long r10 __asm__("r10") = d;
 	register long r8 __asm__("r8") = e;

@@ -7,5 +7,7 @@
 #define TIO_SYS_ENTRY_H
 
 long sys_call6(long n, long a, long b, long c, long d, long e, long f);
+/* A raw Linux system call: number @n, six arguments (shim.c). */
+long lsys(long n, long a, long b, long c, long d, long e, long f);
 
 #endif
