@@ -349,16 +349,21 @@ static int64_t __tmpfs_write(struct tmpfs_node *n, struct vfs_io *io)
 	return done ? (int64_t)done : -ENOSPC;
 }
 
-static int64_t tmpfs_io_start(struct async_op *op, void *state)
+/* All in memory: the I/O never waits, so the frame and io_now are the same. */
+static int64_t tmpfs_io_now(struct vfs_io *io)
 {
-	struct vfs_io *io = state;
 	unsigned long f = spin_lock_irqsave(&tmpfs_lock);
 	int64_t r =
 	    io->write ? __tmpfs_write(node_of(io->vn), io) : __tmpfs_read(node_of(io->vn), io);
 
-	(void)op;
 	spin_unlock_irqrestore(&tmpfs_lock, f);
 	return io->len == 0 ? 0 : r;
+}
+
+static int64_t tmpfs_io_start(struct async_op *op, void *state)
+{
+	(void)op;
+	return tmpfs_io_now(state);
 }
 
 static const struct async_layer tmpfs_io = {
@@ -377,6 +382,7 @@ static const struct vnode_ops tmpfs_ops = {
     .truncate = tmpfs_truncate,
     .stat = tmpfs_stat,
     .io = &tmpfs_io,
+    .io_now = tmpfs_io_now,
     .release = tmpfs_release,
 };
 

@@ -325,6 +325,31 @@ int vfs_io_push(struct async_op *op, struct file *f, struct async_buf *buf, uint
 	return push_frame(op, f, f->vn, buf, boff, len, off, write);
 }
 
+bool vfs_io_now(struct file *f, struct async_buf *buf, uint64_t boff, uint64_t len, uint64_t off,
+		bool write, int64_t *res)
+{
+	struct vfs_frame s = {.file = f,
+			      .vn = f->vn,
+			      .buf = buf,
+			      .boff = boff,
+			      .len = len,
+			      .off = off,
+			      .write = write,
+			      .cur = off == TIO_OFFSET_CUR};
+	struct vfs_io io;
+
+	if (f->kind != FILE_VNODE || !f->vn->ops->io_now)
+		return false;
+	*res = vfs_frame_check(&s);
+	if (*res)
+		return true;
+	vfs_frame_pick_offset(&s);
+	io = (struct vfs_io){
+	    .vn = s.vn, .buf = buf, .boff = boff, .off = s.off, .len = len, .write = write};
+	*res = vfs_frame_resume(NULL, &s, f->vn->ops->io_now(&io)); /* the offset, as the frame's */
+	return true;
+}
+
 /* ---- Waiting for one op from a thread ---- */
 
 struct sync_wait {

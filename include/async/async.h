@@ -78,6 +78,18 @@ void async_waiter_disarm(const struct async_handle *h);
  */
 int async_waiter_post(const struct async_handle *h, int64_t result, unsigned flags, unsigned buf);
 /*
+ * Posts the final events of @n operations that finished in their start and
+ * so never needed an op (a NOP, a read of memory): for each, in order, arms
+ * ev->slot and posts ev->result as its final event, exactly as
+ * async_waiter_arm and async_waiter_post would (same slot rules and ring
+ * reservation), all in one lock section; flags and buf as given, never
+ * ASYNC_EV_MORE. Stops at the first event whose slot cannot be armed, with
+ * async_waiter_arm's error in *err. Returns how many were posted. Only for work with no effect left to undo: the caller must
+ * be able to do it again if its event was not posted. Any context.
+ */
+unsigned async_waiter_post_now(struct async_waiter *w, const struct async_event *ev, unsigned n,
+			       int *err);
+/*
  * Waits up to @timeout_ns (0: poll, ASYNC_WAIT_FOREVER) for events and copies
  * up to @max of them into @ev. Returns the count, 0 on timeout. Cost does not
  * depend on the number of armed slots. Thread context only.

@@ -14,6 +14,8 @@
  *   vfs_open(abs, flags, mode, &file)    a file object (offset, flags) with a reference
  *   file_get / file_put                  references of open files
  *   vfs_io_push(op, file, buf, len, off, write)  pushes the VFS I/O frame on @op
+ *   vfs_io_now(file, buf, boff, len, off, write, &res)  the same I/O done at once,
+ *                                        if the filesystem can (data in memory)
  *   vfs_kread(vn, off, dst, len)         kernel read (ELF loader), same path, waits
  *   vfs_sync_io(op, heap)                submits @op and sleeps until it completes;
  *                                        a killed process cancels it and still waits
@@ -23,7 +25,11 @@
  * filesystem's own frame (vnode ops->io, whose state starts with struct
  * vfs_io) which completes at once (memory filesystems) or later (the
  * console waits for a line). The synchronous syscalls submit such an op and
- * wait; the async syscalls submit the same op on a user waiter slot.
+ * wait; the async syscalls submit the same op on a user waiter slot. A
+ * filesystem whose data is in memory also offers ops->io_now, the same work
+ * without a frame: vfs_io_now() runs the vfs frame's checks and offset
+ * bookkeeping around it, so the rings complete such a read or write in the
+ * submitting thread without an op (docs/async.md, "Inline completion").
  *
  * Namespace changes: rename, rmdir/unlink and mount run under the rename
  * lock of the filesystem they change (a sleeping lock per mount, as Linux's
@@ -82,6 +88,9 @@ struct vnode_ops {
 	void (*stat)(struct vnode *v, struct tio_stat *st);
 	/* File data: a layer whose state begins with struct vfs_io. */
 	const struct async_layer *io;
+	/* Optional: the same I/O done at once, in the caller's thread and without
+	 * sleeping (the data is in memory); returns what io's frame would. */
+	int64_t (*io_now)(struct vfs_io *io);
 	/* The last reference went away. Optional. */
 	void (*release)(struct vnode *v);
 	/* A device request on an open file (md, loop); @arg is a user address or a
@@ -197,6 +206,10 @@ void file_put(struct file *f);
 /* The I/O frame (see the head of this file). */
 int vfs_io_push(struct async_op *op, struct file *f, struct async_buf *buf, uint64_t boff,
 		uint64_t len, uint64_t off, bool write);
+/* The frame's I/O without an op, if @f's filesystem has io_now: true with the
+ * result in *res; false (nothing done) otherwise. The caller holds @buf. */
+bool vfs_io_now(struct file *f, struct async_buf *buf, uint64_t boff, uint64_t len, uint64_t off,
+		bool write, int64_t *res);
 int64_t vfs_sync_io(struct async_op *op);
 long vfs_kread(struct vnode *vn, uint64_t off, void *dst, size_t len);
 /* Copies between an I/O buffer (kernel or pinned user pages) and kernel memory. */

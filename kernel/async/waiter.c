@@ -2,8 +2,8 @@
  * waiter.c - waiters: N slots, a ring of ready events, sleep until events.
  *
  * Interface: async_waiter_create/destroy, async_waiter_arm/disarm (a handle
- * per op), async_waiter_post (any context), async_wait_event (threads),
- * async_waiter_cancel. See async/async.h.
+ * per op), async_waiter_post and async_waiter_post_now (any context),
+ * async_wait_event (threads), async_waiter_cancel. See async/async.h.
  *
  * Slot state machine (transition: function):
  *
@@ -13,6 +13,8 @@
  *   ARMED --post with ASYNC_EV_MORE--> ARMED      (one more event in the ring)
  *   ARMED --post, final--> POSTED                 (final event in the ring)
  *   POSTED --async_wait_event consumes the final event--> FREE
+ *   FREE --async_waiter_post_now--> POSTED  (arm and final post in one section,
+ *        for work that finished in its start: no op ever holds the slot)
  *
  * A post whose handle's epoch or generation differs, or whose slot is not
  * ARMED, is stale: it is counted and dropped, so a late completion can never
@@ -436,6 +438,53 @@ int async_waiter_post(const struct async_handle *h, int64_t result, unsigned fla
 
 	async_spin_unlock_irqrestore(&w->lock, irq);
 	return err;
+}
+
+/*
+ * Arm and final post of @ev, caller holds w->lock. The common case, a sink
+ * with nothing held that takes the event, is the same transitions without
+ * the handle: the slot goes FREE -> (ARMED -> POSTED -> FREE) at once, so
+ * only its generation and the counters show it.
+ */
+static int __post_now(struct async_waiter *w, const struct async_event *ev)
+{
+	struct async_slot *s;
+	struct async_handle h;
+	int err;
+
+	ASYNC_ASSERT(!(ev->flags & ASYNC_EV_MORE));
+	if (ev->slot >= w->nslots)
+		return -EINVAL;
+	s = slot_at(w, ev->slot);
+	if (w->sink && !w->count && s->state == SLOT_FREE && w->narmed < w->ring_cap &&
+	    w->sink->push(w->sink, ev)) {
+		s->gen++;
+		w->posted++;
+		w->sunk++;
+		if (w->sleepers)
+			async_port_cond_broadcast(&w->cond);
+		return 0;
+	}
+	err = __arm(w, ev->slot, &h);
+	if (!err)
+		__waiter_post(w, &h, ev->result, ev->flags, ev->buf, NULL, NULL);
+	return err;
+}
+
+unsigned async_waiter_post_now(struct async_waiter *w, const struct async_event *ev, unsigned n,
+			       int *err)
+{
+	unsigned long irq = async_spin_lock_irqsave(&w->lock);
+	unsigned i;
+
+	*err = 0;
+	for (i = 0; i < n; i++) {
+		*err = __post_now(w, &ev[i]);
+		if (*err)
+			break;
+	}
+	async_spin_unlock_irqrestore(&w->lock, irq);
+	return i;
 }
 
 /* An op's final event and, in the same lock section, the op into the cache. */

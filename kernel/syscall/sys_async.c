@@ -411,9 +411,7 @@ static bool sqe_flags_bad(const struct tio_sqe *s)
 /* Opcode, flags, unused fields and OPEN's flags; the rest is checked while building. */
 static int sqe_check(const struct tio_sqe *s)
 {
-	/* The common NOP first: no flags and every field but timeout_ns zero, as below. */
-	if (s->opcode == TIO_OP_NOP &&
-	    !(s->flags | (uint32_t)s->fd | s->buf_index | s->addr | s->len | s->offset | s->aux))
+	if (sqe_is_nop(s)) /* the common case first */
 		return 0;
 	if (s->opcode >= TIO_OP_COUNT)
 		return -EINVAL;
@@ -505,6 +503,29 @@ int sys_async_start_op(struct proc *p, const struct async_handle *h, const struc
 	if (err)
 		op_uncharge(p, sqe_bufs(sqe)); /* never started: its finish hook did not run */
 	return err;
+}
+
+bool sys_async_rw_now(struct proc *p, const struct tio_sqe *sqe, int64_t *res)
+{
+	bool write = sqe->opcode == TIO_OP_WRITE, done = false;
+	struct async_buf *b;
+	struct file *f;
+	uint64_t boff;
+	int err;
+
+	if ((sqe->opcode != TIO_OP_READ && !write) || sqe->flags != TIO_SQE_REGBUF ||
+	    sqe->timeout_ns || sqe->len == 0 || sqe_check(sqe))
+		return false;
+	f = fd_get(p, (uint64_t)(int64_t)sqe->fd);
+	if (!f)
+		return false;
+	b = f->kind == FILE_VNODE ? sqe_buf(p, sqe, write, &boff, &err) : NULL;
+	if (b) {
+		done = vfs_io_now(f, b, boff, sqe->len, sqe->offset, write, res);
+		async_buf_unborrow(b);
+	}
+	file_put(f);
+	return done;
 }
 
 /*

@@ -34,6 +34,7 @@
 
 #define RING_SLICE_NS 50000000ULL /* a blocked ring_enter re-checks for kill this often */
 #define RING_PAGE     4096u
+#define RING_NOW_MAX  32u /* NOPs posted per lock section */
 
 _Static_assert(sizeof(struct tio_ring_hdr) == 64, "ring header layout");
 _Static_assert(sizeof(struct tio_ring_sqe) == 64, "ring sqe layout");
@@ -50,8 +51,9 @@ struct sys_ring {
 	uint32_t sq_entries, cq_entries;	/* [I] powers of two */
 	uint32_t sq_off, cq_off;		/* [I] */
 	uint32_t sq_head;			/* [E] */
-	uint32_t cq_tail;			/* [W] == (uint32_t)async_waiter_sunk() */
+	uint32_t cq_tail;			/* [W] == (uint32_t)async_waiter_sunk(); enter peeks it */
 	uint32_t overflow;			/* [W] events held since setup */
+	unsigned held;				/* [W] held now; enter peeks it lock-free */
 	int entering;				/* [a] a SYS_ring_enter runs */
 };
 
@@ -81,7 +83,7 @@ static bool ring_push(struct async_sink *s, const struct async_event *ev)
 	/* A struct copy, not memcpy: plain moves, no `rep movs` step per word under TCG. */
 	*(struct async_event *)ring_at(r, r->cq_off + (r->cq_tail & (r->cq_entries - 1)) *
 							  (uint32_t)sizeof(*ev)) = *ev;
-	r->cq_tail++;
+	__atomic_store_n(&r->cq_tail, r->cq_tail + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
 	return true;
 }
@@ -92,6 +94,7 @@ static void ring_held(struct async_sink *s, unsigned held, bool new_event)
 
 	if (new_event)
 		__atomic_store_n(&r->hdr->cq_overflow, ++r->overflow, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->held, held, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->flags, held ? TIO_RING_F_CQ_OVERFLOW : 0u, __ATOMIC_RELEASE);
 }
 
@@ -187,6 +190,93 @@ out_put:
 /* ---- Enter: submit, flush, wait ---- */
 
 /*
+ * One SYS_ring_enter's submission run: entries are consumed in order; each
+ * either completes inline (docs/async.md "Inline completion": no op, its
+ * final event posted by the submitting thread) or becomes an op. Events
+ * reach the CQ in submission order: the NOPs gathered in @now are posted
+ * before anything after them starts, and an op's held final event
+ * (@posts) before the first NOP after it is gathered.
+ */
+struct ring_run {
+	struct proc *p;
+	struct sys_ring *r;
+	struct async_waiter *w;
+	struct async_post_batch posts;
+	struct proc_charge_batch batch; /* valid iff @charging: begun by the first op */
+	bool charging;
+	struct async_event now[RING_NOW_MAX]; /* plain NOPs consumed, events not yet posted */
+	unsigned nnow;
+	long done; /* entries consumed */
+};
+
+/* Posts the gathered NOPs; on a slot that cannot be armed, that entry and the
+ * ones after it go back to the queue (a NOP has nothing to undo). */
+static int run_post_now(struct ring_run *run)
+{
+	int err = 0;
+	unsigned n = run->nnow ? async_waiter_post_now(run->w, run->now, run->nnow, &err) : 0;
+
+	run->r->sq_head -= run->nnow - n;
+	run->done -= run->nnow - n;
+	run->nnow = 0;
+	return err;
+}
+
+/*
+ * A READ or WRITE: inline if its file's data is in memory (sys_async_rw_now),
+ * else an op. Its slot is armed first, on its own: a read or write done
+ * inline cannot be taken back if the slot then could not be armed.
+ */
+static int run_start_rw(struct ring_run *run, const struct tio_ring_sqe *e)
+{
+	struct async_handle h;
+	int64_t res;
+	int err;
+
+	async_post_batch_end(&run->posts); /* events stay in submission order */
+	err = async_waiter_arm(run->w, e->slot, &h);
+	if (err)
+		return err;
+	if (sys_async_rw_now(run->p, &e->sqe, &res)) {
+		async_waiter_post(&h, res, 0, 0);
+		return 0;
+	}
+	err = sys_async_start(run->p, &h, &e->sqe);
+	if (err)
+		async_waiter_post(&h, err, 0, 0); /* its error is its completion */
+	return 0;
+}
+
+/* @e as an op, on its slot; an error only if the slot could not be armed. */
+static int run_start(struct ring_run *run, const struct tio_ring_sqe *e)
+{
+	struct async_handle h;
+	struct async_op *op;
+	int err;
+
+	if (!run->charging) { /* ops finishing in this run pay for the next */
+		proc_batch_begin(&run->batch, run->p, PROC_RES_OPS);
+		run->charging = true;
+	}
+	if (!e->resv && (e->sqe.opcode == TIO_OP_READ || e->sqe.opcode == TIO_OP_WRITE))
+		return run_start_rw(run, e);
+	/* Post the previous op's held final event, arm the slot and take an
+	 * op from the waiter's cache: one lock section. The op holds its
+	 * own final event in @posts if it finishes inside its submit. */
+	err = async_op_alloc_armed_batch(&run->posts, run->w, e->slot, &run->p->heap, &h, &op);
+	if (err)
+		return err;
+	if (e->resv && op)
+		async_op_discard(op);
+	err = e->resv ? -EINVAL : sys_async_start_op(run->p, &h, &e->sqe, op);
+	if (err) {
+		async_post_batch_end(&run->posts); /* events stay in submission order */
+		async_waiter_post(&h, err, 0, 0);  /* its error is its completion */
+	}
+	return 0;
+}
+
+/*
  * Starts up to @want queued entries. Returns how many were consumed, or the
  * error of the first one if its slot could not be armed.
  */
@@ -194,61 +284,84 @@ static long ring_submit(struct proc *p, struct sys_ring *r, struct async_waiter 
 {
 	uint32_t tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
 	uint32_t queued = tail - r->sq_head;
-	struct proc_charge_batch batch;
-	struct async_post_batch posts = {0};
-	long done = 0;
+	struct ring_run run; /* not zeroed whole: @now is only read up to @nnow */
 	int err = 0;
 
 	if (queued > r->sq_entries)
 		return -EINVAL;
-	proc_batch_begin(&batch, p, PROC_RES_OPS); /* ops finishing here pay for the next */
-	while ((uint64_t)done < want && (uint32_t)done < queued) {
+	run.p = p;
+	run.r = r;
+	run.w = w;
+	run.posts = (struct async_post_batch){0};
+	run.nnow = 0;
+	run.done = 0;
+	run.charging = false;
+	while (!err && (uint64_t)run.done < want && (uint32_t)run.done < queued) {
 		uint32_t off = r->sq_off + (r->sq_head & (r->sq_entries - 1)) *
 					       (uint32_t)sizeof(struct tio_ring_sqe);
 		struct tio_ring_sqe e;
-		struct async_handle h;
-		struct async_op *op;
 
 		e = *(const struct tio_ring_sqe *)ring_at(r, off); /* the one read of the entry */
-		/* Post the previous op's held final event, arm the slot and take an
-		 * op from the waiter's cache: one lock section. The op holds its
-		 * own final event in @posts if it finishes inside its submit. */
-		err = async_op_alloc_armed_batch(&posts, w, e.slot, &p->heap, &h, &op);
-		if (err)
-			break; /* the entry stays queued */
-		if (e.resv && op)
-			async_op_discard(op);
-		err = e.resv ? -EINVAL : sys_async_start_op(p, &h, &e.sqe, op);
-		if (err) {
-			async_post_batch_end(&posts);	  /* events stay in submission order */
-			async_waiter_post(&h, err, 0, 0); /* its error is its completion */
+		if (!e.resv && sys_async_nop_now(&e.sqe)) {
+			if (!run.nnow)
+				async_post_batch_end(&run.posts);
+			run.now[run.nnow++] = (struct async_event){.slot = e.slot};
+			r->sq_head++;
+			run.done++;
+			if (run.nnow == RING_NOW_MAX)
+				err = run_post_now(&run);
+			continue;
 		}
-		r->sq_head++;
-		done++;
+		err = run_post_now(&run);
+		if (!err)
+			err = run_start(&run, &e);
+		if (!err) {
+			r->sq_head++; /* on error the entry stays queued */
+			run.done++;
+		}
 	}
-	async_post_batch_end(&posts);
-	proc_batch_end(&batch);
+	if (!err)
+		err = run_post_now(&run);
+	async_post_batch_end(&run.posts);
+	if (run.charging)
+		proc_batch_end(&run.batch);
 	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
-	return done ? done : err;
+	return run.done ? run.done : err;
+}
+
+/* Events in the CQ (-1u if the process's cq_head is not within the last cq_entries). */
+static uint32_t ring_ready(struct sys_ring *r, uint32_t tail)
+{
+	uint32_t ready = tail - __atomic_load_n(&r->hdr->cq_head, __ATOMIC_ACQUIRE);
+
+	return ready > r->cq_entries ? UINT32_MAX : ready;
 }
 
 /*
  * Sleeps until @min events are in the CQ, @timeout_ns passes or @p is killed.
- * @sunk: async_waiter_sunk() when the caller last looked (cq_tail == (uint32_t)sunk).
+ * Most calls find them there already: that check reads cq_tail lock-free
+ * (an event posted meanwhile is one that came after the look) and no clock.
  */
 static int ring_wait(struct proc *p, struct sys_ring *r, struct async_waiter *w, uint64_t min,
-		     uint64_t timeout_ns, unsigned long sunk)
+		     uint64_t timeout_ns)
 {
-	uint64_t now = clock_now_ns();
-	uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
-	uint32_t ready = (uint32_t)sunk - __atomic_load_n(&r->hdr->cq_head, __ATOMIC_ACQUIRE);
-	unsigned long target;
+	uint32_t ready = ring_ready(r, __atomic_load_n(&r->cq_tail, __ATOMIC_RELAXED));
+	unsigned long sunk, target;
+	uint64_t now, deadline;
 
-	if (min > r->cq_entries || ready > r->cq_entries)
+	if (min > r->cq_entries || ready == UINT32_MAX)
+		return -EINVAL;
+	if (ready >= min)
+		return 0;
+	sunk = async_waiter_sunk(w); /* the CQ's tail as of now, and the count to wait on */
+	ready = ring_ready(r, (uint32_t)sunk);
+	if (ready == UINT32_MAX)
 		return -EINVAL;
 	if (ready >= min)
 		return 0;
 	target = sunk + (min - ready);
+	now = clock_now_ns();
+	deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 	for (;;) {
 		uint64_t t = clock_now_ns(), left = deadline > t ? deadline - t : 0;
 
@@ -264,7 +377,6 @@ SYSCALL_DECL(ring_enter)
 {
 	struct file *wf = fd_get(p, a[0]);
 	struct async_sink *sink;
-	unsigned long sunk;
 	struct sys_ring *r;
 	long ret;
 	int err;
@@ -284,9 +396,10 @@ SYSCALL_DECL(ring_enter)
 		goto out_put;
 	}
 	ret = ring_submit(p, r, wf->waiter, a[1]);
-	async_waiter_flush(wf->waiter, &sunk);
+	if (__atomic_load_n(&r->held, __ATOMIC_RELAXED))
+		async_waiter_flush(wf->waiter, NULL); /* into the room the process made */
 	if (ret >= 0 && a[2]) {
-		err = ring_wait(p, r, wf->waiter, a[2], a[3], sunk);
+		err = ring_wait(p, r, wf->waiter, a[2], a[3]);
 		if (err && ret == 0)
 			ret = err;
 	}

@@ -12,6 +12,7 @@
 
 #include <fs/vfs.h>
 #include <kernel/proc.h>
+#include <uapi/async.h>
 #include <uapi/syscall.h>
 #include <stdint.h>
 
@@ -90,6 +91,23 @@ int sys_async_start(struct proc *p, const struct async_handle *h, const struct t
  * submitted or discarded either way. */
 int sys_async_start_op(struct proc *p, const struct async_handle *h, const struct tio_sqe *sqe,
 		       struct async_op *op);
+/* A NOP with no flags and every field but timeout_ns zero, as sqe_check wants. */
+static inline bool sqe_is_nop(const struct tio_sqe *s)
+{
+	return s->opcode == TIO_OP_NOP &&
+	       !(s->flags | (uint32_t)s->fd | s->buf_index | s->addr | s->len | s->offset | s->aux);
+}
+/* Inline completion (docs/async.md): @sqe's work done at once, without an op, if
+ * it can be. A plain NOP: true, nothing to do (so nothing to undo if its slot
+ * cannot be armed). Inline for the rings' submission loop. */
+static inline bool sys_async_nop_now(const struct tio_sqe *sqe)
+{
+	return sqe_is_nop(sqe) && !sqe->timeout_ns; /* a deadline parks it: an op */
+}
+/* A READ/WRITE into a registered buffer on a file whose data is in memory:
+ * true with the result in *res, or false with nothing done (start it as an op).
+ * Its slot must be armed first: a read or write is not undone. */
+bool sys_async_rw_now(struct proc *p, const struct tio_sqe *sqe, int64_t *res);
 SYSCALL_DECL(waiter_create);
 SYSCALL_DECL(submit);
 SYSCALL_DECL(wait_event);

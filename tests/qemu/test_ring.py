@@ -14,6 +14,8 @@ and pipe is back in its pool (an unpinned page is also what lets the exit
 finish at all).
 """
 
+import re
+
 import qtest
 from qtest import initrd, output_of, pool_counts, shell
 
@@ -35,6 +37,32 @@ def ring_protocol_wrap_overflow_producers_scribble(t):
     after = pool_counts(out[out.rfind("# stats\n"):])
     for pool in IDLE_POOLS:
         t.check(after.get(pool) == 0, "pool %s: %r in use after the checks" % (pool, after.get(pool)))
+
+
+def ops_submitted(text):
+    """The core's count of submitted ops in a `stats` output."""
+    m = re.search(r"async ops:\s*submitted (\d+)", text)
+    return int(m.group(1)) if m else None
+
+
+@qtest.case
+def ring_inline_completion_needs_no_op(t):
+    """qring inline: a NOP whose slot is busy stays queued; tmpfs reads and writes
+    into a registered buffer give the results, offsets and errors of an op; events
+    keep submission order around an op; and 2,000 NOPs plus 200 reads submit
+    almost no async op (the program's own loading does a few): they completed in
+    their SYS_ring_enter."""
+    out = shell(t, ["stats", "qring inline", "stats"], timeout=120)
+    text = output_of(t, out, "qring inline")
+    t.check("qring inline: 0 failed" in text,
+            "qring inline: %r" % [l for l in text.splitlines() if not l.startswith("ok ")])
+    before = ops_submitted(out[:out.find("# qring inline")])
+    after = ops_submitted(out[out.rfind("# stats\n"):])
+    t.check(before is not None and after is not None, "no 'async ops: submitted' in stats")
+    t.check(after - before < 300, "%d ops submitted for 2,200 inline completions" % (after - before))
+    counts = pool_counts(out[out.rfind("# stats\n"):])
+    for pool in IDLE_POOLS:
+        t.check(counts.get(pool) == 0, "pool %s: %r in use afterwards" % (pool, counts.get(pool)))
 
 
 @qtest.case

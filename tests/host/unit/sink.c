@@ -133,6 +133,76 @@ static void test_full_sink_holds_events_in_order_never_drops(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+/* Arm and final post in one section: the rules of arm, the sink's order and holding. */
+static void test_post_now_is_arm_and_final_post(void)
+{
+	struct async_event now[4] = {{.slot = 1, .result = 1},
+				     {.slot = 2, .result = 2},
+				     {.slot = 0, .result = 9},
+				     {.slot = 3, .result = 3}};
+	struct async_waiter *w;
+	struct async_handle h0, h1;
+	struct async_event ev;
+	uint32_t gen;
+	struct tq q;
+	int err;
+
+	tq_init(&q, 2);
+	UT_EQ(async_waiter_create(4, &w), 0);
+	UT_EQ(async_waiter_set_sink(w, &q.sink), 0);
+	UT_EQ(async_waiter_arm(w, 1, &h1), 0); /* a handle from before: stale afterwards */
+	async_waiter_disarm(&h1);
+	UT_EQ(async_waiter_arm(w, 0, &h0), 0); /* slot 0 busy: the run stops there */
+	UT_EQ(async_waiter_post_now(w, now, 4, &err), 2);
+	UT_EQ(err, -EBUSY);
+	UT_ASSERT(tq_pop(&q, &ev) && ev.slot == 1 && ev.result == 1 && ev.flags == 0);
+	UT_ASSERT(tq_pop(&q, &ev) && ev.slot == 2 && ev.result == 2);
+	UT_EQ(async_waiter_post(&h1, 7, 0, 0), -ENOENT);
+	gen = h1.gen;
+	UT_EQ(async_waiter_arm(w, 1, &h1), 0); /* post_now's arm took a generation */
+	UT_EQ(h1.gen, gen + 2);
+	async_waiter_disarm(&h1);
+	UT_EQ(async_waiter_post(&h0, 0, 0, 0), 0);
+	UT_ASSERT(tq_pop(&q, &ev) && ev.slot == 0);
+	/* A full sink: the event is held, its slot busy until the flush delivers it. */
+	UT_EQ(async_waiter_post_now(w, &now[3], 1, &err), 1);
+	UT_EQ(async_waiter_post_now(w, &now[0], 1, &err), 1);
+	UT_EQ(async_waiter_post_now(w, &now[1], 1, &err), 1);
+	UT_EQ(q.held, 1);
+	UT_EQ(async_waiter_post_now(w, &now[1], 1, &err), 0);
+	UT_EQ(err, -EBUSY);
+	UT_ASSERT(tq_pop(&q, &ev) && ev.slot == 3);
+	UT_EQ(async_waiter_flush(w, NULL), 0);
+	UT_ASSERT(tq_pop(&q, &ev) && ev.slot == 1);
+	UT_ASSERT(tq_pop(&q, &ev) && ev.slot == 2 && ev.result == 2);
+	now[0].slot = 4;
+	UT_EQ(async_waiter_post_now(w, now, 1, &err), 0);
+	UT_EQ(err, -EINVAL);
+	UT_EQ(async_waiter_sunk(w), 6);
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+}
+
+/* Without a sink the events wait in the waiter's ring like any final event. */
+static void test_post_now_without_sink_goes_to_the_ring(void)
+{
+	struct async_event now[2] = {{.slot = 0, .result = 5}, {.slot = 0, .result = 6}};
+	struct async_event ev[2];
+	struct async_waiter *w;
+	int err;
+
+	UT_EQ(async_waiter_create(2, &w), 0);
+	UT_EQ(async_waiter_post_now(w, now, 2, &err), 1); /* slot 0 POSTED until collected */
+	UT_EQ(err, -EBUSY);
+	UT_EQ(async_wait_event(w, ev, 2, 0), 1);
+	UT_EQ(ev[0].result, 5);
+	UT_EQ(async_waiter_post_now(w, &now[1], 1, &err), 1);
+	UT_EQ(async_wait_event(w, ev, 2, 0), 1);
+	UT_EQ(ev[0].result, 6);
+	UT_EQ(async_waiter_destroy(w), 0);
+	UT_EQ(pools_in_use(), 0);
+}
+
 #define PRODUCERS  4
 #define ROUNDS	   3000
 #define SLOTS_EACH 4
@@ -209,5 +279,7 @@ static const struct utest tests[] = {
     UTEST(test_sink_takes_final_event_and_frees_slot),
     UTEST(test_full_sink_holds_events_in_order_never_drops),
     UTEST(test_many_producers_every_event_once_in_order),
+    UTEST(test_post_now_is_arm_and_final_post),
+    UTEST(test_post_now_without_sink_goes_to_the_ring),
 };
 UTEST_MAIN("sink", tests)

@@ -11,12 +11,18 @@
  *                        "ID SEQ" to stdout
  *   qring victim         (for proto) 3000 NOPs through its own ring, every
  *                        event checked; "qring victim: ok" or a FAIL line
+ *   qring inline         the checks of inline completion (NOPs, and reads and
+ *                        writes of tmpfs into registered buffers, finish in
+ *                        their SYS_ring_enter without an op), then 2000 NOPs
+ *                        and 200 such reads for the test to count the async
+ *                        ops they did not submit; "qring inline: N failed"
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tio/aio.h>
 #include <tio/ring.h>
 #include <tio/start.h>
 #include <tio/sys.h>
@@ -421,6 +427,185 @@ static void scribble(void)
 	ok("scribble");
 }
 
+/* ---- inline completion ---- */
+
+/* Queues an entry that reads or writes @len bytes at @addr of registered buffer @idx. */
+static struct tio_sqe *rw_fixed(struct aio_ring *r, unsigned slot, unsigned op, int fd,
+				unsigned idx, uint64_t addr, uint32_t len, uint64_t off)
+{
+	struct tio_sqe *s = aio_ring_sqe(r, slot);
+
+	if (s) {
+		s->opcode = (uint8_t)op;
+		s->flags = TIO_SQE_REGBUF;
+		s->fd = fd;
+		s->buf_index = idx;
+		s->addr = addr;
+		s->len = len;
+		s->offset = off;
+	}
+	return s;
+}
+
+/* One entry already queued: submits it, waits for its event, returns its result. */
+static int64_t one(struct aio_ring *r, unsigned slot)
+{
+	struct tio_event ev;
+	long e = aio_ring_enter(r, 1, 10 * SEC);
+
+	if (e != 1 || aio_ring_peek(r, &ev, 1) != 1)
+		return -1000 - e;
+	return ev.slot == slot ? ev.result : -2000;
+}
+
+/* A NOP whose slot is busy stays queued with the ones after it, as an op's would. */
+static void inline_busy_slot(void)
+{
+	struct tio_event ev[4];
+	struct aio_ring r;
+	long e;
+
+	if (aio_ring_create(&r, 4, 4, 4))
+		FAIL("inline_busy_slot", "create");
+	nop(&r, 0, 3600 * SEC); /* parked: slot 0 stays armed */
+	if ((e = aio_ring_enter(&r, 0, 0)) != 1)
+		FAIL("inline_busy_slot", "park: %ld", e);
+	nop(&r, 1, 0);
+	nop(&r, 0, 0);
+	nop(&r, 2, 0);
+	if ((e = aio_ring_enter(&r, 0, 0)) != 1 || aio_ring_peek(&r, ev, 4) != 1 || ev[0].slot != 1)
+		FAIL("inline_busy_slot", "enter %ld, want 1 and slot 1's event", e);
+	if ((e = aio_ring_enter(&r, 0, 0)) != -EBUSY || aio_ring_queued(&r) != 2)
+		FAIL("inline_busy_slot", "enter on the busy slot: %ld, %u queued", e,
+		     aio_ring_queued(&r));
+	if ((e = sys_cancel(r.wfd, 0)) != 0 || (e = sys_ring_enter(r.wfd, 0, 1, 10 * SEC)) != 0 ||
+	    aio_ring_peek(&r, ev, 4) != 1 || ev[0].slot != 0 || ev[0].result != -ECANCELED)
+		FAIL("inline_busy_slot", "cancel of the parked NOP: %ld", e);
+	if ((e = aio_ring_enter(&r, 2, 10 * SEC)) != 2 || aio_ring_peek(&r, ev, 4) != 2 ||
+	    ev[0].slot != 0 || ev[1].slot != 2 || ev[0].result || ev[1].result)
+		FAIL("inline_busy_slot", "the two queued NOPs: enter %ld", e);
+	aio_ring_destroy(&r);
+	ok("inline_busy_slot");
+}
+
+/* Reads and writes of a tmpfs file into a registered buffer: results, offsets, errors. */
+static void inline_tmpfs_rw(void)
+{
+	static char buf[3 * 4096] __attribute__((aligned(4096)));
+	int fd = (int)sys_open("/tmp/qring.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int wo = (int)sys_open("/tmp/qring.dat", O_WRONLY, 0);
+	int idx = aio_buf_register(buf, sizeof(buf), TIO_BUF_READ | TIO_BUF_WRITE);
+	struct aio_ring r;
+	int64_t res;
+
+	if (fd < 0 || wo < 0 || idx < 0 || aio_ring_create(&r, 4, 4, 4))
+		FAIL("inline_tmpfs_rw", "setup: fd %d wo %d buffer %d", fd, wo, idx);
+	for (unsigned i = 0; i < 8192; i++)
+		buf[i] = (char)(i / 4096 + 'a');
+	if ((res = (rw_fixed(&r, 1, TIO_OP_WRITE, fd, idx, 0, 8192, 0), one(&r, 1))) != 8192)
+		FAIL("inline_tmpfs_rw", "write 8 KiB: %ld", (long)res);
+	memset(buf, 0, sizeof(buf));
+	if ((res = (rw_fixed(&r, 2, TIO_OP_READ, fd, idx, 4096, 4096, 4096), one(&r, 2))) !=
+		4096 ||
+	    buf[4096] != 'b' || buf[8191] != 'b' || buf[0])
+		FAIL("inline_tmpfs_rw", "read at 4096: %ld, '%c'", (long)res, buf[4096]);
+	/* From the file's offset (0: explicit offsets leave it alone), twice, then at EOF. */
+	if ((res = (rw_fixed(&r, 0, TIO_OP_READ, fd, idx, 0, 4096, TIO_OFFSET_CUR), one(&r, 0))) !=
+		4096 ||
+	    buf[0] != 'a')
+		FAIL("inline_tmpfs_rw", "first read at the file offset: %ld '%c'", (long)res,
+		     buf[0]);
+	if ((res = (rw_fixed(&r, 0, TIO_OP_READ, fd, idx, 0, 4096, TIO_OFFSET_CUR), one(&r, 0))) !=
+		4096 ||
+	    buf[0] != 'b')
+		FAIL("inline_tmpfs_rw", "second read at the file offset: %ld '%c'", (long)res,
+		     buf[0]);
+	if ((res = (rw_fixed(&r, 0, TIO_OP_READ, fd, idx, 0, 4096, TIO_OFFSET_CUR), one(&r, 0))) !=
+	    0)
+		FAIL("inline_tmpfs_rw", "read at end of file: %ld", (long)res);
+	if ((res = (rw_fixed(&r, 3, TIO_OP_READ, wo, idx, 0, 4096, 0), one(&r, 3))) != -EBADF)
+		FAIL("inline_tmpfs_rw", "read of a write-only file: %ld", (long)res);
+	if ((res = (rw_fixed(&r, 3, TIO_OP_READ, 99, idx, 0, 4096, 0), one(&r, 3))) != -EBADF)
+		FAIL("inline_tmpfs_rw", "read of a closed fd: %ld", (long)res);
+	if ((res = (rw_fixed(&r, 3, TIO_OP_READ, fd, idx, 8192, 8192, 0), one(&r, 3))) != -EINVAL)
+		FAIL("inline_tmpfs_rw", "read past the buffer's end: %ld", (long)res);
+	if ((res = (rw_fixed(&r, 3, TIO_OP_WRITE, fd, idx, 4096, 100, 12288), one(&r, 3))) != 100 ||
+	    sys_lseek(fd, 0, 2) != 12388)
+		FAIL("inline_tmpfs_rw", "write at 12288: %ld", (long)res);
+	aio_ring_destroy(&r);
+	aio_buf_unregister((unsigned)idx);
+	sys_close(fd);
+	sys_close(wo);
+	ok("inline_tmpfs_rw");
+}
+
+/* Events of one batch reach the CQ in submission order, inline or not. */
+static void inline_order(void)
+{
+	static char buf[4096] __attribute__((aligned(4096)));
+	static char pbuf[16];
+	int fd = (int)sys_open("/tmp/qring.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int idx = aio_buf_register(buf, sizeof(buf), TIO_BUF_READ | TIO_BUF_WRITE);
+	struct tio_event ev[8];
+	struct aio_ring r;
+	int fds[2];
+	long e;
+
+	if (fd < 0 || idx < 0 || sys_pipe(fds) || aio_ring_create(&r, 8, 8, 8))
+		FAIL("inline_order", "setup");
+	read_op(&r, 0, fds[0], pbuf, sizeof(pbuf)); /* pends: an op */
+	nop(&r, 1, 0);
+	rw_fixed(&r, 2, TIO_OP_WRITE, fd, idx, 0, 10, 0);
+	nop(&r, 3, 0);
+	nop(&r, 4, 1); /* a 1 ns deadline: an op, its event comes later */
+	nop(&r, 5, 0);
+	if ((e = aio_ring_enter(&r, 4, 10 * SEC)) != 6 || aio_ring_peek(&r, ev, 4) != 4)
+		FAIL("inline_order", "enter %ld", e);
+	if (ev[0].slot != 1 || ev[1].slot != 2 || ev[1].result != 10 || ev[2].slot != 3 ||
+	    (ev[3].slot != 4 && ev[3].slot != 5))
+		FAIL("inline_order", "events %u %u %u %u", ev[0].slot, ev[1].slot, ev[2].slot,
+		     ev[3].slot);
+	if (sys_write(fds[1], "x", 1) != 1 || aio_ring_enter(&r, 2, 10 * SEC) != 0 ||
+	    aio_ring_peek(&r, ev, 4) != 2)
+		FAIL("inline_order", "the pipe read and the last NOP");
+	aio_ring_destroy(&r);
+	aio_buf_unregister((unsigned)idx);
+	sys_close(fd);
+	sys_close(fds[0]);
+	sys_close(fds[1]);
+	ok("inline_order");
+}
+
+/* 2000 NOPs in batches of 8 and 200 tmpfs reads, every event checked (the test counts ops). */
+static void inline_many(void)
+{
+	static char buf[4096] __attribute__((aligned(4096)));
+	int fd = (int)sys_open("/tmp/qring.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int idx = aio_buf_register(buf, sizeof(buf), TIO_BUF_READ | TIO_BUF_WRITE);
+	struct tio_event ev[8];
+	struct aio_ring r;
+	int64_t res;
+
+	if (fd < 0 || idx < 0 || sys_write(fd, buf, sizeof(buf)) != sizeof(buf) ||
+	    aio_ring_create(&r, 8, 8, 8))
+		FAIL("inline_many", "setup");
+	for (unsigned round = 0; round < 250; round++) {
+		long e;
+
+		for (unsigned i = 0; i < 8; i++)
+			nop(&r, i, 0);
+		if ((e = aio_ring_enter(&r, 8, 10 * SEC)) != 8 || aio_ring_peek(&r, ev, 8) != 8)
+			FAIL("inline_many", "round %u: enter %ld", round, e);
+	}
+	for (unsigned i = 0; i < 200; i++)
+		if ((res = (rw_fixed(&r, 0, TIO_OP_READ, fd, idx, 0, 4096, 0), one(&r, 0))) != 4096)
+			FAIL("inline_many", "read %u: %ld", i, (long)res);
+	aio_ring_destroy(&r);
+	aio_buf_unregister((unsigned)idx);
+	sys_close(fd);
+	ok("inline_many");
+}
+
 static int cmd_victim(void)
 {
 	struct tio_event ev[4];
@@ -492,6 +677,14 @@ int main(int argc, char **argv)
 		printf("qring proto: %d failed\n", failures);
 		return failures != 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "inline")) {
+		inline_busy_slot();
+		inline_tmpfs_rw();
+		inline_order();
+		inline_many();
+		printf("qring inline: %d failed\n", failures);
+		return failures != 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "pending"))
 		return cmd_pending();
 	if (argc == 2 && !strcmp(argv[1], "victim"))
@@ -499,6 +692,6 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "writer"))
 		return cmd_writer((unsigned)strtoul(argv[2], NULL, 0),
 				  (unsigned)strtoul(argv[3], NULL, 0));
-	fprintf(stderr, "usage: qring proto | pending | writer N ID | victim\n");
+	fprintf(stderr, "usage: qring proto | inline | pending | writer N ID | victim\n");
 	return 2;
 }
