@@ -222,6 +222,15 @@ static int run_post_now(struct ring_run *run)
 	return err;
 }
 
+/* Before the run's first op: ops finishing in this run pay for the next. */
+static void run_charge(struct ring_run *run)
+{
+	if (!run->charging) {
+		proc_batch_begin(&run->batch, run->p, PROC_RES_OPS);
+		run->charging = true;
+	}
+}
+
 /*
  * A READ or WRITE: inline if its file's data is in memory (sys_async_rw_now),
  * else an op. Its slot is armed first, on its own: a read or write done
@@ -241,6 +250,7 @@ static int run_start_rw(struct ring_run *run, const struct tio_ring_sqe *e)
 		async_waiter_post(&h, res, 0, 0);
 		return 0;
 	}
+	run_charge(run);
 	err = sys_async_start(run->p, &h, &e->sqe);
 	if (err)
 		async_waiter_post(&h, err, 0, 0); /* its error is its completion */
@@ -254,12 +264,9 @@ static int run_start(struct ring_run *run, const struct tio_ring_sqe *e)
 	struct async_op *op;
 	int err;
 
-	if (!run->charging) { /* ops finishing in this run pay for the next */
-		proc_batch_begin(&run->batch, run->p, PROC_RES_OPS);
-		run->charging = true;
-	}
 	if (!e->resv && (e->sqe.opcode == TIO_OP_READ || e->sqe.opcode == TIO_OP_WRITE))
 		return run_start_rw(run, e);
+	run_charge(run);
 	/* Post the previous op's held final event, arm the slot and take an
 	 * op from the waiter's cache: one lock section. The op holds its
 	 * own final event in @posts if it finishes inside its submit. */
