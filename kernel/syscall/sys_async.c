@@ -541,8 +541,10 @@ int sys_async_start(struct proc *p, const struct async_handle *h, const struct t
 SYSCALL_DECL(submit)
 {
 	struct file *wf = waiter_get(p, a[0], FILE_WAITER);
+	unsigned slot = a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1];
 	struct async_handle h;
 	struct tio_sqe sqe;
+	int64_t res;
 	int err;
 
 	if (!wf)
@@ -550,11 +552,18 @@ SYSCALL_DECL(submit)
 	err = copy_from_user(p, &sqe, a[2], sizeof(sqe));
 	if (!err)
 		err = sqe_check(&sqe); /* before the slot is armed: a bad sqe arms nothing */
+	if (!err && sys_async_nop_now(&sqe)) { /* inline: arm and post in one section */
+		async_waiter_post_now(wf->waiter, &(struct async_event){.slot = slot}, 1, &err);
+		goto out_put;
+	}
 	if (!err)
-		err = async_waiter_arm(wf->waiter, a[1] > UINT32_MAX ? UINT32_MAX : (unsigned)a[1],
-				       &h);
+		err = async_waiter_arm(wf->waiter, slot, &h);
 	if (err)
 		goto out_put;
+	if (sys_async_rw_now(p, &sqe, &res)) {
+		async_waiter_post(&h, res, 0, 0);
+		goto out_put;
+	}
 	err = sys_async_start(p, &h, &sqe);
 	if (err)
 		async_waiter_disarm(&h);

@@ -13,9 +13,10 @@
  *                        event checked; "qring victim: ok" or a FAIL line
  *   qring inline         the checks of inline completion (NOPs, and reads and
  *                        writes of tmpfs into registered buffers, finish in
- *                        their SYS_ring_enter without an op), then 2000 NOPs
- *                        and 200 such reads for the test to count the async
- *                        ops they did not submit; "qring inline: N failed"
+ *                        their SYS_ring_enter or SYS_submit without an op),
+ *                        then 3000 NOPs and 200 such reads for the test to
+ *                        count the async ops they did not submit;
+ *                        "qring inline: N failed"
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -505,8 +506,7 @@ static void inline_tmpfs_rw(void)
 	if ((res = (rw_fixed(&r, 1, TIO_OP_WRITE, fd, idx, 0, 8192, 0), one(&r, 1))) != 8192)
 		FAIL("inline_tmpfs_rw", "write 8 KiB: %ld", (long)res);
 	memset(buf, 0, sizeof(buf));
-	if ((res = (rw_fixed(&r, 2, TIO_OP_READ, fd, idx, 4096, 4096, 4096), one(&r, 2))) !=
-		4096 ||
+	if ((res = (rw_fixed(&r, 2, TIO_OP_READ, fd, idx, 4096, 4096, 4096), one(&r, 2))) != 4096 ||
 	    buf[4096] != 'b' || buf[8191] != 'b' || buf[0])
 		FAIL("inline_tmpfs_rw", "read at 4096: %ld, '%c'", (long)res, buf[4096]);
 	/* From the file's offset (0: explicit offsets leave it alone), twice, then at EOF. */
@@ -537,6 +537,33 @@ static void inline_tmpfs_rw(void)
 	sys_close(fd);
 	sys_close(wo);
 	ok("inline_tmpfs_rw");
+}
+
+/* A registered-buffer READ of a file that cannot answer at once (a pipe) is an op that waits. */
+static void inline_fallback(void)
+{
+	static char buf[4096] __attribute__((aligned(4096)));
+	int idx = aio_buf_register(buf, sizeof(buf), TIO_BUF_READ | TIO_BUF_WRITE);
+	struct tio_event ev;
+	struct aio_ring r;
+	int fds[2];
+	long e;
+
+	if (idx < 0 || sys_pipe(fds) || aio_ring_create(&r, 4, 4, 4))
+		FAIL("inline_fallback", "setup");
+	rw_fixed(&r, 1, TIO_OP_READ, fds[0], idx, 100, 64, TIO_OFFSET_CUR);
+	if ((e = aio_ring_enter(&r, 0, 0)) != 1 || aio_ring_peek(&r, &ev, 1) != 0)
+		FAIL("inline_fallback", "enter %ld, or an event before the write", e);
+	if (sys_write(fds[1], "hi", 2) != 2 || sys_ring_enter(r.wfd, 0, 1, 10 * SEC) != 0 ||
+	    aio_ring_peek(&r, &ev, 1) != 1 || ev.slot != 1 || ev.result != 2 ||
+	    memcmp(buf + 100, "hi", 2))
+		FAIL("inline_fallback", "the read's event: slot %u result %ld", ev.slot,
+		     (long)ev.result);
+	aio_ring_destroy(&r);
+	aio_buf_unregister((unsigned)idx);
+	sys_close(fds[0]);
+	sys_close(fds[1]);
+	ok("inline_fallback");
 }
 
 /* Events of one batch reach the CQ in submission order, inline or not. */
@@ -574,6 +601,28 @@ static void inline_order(void)
 	sys_close(fds[0]);
 	sys_close(fds[1]);
 	ok("inline_order");
+}
+
+/* SYS_submit completes a NOP inline too: same slot rules, the event waits in the waiter. */
+static void inline_submit(void)
+{
+	struct tio_sqe parked = {.opcode = TIO_OP_NOP, .timeout_ns = 3600 * SEC};
+	struct tio_sqe plain = {.opcode = TIO_OP_NOP};
+	long wfd = sys_waiter_create(2), e;
+	struct tio_event ev;
+
+	if (wfd < 0 || sys_submit((int)wfd, 0, &parked) != 0)
+		FAIL("inline_submit", "setup %ld", wfd);
+	if ((e = sys_submit((int)wfd, 0, &plain)) != -EBUSY ||
+	    (e = sys_submit((int)wfd, 2, &plain)) != -EINVAL)
+		FAIL("inline_submit", "busy or missing slot: %ld", e);
+	for (unsigned i = 0; i < 1000; i++)
+		if ((e = sys_submit((int)wfd, 1, &plain)) != 0 ||
+		    (e = sys_wait_event((int)wfd, &ev, 1, 10 * SEC)) != 1 || ev.slot != 1 ||
+		    ev.result)
+			FAIL("inline_submit", "NOP %u: %ld", i, e);
+	sys_close((int)wfd); /* cancels the parked one */
+	ok("inline_submit");
 }
 
 /* 2000 NOPs in batches of 8 and 200 tmpfs reads, every event checked (the test counts ops). */
@@ -680,7 +729,9 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "inline")) {
 		inline_busy_slot();
 		inline_tmpfs_rw();
+		inline_fallback();
 		inline_order();
+		inline_submit();
 		inline_many();
 		printf("qring inline: %d failed\n", failures);
 		return failures != 0;
