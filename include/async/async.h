@@ -84,8 +84,9 @@ int async_waiter_post(const struct async_handle *h, int64_t result, unsigned fla
  * async_waiter_arm and async_waiter_post would (same slot rules and ring
  * reservation), all in one lock section; flags and buf as given, never
  * ASYNC_EV_MORE. Stops at the first event whose slot cannot be armed, with
- * async_waiter_arm's error in *err. Returns how many were posted. Only for work with no effect left to undo: the caller must
- * be able to do it again if its event was not posted. Any context.
+ * async_waiter_arm's error in *err. Returns how many were posted. Only
+ * for work with no effect left to undo: the caller must be able to do it
+ * again if its event was not posted. Any context.
  */
 unsigned async_waiter_post_now(struct async_waiter *w, const struct async_event *ev, unsigned n,
 			       int *err);

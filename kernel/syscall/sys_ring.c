@@ -21,9 +21,11 @@
  * copied once into kernel memory before anything looks at it, so a process
  * rewriting it meanwhile changes nothing the kernel does.
  *
- * Locking: cq_tail and overflow [W] belong to the waiter's lock (the sink
- * callbacks run under it); sq_head [E] to the one SYS_ring_enter that holds
- * @entering; the rest is [I] after setup.
+ * Locking: cq_tail, overflow and held [W] belong to the waiter's lock (the
+ * sink callbacks run under it; enter peeks at cq_tail and held without it,
+ * with atomic loads, and takes what it sees as of a moment in the call);
+ * sq_head [E] to the one SYS_ring_enter that holds @entering; the rest is
+ * [I] after setup.
  */
 #include <arch/x86_64/mmu.h>
 #include <kernel/string.h>
@@ -51,9 +53,9 @@ struct sys_ring {
 	uint32_t sq_entries, cq_entries;	/* [I] powers of two */
 	uint32_t sq_off, cq_off;		/* [I] */
 	uint32_t sq_head;			/* [E] */
-	uint32_t cq_tail;			/* [W] == (uint32_t)async_waiter_sunk(); enter peeks it */
+	uint32_t cq_tail;			/* [W] == (uint32_t)async_waiter_sunk() */
 	uint32_t overflow;			/* [W] events held since setup */
-	unsigned held;				/* [W] held now; enter peeks it lock-free */
+	unsigned held;				/* [W] events held now */
 	int entering;				/* [a] a SYS_ring_enter runs */
 };
 
