@@ -13,7 +13,9 @@
  *     all of its multishot events, which arrive in order with the buffer id,
  *     the result and the buffer contents the producer wrote;
  *   - arming a slot is -EBUSY exactly when the slot is in use and -EAGAIN
- *     exactly when the event ring has no entry left to reserve; a multishot
+ *     exactly when the event ring has no entry left to reserve, for an op's
+ *     arm and for async_waiter_post_now's (work done inline: its event is
+ *     the slot's final one, with the given result); a multishot
  *     post is -EAGAIN exactly when it would take a reserved entry;
  *   - provided-buffer queues: provide, take (which id, or -EAGAIN: FIFO order,
  *     released buffers skipped, per-consumer credit), recycle, each predicted;
@@ -671,6 +673,32 @@ static void submit(struct input *in)
 	}
 }
 
+/* Up to 4 events of work done inline: each arms its slot and posts at once, in order,
+ * until a slot cannot be armed (the same rules as submit's arm). */
+static void post_now(struct input *in)
+{
+	struct async_event ev[4];
+	unsigned n = 1 + next(in) % 4, i, posted;
+	int err, pred = 0;
+
+	for (i = 0; i < n; i++)
+		ev[i] = (struct async_event){.slot = next(in) % SLOTS, .result = (int64_t)next(in)};
+	for (i = 0; i < n && !pred; i++) {
+		struct slot_model *m = &slots[ev[i].slot];
+
+		pred = m->in_use ? -EBUSY : ring_used() >= RING ? -EAGAIN : 0;
+		if (pred)
+			break;
+		memset(m, 0, sizeof(*m));
+		m->kind = K_KINDS; /* not an op */
+		expect(m, ev[i].result, ev[i].result, 1);
+		m->in_use = true;
+	}
+	posted = async_waiter_post_now(w, ev, n, &err);
+	CHECK_EQ(posted, i);
+	CHECK_EQ(err, pred);
+}
+
 static void collect(const struct async_event *ev)
 {
 	struct slot_model *m;
@@ -857,7 +885,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup();
 	while (in.n) {
-		switch (next(&in) % 12) {
+		switch (next(&in) % 13) {
 		case 0:
 		case 1:
 			submit(&in);
@@ -889,6 +917,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = 1 + next(&in);
 			for (n = 1 + next(&in) % 16; n; n--, len++)
 				multi_deliver(a % SLOTS, len, (uint8_t)(a ^ len));
+			break;
+		case 11:
+			post_now(&in);
 			break;
 		default:
 			a = next(&in);
