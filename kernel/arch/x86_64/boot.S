@@ -47,8 +47,8 @@ boot_entry32:
 	 * Clear .bss ourselves: the page tables below live there. Four bytes per
 	 * step (linker.ld page-aligns both ends): .bss is over 50 MiB, and under
 	 * QEMU's TCG every step of a rep is a pass through its translated loop
-	 * (with rep stosb the first console output came 55-85 ms later: medians
-	 * of 6-8 boots each, 2 loaded cores, 2026-12-02).
+	 * (with rep stosb the first console output came 47-191 ms later: medians
+	 * of 6-10 boots each in four runs, 2 loaded cores, 2026-12-02).
 	 */
 	movl $PHYS(_bss_start), %edi
 	movl $PHYS(_bss_end), %ecx
