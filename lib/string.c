@@ -2,29 +2,76 @@
  * string.c - the C byte and string functions, shared by the kernel and the
  * user runtime (contract: lib/string.h).
  *
- * Plain loops, and rep movs/stos for the two hot ones: simple to trust.
- * Those move 8 bytes per step (movsq/stosq), then the last n % 8 bytes one
- * at a time: QEMU's TCG runs one step of a rep per pass through its
- * translated loop whatever the width, so bytes alone cost about 8 times as
- * much there (guest_user_memset1k_ns went from ~1.7 us to ~0.17 us). A
- * forward copy by words is still right for the overlapping dst < src case
- * memmove hands to memcpy: each word is read before anything at or above it
- * is written.
- * Both the kernel and user programs are built with
+ * Plain loops. The two hot ones, memcpy and memset (every byte a read, a
+ * write or a copy_to_user moves, every clear), go 64 bytes per iteration
+ * (eight 64-bit moves), then whole words, then the last n % 8 bytes. Why:
+ * under QEMU's TCG, what this kernel runs on, a `rep movs`/`rep stos` costs
+ * one pass through its translated loop per step and a plain loop one pass
+ * per iteration, so the cost is passes plus memory accesses. 4 KiB copies
+ * and 1 KiB clears timed in user mode under this kernel, 2026-12-02 (QEMU
+ * 7.2 TCG, median of 11 runs of 4,000 each, three boots within 3%):
+ *
+ *   4 KiB page-aligned copy:  rep movsb 6.8 us, rep movsq 0.91 us, a word
+ *                             per iteration 0.91 us, 8 loads then 8 stores
+ *                             per iteration 0.65 us, 32 + 32 0.64 us,
+ *                             SSE (4 x 16 bytes per iteration) 1.8 us
+ *   1 KiB clear:              rep stosq 0.18 us, 8 stores per iteration
+ *                             0.10 us, 32 stores 0.086 us
+ *   64 and 16-byte copies:    rep movsq and a word loop alike (26, 15 ns)
+ *
+ * More unrolling buys 2% on the copy, so 8 it is. memcpy moves its 64 bytes
+ * as two groups of four loads then four stores: the same passes and
+ * accesses, and fewer registers to save on every call (eight loads in a row
+ * made gcc push five). SSE is slower under TCG, and the kernel has none
+ * (-mgeneral-regs-only), so STRING_GPR keeps gcc from vectorising the user
+ * runtime's build of these loops.
+ *
+ * memmove hands memcpy the overlapping dst < src case, so memcpy must stay a
+ * forward copy: a store to destination offset k can only overwrite source
+ * bytes at offsets below k, and every store comes after the loads of all
+ * offsets up to its own (loads of a group before its stores; groups, words
+ * and bytes upwards). Both the kernel and user programs are built with
  * -fno-tree-loop-distribute-patterns, so gcc never turns one of these loops
  * back into a call to the function being defined.
  */
 #include <lib/string.h>
 #include <stdint.h>
 
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	void *ret = dst;
-	size_t words = n / 8, bytes = n % 8;
+#define STRING_GPR __attribute__((target("general-regs-only")))
 
-	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(bytes) : : "memory");
-	return ret;
+/* A 64-bit word at any address, of any type (the loops read and write all memory so). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) anyword;
+
+STRING_GPR void *memcpy(void *dst, const void *src, size_t n)
+{
+	anyword *d = dst;
+	const anyword *s = src;
+	unsigned char *db;
+	const unsigned char *sb;
+
+	for (; n >= 64; n -= 64, d += 8, s += 8) {
+		uint64_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+
+		d[0] = w0;
+		d[1] = w1;
+		d[2] = w2;
+		d[3] = w3;
+		w0 = s[4];
+		w1 = s[5];
+		w2 = s[6];
+		w3 = s[7];
+		d[4] = w0;
+		d[5] = w1;
+		d[6] = w2;
+		d[7] = w3;
+	}
+	for (; n >= 8; n -= 8)
+		*d++ = *s++;
+	db = (unsigned char *)d;
+	sb = (const unsigned char *)s;
+	while (n--)
+		*db++ = *sb++;
+	return dst;
 }
 
 void *memmove(void *dst, const void *src, size_t n)
@@ -39,15 +86,28 @@ void *memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
-void *memset(void *dst, int c, size_t n)
+STRING_GPR void *memset(void *dst, int c, size_t n)
 {
-	void *ret = dst;
-	size_t words = n / 8, bytes = n % 8;
+	anyword *d = dst;
 	uint64_t pattern = (unsigned char)c * 0x0101010101010101ULL;
+	unsigned char *db;
 
-	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(words) : "a"(pattern) : "memory");
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(bytes) : "a"(pattern) : "memory");
-	return ret;
+	for (; n >= 64; n -= 64, d += 8) {
+		d[0] = pattern;
+		d[1] = pattern;
+		d[2] = pattern;
+		d[3] = pattern;
+		d[4] = pattern;
+		d[5] = pattern;
+		d[6] = pattern;
+		d[7] = pattern;
+	}
+	for (; n >= 8; n -= 8)
+		*d++ = pattern;
+	db = (unsigned char *)d;
+	while (n--)
+		*db++ = (unsigned char)c;
+	return dst;
 }
 
 int memcmp(const void *a, const void *b, size_t n)

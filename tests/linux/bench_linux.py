@@ -33,7 +33,8 @@ WORK = os.path.join(BUILD, "bench-linux")
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 LINUX_TIMEOUT = 600
 ROUNDS = 3
-NAMES = ("guest_syscall_ns", "guest_uname_ns", "guest_user_memset1k_ns", "guest_tmpfs_write_MBps",
+NAMES = ("guest_syscall_ns", "guest_uname_ns", "guest_user_memset1k_ns", "guest_user_memcpy4k_ns",
+         "guest_tmpfs_write_MBps",
          "guest_tmpfs_read_MBps", "guest_ring_nop_roundtrip_ns",
          "guest_ring_nop_roundtrip_pending20_ns", "guest_ring_batch32_ops_per_s",
          "guest_ring_read4k_tmpfs_ns")

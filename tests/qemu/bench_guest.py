@@ -36,6 +36,7 @@ PROMPT = r"(?m)^# "
 BENCH_LINE = re.compile(r"^BENCH \S+ \d+ \S+$", re.M)
 # Every line qbench prints; a run missing one of them failed.
 GUEST_BENCHES = ("guest_syscall_ns", "guest_uname_ns", "guest_user_memset1k_ns",
+                 "guest_user_memcpy4k_ns",
                  "guest_async_nop_roundtrip_ns",
                  "guest_async_nop_roundtrip_pending20_ns", "guest_async_batch32_ops_per_s",
                  "guest_async_submit_nop_ns", "guest_async_wait_poll_ns",
