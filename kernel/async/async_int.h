@@ -110,8 +110,9 @@ static inline void op_set_state(struct async_op *op, unsigned state)
 
 /*
  * Zeroes the @n bytes at @p (both 8-byte aligned) with plain stores. For the
- * short clears of every op (its header, each frame's state): under QEMU's TCG
- * a `rep stos` (memset) costs one pass through the translated loop per step.
+ * short clears of every op (its header, each frame's state): a port's memset
+ * may be a `rep stos`, which under QEMU's TCG costs one pass through the
+ * translated loop per step (Tessera's own lib/string.c no longer is one).
  */
 static inline void async_zero_words(void *p, size_t n)
 {

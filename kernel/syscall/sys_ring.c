@@ -82,7 +82,7 @@ static bool ring_push(struct async_sink *s, const struct async_event *ev)
 	/* Full, or a head that is not between tail - entries and tail: hold it. */
 	if (r->cq_tail - head >= r->cq_entries)
 		return false;
-	/* A struct copy, not memcpy: plain moves, no `rep movs` step per word under TCG. */
+	/* A struct copy: two plain moves, no call. */
 	*(struct async_event *)ring_at(r, r->cq_off + (r->cq_tail & (r->cq_entries - 1)) *
 							  (uint32_t)sizeof(*ev)) = *ev;
 	__atomic_store_n(&r->cq_tail, r->cq_tail + 1, __ATOMIC_RELAXED);
