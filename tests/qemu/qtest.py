@@ -276,6 +276,23 @@ def pool_counts(text):
             for m in re.finditer(r"^(\S+)\s+(\d+)\s+(\d+|-)\s+(\d+)\s+(\d+)$", text, re.M)}
 
 
+def session_line(s, line, timeout=60):
+    """Types @line at the prompt of session @s and returns its output (up to the
+    next prompt). One line at a time, so no input waits in the serial ring
+    while a program has a console read pending (it would take the next line)."""
+    s.send(line + "\n")
+    m = s.expect(re.escape(line) + r"\n((?:.*\n)*?)# ", timeout=timeout)
+    return m.group(1)
+
+
+def check_no_job_left(t, s):
+    """After a ^C: `stats` in session @s shows the proc pool back to 2 in use
+    (the processes of an idle shell session) and no pipe in use."""
+    counts = pool_counts(session_line(s, "stats"))
+    t.check(counts.get("proc") == 2 and counts.get("pipe") == 0,
+            "processes or pipes left after ^C: %r" % counts)
+
+
 def _text(b):
     return (b or b"").decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
 
