@@ -28,9 +28,11 @@ shared image (t.copy() it, or pass --snapshot); temporary files go under
 t.tmp, which is removed after the case.
 """
 
+import hashlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -291,6 +293,134 @@ def check_no_job_left(t, s):
     counts = pool_counts(session_line(s, "stats"))
     t.check(counts.get("proc") == 2 and counts.get("pipe") == 0,
             "processes or pipes left after ^C: %r" % counts)
+
+
+# ---- The host's end of QEMU's user-mode network (the guest's 10.0.2.2 is 127.0.0.1) ----
+
+NC_RELAY_LIMIT = 900  # seconds for one nc_relay: generous, TCG on a machine shared by several
+
+
+def free_tcp_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (for `--fwd PORT:GUESTPORT`)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect_when_listening(t, port, limit=120):
+    """A connection to the guest's listener behind --fwd: slirp accepts the
+    host's connection at once and closes it when the guest refuses, so retry
+    until one stays open."""
+    deadline = time.monotonic() + limit
+    while True:
+        conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+        conn.settimeout(3)
+        try:
+            closed = conn.recv(1) == b""
+        except socket.timeout:
+            closed = False
+        except ConnectionResetError:
+            closed = True
+        if not closed:
+            return conn
+        conn.close()
+        t.check(time.monotonic() < deadline, "the guest's listener never accepted")
+        time.sleep(0.5)
+
+
+class HostServer:
+    """The base of a one-connection TCP server on 127.0.0.1, run in a thread:
+    it accepts one connection within @timeout, hands it to the subclass's
+    serve(conn) with @timeout on each socket operation, and closes it. An
+    OSError ends it and stays in .error; .port is where it listens. A
+    subclass sets its own fields before calling __init__: the thread starts
+    there."""
+
+    def __init__(self, timeout):
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.lsock.settimeout(timeout)
+        self.port = self.lsock.getsockname()[1]
+        self.timeout = timeout
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            conn, _ = self.lsock.accept()
+            with conn:
+                conn.settimeout(self.timeout)
+                self.serve(conn)
+        except OSError as e:
+            self.error = e
+        finally:
+            self.lsock.close()
+
+    def serve(self, conn):
+        raise NotImplementedError
+
+    @staticmethod
+    def receive(conn, each):
+        """Calls @each(chunk) for what the client sends, until its EOF."""
+        while True:
+            chunk = conn.recv(1 << 18)
+            if not chunk:
+                return
+            each(chunk)
+
+    def join(self, timeout):
+        """Waits up to @timeout seconds for the connection's end: True if it ended."""
+        self.thread.join(timeout=timeout)
+        return not self.thread.is_alive()
+
+
+class Sink(HostServer):
+    """A HostServer that keeps what the client sends (hashing it, and keeping
+    the bytes only when @keep) and closes after the client's EOF."""
+
+    def __init__(self, timeout, keep=False):
+        self.keep = keep
+        self.data = bytearray()
+        self.hash = hashlib.sha256()
+        self.count = 0
+        super().__init__(timeout)
+
+    def serve(self, conn):
+        self.receive(conn, self._take)
+
+    def _take(self, chunk):
+        self.count += len(chunk)
+        self.hash.update(chunk)
+        if self.keep:
+            self.data += chunk
+
+
+def nc_relay(t, s, fwd_port, data, what):
+    """Session @s was started with `--fwd FWD_PORT:7000` and is at its prompt:
+    the host sends @data through --fwd to the guest's `nc -l -p 7000`, whose
+    output is piped into `nc 10.0.2.2 PORT` sending it back to a host Sink:
+    len(@data) bytes into the guest and out of it at the same time, on two
+    connections. Checks that the relay's ncs exit 0 and that the host gets
+    back exactly @data (sha256) within NC_RELAY_LIMIT; prints the wall time
+    into the log (no speed is asserted). @what names the run in messages."""
+    want = hashlib.sha256(data).hexdigest()
+    sink = Sink(NC_RELAY_LIMIT)
+    s.send("nc -l -p 7000 | nc 10.0.2.2 %d; echo relay $?\n" % sink.port)
+    conn = connect_when_listening(t, fwd_port)
+    start = time.monotonic()
+    with conn:
+        conn.settimeout(NC_RELAY_LIMIT)
+        conn.sendall(data)
+    m = s.expect(r"relay (\d+)\r?\n", timeout=NC_RELAY_LIMIT)
+    t.check(sink.join(60) and sink.error is None, "%s: server %r" % (what, sink.error))
+    print("%s: %d MiB each way in %.1f s" % (what, len(data) >> 20, time.monotonic() - start))
+    t.check(m.group(1) == "0", "%s: the relay's nc exited with %s" % (what, m.group(1)))
+    got = sink.hash.hexdigest()
+    t.check(sink.count == len(data) and got == want,
+            "%s: the host got back %d bytes of the %d it sent, sha256 %s" %
+            (what, sink.count, len(data), "equal" if got == want else "differs"))
 
 
 def _text(b):

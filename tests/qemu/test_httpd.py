@@ -44,12 +44,6 @@ RUN_LIMIT = 290  # qemu/run's own limit
 ACCEPT_PACE = 2  # seconds a connect waits at most for slirp to accept the last one
 
 
-def free_tcp_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def www_initrd(t):
     """An initrd with the user programs, /etc and /www/<FILES>."""
     bindir = os.path.join(t.build, "user", "initrd-bin")
@@ -176,7 +170,7 @@ def boot_httpd(t, extra_args=(), root="/www", timeout=RUN_LIMIT, initrd=None, pr
                httpd_args=""):
     """qemu/run with the www initrd (or @initrd) and --fwd, httpd started (with
     @httpd_args) and answering GET @probe: (session, port)."""
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     s = t.start("--initrd", initrd or www_initrd(t), "--nic", "e1000", "--fwd", "%d:80" % port,
                 *extra_args, timeout=timeout)
     s.expect(r"# ", timeout=qtest.SHELL_BOOT_LIMIT)
