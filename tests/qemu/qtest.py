@@ -255,6 +255,28 @@ def initrd(t):
     return path
 
 
+def www_initrd(t, progs, files):
+    """An initrd made in t.tmp: the programs of build/@progs/initrd-bin
+    ("user": the user programs; "qprogs": those of the test initrd),
+    user/rootfs/etc as /etc, and /www/NAME holding the bytes of each
+    NAME: bytes in @files. Skips if they are not built."""
+    bindir = os.path.join(t.build, progs, "initrd-bin")
+    if not os.path.isdir(bindir):
+        t.skip("build/%s/initrd-bin not built" % progs)
+    root = os.path.join(t.tmp, "root")
+    os.makedirs(os.path.join(root, "www"))
+    subprocess.run(["cp", "-r", os.path.join(t.root, "user", "rootfs", "etc"), root], check=True)
+    for name, data in files.items():
+        with open(os.path.join(root, "www", name), "wb") as f:
+            f.write(data)
+    img = os.path.join(t.tmp, "www-initrd.img")
+    r = subprocess.run(["python3", os.path.join(t.root, "user", "mkinitrd"), "-o", img,
+                        "--bin", bindir, "--root", root], capture_output=True, text=True,
+                       timeout=60)
+    t.check(r.returncode == 0, "mkinitrd: %s" % r.stderr[-300:])
+    return img
+
+
 def shell(t, lines, timeout=SHELL_BOOT_LIMIT, status=0):
     """Runs @lines (then poweroff) in the shell; returns the transcript."""
     script = "".join(line + "\n" for line in lines) + "poweroff\n"
