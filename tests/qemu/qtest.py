@@ -31,6 +31,7 @@ t.tmp, which is removed after the case.
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -240,6 +241,20 @@ class Session:
             print("exit status %d after %.1f s\n--- stdout\n%s--- stderr\n%s---" %
                   (r.status, r.seconds, r.out, r.err), file=sys.stderr)
         return r
+
+
+# ---- qemu/run's QEMU command line (test_runner.py, test_cpu.py) ----
+
+def qemu_argv(t, *args):
+    """The QEMU command line of `qemu/run --print-cmd ARGS`, split into words."""
+    r = t.run([RUN, "--print-cmd"] + list(args), timeout=30)
+    t.expect_status(r, 0)
+    return shlex.split(r.out)
+
+
+def has_pair(argv, flag, value):
+    """True when @flag is followed by @value somewhere in @argv."""
+    return any(a == flag and b == value for a, b in zip(argv, argv[1:]))
 
 
 # ---- The shell on the test initrd: helpers shared by the shell-driven suites ----
