@@ -407,9 +407,10 @@ class HostServer:
                 return
             each(chunk)
 
-    def join(self, timeout):
-        """Waits up to @timeout seconds for the connection's end: True if it ended."""
-        self.thread.join(timeout=timeout)
+    def join(self, timeout=None):
+        """Waits up to @timeout seconds (default: the server's timeout + 60) for
+        the connection's end: True if it ended."""
+        self.thread.join(timeout=self.timeout + 60 if timeout is None else timeout)
         return not self.thread.is_alive()
 
 

@@ -114,17 +114,17 @@ def guest_nc_moves_1mib_each_way_intact(t):
     s.expect(r"# ", timeout=60)
     peer = TcpPeer(data)
     st = shell_status(t, s, "nc 10.0.2.2 %d < /dev/null | sha256sum" % peer.port, "nc-down", 400)
-    t.check(st == 0 and peer.join(300) and peer.error is None,
+    t.check(st == 0 and peer.join() and peer.error is None,
             "host->guest: status %d, server %r" % (st, peer.error))
     t.check(sha(data) in s.out, "host->guest: the guest's sha256 differs")
     for name, half in (("a", data[:MIB // 2]), ("b", data[MIB // 2:])):
         peer = TcpPeer(half)
         st = shell_status(t, s, "nc 10.0.2.2 %d < /dev/null > /tmp/%s" % (peer.port, name),
                           "nc-" + name, 400)
-        t.check(st == 0 and peer.join(300), "host->guest half %s: status %d" % (name, st))
+        t.check(st == 0 and peer.join(), "host->guest half %s: status %d" % (name, st))
     up = TcpPeer(b"")
     st = shell_status(t, s, "cat /tmp/a /tmp/b | nc 10.0.2.2 %d" % up.port, "nc-up", 400)
-    t.check(st == 0 and up.join(300) and up.error is None,
+    t.check(st == 0 and up.join() and up.error is None,
             "guest->host: status %d, server %r" % (st, up.error))
     t.check(len(up.received) == MIB and sha(bytes(up.received)) == sha(data),
             "guest->host: %d bytes, not the 1 MiB sent" % len(up.received))
