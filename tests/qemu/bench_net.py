@@ -30,7 +30,6 @@ import hashlib
 import os
 import socket
 import sys
-import threading
 import time
 
 import qtest
@@ -49,53 +48,31 @@ def pattern_block():
     return bytes((i * 7 + i // 4096) % 251 for i in range(PAT_PERIOD))
 
 
-class Server:
+class Server(qtest.HostServer):
     """One connection on 127.0.0.1: sends @payload (host->guest) or
     receives until EOF, hashing what arrives (guest->host). @seconds is the
     time from accept to the end."""
 
     def __init__(self, payload=None):
-        self.lsock = socket.socket()
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(1)
-        self.lsock.settimeout(LIMIT)
-        self.port = self.lsock.getsockname()[1]
         self.payload = payload
-        self.count, self.error, self.seconds = 0, None, None
+        self.count, self.seconds = 0, None
         self.hash = hashlib.sha256()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(LIMIT)
 
-    def _serve(self):
-        try:
-            conn, _ = self.lsock.accept()
-            with conn:
-                conn.settimeout(LIMIT)
-                start = time.monotonic()
-                if self.payload is not None:
-                    conn.sendall(self.payload)
-                    conn.shutdown(socket.SHUT_WR)
-                    while conn.recv(65536):
-                        pass
-                else:
-                    self._receive(conn)
-                self.seconds = time.monotonic() - start
-        except OSError as e:
-            self.error = e
-        finally:
-            self.lsock.close()
+    def serve(self, conn):
+        start = time.monotonic()
+        if self.payload is not None:
+            conn.sendall(self.payload)
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(65536):
+                pass
+        else:
+            self.receive(conn, self._take)
+        self.seconds = time.monotonic() - start
 
-    def _receive(self, conn):
-        while True:
-            chunk = conn.recv(1 << 18)
-            if not chunk:
-                return
-            self.hash.update(chunk)
-            self.count += len(chunk)
-
-    def join(self):
-        self.thread.join(timeout=LIMIT + 60)
-        return not self.thread.is_alive()
+    def _take(self, chunk):
+        self.hash.update(chunk)
+        self.count += len(chunk)
 
 
 def qemu_cpu_seconds(s):

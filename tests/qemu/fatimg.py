@@ -1,5 +1,6 @@
-"""fatimg.py - FAT32 images for the QEMU tests of fs/fat (test_fat_ra.py, test_fat_unlink.py):
-made by the host's mkfs.fat and mtools, read back with mtools, checked with fsck.fat -n. No
+"""fatimg.py - FAT images for the QEMU tests of fs/fat (test_fat_ra.py, test_fat_unlink.py,
+test_fat_conc.py, test_fat_async.py, test_fat_names.py, test_fat_crosslink.py): made by the
+host's mkfs.fat (MKFS) and mtools (run), read back with mtools, checked with fsck.fat -n. No
 test cases here (importing a test_*.py would add its cases to the importer's suite)."""
 
 import os
@@ -12,6 +13,8 @@ ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
 
 def run(t, args):
+    """Runs a host tool (@args, mtools told to skip their checks); fails the case if it
+    fails: its stdout."""
     r = subprocess.run(args, capture_output=True, text=True, timeout=60, env=ENV)
     t.check(r.returncode == 0, "%s failed: %s" % (" ".join(args), r.stderr[-300:]))
     return r.stdout

@@ -22,14 +22,22 @@ A `tap(side, frame)` callback, if given, sees each frame a guest sent and
 may return True to consume it (not forwarded): a test can play a host on
 the link (tests/qemu/test_netlink.py's DHCP server does). `inject(side,
 frame)` sends a frame to that guest.
+
+boot_pair() boots two kernel guests on a relay's link with static addresses
+and poweroff_guests() ends them; send_seq_b_to_a(), expect_sent() and
+expect_seq_at_a() are their TCP transfer: B's nc sends `seq 1 N` to A's
+`nc -l | sha256sum`.
 """
 
+import hashlib
 import heapq
 import random
 import select
 import socket
 import threading
 import time
+
+import qtest
 
 DELAY_MIN = 0.005
 DELAY_MAX = 0.080
@@ -146,3 +154,61 @@ class Relay:
         self.thread.join(timeout=5)
         for s in self.socks:
             s.close()
+
+
+def boot_pair(t, relay, timeout):
+    """Boots guests A (192.168.60.1, MAC 52:54:00:00:60:01) and B (.2, :02)
+    on @relay's link, the test initrd and `nodhcp` (no user-mode network;
+    each session has @timeout), waits for their prompts and gives each its
+    address with ifconfig: [A, B]."""
+    guests = []
+    for side in (0, 1):
+        guests.append(t.start("--initrd", qtest.initrd(t), "--nic", "none", "--append", "nodhcp",
+                              "--", "-netdev", relay.netdev(side), "-device",
+                              "e1000,netdev=n1,mac=52:54:00:00:60:%02x" % (side + 1),
+                              timeout=timeout))
+    for side, s in enumerate(guests):
+        s.expect(r"# ", timeout=90)
+        s.send("ifconfig eth0 192.168.60.%d netmask 255.255.255.0; echo cfg $?\n" % (side + 1))
+        t.check(s.expect(r"cfg (\d+)", timeout=30).group(1) == "0", "ifconfig failed")
+    return guests
+
+
+def poweroff_guests(t, guests):
+    """`poweroff` in every session of @guests; each must exit 0."""
+    for s in guests:
+        s.send("poweroff\n")
+    for s in guests:
+        t.expect_status(s.finish(timeout=90), 0)
+
+
+def seq_bytes(last):
+    """What `seq 1 @last` prints."""
+    return b"".join(b"%d\n" % i for i in range(1, last + 1))
+
+
+def send_seq_b_to_a(a, b, last, background=False):
+    """Guest A runs `nc -l -p 7000 | sha256sum`; guest B sends it `seq 1
+    @last` with nc 3 s later, in the background when @background (else its
+    status follows: expect_sent)."""
+    a.send("nc -l -p 7000 < /dev/null | sha256sum; echo nc-l-status $?\n")
+    if background:
+        b.send("sleep 3; seq 1 %d | nc 192.168.60.1 7000 &\n" % last)
+    else:
+        b.send("sleep 3; seq 1 %d | nc 192.168.60.1 7000; echo nc-status $?\n" % last)
+
+
+def expect_sent(t, b, timeout):
+    """B's nc of send_seq_b_to_a exits 0 within @timeout."""
+    m = b.expect(r"nc-status (\d+)", timeout=timeout)
+    t.check(m.group(1) == "0", "the sending nc exited with %s" % m.group(1))
+
+
+def expect_seq_at_a(t, a, last, timeout):
+    """A's `nc -l` of send_seq_b_to_a exits 0 within @timeout and the sha256
+    of what it received is that of `seq 1 @last`."""
+    want = hashlib.sha256(seq_bytes(last)).hexdigest()
+    m = a.expect(r"([0-9a-f]{64})\s+\S*\s*nc-l-status (\d+)", timeout=timeout)
+    t.check(m.group(2) == "0", "nc -l exited with %s" % m.group(2))
+    t.check(m.group(1) == want, "A received other bytes: sha256 %s, sent %s" %
+            (m.group(1), want))

@@ -28,9 +28,12 @@ shared image (t.copy() it, or pass --snapshot); temporary files go under
 t.tmp, which is removed after the case.
 """
 
+import hashlib
 import os
 import re
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -240,6 +243,20 @@ class Session:
         return r
 
 
+# ---- qemu/run's QEMU command line (test_runner.py, test_cpu.py) ----
+
+def qemu_argv(t, *args):
+    """The QEMU command line of `qemu/run --print-cmd ARGS`, split into words."""
+    r = t.run([RUN, "--print-cmd"] + list(args), timeout=30)
+    t.expect_status(r, 0)
+    return shlex.split(r.out)
+
+
+def has_pair(argv, flag, value):
+    """True when @flag is followed by @value somewhere in @argv."""
+    return any(a == flag and b == value for a, b in zip(argv, argv[1:]))
+
+
 # ---- The shell on the test initrd: helpers shared by the shell-driven suites ----
 
 SHELL_BOOT_LIMIT = 60
@@ -251,6 +268,28 @@ def initrd(t):
     if not os.path.isfile(path):
         t.skip("build/test-initrd.img not built")
     return path
+
+
+def www_initrd(t, progs, files):
+    """An initrd made in t.tmp: the programs of build/@progs/initrd-bin
+    ("user": the user programs; "qprogs": those of the test initrd),
+    user/rootfs/etc as /etc, and /www/NAME holding the bytes of each
+    NAME: bytes in @files. Skips if they are not built."""
+    bindir = os.path.join(t.build, progs, "initrd-bin")
+    if not os.path.isdir(bindir):
+        t.skip("build/%s/initrd-bin not built" % progs)
+    root = os.path.join(t.tmp, "root")
+    os.makedirs(os.path.join(root, "www"))
+    subprocess.run(["cp", "-r", os.path.join(t.root, "user", "rootfs", "etc"), root], check=True)
+    for name, data in files.items():
+        with open(os.path.join(root, "www", name), "wb") as f:
+            f.write(data)
+    img = os.path.join(t.tmp, "www-initrd.img")
+    r = subprocess.run(["python3", os.path.join(t.root, "user", "mkinitrd"), "-o", img,
+                        "--bin", bindir, "--root", root], capture_output=True, text=True,
+                       timeout=60)
+    t.check(r.returncode == 0, "mkinitrd: %s" % r.stderr[-300:])
+    return img
 
 
 def shell(t, lines, timeout=SHELL_BOOT_LIMIT, status=0):
@@ -274,6 +313,152 @@ def pool_counts(text):
     """{pool: in use} from a `stats` output."""
     return {m.group(1): int(m.group(2))
             for m in re.finditer(r"^(\S+)\s+(\d+)\s+(\d+|-)\s+(\d+)\s+(\d+)$", text, re.M)}
+
+
+def session_line(s, line, timeout=60):
+    """Types @line at the prompt of session @s and returns its output (up to the
+    next prompt). One line at a time, so no input waits in the serial ring
+    while a program has a console read pending (it would take the next line)."""
+    s.send(line + "\n")
+    m = s.expect(re.escape(line) + r"\n((?:.*\n)*?)# ", timeout=timeout)
+    return m.group(1)
+
+
+def check_no_job_left(t, s):
+    """After a ^C: `stats` in session @s shows the proc pool back to 2 in use
+    (the processes of an idle shell session) and no pipe in use."""
+    counts = pool_counts(session_line(s, "stats"))
+    t.check(counts.get("proc") == 2 and counts.get("pipe") == 0,
+            "processes or pipes left after ^C: %r" % counts)
+
+
+# ---- The host's end of QEMU's user-mode network (the guest's 10.0.2.2 is 127.0.0.1) ----
+
+NC_RELAY_LIMIT = 900  # seconds for one nc_relay: generous, TCG on a machine shared by several
+
+
+def free_tcp_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (for `--fwd PORT:GUESTPORT`)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect_when_listening(t, port, limit=120):
+    """A connection to the guest's listener behind --fwd: slirp accepts the
+    host's connection at once and closes it when the guest refuses, so retry
+    until one stays open."""
+    deadline = time.monotonic() + limit
+    while True:
+        conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+        conn.settimeout(3)
+        try:
+            closed = conn.recv(1) == b""
+        except socket.timeout:
+            closed = False
+        except ConnectionResetError:
+            closed = True
+        if not closed:
+            return conn
+        conn.close()
+        t.check(time.monotonic() < deadline, "the guest's listener never accepted")
+        time.sleep(0.5)
+
+
+class HostServer:
+    """The base of a one-connection TCP server on 127.0.0.1, run in a thread:
+    it accepts one connection within @timeout, hands it to the subclass's
+    serve(conn) with @timeout on each socket operation, and closes it. An
+    OSError ends it and stays in .error; .port is where it listens. A
+    subclass sets its own fields before calling __init__: the thread starts
+    there."""
+
+    def __init__(self, timeout):
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.lsock.settimeout(timeout)
+        self.port = self.lsock.getsockname()[1]
+        self.timeout = timeout
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            conn, _ = self.lsock.accept()
+            with conn:
+                conn.settimeout(self.timeout)
+                self.serve(conn)
+        except OSError as e:
+            self.error = e
+        finally:
+            self.lsock.close()
+
+    def serve(self, conn):
+        raise NotImplementedError
+
+    @staticmethod
+    def receive(conn, each):
+        """Calls @each(chunk) for what the client sends, until its EOF."""
+        while True:
+            chunk = conn.recv(1 << 18)
+            if not chunk:
+                return
+            each(chunk)
+
+    def join(self, timeout=None):
+        """Waits up to @timeout seconds (default: the server's timeout + 60) for
+        the connection's end: True if it ended."""
+        self.thread.join(timeout=self.timeout + 60 if timeout is None else timeout)
+        return not self.thread.is_alive()
+
+
+class Sink(HostServer):
+    """A HostServer that keeps what the client sends (hashing it, and keeping
+    the bytes only when @keep) and closes after the client's EOF."""
+
+    def __init__(self, timeout, keep=False):
+        self.keep = keep
+        self.data = bytearray()
+        self.hash = hashlib.sha256()
+        self.count = 0
+        super().__init__(timeout)
+
+    def serve(self, conn):
+        self.receive(conn, self._take)
+
+    def _take(self, chunk):
+        self.count += len(chunk)
+        self.hash.update(chunk)
+        if self.keep:
+            self.data += chunk
+
+
+def nc_relay(t, s, fwd_port, data, what):
+    """Session @s was started with `--fwd FWD_PORT:7000` and is at its prompt:
+    the host sends @data through --fwd to the guest's `nc -l -p 7000`, whose
+    output is piped into `nc 10.0.2.2 PORT` sending it back to a host Sink:
+    len(@data) bytes into the guest and out of it at the same time, on two
+    connections. Checks that the relay's ncs exit 0 and that the host gets
+    back exactly @data (sha256) within NC_RELAY_LIMIT; prints the wall time
+    into the log (no speed is asserted). @what names the run in messages."""
+    want = hashlib.sha256(data).hexdigest()
+    sink = Sink(NC_RELAY_LIMIT)
+    s.send("nc -l -p 7000 | nc 10.0.2.2 %d; echo relay $?\n" % sink.port)
+    conn = connect_when_listening(t, fwd_port)
+    start = time.monotonic()
+    with conn:
+        conn.settimeout(NC_RELAY_LIMIT)
+        conn.sendall(data)
+    m = s.expect(r"relay (\d+)\r?\n", timeout=NC_RELAY_LIMIT)
+    t.check(sink.join(60) and sink.error is None, "%s: server %r" % (what, sink.error))
+    print("%s: %d MiB each way in %.1f s" % (what, len(data) >> 20, time.monotonic() - start))
+    t.check(m.group(1) == "0", "%s: the relay's nc exited with %s" % (what, m.group(1)))
+    got = sink.hash.hexdigest()
+    t.check(sink.count == len(data) and got == want,
+            "%s: the host got back %d bytes of the %d it sent, sha256 %s" %
+            (what, sink.count, len(data), "equal" if got == want else "differs"))
 
 
 def _text(b):

@@ -26,9 +26,7 @@ call counter (TIO_KINFO_SYSCALLS).
   to plain read/send of stdin, and still receives the server's data.
 """
 
-import os
 import re
-import subprocess
 import threading
 
 import qtest
@@ -179,25 +177,6 @@ def nc_whose_stdin_cannot_be_read_async_still_receives(t):
     t.expect_status(s.finish(), 0)
 
 
-def www_qprogs_initrd(t, files):
-    """An initrd with the test initrd's programs (qaio beside httpd), /etc and /www/<files>."""
-    bindir = os.path.join(t.build, "qprogs", "initrd-bin")
-    if not os.path.isdir(bindir):
-        t.skip("build/qprogs/initrd-bin not built")
-    root = os.path.join(t.tmp, "root")
-    os.makedirs(os.path.join(root, "www"))
-    subprocess.run(["cp", "-r", os.path.join(t.root, "user", "rootfs", "etc"), root], check=True)
-    for name, data in files.items():
-        with open(os.path.join(root, "www", name), "wb") as f:
-            f.write(data)
-    img = os.path.join(t.tmp, "www-initrd.img")
-    r = subprocess.run(["python3", os.path.join(t.root, "user", "mkinitrd"), "-o", img,
-                        "--bin", bindir, "--root", root], capture_output=True, text=True,
-                       timeout=60)
-    t.check(r.returncode == 0, "mkinitrd: %s" % r.stderr[-300:])
-    return img
-
-
 HTTPD_FILE = "k100.bin"
 HTTPD_CLIENTS = 32
 HTTPD_CHUNK = 16384  # httpd's READ size
@@ -228,7 +207,7 @@ def httpd_serves_in_fewer_syscalls_than_one_submit_per_op_needs(t):
     770 with one submit per op."""
     _, h = helpers()
     files = {HTTPD_FILE: h.FILES[HTTPD_FILE], "one.txt": b"x"}
-    s, port = h.boot_httpd(t, initrd=www_qprogs_initrd(t, files))
+    s, port = h.boot_httpd(t, initrd=qtest.www_initrd(t, "qprogs", files))
     before = httpd_calls(t, s)
     results = [None] * HTTPD_CLIENTS
     conns = h.open_all(port, HTTPD_CLIENTS, results)

@@ -9,24 +9,11 @@ since it is #UD on such a CPU.
 """
 
 import os
-import shlex
 import socket
 import time
 
 import qtest
-from qtest import initrd, output_of
-
-RUN = qtest.ROOT + "/qemu/run"
-
-
-def qemu_argv(t, *args):
-    r = t.run([RUN, "--print-cmd"] + list(args), timeout=30)
-    t.expect_status(r, 0)
-    return shlex.split(r.out)
-
-
-def has_pair(argv, flag, value):
-    return any(a == flag and b == value for a, b in zip(argv, argv[1:]))
+from qtest import has_pair, initrd, output_of, qemu_argv
 
 
 @qtest.case

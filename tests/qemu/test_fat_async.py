@@ -6,18 +6,10 @@ once even while the disk does not answer (ata=lose=N on the subdirectory's secto
 import os
 import re
 import struct
-import subprocess
 
 import qtest
 from blktest import session
-
-MKFS = "/usr/sbin/mkfs.fat" if os.path.exists("/usr/sbin/mkfs.fat") else "mkfs.fat"
-ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
-
-
-def run(t, args):
-    r = subprocess.run(args, capture_output=True, text=True, timeout=60, env=ENV)
-    t.check(r.returncode == 0, "%s failed: %s" % (" ".join(args), r.stderr[-300:]))
+from fatimg import MKFS, run
 
 
 def fat16_with_subdir(t, data):

@@ -5,18 +5,10 @@ now `ls` skips it and the entries around it are listed and read as before. Found
 host fuzz target tests/host/fuzz/fat_dirent.c."""
 
 import os
-import subprocess
 
 import qtest
 from blktest import session
-
-MKFS = "/usr/sbin/mkfs.fat" if os.path.exists("/usr/sbin/mkfs.fat") else "mkfs.fat"
-ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
-
-
-def run(t, args):
-    r = subprocess.run(args, capture_output=True, text=True, timeout=60, env=ENV)
-    t.check(r.returncode == 0, "%s failed: %s" % (" ".join(args), r.stderr[-300:]))
+from fatimg import MKFS, run
 
 
 def blank_the_entry(path, name11):

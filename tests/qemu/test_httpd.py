@@ -44,31 +44,6 @@ RUN_LIMIT = 290  # qemu/run's own limit
 ACCEPT_PACE = 2  # seconds a connect waits at most for slirp to accept the last one
 
 
-def free_tcp_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def www_initrd(t):
-    """An initrd with the user programs, /etc and /www/<FILES>."""
-    bindir = os.path.join(t.build, "user", "initrd-bin")
-    if not os.path.isdir(bindir):
-        t.skip("build/user/initrd-bin not built")
-    root = os.path.join(t.tmp, "root")
-    os.makedirs(os.path.join(root, "www"))
-    subprocess.run(["cp", "-r", os.path.join(t.root, "user", "rootfs", "etc"), root], check=True)
-    for name, data in FILES.items():
-        with open(os.path.join(root, "www", name), "wb") as f:
-            f.write(data)
-    img = os.path.join(t.tmp, "www-initrd.img")
-    r = subprocess.run(["python3", os.path.join(t.root, "user", "mkinitrd"), "-o", img,
-                        "--bin", bindir, "--root", root], capture_output=True, text=True,
-                       timeout=60)
-    t.check(r.returncode == 0, "mkinitrd: %s" % r.stderr[-300:])
-    return img
-
-
 def fat_disk(t):
     """A 32 MiB FAT16 image holding FILES at its root (mkfs.fat, mcopy)."""
     img = os.path.join(t.tmp, "www-fat.img")
@@ -176,8 +151,8 @@ def boot_httpd(t, extra_args=(), root="/www", timeout=RUN_LIMIT, initrd=None, pr
                httpd_args=""):
     """qemu/run with the www initrd (or @initrd) and --fwd, httpd started (with
     @httpd_args) and answering GET @probe: (session, port)."""
-    port = free_tcp_port()
-    s = t.start("--initrd", initrd or www_initrd(t), "--nic", "e1000", "--fwd", "%d:80" % port,
+    port = qtest.free_tcp_port()
+    s = t.start("--initrd", initrd or qtest.www_initrd(t, "user", FILES), "--nic", "e1000", "--fwd", "%d:80" % port,
                 *extra_args, timeout=timeout)
     s.expect(r"# ", timeout=qtest.SHELL_BOOT_LIMIT)
     s.send("httpd -p 80 -h %s%s; echo httpd-started $?\n" % (root, httpd_args))

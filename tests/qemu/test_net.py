@@ -201,19 +201,13 @@ def arp_wait_bounded_and_fragments_reassembled(t):
     t.check(pools.get("socket") == 0 and pools.get("async_op") == 0, "leaked: %r" % pools)
 
 
-def free_tcp_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @qtest.case
 def two_guests_private_link_static_addresses(t):
     """Two kernels on a private Ethernet (QEMU -netdev socket over 127.0.0.1,
     no user-mode network, nodhcp), each given a static address with ifconfig:
     B pings A (ARP both ways, A's kernel answers the echo) and sends 20 UDP
     datagrams to A's `qnet serve`, which echoes them back intact."""
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     link = "socket,id=n1,%s=127.0.0.1:%d"
     guests = []
     for i, role in enumerate(("listen", "connect")):

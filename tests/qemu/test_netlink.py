@@ -11,7 +11,6 @@ with nc (1 MiB on the clean link, 4 MiB through the lossy relay); A's hash
 must equal the host's hash of the same sequence.
 """
 
-import hashlib
 import re
 import socket
 import struct
@@ -21,7 +20,8 @@ import time
 import qtest
 import tcptx
 from dhcpserv import DhcpServer, csum, ip4
-from lossyrelay import Relay
+from lossyrelay import (Relay, boot_pair, expect_sent, expect_seq_at_a, poweroff_guests,
+                        send_seq_b_to_a, seq_bytes)
 from qtest import initrd
 
 SEQ_4MIB = 620000  # `seq 1 620000` is 4228895 bytes
@@ -30,52 +30,19 @@ SEQ_1MIB = 170000  # `seq 1 170000` is 1108895 bytes
 TRANSFER_LIMIT = 220  # tests/run.py gives a whole case 300 s
 
 
-def seq_bytes(last):
-    return b"".join(b"%d\n" % i for i in range(1, last + 1))
-
-
-def boot_pair(t, relay, append="nodhcp"):
-    """Boots guests A (192.168.60.1) and B (192.168.60.2) on @relay's link."""
-    guests = []
-    for side in (0, 1):
-        s = t.start("--initrd", initrd(t), "--nic", "none", "--append", append, "--",
-                    "-netdev", relay.netdev(side),
-                    "-device", "e1000,netdev=n1,mac=52:54:00:00:60:%02x" % (side + 1),
-                    timeout=TRANSFER_LIMIT + 200)
-        guests.append(s)
-    for side, s in enumerate(guests):
-        s.expect(r"# ", timeout=90)
-        s.send("ifconfig eth0 192.168.60.%d netmask 255.255.255.0; echo cfg $?\n" % (side + 1))
-        t.check(s.expect(r"cfg (\d+)", timeout=30).group(1) == "0", "ifconfig failed")
-    return guests
-
-
-def poweroff(t, guests):
-    for s in guests:
-        s.send("poweroff\n")
-    for s in guests:
-        t.expect_status(s.finish(timeout=90), 0)
-
-
 def tcp_seq_through(t, relay, last):
     """B's nc sends seq 1 @last to A's nc -l; A's hash equals the host's."""
-    want = hashlib.sha256(seq_bytes(last)).hexdigest()
     try:
-        a, b = boot_pair(t, relay)
-        a.send("nc -l -p 7000 < /dev/null | sha256sum; echo nc-l-status $?\n")
-        b.send("sleep 3; seq 1 %d | nc 192.168.60.1 7000; echo nc-status $?\n" % last)
-        m = b.expect(r"nc-status (\d+)", timeout=TRANSFER_LIMIT)
-        t.check(m.group(1) == "0", "the sending nc exited with %s" % m.group(1))
-        m = a.expect(r"([0-9a-f]{64})\s+\S*\s*nc-l-status (\d+)", timeout=120)
-        t.check(m.group(2) == "0", "nc -l exited with %s" % m.group(2))
-        t.check(m.group(1) == want, "A received other bytes: sha256 %s, sent %s" %
-                (m.group(1), want))
+        a, b = boot_pair(t, relay, TRANSFER_LIMIT + 200)
+        send_seq_b_to_a(a, b, last)
+        expect_sent(t, b, TRANSFER_LIMIT)
+        expect_seq_at_a(t, a, last, 120)
         for name, s in (("A", a), ("B", b)):  # B's SYN and A's SYN+ACK waited for ARP
             c = tcp_counters(t, s)
             t.check(c["bad"] == 0 and (c["tx_errors"] == 0 or relay.drop),
                     "%s: segments refused by the IP layer or malformed: %r" % (name, c))
         tcptx.check_tx(t, b, "e1000", len(seq_bytes(last)) // 1460)  # sent from the ring
-        poweroff(t, [a, b])
+        poweroff_guests(t, [a, b])
     finally:
         relay.close()
         print("relay: %r" % relay.counts)
@@ -282,7 +249,7 @@ def udp_fragmented_out_port_unreachable_and_icmp_errors_end_socket_ops(t):
     watch.relay = relay
     sizes = "1473 4000 8184"
     try:
-        a, b = boot_pair(t, relay)
+        a, b = boot_pair(t, relay, TRANSFER_LIMIT + 200)
         a.send("qlink recvbig 7001 %s\n" % sizes)
         a.expect(r"receiving on 7001", timeout=60)
         b.send("qlink sendbig 192.168.60.1 7001 %s\n" % sizes)
@@ -305,7 +272,7 @@ def udp_fragmented_out_port_unreachable_and_icmp_errors_end_socket_ops(t):
             m = b.expect(r"(?s)\n([^\n]*)\n%s (\d+)" % tag, timeout=200)
             t.check(m.group(2) == "1" and msg in m.group(1),
                     "nc to port %d: %r, status %s" % (port, m.group(1), m.group(2)))
-        poweroff(t, [a, b])
+        poweroff_guests(t, [a, b])
     finally:
         relay.close()
     print("fragments %d, unreachable by code %r, largest frame %d" %

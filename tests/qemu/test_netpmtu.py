@@ -12,44 +12,17 @@ to A: B's TCP frames with data are dropped and answered with ICMP host
 unreachable (code 1), until the test sets `outage_after` back to None.
 """
 
-import hashlib
 import struct
 import threading
 import time
 
 import qtest
 from dhcpserv import csum, ip4
-from lossyrelay import Relay
-from qtest import initrd
+from lossyrelay import (Relay, boot_pair, expect_sent, expect_seq_at_a, poweroff_guests,
+                        send_seq_b_to_a)
 
 SEQ_1MIB = 170000  # `seq 1 170000` is 1108895 bytes
 TRANSFER_LIMIT = 150  # generous: two TCG guests on a shared 2-core machine
-
-
-def seq_bytes(last):
-    return b"".join(b"%d\n" % i for i in range(1, last + 1))
-
-
-def boot_pair(t, relay):
-    """Guests A (192.168.60.1) and B (192.168.60.2) on @relay's link, as test_netlink.py's."""
-    guests = []
-    for side in (0, 1):
-        guests.append(t.start("--initrd", initrd(t), "--nic", "none", "--append", "nodhcp", "--",
-                              "-netdev", relay.netdev(side), "-device",
-                              "e1000,netdev=n1,mac=52:54:00:00:60:%02x" % (side + 1),
-                              timeout=TRANSFER_LIMIT + 200))
-    for side, s in enumerate(guests):
-        s.expect(r"# ", timeout=90)
-        s.send("ifconfig eth0 192.168.60.%d netmask 255.255.255.0; echo cfg $?\n" % (side + 1))
-        t.check(s.expect(r"cfg (\d+)", timeout=30).group(1) == "0", "ifconfig failed")
-    return guests
-
-
-def poweroff(t, guests):
-    for s in guests:
-        s.send("poweroff\n")
-    for s in guests:
-        t.expect_status(s.finish(timeout=90), 0)
 
 
 class MtuRouter:
@@ -139,9 +112,8 @@ def tcp_lowers_mss_on_frag_needed_and_kernel_fragments_its_echo_reply(t):
     router = MtuRouter()
     relay = Relay(tap=router.tap)
     router.relay = relay
-    want = hashlib.sha256(seq_bytes(SEQ_1MIB)).hexdigest()
     try:
-        a, b = boot_pair(t, relay)
+        a, b = boot_pair(t, relay, TRANSFER_LIMIT + 200)
         b.send("qpmtu ping 192.168.60.1 3000\n")
         m = b.expect(r"qpmtu ping: (\d+) failed", timeout=60)
         t.check(m.group(1) == "0", "ping: %r" % b.out[-600:])
@@ -151,18 +123,13 @@ def tcp_lowers_mss_on_frag_needed_and_kernel_fragments_its_echo_reply(t):
                 "ping -s 2992: %r" % m.group(0))
         with router.lock:
             router.mtu = 1000
-        a.send("nc -l -p 7000 < /dev/null | sha256sum; echo nc-l-status $?\n")
-        b.send("sleep 3; seq 1 %d | nc 192.168.60.1 7000; echo nc-status $?\n" % SEQ_1MIB)
-        m = b.expect(r"nc-status (\d+)", timeout=TRANSFER_LIMIT)
-        t.check(m.group(1) == "0", "the sending nc exited with %s" % m.group(1))
-        m = a.expect(r"([0-9a-f]{64})\s+\S*\s*nc-l-status (\d+)", timeout=60)
-        t.check(m.group(2) == "0", "nc -l exited with %s" % m.group(2))
-        t.check(m.group(1) == want, "A received other bytes: sha256 %s, sent %s" %
-                (m.group(1), want))
+        send_seq_b_to_a(a, b, SEQ_1MIB)
+        expect_sent(t, b, TRANSFER_LIMIT)
+        expect_seq_at_a(t, a, SEQ_1MIB, 60)
         b.send("stats\n")
         m = b.expect(r"tcp no-socket .* icmp-ignored (\d+)", timeout=60)
         t.check(m.group(1) == "0", "B ignored %s of the router's ICMP messages" % m.group(1))
-        poweroff(t, [a, b])
+        poweroff_guests(t, [a, b])
     finally:
         relay.close()
     print("router: frag-needed %d, dropped without DF %d, full-sized TCP frames %d, largest "
@@ -188,11 +155,11 @@ def multishot_udp_receive_ends_on_icmp_port_unreachable(t):
     (Before: the multishot receive went on and never heard of it.)"""
     relay = Relay()
     try:
-        a, b = boot_pair(t, relay)
+        a, b = boot_pair(t, relay, TRANSFER_LIMIT + 200)
         b.send("qpmtu udpms 192.168.60.1 7002\n")
         m = b.expect(r"qpmtu udpms: (\d+) failed", timeout=90)
         t.check(m.group(1) == "0", "udpms: %r" % b.out[-800:])
-        poweroff(t, [a, b])
+        poweroff_guests(t, [a, b])
     finally:
         relay.close()
 
@@ -211,11 +178,9 @@ def established_tcp_keeps_host_unreachable_as_soft_error_and_survives(t):
     router.outage_after = 100
     relay = Relay(tap=router.tap)
     router.relay = relay
-    want = hashlib.sha256(seq_bytes(SEQ_1MIB)).hexdigest()
     try:
-        a, b = boot_pair(t, relay)
-        a.send("nc -l -p 7000 < /dev/null | sha256sum; echo nc-l-status $?\n")
-        b.send("sleep 3; seq 1 %d | nc 192.168.60.1 7000 &\n" % SEQ_1MIB)
+        a, b = boot_pair(t, relay, TRANSFER_LIMIT + 200)
+        send_seq_b_to_a(a, b, SEQ_1MIB, background=True)
         deadline = time.monotonic() + 60
         # Until a retransmission got its error: then no ACK of new data can come (A gets
         # nothing) to clear the soft error before `stats`.
@@ -231,13 +196,10 @@ def established_tcp_keeps_host_unreachable_as_soft_error_and_survives(t):
                 "B's connection during the outage: %r" % m.group(0))
         with router.lock:
             router.outage_after = None
-        m = a.expect(r"([0-9a-f]{64})\s+\S*\s*nc-l-status (\d+)", timeout=TRANSFER_LIMIT)
-        t.check(m.group(2) == "0", "nc -l exited with %s" % m.group(2))
-        t.check(m.group(1) == want, "A received other bytes: sha256 %s, sent %s" %
-                (m.group(1), want))
+        expect_seq_at_a(t, a, SEQ_1MIB, TRANSFER_LIMIT)
         b.send("wait; echo waited\n")
         b.expect(r"waited", timeout=60)
-        poweroff(t, [a, b])
+        poweroff_guests(t, [a, b])
     finally:
         relay.close()
     print("router: host unreachable sent %d, B's data frames %d" %
@@ -258,16 +220,12 @@ def tcp_steps_down_rfc1191_plateaus_when_router_reports_no_mtu(t):
     router.report_mtu = False
     relay = Relay(tap=router.tap)
     router.relay = relay
-    want = hashlib.sha256(seq_bytes(SEQ_1MIB)).hexdigest()
     try:
-        a, b = boot_pair(t, relay)
-        a.send("nc -l -p 7000 < /dev/null | sha256sum; echo nc-l-status $?\n")
-        b.send("sleep 3; seq 1 %d | nc 192.168.60.1 7000; echo nc-status $?\n" % SEQ_1MIB)
-        m = b.expect(r"nc-status (\d+)", timeout=TRANSFER_LIMIT)
-        t.check(m.group(1) == "0", "the sending nc exited with %s" % m.group(1))
-        m = a.expect(r"([0-9a-f]{64})\s+\S*\s*nc-l-status (\d+)", timeout=60)
-        t.check(m.group(1) == want and m.group(2) == "0", "A: %r" % m.group(0))
-        poweroff(t, [a, b])
+        a, b = boot_pair(t, relay, TRANSFER_LIMIT + 200)
+        send_seq_b_to_a(a, b, SEQ_1MIB)
+        expect_sent(t, b, TRANSFER_LIMIT)
+        expect_seq_at_a(t, a, SEQ_1MIB, 60)
+        poweroff_guests(t, [a, b])
     finally:
         relay.close()
     big = sorted(router.sizes.items(), key=lambda kv: -kv[1])[:4]

@@ -10,17 +10,8 @@ the events are collected. After both, `stats` shows every pool back where
 it was (the queue's buffer references, pins and ops are all returned).
 """
 
-import re
-
 import qtest
-from qtest import initrd, pool_counts
-
-
-def session_line(s, line, timeout=60):
-    """Types @line once the shell prompts and waits for the next prompt: the output."""
-    s.send(line + "\n")
-    m = s.expect(re.escape(line) + r"\n((?:.*\n)*?)# ", timeout=timeout)
-    return m.group(1)
+from qtest import initrd, pool_counts, session_line
 
 
 def run_pbqtest(t, what):

@@ -8,7 +8,7 @@ counter only the descriptor path moves: `rx-wraps`, the times poll()
 followed the card from the receive ring's last descriptor (EOR) back to the
 first. Each received frame, good or dropped, uses one descriptor, so after a
 bulk transfer rx-wraps must be exactly (rx + rx-drop) // RTL_CP_RX. The
-32 MiB each way relay (the same as test_tcp_bulk's) pushes ~23000 frames
+32 MiB each way relay (qtest.nc_relay, as in test_tcp_bulk) pushes ~23000 frames
 through the 128 descriptors: ~180 wraps, and the data still arrives intact
 (sha256). Frames the card dropped with no descriptor free (`rx-missed`, its
 missed-packet register) are printed: TCP sent them again.
@@ -19,14 +19,13 @@ and ping work through it, and rx-wraps stays 0.
 
 import random
 import re
-import time
 
 import qtest
 from qtest import initrd, output_of
-from test_tcp_bulk import BULK, BULK_LIMIT, Sink, connect_when_listening, free_tcp_port, sha
 
 RTL_CP_RX = 128  # drivers/net/rtl8139_int.h
 MIB = 1 << 20
+BULK = 32 * MIB
 
 
 def eth0(t, stats):
@@ -43,29 +42,14 @@ def relay_and_stats(t, size, append=()):
     the host sends @size random bytes through --fwd to `nc -l -p 7000 | nc
     10.0.2.2 PORT`, which sends them back; checks the host got the same bytes
     (sha256) and returns eth0's counters from `stats` after it."""
-    data = random.Random(8139).randbytes(size)
-    want = sha(data)
-    port = free_tcp_port()
-    sink = Sink()
+    port = qtest.free_tcp_port()
     args = ["--initrd", initrd(t), "--nic", "rtl8139", "--fwd", "%d:7000" % port]
     if append:
         args += ["--append", " ".join(append)]
-    s = t.start(*args, timeout=BULK_LIMIT + 300)
+    s = t.start(*args, timeout=qtest.NC_RELAY_LIMIT + 300)
     s.expect(r"eth0: rtl8139 \(C\+ mode\), MAC ", timeout=60)
     s.expect(r"# ", timeout=60)
-    s.send("nc -l -p 7000 | nc 10.0.2.2 %d; echo relay $?\n" % sink.port)
-    conn = connect_when_listening(t, port)
-    start = time.monotonic()
-    with conn:
-        conn.settimeout(BULK_LIMIT)
-        conn.sendall(data)
-    m = s.expect(r"relay (\d+)\r?\n", timeout=BULK_LIMIT)
-    t.check(sink.join(60) and sink.error is None, "server %r" % sink.error)
-    print("rtl8139 C+: %d MiB each way in %.1f s" % (size >> 20, time.monotonic() - start))
-    t.check(m.group(1) == "0", "the relay's nc exited with %s" % m.group(1))
-    t.check(sink.count == size and sink.hash.hexdigest() == want,
-            "the host got back %d bytes of the %d it sent, sha256 %s" %
-            (sink.count, size, "equal" if sink.hash.hexdigest() == want else "differs"))
+    qtest.nc_relay(t, s, port, random.Random(8139).randbytes(size), "rtl8139 C+")
     s.expect(r"# ", timeout=60)
     s.send("stats\n")
     s.expect(r"tcp no-socket", timeout=60)

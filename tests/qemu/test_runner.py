@@ -11,12 +11,12 @@ import os
 import pty
 import re
 import select
-import shlex
 import subprocess
 import sys
 import time
 
 import qtest
+from qtest import has_pair
 
 RUN = qtest.RUN
 
@@ -71,13 +71,7 @@ def help_documents_exit_statuses(t):
 
 
 def qemu_argv(t, *args):
-    r = t.run([RUN, "--kernel", fake_kernel(t), "--print-cmd"] + list(args), timeout=30)
-    t.expect_status(r, 0)
-    return shlex.split(r.out)
-
-
-def has_pair(argv, flag, value):
-    return any(a == flag and b == value for a, b in zip(argv, argv[1:]))
+    return qtest.qemu_argv(t, "--kernel", fake_kernel(t), *args)
 
 
 @qtest.case

@@ -10,7 +10,7 @@ with 1 and `sh -c "exit N"` exits with N.
 import re
 
 import qtest
-from qtest import initrd, output_of, pool_counts, shell
+from qtest import initrd, output_of, shell
 
 BOOT_LIMIT = qtest.SHELL_BOOT_LIMIT
 
@@ -145,11 +145,7 @@ def ctrl_c_kills_the_foreground_job_not_the_shell(t):
     s.expect(r"half a line\^C\n# ")
     s.send("echo st $?\n")
     s.expect(r"st 130\n# ")
-    s.send("stats\n")
-    m = s.expect(r"stats\n([\s\S]*?)\n# ")
-    counts = pool_counts(m.group(1))
-    t.check(counts.get("proc") == 2 and counts.get("pipe") == 0,
-            "processes or pipes left after ^C: %r" % counts)
+    qtest.check_no_job_left(t, s)
     s.send("poweroff\n")
     t.expect_status(s.finish(timeout=30), 0)
 

@@ -12,7 +12,7 @@ import os
 import re
 
 import qtest
-from qtest import initrd, output_of, pool_counts
+from qtest import initrd, pool_counts, session_line
 
 
 # Bugs found by the review (each failed before its fix), then behaviour the
@@ -25,15 +25,6 @@ SOUND = ["munmap_stack_image_refused", "kinfo_short_buffer", "spawn_argv_limits"
          "getdents_tiny_buffer", "path_limits", "tmpfs_full_enospc", "exit_with_ops_in_flight",
          "kill_blocked_in_wait_event", "regbuf_checks", "pbq_ids_and_pins", "open_emfile",
          "umount_remount_tmpfs", "close_with_op_in_flight"]
-
-
-def session_line(s, line, timeout=60):
-    """Types @line once the shell prompts and waits for the next prompt: the
-    output. Interactive, so no input waits in the serial ring while a check
-    has a console read pending (it would take the next shell line)."""
-    s.send(line + "\n")
-    m = s.expect(re.escape(line) + r"\n((?:.*\n)*?)# ", timeout=timeout)
-    return m.group(1)
 
 
 @qtest.case

@@ -24,12 +24,6 @@ from qtest import initrd
 REFUSE_LIMIT = 40
 
 
-def free_tcp_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def closed_by_peer(conn, limit):
     """True when the connection ends (EOF or reset) within @limit seconds,
     False when it is still open and silent then."""
@@ -51,7 +45,7 @@ def syn_to_closed_guest_port_is_refused_with_rst(t):
     no socket and the RSTs sent (at least one per connection: slirp may
     retransmit its SYN), and no malformed segment."""
     for nic in ("e1000", "rtl8139"):
-        port = free_tcp_port()
+        port = qtest.free_tcp_port()
         s = t.start("--initrd", initrd(t), "--nic", nic, "--fwd", "%d:7777" % port,
                     timeout=150)
         s.expect(r"# ", timeout=60)  # the shell runs: the lease is there
@@ -71,51 +65,28 @@ def syn_to_closed_guest_port_is_refused_with_rst(t):
         t.expect_status(s.finish(), 0)
 
 
-class TcpPeer:
+class TcpPeer(qtest.HostServer):
     """A one-connection TCP server on 127.0.0.1, in a thread: sends @payload
     and keeps what the client sends; once both are done (the client's EOF),
     shuts down its write side."""
 
     def __init__(self, payload):
-        self.lsock = socket.socket()
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(1)
-        self.lsock.settimeout(240)
-        self.port = self.lsock.getsockname()[1]
         self.payload = payload
         self.received = bytearray()
-        self.error = None
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(240)
 
-    def _serve(self):
-        try:
-            conn, _ = self.lsock.accept()
-            with conn:
-                conn.settimeout(240)
-                sender = threading.Thread(target=self._send, args=(conn,), daemon=True)
-                sender.start()
-                while True:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    self.received += chunk
-                sender.join(timeout=240)
-                conn.shutdown(socket.SHUT_WR)  # after the client's EOF: nc ends at ours
-        except OSError as e:
-            self.error = e
-        finally:
-            self.lsock.close()
+    def serve(self, conn):
+        sender = threading.Thread(target=self._send, args=(conn,), daemon=True)
+        sender.start()
+        self.receive(conn, self.received.extend)
+        sender.join(timeout=240)
+        conn.shutdown(socket.SHUT_WR)  # after the client's EOF: nc ends at ours
 
     def _send(self, conn):
         try:
             conn.sendall(self.payload)
         except OSError as e:
             self.error = e
-
-    def join(self):
-        self.thread.join(timeout=300)
-        return not self.thread.is_alive()
 
 
 def sha(data):
@@ -167,7 +138,7 @@ def host_reaches_guest_nc_listener_through_fwd(t):
     `qemu/run --fwd HOSTPORT:7000` and sends 256 KiB: the guest's nc
     accepts, prints it into sha256sum, and that hash is the host's."""
     data = random.Random(11).randbytes(256 * 1024)
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     s = t.start("--initrd", initrd(t), "--nic", "e1000", "--fwd", "%d:7000" % port,
                 timeout=900)
     s.expect(r"# ", timeout=60)
@@ -198,7 +169,7 @@ def guest_connect_refused_and_reset_end_the_ops_with_errors(t):
     receive completes with the reset (exit 1) instead of waiting forever."""
     s = t.start("--initrd", initrd(t), "--nic", "e1000", timeout=600)
     s.expect(r"# ", timeout=60)
-    closed = free_tcp_port()
+    closed = qtest.free_tcp_port()
     st = shell_status(t, s, "nc 10.0.2.2 %d < /dev/null" % closed, "nc-refused", 200)
     t.check(st == 1 and "Connection refused" in s.out, "refused: status %d" % st)
     lsock = socket.socket()

@@ -23,12 +23,6 @@ BOOT = 60    # the shell prompt
 STEP = 60    # one step of the guest program (generous: a shared 2-core machine)
 
 
-def free_tcp_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def boot(t, *args):
     s = t.start("--initrd", initrd(t), "--nic", "e1000", *args, timeout=600)
     s.expect(r"# ", timeout=BOOT)
@@ -92,7 +86,7 @@ def submitted_connect_completes_refuses_and_cancels_once(t):
     th = threading.Thread(target=serve, daemon=True)
     th.start()
     s = boot(t)
-    s.send("tcpaio connect %d %d\n" % (lsock.getsockname()[1], free_tcp_port()))
+    s.send("tcpaio connect %d %d\n" % (lsock.getsockname()[1], qtest.free_tcp_port()))
     finish_mode(t, s, "connect")
     th.join(timeout=STEP)
     lsock.close()
@@ -111,7 +105,7 @@ def submitted_and_multishot_accept_deliver_every_connection(t):
     exactly one -ETIMEDOUT; a multishot
     ACCEPT asking for a peer address is -EINVAL."""
     n = 6
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     s = boot(t, "--fwd", "%d:7100" % port)
     s.send("tcpaio accept 7100 %d\n" % n)
     s.expect(r"ready one", timeout=STEP)
@@ -152,7 +146,7 @@ def multishot_recv_with_two_buffers_gets_1mib_intact(t):
     event of 0. Then a multishot RECV on a silent connection is cancelled
     once."""
     data = random.Random(12).randbytes(MIB)
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     s = boot(t, "--fwd", "%d:7200" % port)
     s.send("tcpaio recv 7200 2 1024 2000\n")
     s.expect(r"ready data", timeout=STEP)
@@ -184,7 +178,7 @@ def guest_serves_more_connections_than_control_blocks(t):
     the oldest TIME-WAIT block when the pool is empty), none refused or left
     hanging; `stats` counts the reclaimed blocks."""
     n = 448
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     s = boot(t, "--fwd", "%d:7600" % port)
     s.send("tcpaio serve 7600 %d\n" % n)
     s.expect(r"ready serve", timeout=STEP)
@@ -243,7 +237,7 @@ def accept_at_descriptor_limit_leaves_connections_queued(t):
     peer-address pointer is bad ends with -EFAULT and closes its connection.
     The socket pool is empty once the program is done."""
     n = 4
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     s = boot(t, "--fwd", "%d:7500" % port)
     s.send("tcpaio nofd 7500 %d\n" % n)
     s.expect(r"ready full", timeout=STEP)
@@ -279,7 +273,7 @@ def exit_with_pending_socket_ops_frees_every_socket(t):
     pending, and the accepted descriptor never closed: the kernel cancels the
     ops and closes the sockets (the host's connection ends), `stats` shows
     the socket pool empty, and no per-process limit is left charged."""
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     s = boot(t, "--fwd", "%d:7300" % port)
     s.send("stats\n")
     s.expect(r"\nsocket\s+\d+", timeout=STEP)
@@ -304,7 +298,7 @@ def guest_nc_listener_receives_with_multishot_recv(t):
     buffers (its plain-recv fallback is not taken): while the host's
     connection is open, `stats` shows the op waiting on "tcp data
     (multishot)"; what the host sent is what nc wrote."""
-    port = free_tcp_port()
+    port = qtest.free_tcp_port()
     s = boot(t, "--fwd", "%d:7400" % port)
     s.send("nc -l -p 7400 > /tmp/got &\n")
     s.expect(r"\[\d+\] \d+", timeout=STEP)

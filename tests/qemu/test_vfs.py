@@ -13,14 +13,7 @@ renames is never freed and shows up here).
 import re
 
 import qtest
-from qtest import initrd, pool_counts
-
-
-def session_line(s, line, timeout=60):
-    """Types @line at the prompt and returns its output (up to the next prompt)."""
-    s.send(line + "\n")
-    m = s.expect(re.escape(line) + r"\n((?:.*\n)*?)# ", timeout=timeout)
-    return m.group(1)
+from qtest import initrd, pool_counts, session_line
 
 
 def probe(t, command, timeout, setup=()):
