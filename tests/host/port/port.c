@@ -162,18 +162,38 @@ static struct {
 static pthread_once_t tsc_once = PTHREAD_ONCE_INIT;
 static bool tsc_ready; /* [a] set (release) once tsc_clock is final */
 
+/*
+ * A CLOCK_MONOTONIC reading and the TSC at the same moment: the midpoint of
+ * the tightest of a few TSC brackets around it, so a preemption inside one
+ * bracket (which would skew the rate) is not taken.
+ */
+static void tsc_pair(uint64_t *tsc, uint64_t *ns)
+{
+	uint64_t a, b, m, best = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		a = tsc_read();
+		m = mono_ns();
+		b = tsc_read();
+		if (b >= a && b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*ns = m;
+		}
+	}
+}
+
 static void tsc_calibrate(void)
 {
-	uint64_t t0, m0, m1, t1;
+	uint64_t t0 = 0, m0 = 0, t1 = 0, m1 = 0;
 
 	if (tsc_invariant()) {
-		t0 = tsc_read();
-		m0 = mono_ns();
-		do
-			m1 = mono_ns();
-		while (m1 - m0 < HOST_TSC_CALIBRATE_NS);
-		t1 = tsc_read();
-		if (t1 > t0) {
+		tsc_pair(&t0, &m0);
+		while (mono_ns() - m0 < HOST_TSC_CALIBRATE_NS)
+			;
+		tsc_pair(&t1, &m1);
+		if (t1 > t0 && m1 > m0) {
 			tsc_clock.mult =
 			    (uint64_t)(((unsigned __int128)(m1 - m0) << 32) / (t1 - t0));
 			tsc_clock.tsc0 = t1;
