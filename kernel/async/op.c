@@ -420,7 +420,8 @@ static void op_finish(struct async_op *op, int64_t res)
 		STAT_INC(completed); /* a slot's op is counted by the post (waiter.c) */
 		op->done(op, res, op->done_arg);
 	} else {
-		__async_stack_release(op);
+		if (op->reserve) /* else it holds no chunk: its last frame is popped */
+			__async_stack_release(op);
 		if (op->post_batch) {
 			/* Inside its submit: the batch posts it with the next arm. */
 			ASYNC_ASSERT(!op->post_batch->op);
@@ -603,8 +604,7 @@ int async_op_submit(struct async_op *op, const struct async_handle *h)
 			return err;
 		}
 	}
-	op->done = NULL;
-	op_start(op);
+	op_start(op); /* op->done is NULL since its allocation */
 	return 0;
 }
 
