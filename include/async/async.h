@@ -318,6 +318,11 @@ struct async_op_stats {
 	    timeouts;
 	unsigned long deferred, stale_completions;
 };
+/*
+ * The counts since boot. submitted and completed of ops bound to a waiter
+ * slot are read from the waiters (their posts and the slots holding submitted
+ * ops), so a call walks every waiter's slots: for stats, not for a hot path.
+ */
 void async_op_stats(struct async_op_stats *out);
 /* Kernel memory one in-flight op costs: its pool object (inline stack included),
  * its waiter slot and its reserved ring entry. Spilled frames come on top. */

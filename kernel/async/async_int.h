@@ -168,6 +168,12 @@ bool __async_waiter_post_final(struct async_op *op, int64_t result);
 void __async_waiter_detach(const struct async_handle *h, struct async_op *op);
 /* Gives every cached op of every waiter back to the op pool (it ran out). */
 unsigned __async_waiter_cache_reclaim(void);
+/*
+ * The ops that completed to a slot (their final event posted) and those
+ * submitted to one (completed + in flight), over every waiter, destroyed ones
+ * included: async_op_stats adds them to the counts of ops with a done callback.
+ */
+void __async_waiter_op_counts(unsigned long *submitted, unsigned long *completed);
 
 /* op.c, for waiter.c */
 extern struct async_pool async_op_pool;

@@ -416,11 +416,12 @@ static void op_finish(struct async_op *op, int64_t res)
 	__async_op_check(op);
 	if (op->timer_armed && async_port_timer_cancel(&op->timer))
 		async_op_put(op);
-	STAT_INC(completed);
 	if (op->done) {
+		STAT_INC(completed); /* a slot's op is counted by the post (waiter.c) */
 		op->done(op, res, op->done_arg);
 	} else {
-		__async_stack_release(op);
+		if (op->reserve) /* else it holds no chunk: its last frame is popped */
+			__async_stack_release(op);
 		if (op->post_batch) {
 			/* Inside its submit: the batch posts it with the next arm. */
 			ASYNC_ASSERT(!op->post_batch->op);
@@ -571,7 +572,8 @@ static int op_refuse(struct async_op *op)
 static void op_start(struct async_op *op)
 {
 	op_set_state(op, OP_SUBMITTED);
-	STAT_INC(submitted);
+	if (op->done)
+		STAT_INC(submitted); /* a slot's op: counted from its slot (waiter.c) */
 	if (op->deadline_ns) {
 		async_atomic_inc(&op->refs);
 		op->timer_armed = true;
@@ -602,8 +604,7 @@ int async_op_submit(struct async_op *op, const struct async_handle *h)
 			return err;
 		}
 	}
-	op->done = NULL;
-	op_start(op);
+	op_start(op); /* op->done is NULL since its allocation */
 	return 0;
 }
 
@@ -704,10 +705,18 @@ void async_op_cancel(struct async_op *op, int reason)
 	op_run(op, false, ASYNC_PENDING);
 }
 
+/*
+ * submitted and completed: ops with a done callback here, ops completing to a
+ * slot from the waiters (no shared counter on their path: a locked increment
+ * cost more than any other step of the host round trip).
+ */
 void async_op_stats(struct async_op_stats *out)
 {
-	out->submitted = __atomic_load_n(&op_stats.submitted, __ATOMIC_RELAXED);
-	out->completed = __atomic_load_n(&op_stats.completed, __ATOMIC_RELAXED);
+	unsigned long slot_submitted, slot_completed;
+
+	__async_waiter_op_counts(&slot_submitted, &slot_completed);
+	out->completed = __atomic_load_n(&op_stats.completed, __ATOMIC_RELAXED) + slot_completed;
+	out->submitted = __atomic_load_n(&op_stats.submitted, __ATOMIC_RELAXED) + slot_submitted;
 	out->sync_completions = __atomic_load_n(&op_stats.sync_completions, __ATOMIC_RELAXED);
 	out->spilled_frames = __atomic_load_n(&async_stat_spilled_frames, __ATOMIC_RELAXED);
 	out->rearms = __atomic_load_n(&op_stats.rearms, __ATOMIC_RELAXED);

@@ -133,17 +133,26 @@ static struct async_spill *spill_grow(struct async_op *op)
 	return s;
 }
 
-/* Room for a frame of @size bytes on top; NULL when the heap is exhausted. */
-struct async_frame *__async_frame_alloc(struct async_op *op, size_t size)
+/* Room for @size bytes on top of the inline stack, or NULL (the frame spills). */
+static inline struct async_frame *frame_alloc_inline(struct async_op *op, size_t size)
 {
 	struct async_frame *f;
 
-	if (!op->spill && op->inline_used + size <= ASYNC_STACK_BYTES) {
-		f = (struct async_frame *)(op->stack + op->inline_used);
-		op->inline_used += (uint32_t)size;
-		f->flags = 0;
+	if (op->spill || op->inline_used + size > ASYNC_STACK_BYTES)
+		return NULL;
+	f = (struct async_frame *)(op->stack + op->inline_used);
+	op->inline_used += (uint32_t)size;
+	f->flags = 0;
+	return f;
+}
+
+/* Room for a frame of @size bytes on top; NULL when the heap is exhausted. */
+struct async_frame *__async_frame_alloc(struct async_op *op, size_t size)
+{
+	struct async_frame *f = frame_alloc_inline(op, size);
+
+	if (f)
 		return f;
-	}
 	if ((!op->spill || op->spill->used + size > ASYNC_SPILL_DATA) && !spill_grow(op))
 		return NULL;
 	f = (struct async_frame *)(op->spill->data + op->spill->used);
@@ -168,7 +177,9 @@ void *async_push(struct async_op *op, const struct async_layer *layer)
 		op->push_err = -EINVAL;
 		return NULL;
 	}
-	f = __async_frame_alloc(op, size);
+	f = frame_alloc_inline(op, size); /* the common case, without a call */
+	if (!f)
+		f = __async_frame_alloc(op, size);
 	if (!f) {
 		op->push_err = -ENOMEM;
 		return NULL;
@@ -253,11 +264,17 @@ int async_op_reserve(struct async_op *op, size_t bytes)
 	return 0;
 }
 
-/* Returns every chunk the op still holds (it is being freed). */
+/*
+ * Returns every chunk the op still holds (it is being freed). An op with no
+ * frame and no reserve holds none (held counts the spill chain, which only
+ * frames keep, and the reserve): nothing to do, the common case.
+ */
 void __async_stack_release(struct async_op *op)
 {
 	struct async_spill *s;
 
+	if (!op->top && !op->reserve)
+		return;
 	while (op->top)
 		__async_pop(op);
 	while ((s = op->reserve)) {

@@ -48,6 +48,13 @@
  * slot, so neither end takes the pool lock. The pool's counters are kept
  * true with async_pool_cache_take/put; destroy and a dry op pool
  * (__async_waiter_cache_reclaim) give the cached ops back.
+ *
+ * Op counts (async_op_stats): an op that completes to a slot is counted in
+ * its waiter, under w->lock, by the post that delivers its final event
+ * (finals), and is in flight while its slot holds it submitted
+ * (__async_waiter_op_counts counts those slots); nothing global and no
+ * atomic read-modify-write on the op's path. A destroyed waiter's finals
+ * move to finals_gone.
  */
 #include "async_int.h"
 
@@ -86,6 +93,7 @@ struct async_waiter {
 	unsigned long sunk;	 /* [L] events the sink accepted */
 	struct async_op *cache;	 /* [L] finished ops kept for reuse, linked by cache_next */
 	unsigned ncached;	 /* [L] ops on @cache, <= ASYNC_WAITER_OP_CACHE */
+	unsigned long finals;	 /* [L] ops whose final event was posted here (async_op_stats) */
 	unsigned long posted, stale_posts, overflows, waits, timeouts; /* [L] */
 	struct async_slot_block *blocks[WAITER_BLOCKS_MAX];	       /* [I] */
 };
@@ -94,7 +102,8 @@ ASYNC_POOL_DEFINE(async_waiter_pool, "async_waiter", struct async_waiter, ASYNC_
 ASYNC_POOL_DEFINE(async_slot_block_pool, "async_slot_block", struct async_slot_block,
 		  ASYNC_SLOT_BLOCKS_MAX);
 
-static uint32_t next_epoch; /* [a] */
+static uint32_t next_epoch;	  /* [a] */
+static unsigned long finals_gone; /* [a] finals of destroyed waiters */
 
 static struct async_slot *slot_at(struct async_waiter *w, unsigned i)
 {
@@ -128,6 +137,7 @@ static void waiter_init(void *obj, void *arg)
 int async_waiter_create(unsigned nslots, struct async_waiter **out)
 {
 	struct async_waiter *w;
+	unsigned long flags;
 	unsigned i;
 
 	if (nslots == 0 || nslots > ASYNC_WAITER_SLOTS_MAX)
@@ -142,11 +152,15 @@ int async_waiter_create(unsigned nslots, struct async_waiter **out)
 		w->nblocks++;
 	}
 	async_port_cond_init(&w->cond);
+	/* Under the lock: the op-count walk may look at the waiter already; it
+	 * skips it while the epoch is 0 (being created, or destroyed). */
+	flags = async_spin_lock_irqsave(&w->lock);
 	w->nslots = nslots;
 	w->ring_cap = w->nblocks * ASYNC_SLOTS_PER_BLOCK;
 	do
 		w->epoch = __atomic_add_fetch(&next_epoch, 1, __ATOMIC_RELAXED);
 	while (w->epoch == 0);
+	async_spin_unlock_irqrestore(&w->lock, flags);
 	*out = w;
 	return 0;
 
@@ -190,6 +204,8 @@ int async_waiter_destroy(struct async_waiter *w)
 		return -EBUSY;
 	}
 	w->epoch = 0;
+	__atomic_add_fetch(&finals_gone, w->finals, __ATOMIC_RELAXED);
+	w->finals = 0; /* counted once: here or by a walk that sees the waiter */
 	sink = w->sink;
 	__atomic_store_n(&w->sink, NULL, __ATOMIC_RELEASE);
 	cached = __cache_detach(w);
@@ -362,8 +378,12 @@ static bool __cache_keep(struct async_waiter *w, struct async_op *op)
 static void __ring_push(struct async_waiter *w, uint32_t slot, int64_t result, unsigned flags,
 			unsigned buf)
 {
-	unsigned tail = (w->head + w->count) % w->ring_cap;
-	struct async_event *e = ring_at(w, tail);
+	unsigned tail = w->head + w->count; /* < 2 * ring_cap: no division */
+	struct async_event *e;
+
+	if (tail >= w->ring_cap)
+		tail -= w->ring_cap;
+	e = ring_at(w, tail);
 
 	e->slot = slot;
 	e->flags = (uint16_t)flags;
@@ -410,8 +430,10 @@ static int __waiter_post(struct async_waiter *w, const struct async_handle *h, i
 		s->state = SLOT_POSTED;
 		s->op = NULL;
 		w->narmed--;
-		if (op)
+		if (op) {
+			w->finals++;
 			*kept = __cache_keep(w, op);
+		}
 	}
 	if (__sink_push(w, s, h->slot, result, flags, buf))
 		goto out_wake;
@@ -535,6 +557,46 @@ static void reclaim_one(void *obj, void *arg)
 	*(unsigned *)arg += cache_free(cached);
 }
 
+/* One waiter's share of async_op_stats, under its lock (the walk holds the waiter pool's). */
+static void op_counts_one(void *obj, void *arg)
+{
+	struct async_waiter *w = obj;
+	unsigned long *n = arg, flags = async_spin_lock_irqsave(&w->lock);
+	struct async_op *op;
+	unsigned i, state;
+
+	/* Epoch 0: being created (nothing to count) or destroyed (in finals_gone). */
+	if (!w->epoch)
+		goto out_unlock;
+	n[1] += w->finals;
+	/* A slot's op is valid under the lock: the post unbinds it before it is freed. */
+	for (i = 0; i < w->nslots; i++) {
+		op = slot_at(w, i)->op;
+		state = op ? op_state(op) : OP_FREE;
+		if (state != OP_FREE && state != OP_PREPARING)
+			n[0]++;
+	}
+out_unlock:
+	async_spin_unlock_irqrestore(&w->lock, flags);
+}
+
+void __async_waiter_op_counts(unsigned long *submitted, unsigned long *completed)
+{
+	unsigned long n[2], gone, again = __atomic_load_n(&finals_gone, __ATOMIC_RELAXED);
+	unsigned tries = 0;
+
+	/* A waiter destroyed during the walk moves its finals to finals_gone, where
+	 * the walk may or may not have seen them: walk again until nothing moved. */
+	do {
+		gone = again;
+		n[0] = n[1] = 0;
+		async_pool_walk(&async_waiter_pool, op_counts_one, n);
+		again = __atomic_load_n(&finals_gone, __ATOMIC_RELAXED);
+	} while (again != gone && ++tries < 8);
+	*completed = gone + n[1];
+	*submitted = gone + n[1] + n[0];
+}
+
 /* Lock order: waiter pool -> waiter (then released) -> op pool: two deep at most. */
 unsigned __async_waiter_cache_reclaim(void)
 {
@@ -553,7 +615,8 @@ static int __ring_drain(struct async_waiter *w, struct async_event *ev, unsigned
 		ev[n] = *ring_at(w, w->head);
 		if (!(ev[n].flags & ASYNC_EV_MORE))
 			slot_at(w, ev[n].slot)->state = SLOT_FREE;
-		w->head = (w->head + 1) % w->ring_cap;
+		if (++w->head == w->ring_cap)
+			w->head = 0;
 		w->count--;
 		n++;
 	}

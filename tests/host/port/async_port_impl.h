@@ -10,6 +10,7 @@
  * A cond is a pthread mutex + condvar (CLOCK_MONOTONIC) + a generation
  * counter: cond_wait reads the generation under the cond's mutex before it
  * releases the spinlock, so a broadcast after that release cannot be missed.
+ * Time is CLOCK_MONOTONIC's, read from the TSC where it is invariant (port.c).
  * Timers run on one timer thread, worker threads are detached pthreads.
  * User address spaces are simulated: a test maps host memory at fake user
  * addresses with permissions, and "physical" addresses are host addresses,

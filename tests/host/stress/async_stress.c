@@ -545,11 +545,13 @@ static void ignore_frame(const struct async_frame_info *fi, void *arg)
 
 static void *introspector_main(void *arg)
 {
+	struct async_op_stats st;
 	unsigned long seen = 0;
 
 	(void)arg;
 	while (!STOPPED(stop_all)) {
 		async_introspect(ignore_op, ignore_frame, &seen);
+		async_op_stats(&st); /* walks every waiter's slots while ops come and go */
 		usleep(5000);
 	}
 	return NULL;
@@ -588,6 +590,7 @@ int main(int argc, char **argv)
 	static struct submitter subs[SUBMITTERS];
 	pthread_t sub_th[SUBMITTERS], other[5];
 	unsigned long more_collected = 0;
+	struct async_op_stats st;
 	int i, passed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -629,6 +632,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < SUBMITTERS; i++)
 		if (async_waiter_destroy(waiters[i]))
 			fail("waiter_destroy", i, 0);
+	/* Counted from the waiters (destroyed now) and the done callbacks: all in. */
+	async_op_stats(&st);
+	if (st.submitted != st.completed || st.completed < total_ops)
+		fail("op_stats", (long)st.submitted, (long)st.completed);
 	if (failures == 0) {
 		printf("# %s: %lu ops, %lu cancels, %lu multishot events (%lu refused: ring "
 		       "full)\n",

@@ -222,7 +222,75 @@ static void test_post_batch_leaves_a_pending_op_alone(void)
 	UT_EQ(pools_in_use(), 0);
 }
 
+/* async_op_stats' submitted / completed, now counted from the waiters (no shared
+ * counter on a slot op's path): how far each count has moved since @s0. */
+static void stats_moved(const struct async_op_stats *s0, unsigned long sub, unsigned long comp)
+{
+	struct async_op_stats s;
+
+	async_op_stats(&s);
+	UT_EQ(s.submitted - s0->submitted, sub);
+	UT_EQ(s.completed - s0->completed, comp);
+}
+
+static void count_done(struct async_op *op, int64_t res, void *arg)
+{
+	(void)op;
+	*(int64_t *)arg = res;
+}
+
+static void test_op_stats_count_slot_ops_from_the_waiters(void)
+{
+	struct async_post_batch b = {0};
+	struct async_op_stats s0;
+	struct async_waiter *w;
+	struct async_handle h;
+	struct async_op *op;
+	int64_t done_res = 0;
+
+	async_op_stats(&s0);
+	UT_EQ(async_waiter_create(3, &w), 0);
+	/* Bound while preparing: not submitted yet; discarded: never counted. */
+	UT_EQ(async_op_alloc_armed(w, 0, NULL, &h, &op), 0);
+	UT_ASSERT(op != NULL);
+	stats_moved(&s0, 0, 0);
+	async_op_discard(op);
+	async_waiter_disarm(&h);
+	stats_moved(&s0, 0, 0);
+	/* Pending on a device: in flight until the post of its final event. */
+	UT_EQ(async_op_alloc_armed(w, 0, NULL, &h, &op), 0);
+	UT_EQ(synth_push(op, SYNTH_DEFERRED, 5), 0);
+	UT_EQ(async_op_submit(op, &h), 0);
+	stats_moved(&s0, 1, 0);
+	UT_ASSERT(synth_complete_next(5));
+	stats_moved(&s0, 1, 1);
+	/* An unbound op, attached at submit. */
+	UT_EQ(submit_synth(w, 1, SYNTH_RETURN, 6), 0);
+	stats_moved(&s0, 2, 2);
+	/* Held by a post batch: submitted, completed only when the batch posts it. */
+	UT_EQ(async_op_alloc_armed_batch(&b, w, 2, NULL, &h, &op), 0);
+	UT_EQ(synth_push(op, SYNTH_RETURN, 7), 0);
+	UT_EQ(async_op_submit(op, &h), 0);
+	UT_ASSERT(b.op != NULL);
+	stats_moved(&s0, 3, 2);
+	async_post_batch_end(&b);
+	stats_moved(&s0, 3, 3);
+	/* A done callback's op. */
+	op = async_op_alloc(NULL);
+	UT_EQ(synth_push(op, SYNTH_RETURN, 8), 0);
+	UT_EQ(async_op_submit_fn(op, count_done, &done_res), 0);
+	UT_EQ(done_res, 8);
+	stats_moved(&s0, 4, 4);
+	/* The counts outlive the waiter. */
+	while (async_wait_event(w, &(struct async_event){0}, 1, 0) == 1)
+		;
+	UT_EQ(async_waiter_destroy(w), 0);
+	stats_moved(&s0, 4, 4);
+	UT_EQ(pools_in_use(), 0);
+}
+
 static const struct utest tests[] = {
+    UTEST(test_op_stats_count_slot_ops_from_the_waiters),
     UTEST(test_batched_nops_take_one_waiter_section_each),
     UTEST(test_post_batch_posts_the_held_event_with_the_next_arm),
     UTEST(test_post_batch_leaves_a_pending_op_alone),

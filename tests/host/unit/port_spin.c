@@ -227,7 +227,46 @@ static void test_cond_pingpong_loses_no_broadcast(void)
 	UT_EQ(__atomic_load_n(&ping_timeouts, __ATOMIC_RELAXED), 0u);
 }
 
+/* ---- The clock (TSC-based where the TSC is invariant) ---- */
+
+static uint64_t mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * async_port_now_ns counts CLOCK_MONOTONIC's nanoseconds: same origin (within
+ * a millisecond), never backwards, and at its rate (a wrong calibration of
+ * the TSC clock is off by far more than the 2% allowed over 100 ms). Each
+ * port reading is bracketed by two CLOCK_MONOTONIC ones, so a preemption
+ * between them widens the bounds instead of failing the test.
+ */
+static void test_clock_follows_clock_monotonic(void)
+{
+	uint64_t a0, p0, b0, a1, p1, b1, prev, now;
+	int i;
+
+	a0 = mono_now_ns();
+	p0 = async_port_now_ns();
+	b0 = mono_now_ns();
+	UT_ASSERT(p0 + NSEC_PER_MSEC >= a0 && p0 <= b0 + NSEC_PER_MSEC);
+	for (i = 0, prev = p0; i < 100000; i++, prev = now) {
+		now = async_port_now_ns();
+		UT_ASSERT(now >= prev);
+	}
+	sleep_ms(100);
+	a1 = mono_now_ns();
+	p1 = async_port_now_ns();
+	b1 = mono_now_ns();
+	UT_ASSERT((p1 - p0) * 50 >= (a1 - b0) * 49);
+	UT_ASSERT((p1 - p0) * 50 <= (b1 - a0) * 51);
+}
+
 static const struct utest tests[] = {
+    UTEST(test_clock_follows_clock_monotonic),
     UTEST(test_lock_taken_single_threaded_holds_off_new_thread),
     UTEST(test_spinlock_excludes_threads_incrementing),
     UTEST(test_cond_wait_broadcast_in_release_window_not_missed),
