@@ -24,13 +24,17 @@ KEEPALIVE_CLIENTS = 256  # ab -c 256
 ANSWER_TIMEOUT = 40  # seconds for one response (a request stuck in the backlog never gets one)
 
 
-def estab_in_stats(t, s):
-    """The guest's established TCP connections, from the socket table of `stats`."""
+def guest_stats(s):
+    """The output of the guest shell's `stats` (pools, limits, sockets)."""
     mark = len(s.out)
     s.send("stats\n")
     s.expect(r"tcp no-socket \d+", timeout=60)
-    table = s.out[mark:]
-    return len(re.findall(r"(?m)^tcp +10\.0\.2\.15:80 \S+ ESTAB ", table))
+    return s.out[mark:]
+
+
+def estab_in_stats(t, s):
+    """The guest's established TCP connections, from the socket table of `stats`."""
+    return len(re.findall(r"(?m)^tcp +10\.0\.2\.15:80 \S+ ESTAB ", guest_stats(s)))
 
 
 @qtest.case
@@ -56,6 +60,9 @@ def httpd_answers_256_keepalive_connections_held_open_at_once(t):
                 r = c.response()
             except OSError as e:
                 t.fail("connection %d (%d others held open): no answer: %s" % (i, i, e))
+            if r is None:  # what the guest holds, in the log, before the check fails
+                print("connection %d closed unanswered; the guest's stats:\n%s" %
+                      (i, guest_stats(s)))
             expect_file(t, r, name, "connection %d (%d others held open)" % (i, i))
         opened = time.monotonic() - start
         n = estab_in_stats(t, s)
