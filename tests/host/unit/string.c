@@ -141,46 +141,39 @@ static const size_t shifts[] = {1,  2,	 3,   4,   5,	6,   7,	  8,   9,  15, 16,
 				79, 127, 128, 129, 255, 256, 257, 511, 512};
 #define NSHIFTS (sizeof(shifts) / sizeof(shifts[0]))
 
-/* The source lies above the destination: memmove copies forwards (through memcpy). */
-static void test_memmove_overlap_dst_below_src(void)
+/* Every size, shift and alignment of an overlapping move by @fn, the destination
+ * below the source (@dst_below) or above it. */
+static void overlap_sweep(void *(*fn)(void *, const void *, size_t), const char *name,
+			  int dst_below)
 {
 	fill_orig();
 	for (size_t si = 0; si < NSIZES; si++)
 		for (size_t k = 0; k < NSHIFTS; k++)
 			for (unsigned a = 0; a < ALIGNS; a++) {
-				size_t n = size_at(si), d = GUARD + a;
+				size_t n = size_at(si), lo = GUARD + a, hi = lo + shifts[k];
 
 				if (shifts[k] < n)
-					overlap_case(lib_memmove, "memmove", n, d, d + shifts[k]);
+					overlap_case(fn, name, n, dst_below ? lo : hi,
+						     dst_below ? hi : lo);
 			}
+}
+
+/* The source lies above the destination: memmove copies forwards (through memcpy). */
+static void test_memmove_overlap_dst_below_src(void)
+{
+	overlap_sweep(lib_memmove, "memmove", 1);
 }
 
 /* The source lies below the destination: memmove must copy backwards. */
 static void test_memmove_overlap_dst_above_src(void)
 {
-	fill_orig();
-	for (size_t si = 0; si < NSIZES; si++)
-		for (size_t k = 0; k < NSHIFTS; k++)
-			for (unsigned a = 0; a < ALIGNS; a++) {
-				size_t n = size_at(si), s = GUARD + a;
-
-				if (shifts[k] < n)
-					overlap_case(lib_memmove, "memmove", n, s + shifts[k], s);
-			}
+	overlap_sweep(lib_memmove, "memmove", 0);
 }
 
 /* What memmove relies on: memcpy with dst below src is a forward copy, right on overlap. */
 static void test_memcpy_forward_overlap(void)
 {
-	fill_orig();
-	for (size_t si = 0; si < NSIZES; si++)
-		for (size_t k = 0; k < NSHIFTS; k++)
-			for (unsigned a = 0; a < ALIGNS; a++) {
-				size_t n = size_at(si), d = GUARD + a;
-
-				if (shifts[k] < n)
-					overlap_case(lib_memcpy, "memcpy", n, d, d + shifts[k]);
-			}
+	overlap_sweep(lib_memcpy, "memcpy", 1);
 }
 
 /* memmove of ranges that do not overlap, and onto itself. */
