@@ -513,9 +513,7 @@ bool sys_async_rw_now(struct proc *p, const struct tio_sqe *sqe, int64_t *res)
 	uint64_t boff;
 	int err;
 
-	/* sqe_check's verdict for these flags: every field used but aux. */
-	if ((sqe->opcode != TIO_OP_READ && !write) || sqe->flags != TIO_SQE_REGBUF || sqe->aux ||
-	    sqe->timeout_ns || sqe->len == 0)
+	if (!sys_async_rw_candidate(sqe))
 		return false;
 	f = fd_get(p, (uint64_t)(int64_t)sqe->fd);
 	if (!f)

@@ -234,9 +234,10 @@ static void run_charge(struct ring_run *run)
 }
 
 /*
- * A READ or WRITE: inline if its file's data is in memory (sys_async_rw_now),
- * else an op. Its slot is armed first, on its own: a read or write done
- * inline cannot be taken back if the slot then could not be armed.
+ * A READ or WRITE that may complete inline (sys_async_rw_candidate): inline
+ * if its file's data is in memory (sys_async_rw_now), else an op. Its slot
+ * is armed first, on its own: a read or write done inline cannot be taken
+ * back if the slot then could not be armed.
  */
 static int run_start_rw(struct ring_run *run, const struct tio_ring_sqe *e)
 {
@@ -266,7 +267,7 @@ static int run_start(struct ring_run *run, const struct tio_ring_sqe *e)
 	struct async_op *op;
 	int err;
 
-	if (!e->resv && (e->sqe.opcode == TIO_OP_READ || e->sqe.opcode == TIO_OP_WRITE))
+	if (!e->resv && sys_async_rw_candidate(&e->sqe))
 		return run_start_rw(run, e);
 	run_charge(run);
 	/* Post the previous op's held final event, arm the slot and take an

@@ -104,6 +104,13 @@ static inline bool sys_async_nop_now(const struct tio_sqe *sqe)
 {
 	return sqe_is_nop(sqe) && !sqe->timeout_ns; /* a deadline parks it: an op */
 }
+/* The fields of a READ/WRITE that sys_async_rw_now may do inline: a registered
+ * buffer, no deadline, and what sqe_check accepts with those flags (all but aux). */
+static inline bool sys_async_rw_candidate(const struct tio_sqe *sqe)
+{
+	return (sqe->opcode == TIO_OP_READ || sqe->opcode == TIO_OP_WRITE) &&
+	       sqe->flags == TIO_SQE_REGBUF && !sqe->aux && !sqe->timeout_ns && sqe->len;
+}
 /* A READ/WRITE into a registered buffer on a file whose data is in memory:
  * true with the result in *res, or false with nothing done (start it as an op).
  * Its slot must be armed first: a read or write is not undone. */
