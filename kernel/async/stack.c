@@ -267,14 +267,13 @@ int async_op_reserve(struct async_op *op, size_t bytes)
 /*
  * Returns every chunk the op still holds (it is being freed). An op with no
  * frame and no reserve holds none (held counts the spill chain, which only
- * frames keep, and the reserve): nothing to do, the common case.
+ * frames keep, and the reserve): op_finish, where that is the common case,
+ * skips the call then.
  */
 void __async_stack_release(struct async_op *op)
 {
 	struct async_spill *s;
 
-	if (!op->top && !op->reserve)
-		return;
 	while (op->top)
 		__async_pop(op);
 	while ((s = op->reserve)) {
